@@ -1,0 +1,30 @@
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { UserError } from './errors.js';
+
+/**
+ * Runs the CLI. User errors (UserError, commander usage errors) print one
+ * clear message and exit 1; unexpected errors print their stack, because
+ * those are bugs someone has to find.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed the message (or help / version).
+      return err.exitCode;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return 2;
+  }
+}

@@ -1,0 +1,24 @@
+import type { Context } from 'mocha';
+import { controlPlaneLogs, startedCluster, stopSharedCluster } from './cluster.js';
+
+// Kill the control plane on Ctrl-C or termination: its processes run in their
+// own process groups, so the terminal's SIGINT would not reach them.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    startedCluster()?.killNow();
+    process.exit(130);
+  });
+}
+process.once('exit', () => startedCluster()?.killNow());
+
+/** Mocha root hooks: print control-plane logs after a failing test; always tear down. */
+export const mochaHooks = {
+  async afterEach(this: Context): Promise<void> {
+    if (this.currentTest?.state === 'failed' && startedCluster()) {
+      process.stderr.write(`\n${await controlPlaneLogs()}\n`);
+    }
+  },
+  async afterAll(): Promise<void> {
+    await stopSharedCluster();
+  },
+};
