@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 /** A control-plane binary this project can build from a pinned Go module. */
 export type BinaryName =
-  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'kwok';
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kubectl'
+  | 'kwok'
+  | 'istioctl';
 
 /** Binaries `cluster up --minimal` needs. */
 export const MINIMAL_BINARIES: readonly BinaryName[] = ['etcd', 'kube-apiserver'];
@@ -21,9 +27,12 @@ export const FULL_BINARIES: readonly BinaryName[] = [
   'kwok',
 ];
 
+/** A wrapper module folder under tools/. */
+export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl';
+
 interface BinarySource {
   /** Wrapper module folder under tools/. */
-  module: 'k8s' | 'etcd' | 'kwok';
+  module: ToolModule;
   /** Go main package. */
   pkg: string;
 }
@@ -38,53 +47,52 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   'kube-scheduler': { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kube-scheduler' },
   kubectl: { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kubectl' },
   kwok: { module: 'kwok', pkg: 'sigs.k8s.io/kwok/cmd/kwok' },
+  istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
 };
 
 /** The module each wrapper pins, whose version names the cache folder. */
-const PINNED_MODULE: Record<BinarySource['module'], string> = {
+const PINNED_MODULE: Record<ToolModule, string> = {
   k8s: 'k8s.io/kubernetes',
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
+  istioctl: 'istio.io/istio',
 };
 
 /** The repository's tools/ folder (the same relative place from src/ and dist/). */
 export const TOOLS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tools');
 
-/** Versions pinned by the wrapper modules, read from their go.mod files. */
-export interface PinnedVersions {
-  k8s: string;
-  etcd: string;
-  kwok: string;
-}
-
-/** Reads the pinned versions from tools/{k8s,etcd,kwok}/go.mod. */
-export async function pinnedVersions(toolsDir = TOOLS_DIR): Promise<PinnedVersions> {
-  const out: Partial<PinnedVersions> = {};
-  for (const mod of ['k8s', 'etcd', 'kwok'] as const) {
-    const gomod = await readFile(join(toolsDir, mod, 'go.mod'), 'utf8');
-    const path = PINNED_MODULE[mod].replace(/[.]/g, '\\.');
-    const m = new RegExp(`^\\s*(?:require\\s+)?${path}\\s+(v\\S+)`, 'm').exec(gomod);
-    if (!m?.[1])
-      throw new Error(`${join(toolsDir, mod, 'go.mod')}: no requirement on ${PINNED_MODULE[mod]}`);
-    out[mod] = m[1];
-  }
-  return out as PinnedVersions;
+/**
+ * The version a wrapper module pins, read from its go.mod: the required
+ * version of the pinned module, or for Istio (whose tags are not semver, so
+ * go.mod holds a pseudo-version) the `// istio-version: X.Y.Z` comment.
+ */
+export async function pinnedVersion(mod: ToolModule, toolsDir = TOOLS_DIR): Promise<string> {
+  const file = join(toolsDir, mod, 'go.mod');
+  const gomod = await readFile(file, 'utf8');
+  const re =
+    mod === 'istioctl'
+      ? /^\/\/ istio-version: (\S+)/m
+      : new RegExp(
+          `^\\s*(?:require\\s+)?${PINNED_MODULE[mod].replace(/[.]/g, '\\.')}\\s+(v\\S+)`,
+          'm',
+        );
+  const m = re.exec(gomod);
+  if (!m?.[1]) throw new Error(`${file}: cannot find the pinned version of ${PINNED_MODULE[mod]}`);
+  return m[1];
 }
 
 /**
- * The cache folder for the pinned versions:
- * `$XDG_CACHE_HOME/istio-operator/bin/k8s-<v>_etcd-<v>_kwok-<v>_<hash>`, where
- * the hash covers every go.mod and go.sum, so any change to a pin (even an
- * indirect dependency) builds into a fresh folder.
+ * The cache folder for one wrapper module's binaries:
+ * `$XDG_CACHE_HOME/istio-operator/bin/<module>-<version>-<hash>`, where the
+ * hash covers that module's go.mod and go.sum, so a change to any pin (even
+ * an indirect dependency) builds into a fresh folder and nothing else is
+ * rebuilt.
  */
-export async function cacheDir(toolsDir = TOOLS_DIR): Promise<string> {
-  const v = await pinnedVersions(toolsDir);
+export async function cacheDir(mod: ToolModule, toolsDir = TOOLS_DIR): Promise<string> {
   const h = createHash('sha256');
-  for (const mod of ['k8s', 'etcd', 'kwok']) {
-    for (const f of ['go.mod', 'go.sum']) h.update(await readFile(join(toolsDir, mod, f)));
-  }
+  for (const f of ['go.mod', 'go.sum']) h.update(await readFile(join(toolsDir, mod, f)));
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const key = `k8s-${v.k8s}_etcd-${v.etcd}_kwok-${v.kwok}_${h.digest('hex').slice(0, 8)}`;
+  const key = `${mod}-${await pinnedVersion(mod, toolsDir)}-${h.digest('hex').slice(0, 8)}`;
   return join(base, 'istio-operator', 'bin', key);
 }
 
@@ -121,24 +129,31 @@ export async function ensureBinaries(
   const progress = opts.onProgress ?? (() => {});
   const toolsDir = opts.toolsDir ?? TOOLS_DIR;
   const assets = opts.assetsDir ?? process.env.KUBEBUILDER_ASSETS;
-  const dir = await cacheDir(toolsDir);
   const found: Partial<Record<BinaryName, string>> = {};
-  const missing: BinaryName[] = [];
+  const missing: { name: BinaryName; dir: string }[] = [];
   for (const name of names) {
+    const dir = await cacheDir(SOURCES[name].module, toolsDir);
     const fromAssets = assets ? join(assets, name) : undefined;
     if (fromAssets && (await isExecutable(fromAssets))) found[name] = fromAssets;
     else if (await isExecutable(join(dir, name))) found[name] = join(dir, name);
-    else missing.push(name);
+    else missing.push({ name, dir });
   }
   if (missing.length > 0) {
-    await requireGo(missing, assets);
-    await mkdir(dir, { recursive: true });
-    progress(`building ${missing.join(', ')} into ${dir} (first use only; several minutes)`);
-    for (const [i, name] of missing.entries()) {
+    await requireGo(
+      missing.map((m) => m.name),
+      assets,
+    );
+    progress(
+      `building ${missing.map((m) => m.name).join(', ')} from pinned Go modules ` +
+        `(first use only; several minutes on a cold cache)`,
+    );
+    for (const [i, { name, dir }] of missing.entries()) {
       const started = Date.now();
-      await buildBinary(name, dir, toolsDir, (l) => progress(`[${i + 1}/${missing.length}] ${l}`));
+      const step = `[${i + 1}/${missing.length}]`;
+      await mkdir(dir, { recursive: true });
+      await buildBinary(name, dir, toolsDir, (l) => progress(`${step} ${l}`));
       progress(
-        `[${i + 1}/${missing.length}] built ${name} in ${((Date.now() - started) / 1000).toFixed(0)}s`,
+        `${step} built ${join(dir, name)} in ${((Date.now() - started) / 1000).toFixed(0)}s`,
       );
       found[name] = join(dir, name);
     }
@@ -165,15 +180,19 @@ async function requireGo(missing: BinaryName[], assets: string | undefined): Pro
   );
 }
 
-function ldflagsFor(name: BinaryName, v: PinnedVersions): string {
-  if (SOURCES[name].module !== 'k8s') return '-s -w';
+function ldflagsFor(mod: ToolModule, version: string): string {
+  if (mod === 'istioctl') {
+    // Without these istioctl renders hub gcr.io/istio-testing and tag latest.
+    return `-s -w -X istio.io/istio/pkg/version.buildVersion=${version} -X istio.io/istio/pkg/version.buildHub=docker.io/istio`;
+  }
+  if (mod !== 'k8s') return '-s -w';
   // Stamp the real version so /version (read by Helm and clients) is not
   // v0.0.0-master: module zips keep the placeholder upstream replaces at build.
-  const [, major, minor] = /^v(\d+)\.(\d+)\./.exec(v.k8s) ?? [];
+  const [, major, minor] = /^v(\d+)\.(\d+)\./.exec(version) ?? [];
   const parts = ['-s', '-w'];
   for (const p of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
     parts.push(
-      `-X ${p}.gitVersion=${v.k8s}`,
+      `-X ${p}.gitVersion=${version}`,
       `-X ${p}.gitMajor=${major}`,
       `-X ${p}.gitMinor=${minor}`,
       `-X ${p}.gitTreeState=clean`,
@@ -229,7 +248,7 @@ async function buildBinary(
 ): Promise<void> {
   const src = SOURCES[name];
   const cwd = join(toolsDir, src.module);
-  const v = await pinnedVersions(toolsDir);
+  const version = await pinnedVersion(src.module, toolsDir);
   const tags = src.module === 'k8s' ? ['-tags', 'selinux,notest'] : [];
   progress(`${name}: resolving ${src.pkg} (downloads modules on first use)`);
   let total = 0;
@@ -240,7 +259,17 @@ async function buildBinary(
   progress(`${name}: compiling up to ${total} packages`);
   try {
     await run(
-      ['build', '-v', '-trimpath', ...tags, '-ldflags', ldflagsFor(name, v), '-o', tmp, src.pkg],
+      [
+        'build',
+        '-v',
+        '-trimpath',
+        ...tags,
+        '-ldflags',
+        ldflagsFor(src.module, version),
+        '-o',
+        tmp,
+        src.pkg,
+      ],
       cwd,
       (line) => {
         if (line.startsWith('go: ') || line.includes(' ') || line === '') return;
