@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  cacheDir,
+  ensureBinaries,
+  pinnedVersion,
+  TOOLS_DIR,
+} from '../../../src/cluster/binaries.js';
+
+describe('control-plane binaries', () => {
+  let scratch: string;
+  const savedCache = process.env.XDG_CACHE_HOME;
+  const savedPath = process.env.PATH;
+
+  beforeEach(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'binaries-test-'));
+  });
+  afterEach(async () => {
+    process.env.XDG_CACHE_HOME = savedCache;
+    process.env.PATH = savedPath;
+    if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('reads the pinned versions from the wrapper modules', async () => {
+    assert.match(await pinnedVersion('k8s'), /^v1\.(3[4-9])\.\d+$/);
+    assert.match(await pinnedVersion('etcd'), /^v3\.6\.\d+$/);
+    assert.match(await pinnedVersion('kwok'), /^v0\.\d+\.\d+$/);
+    assert.match(await pinnedVersion('istioctl'), /^1\.27\.\d+$/);
+  });
+
+  it('keys the cache folder by module, version and a hash of go.mod and go.sum', async () => {
+    process.env.XDG_CACHE_HOME = scratch;
+    const tools = join(scratch, 'tools');
+    await cp(join(TOOLS_DIR, 'etcd'), join(tools, 'etcd'), { recursive: true });
+    const before = await cacheDir('etcd', tools);
+    assert.match(
+      before,
+      new RegExp(`^${scratch}/istio-operator/bin/etcd-v3\\.6\\.\\d+-[0-9a-f]{8}$`),
+    );
+    assert.equal(await cacheDir('etcd', tools), before, 'stable for the same pins');
+    const sum = join(tools, 'etcd', 'go.sum');
+    await writeFile(sum, (await readFile(sum, 'utf8')) + 'example.invalid/x v1.0.0 h1:x=\n');
+    assert.notEqual(await cacheDir('etcd', tools), before, 'a changed go.sum gets a new folder');
+  });
+
+  it('uses binaries from KUBEBUILDER_ASSETS without building', async () => {
+    process.env.XDG_CACHE_HOME = scratch;
+    const assets = join(scratch, 'assets');
+    await mkdir(assets);
+    for (const b of ['etcd', 'kube-apiserver']) {
+      await writeFile(join(assets, b), '#!/bin/sh\n');
+      await chmod(join(assets, b), 0o755);
+    }
+    process.env.PATH = '/nonexistent'; // proves nothing was built: there is no go
+    const found = await ensureBinaries(['etcd', 'kube-apiserver'], { assetsDir: assets });
+    assert.deepEqual(found, {
+      etcd: join(assets, 'etcd'),
+      'kube-apiserver': join(assets, 'kube-apiserver'),
+    });
+  });
+
+  it('says exactly what to install when neither binaries nor Go are there', async () => {
+    process.env.XDG_CACHE_HOME = scratch;
+    process.env.PATH = '/nonexistent';
+    await assert.rejects(
+      ensureBinaries(['etcd', 'kube-apiserver'], { assetsDir: join(scratch, 'empty') }),
+      (e: Error) => {
+        assert.match(e.message, /missing control-plane binaries: etcd, kube-apiserver/);
+        assert.match(e.message, /install Go 1\.24 or newer/);
+        assert.match(e.message, /KUBEBUILDER_ASSETS/);
+        return true;
+      },
+    );
+  });
+});
