@@ -1,0 +1,83 @@
+import yaml from 'js-yaml';
+import { API_VERSION, KIND, type Diagnostic, type JsonObject } from './types.js';
+
+/** A user file's IstioOperator, still unvalidated. */
+export interface ParsedFile {
+  name: string;
+  /** The IstioOperator object, or undefined when the file had errors or no document. */
+  object?: JsonObject;
+  diagnostics: Diagnostic[];
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Parses one IstioOperator YAML (or JSON) file. Empty documents are skipped;
+ * more than one IstioOperator, another kind, or another apiVersion is an
+ * error naming the file. `spec: null` counts as an empty spec.
+ */
+export function parseIstioOperatorFile(name: string, content: string): ParsedFile {
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(content, undefined, { schema: yaml.DEFAULT_SCHEMA });
+  } catch (err) {
+    return {
+      name,
+      diagnostics: [
+        {
+          severity: 'error',
+          path: name,
+          message: `not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+          fix: 'fix the YAML syntax at the line shown',
+        },
+      ],
+    };
+  }
+  const present = docs.filter((d) => d !== null && d !== undefined);
+  const diagnostics: Diagnostic[] = [];
+  if (present.length === 0) return { name, diagnostics };
+  if (present.length > 1) {
+    diagnostics.push({
+      severity: 'error',
+      path: name,
+      message: `contains ${present.length} documents; only one IstioOperator per file is supported`,
+      fix: 'split the documents into separate files and pass each with -f',
+    });
+    return { name, diagnostics };
+  }
+  const doc = present[0];
+  if (!isObject(doc)) {
+    diagnostics.push({
+      severity: 'error',
+      path: name,
+      value: doc,
+      message: 'is not a YAML map',
+      fix: `write an object with apiVersion: ${API_VERSION}, kind: ${KIND} and spec`,
+    });
+    return { name, diagnostics };
+  }
+  if (doc.kind !== KIND) {
+    diagnostics.push({
+      severity: 'error',
+      path: `${name}: kind`,
+      value: doc.kind,
+      message: `must be ${KIND}`,
+      fix: `set kind: ${KIND}`,
+    });
+  }
+  if (doc.apiVersion !== API_VERSION) {
+    diagnostics.push({
+      severity: 'error',
+      path: `${name}: apiVersion`,
+      value: doc.apiVersion,
+      message: `must be ${API_VERSION}`,
+      fix: `set apiVersion: ${API_VERSION}`,
+    });
+  }
+  if (diagnostics.length > 0) return { name, diagnostics };
+  const object: JsonObject = { ...doc };
+  if (object.spec === null || object.spec === undefined) object.spec = {};
+  return { name, object, diagnostics };
+}
