@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { configureLogger, LOG_LEVELS, parseLogFormat, parseLogLevel } from '../log/logger.js';
 import { OPERATOR_VERSION } from '../version.js';
 import { clusterCommand } from './commands/cluster.js';
+import { manifestCommand } from './commands/manifest.js';
 import { versionCommand } from './commands/version.js';
 
 /**
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
 
   program.addCommand(versionCommand());
   program.addCommand(clusterCommand());
+  program.addCommand(manifestCommand());
   return program;
 }

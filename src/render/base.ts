@@ -1,0 +1,33 @@
+import type { RenderPlan } from '../translate/plan.js';
+import { getPath } from '../translate/merge.js';
+import { pullSecretsField } from './common.js';
+import { ISTIO_CRDS, renderCrd } from './crds.js';
+import type { K8sObject } from './object.js';
+
+/**
+ * The `Base` component: Istio's 14 config CRDs (minus any listed in
+ * `values.base.excludedCRDs`, none when `values.base.enableIstioConfigCRDs`
+ * is false) and the `istio-reader-service-account` other clusters use to
+ * read this one.
+ */
+export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
+  const out: K8sObject[] = [];
+  const excluded = getPath(plan.values, 'base.excludedCRDs');
+  const skip = new Set(Array.isArray(excluded) ? excluded.map(String) : []);
+  if (getPath(plan.values, 'base.enableIstioConfigCRDs') !== false) {
+    for (const c of ISTIO_CRDS) {
+      if (!skip.has(`${c.plural}.${c.group}`)) out.push(renderCrd(c));
+    }
+  }
+  out.push({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'istio-reader-service-account',
+      namespace,
+      labels: { app: 'istio-reader', release: 'istio' },
+    },
+    ...pullSecretsField(plan.values),
+  });
+  return out;
+}

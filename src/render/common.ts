@@ -1,0 +1,66 @@
+import { getPath, getString } from '../translate/merge.js';
+import type { Json, JsonObject } from './object.js';
+
+/**
+ * An image reference: `image` as given when it already names a registry
+ * (contains `/`), else `<hub>/<image>:<tag>[-<variant>]`; the variant
+ * `default` (or none) adds no suffix.
+ */
+export function imageRef(hub: string, image: string, tag: string, variant = ''): string {
+  if (image.includes('/')) return image;
+  const v = variant && variant !== 'default' ? `-${variant}` : '';
+  return `${hub}/${image}:${tag}${v}`;
+}
+
+/** `global.imagePullSecrets` as a pod's `imagePullSecrets` list (empty when none). */
+export function pullSecrets(values: JsonObject): JsonObject[] {
+  const s = getPath(values, 'global.imagePullSecrets');
+  return Array.isArray(s) ? s.map((name) => ({ name: String(name) })) : [];
+}
+
+/** `{ imagePullSecrets }` to spread into a pod or ServiceAccount, or nothing when there are none. */
+export function pullSecretsField(values: JsonObject): { imagePullSecrets?: Json } {
+  const s = pullSecrets(values);
+  return s.length ? { imagePullSecrets: s } : {};
+}
+
+/** The image pull policy for a component: its own, else the global one; undefined when neither is set. */
+export function pullPolicy(values: JsonObject, ...paths: string[]): string | undefined {
+  for (const p of paths) {
+    const v = getString(values, p);
+    if (v) return v;
+  }
+  return getString(values, 'global.imagePullPolicy') || undefined;
+}
+
+/** An env var with a literal value. */
+export function envValue(name: string, value: string): JsonObject {
+  return { name, value };
+}
+
+/** An env var taken from a pod field. */
+export function envField(name: string, fieldPath: string): JsonObject {
+  return { name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } };
+}
+
+/** An env var taken from the container's resources. */
+export function envResource(name: string, resource: string, divisor?: string): JsonObject {
+  return {
+    name,
+    valueFrom: { resourceFieldRef: { resource, ...(divisor ? { divisor } : {}) } },
+  };
+}
+
+/** A one-rule RBAC PolicyRule. */
+export function rule(apiGroups: string[], resources: string[], verbs: string[]): JsonObject {
+  return { apiGroups, resources, verbs };
+}
+
+/** Drops entries whose value is undefined (so optional fields stay absent, not null). */
+export function compact<T extends Record<string, unknown>>(
+  o: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as { [K in keyof T]: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,313 @@
+import { getBool, getObject, getPath, getString } from '../translate/merge.js';
+import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
+import {
+  envField,
+  envResource,
+  envValue,
+  imageRef,
+  pullPolicy,
+  pullSecretsField,
+  rule,
+} from './common.js';
+import { istiodName, revLabel } from './names.js';
+import { isJsonObject, type Json, type JsonObject, type K8sObject } from './object.js';
+import { renderHpa, renderPdb } from './pilot-workload.js';
+
+/** The gateway's labels (chart defaults `app`/`istio` plus the entry's `label`), also its selector. */
+function gatewayLabels(g: GatewayPlan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(getObject(g.values, 'labels'))) out[k] = String(val);
+  return out;
+}
+
+/** Service ports of the gateway: `values…ports` (replaced wholesale by `k8s.service.ports`). */
+function servicePorts(g: GatewayPlan): JsonObject[] {
+  const ports = getPath(g.values, 'ports');
+  return Array.isArray(ports) ? ports.filter(isJsonObject) : [];
+}
+
+function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
+  const v = plan.values;
+  const caAddr =
+    getString(v, 'global.caAddress') ||
+    `${istiodName(plan.revision)}.${plan.istioNamespace}.svc:15012`;
+  const env: JsonObject[] = [
+    envValue('PILOT_CERT_PROVIDER', getString(v, 'global.pilotCertProvider')),
+    envValue('CA_ADDR', caAddr),
+    envField('NODE_NAME', 'spec.nodeName'),
+    envField('POD_NAME', 'metadata.name'),
+    envField('POD_NAMESPACE', 'metadata.namespace'),
+    envField('INSTANCE_IP', 'status.podIP'),
+    envField('HOST_IP', 'status.hostIP'),
+    envField('ISTIO_CPU_LIMIT', 'limits.cpu'),
+    envField('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    envValue('ISTIO_META_WORKLOAD_NAME', g.name),
+    envValue(
+      'ISTIO_META_OWNER',
+      `kubernetes://apis/apps/v1/namespaces/${g.namespace}/deployments/${g.name}`,
+    ),
+    envValue(
+      'ISTIO_META_MESH_ID',
+      getString(v, 'global.meshID') || getString(v, 'global.trustDomain') || 'cluster.local',
+    ),
+    envValue('TRUST_DOMAIN', getString(v, 'global.trustDomain') || 'cluster.local'),
+  ];
+  // ISTIO_CPU_LIMIT is a resource reference, not a field one.
+  env[7] = envResource('ISTIO_CPU_LIMIT', 'limits.cpu');
+  if (!getBool(g.values, 'runAsRoot')) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
+  const userEnv = getObject(g.values, 'env');
+  for (const k of Object.keys(userEnv).sort()) env.push(envValue(k, String(userEnv[k])));
+  env.push(
+    envValue(
+      'ISTIO_META_CLUSTER_ID',
+      getString(v, 'global.multiCluster.clusterName') || 'Kubernetes',
+    ),
+    envField('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+  );
+  const network = getString(v, 'global.network');
+  if (network) env.push(envValue('ISTIO_META_NETWORK', network));
+  return env;
+}
+
+function gatewayDeployment(
+  plan: RenderPlan,
+  g: GatewayPlan,
+  labels: Record<string, string>,
+): K8sObject {
+  const v = plan.values;
+  const gv = g.values;
+  const runAsRoot = getBool(gv, 'runAsRoot');
+  const ports: JsonObject[] = servicePorts(g).map((p) => ({
+    containerPort: (p.targetPort ?? p.port) as Json,
+    protocol: (p.protocol ?? 'TCP') as Json,
+  }));
+  ports.push({ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' });
+  const policy = pullPolicy(v);
+  const container: JsonObject = {
+    name: 'istio-proxy',
+    image: imageRef(
+      g.hub,
+      getString(v, 'global.proxy.image') || 'proxyv2',
+      g.tag,
+      getString(v, 'global.variant'),
+    ),
+    ...(policy ? { imagePullPolicy: policy } : {}),
+    ports,
+    args: [
+      'proxy',
+      'router',
+      '--domain',
+      `$(POD_NAMESPACE).svc.${getString(v, 'global.proxy.clusterDomain') || 'cluster.local'}`,
+      `--proxyLogLevel=${getString(v, 'global.proxy.logLevel') || 'warning'}`,
+      `--proxyComponentLogLevel=${getString(v, 'global.proxy.componentLogLevel') || 'misc:error'}`,
+      `--log_output_level=${getString(v, 'global.logging.level') || 'default:info'}`,
+      ...(getBool(v, 'global.logAsJson') ? ['--log_as_json'] : []),
+    ],
+    securityContext: runAsRoot
+      ? {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsUser: 0,
+          runAsGroup: 1337,
+          runAsNonRoot: false,
+        }
+      : {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          privileged: false,
+          readOnlyRootFilesystem: true,
+        },
+    readinessProbe: {
+      failureThreshold: 30,
+      httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' },
+      initialDelaySeconds: 1,
+      periodSeconds: 2,
+      successThreshold: 1,
+      timeoutSeconds: 1,
+    },
+    resources: getObject(gv, 'resources'),
+    env: gatewayEnv(plan, g),
+    volumeMounts: [
+      { name: 'workload-socket', mountPath: '/var/run/secrets/workload-spiffe-uds' },
+      { name: 'credential-socket', mountPath: '/var/run/secrets/credential-uds' },
+      { name: 'workload-certs', mountPath: '/var/run/secrets/workload-spiffe-credentials' },
+      { name: 'istio-envoy', mountPath: '/etc/istio/proxy' },
+      { name: 'config-volume', mountPath: '/etc/istio/config' },
+      { name: 'istiod-ca-cert', mountPath: '/var/run/secrets/istio' },
+      { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
+      { name: 'istio-data', mountPath: '/var/lib/istio/data' },
+      { name: 'podinfo', mountPath: '/etc/istio/pod' },
+    ],
+  };
+  const podLabels: Record<string, string> = {
+    ...labels,
+    'service.istio.io/canonical-name': g.name,
+    'service.istio.io/canonical-revision': 'latest',
+    'sidecar.istio.io/inject': 'false',
+    'istio.io/rev': revLabel(plan.revision),
+    'operator.istio.io/component': g.component,
+    'istio.io/dataplane-mode': 'none',
+  };
+  const podAnnotations: Record<string, string> = {
+    'prometheus.io/port': '15020',
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/path': '/stats/prometheus',
+    'sidecar.istio.io/inject': 'false',
+  };
+  for (const [k, val] of Object.entries(getObject(gv, 'podAnnotations')))
+    podAnnotations[k] = String(val);
+  const podSpec: JsonObject = {
+    securityContext: runAsRoot
+      ? {}
+      : { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true, fsGroup: 1337 },
+    serviceAccountName: `${g.name}-service-account`,
+    ...pullSecretsField(v),
+    containers: [container],
+    volumes: [
+      { name: 'workload-socket', emptyDir: {} },
+      { name: 'credential-socket', emptyDir: {} },
+      { name: 'workload-certs', emptyDir: {} },
+      {
+        name: 'istiod-ca-cert',
+        configMap: { name: getString(v, 'global.trustBundleName') || 'istio-ca-root-cert' },
+      },
+      {
+        name: 'podinfo',
+        downwardAPI: {
+          items: [
+            { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+            { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
+          ],
+        },
+      },
+      { name: 'istio-envoy', emptyDir: {} },
+      { name: 'istio-data', emptyDir: {} },
+      {
+        name: 'istio-token',
+        projected: {
+          sources: [
+            {
+              serviceAccountToken: {
+                audience: getString(v, 'global.sds.token.aud') || 'istio-ca',
+                expirationSeconds: 43200,
+                path: 'istio-token',
+              },
+            },
+          ],
+        },
+      },
+      {
+        name: 'config-volume',
+        configMap: { name: plan.revision ? `istio-${plan.revision}` : 'istio', optional: true },
+      },
+    ],
+  };
+  const nodeSelector = getObject(gv, 'nodeSelector');
+  if (Object.keys(nodeSelector).length) podSpec.nodeSelector = nodeSelector;
+  const tolerations = getPath(gv, 'tolerations');
+  if (Array.isArray(tolerations) && tolerations.length) podSpec.tolerations = tolerations;
+  const prio = getString(gv, 'priorityClassName') || getString(v, 'global.priorityClassName');
+  if (prio) podSpec.priorityClassName = prio;
+  const spec: JsonObject = {
+    selector: { matchLabels: labels },
+    strategy: {
+      rollingUpdate: {
+        maxSurge: (getPath(gv, 'rollingMaxSurge') ?? '100%') as Json,
+        maxUnavailable: (getPath(gv, 'rollingMaxUnavailable') ?? '25%') as Json,
+      },
+    },
+    template: { metadata: { labels: podLabels, annotations: podAnnotations }, spec: podSpec },
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: g.name, namespace: g.namespace, labels: { ...labels, release: 'istio' } },
+    spec,
+  };
+}
+
+function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObject {
+  const annotations = getObject(g.values, 'serviceAnnotations') as Record<string, string>;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: g.name,
+      namespace: g.namespace,
+      labels: { ...labels, release: 'istio' },
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
+    spec: {
+      type: getString(g.values, 'type') || 'ClusterIP',
+      selector: labels,
+      ports: servicePorts(g).map((p) => {
+        const out: JsonObject = {};
+        for (const k of [
+          'name',
+          'port',
+          'protocol',
+          'targetPort',
+          'nodePort',
+          'appProtocol',
+        ] as const) {
+          if (p[k] !== undefined) out[k] = p[k]!;
+        }
+        if (out.protocol === undefined) out.protocol = 'TCP';
+        return out;
+      }),
+    },
+  };
+}
+
+/**
+ * One ingress or egress gateway: ServiceAccount, Role/RoleBinding `<gw>-sds`
+ * (read its TLS secrets), Deployment running `istio-proxy` as a router,
+ * Service (LoadBalancer for ingress, ClusterIP for egress, by default),
+ * HPA while autoscaling, and PDB.
+ */
+export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
+  const labels = gatewayLabels(g);
+  const meta = (name: string) => ({
+    name,
+    namespace: g.namespace,
+    labels: { ...labels, release: 'istio' },
+  });
+  const sa = `${g.name}-service-account`;
+  const out: K8sObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta(sa),
+      ...pullSecretsField(plan.values),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(`${g.name}-sds`),
+      rules: [rule([''], ['secrets'], ['get', 'watch', 'list'])],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(`${g.name}-sds`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${g.name}-sds` },
+      subjects: [{ kind: 'ServiceAccount', name: sa }],
+    },
+    gatewayDeployment(plan, g, labels),
+    gatewayService(g, labels),
+  ];
+  const gv = g.values;
+  if (
+    getBool(gv, 'autoscaleEnabled') &&
+    getBool(gv, 'autoscaleMin') &&
+    getBool(gv, 'autoscaleMax')
+  ) {
+    out.push(renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, gv));
+  }
+  if (getBool(plan.values, 'global.defaultPodDisruptionBudget.enabled')) {
+    out.push(renderPdb(g.name, g.namespace, { ...labels, release: 'istio' }, labels));
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+/** The `sidecar` template (Go text/template producing a Pod patch). */
+export const sidecarTemplate = 'spec: {}\n';

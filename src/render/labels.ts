@@ -1,0 +1,45 @@
+import type { ComponentName, RenderPlan } from '../translate/plan.js';
+import type { K8sObject } from './object.js';
+import { revLabel } from './names.js';
+
+/** Label keys Istio's tooling uses to find the objects an installer owns. */
+export const LABELS = {
+  managed: 'operator.istio.io/managed',
+  version: 'operator.istio.io/version',
+  component: 'operator.istio.io/component',
+  owner: 'install.operator.istio.io/owning-resource',
+  ownerNamespace: 'install.operator.istio.io/owning-resource-namespace',
+  rev: 'istio.io/rev',
+} as const;
+
+/**
+ * The ownership labels of one component's objects, exactly the set istioctl
+ * stamps, so `istioctl uninstall` and prune selectors recognise our objects.
+ */
+export function ownershipLabels(
+  plan: RenderPlan,
+  component: ComponentName,
+): Record<string, string> {
+  return {
+    [LABELS.managed]: 'Reconcile',
+    [LABELS.version]: plan.version,
+    [LABELS.owner]: plan.owner.name,
+    [LABELS.ownerNamespace]: plan.owner.namespace,
+    [LABELS.rev]: revLabel(plan.revision),
+    [LABELS.component]: component,
+  };
+}
+
+/**
+ * Adds the ownership labels to every object's metadata (not to pod
+ * templates). Returns new objects; the inputs are not modified.
+ */
+export function withOwnership(
+  objects: readonly K8sObject[],
+  labels: Record<string, string>,
+): K8sObject[] {
+  return objects.map((o) => ({
+    ...o,
+    metadata: { ...o.metadata, labels: { ...(o.metadata.labels ?? {}), ...labels } },
+  }));
+}

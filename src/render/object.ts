@@ -1,0 +1,36 @@
+/**
+ * The plain Kubernetes object every renderer returns. Renderers build these
+ * as ordinary data; nothing here knows about clients or the API server.
+ */
+
+/** JSON-compatible value, the only kind of data a rendered object holds. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A JSON object (string keys, JSON values). */
+export type JsonObject = { [key: string]: Json };
+
+/** metadata of a rendered object: only the fields a renderer may set. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A rendered Kubernetes object. Fields other than metadata are plain JSON. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: Json | ObjectMeta | undefined;
+}
+
+/** `kind/namespace/name` (namespace empty for cluster-scoped objects): how objects are told apart. */
+export function objectKey(o: Pick<K8sObject, 'kind' | 'metadata'>): string {
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** Whether a value is a JSON object (not an array, not null). */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,81 @@
+import { getBool, getObject, getPath } from '../translate/merge.js';
+import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
+import { renderInjectorConfigMap } from './injector-config.js';
+import { meshConfig, meshNetworks, toYamlText } from './mesh-config.js';
+import { istiodName, meshConfigMapName, revLabel } from './names.js';
+import type { K8sObject } from './object.js';
+import { renderPilotRbac } from './pilot-rbac.js';
+import {
+  istiodSelector,
+  renderHpa,
+  renderIstiodDeployment,
+  renderIstiodService,
+  renderPdb,
+} from './pilot-workload.js';
+import { renderInjectorWebhook, renderValidatingWebhook } from './webhooks.js';
+
+/**
+ * The `Pilot` component: istiod with its RBAC, mesh and injector
+ * ConfigMaps, Deployment, Service, HPA, PDB and the two webhook
+ * configurations. With `values.pilot.istiodRemote.enabled` (the remote
+ * profile) istiod itself is not rendered, only what a cluster served by an
+ * external istiod needs.
+ */
+export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
+  const v = plan.values;
+  const ns = c.namespace;
+  const rev = plan.revision;
+  const remote = getBool(v, 'pilot.istiodRemote.enabled');
+  const out: K8sObject[] = [...renderPilotRbac(plan, ns)];
+  if (getPath(v, 'pilot.configMap') !== false) {
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: meshConfigMapName(rev),
+        namespace: ns,
+        labels: { 'istio.io/rev': revLabel(rev), release: 'istio' },
+      },
+      data: {
+        mesh: toYamlText(meshConfig(plan, ns)),
+        meshNetworks: toYamlText(meshNetworks(plan)),
+      },
+    });
+  }
+  if (!getBool(v, 'global.omitSidecarInjectorConfigMap'))
+    out.push(renderInjectorConfigMap(plan, ns));
+  out.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: rev ? `values-${rev}` : 'values',
+      namespace: ns,
+      labels: { 'istio.io/rev': revLabel(rev), release: 'istio' },
+    },
+    data: { 'merged-values': JSON.stringify(v) },
+  });
+  if (!remote) {
+    const name = istiodName(rev);
+    const labels = {
+      app: 'istiod',
+      'istio.io/rev': revLabel(rev),
+      istio: 'pilot',
+      release: 'istio',
+    };
+    out.push(renderIstiodDeployment(plan, c), renderIstiodService(plan, c));
+    const p = getObject(v, 'pilot');
+    if (
+      getBool(p, 'autoscaleEnabled') &&
+      getBool(p, 'autoscaleMin') &&
+      getBool(p, 'autoscaleMax')
+    ) {
+      out.push(renderHpa(name, ns, labels, p));
+    }
+    if (getBool(v, 'global.defaultPodDisruptionBudget.enabled')) {
+      out.push(renderPdb(name, ns, labels, istiodSelector(rev)));
+    }
+  }
+  if (!getBool(v, 'global.operatorManageWebhooks')) out.push(renderInjectorWebhook(plan, ns));
+  if (getBool(v, 'global.configValidation')) out.push(renderValidatingWebhook(plan, ns));
+  return out;
+}

@@ -1,0 +1,230 @@
+import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
+import { isJsonObject, type Json, type JsonObject } from '../render/object.js';
+import { chartProfileValues } from './chart-profiles.js';
+import { defaultValues } from './defaults.js';
+import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
+import { getObject, getString, mergeValues } from './merge.js';
+
+/** Internal component names, as Istio writes them in `operator.istio.io/component`. */
+export type ComponentName =
+  'Base' | 'Pilot' | 'Cni' | 'Ztunnel' | 'IngressGateways' | 'EgressGateways';
+
+/** One enabled component, resolved. */
+export interface ComponentPlan {
+  component: ComponentName;
+  namespace: string;
+  /** Image registry root for this component (component hub, else global). */
+  hub: string;
+  /** Image tag for this component (component tag, else global). */
+  tag: string;
+  k8s: K8sSettingsInput;
+}
+
+/** One enabled ingress or egress gateway, resolved. */
+export interface GatewayPlan extends ComponentPlan {
+  component: 'IngressGateways' | 'EgressGateways';
+  name: string;
+  /** The gateway's chart values (defaults < profile < user values < component fields). */
+  values: JsonObject;
+}
+
+/** Everything the renderers need, computed once from the merged IstioOperator. */
+export interface RenderPlan {
+  /** Control plane revision; '' for the default revision. */
+  revision: string;
+  /** The install namespace (istiod's). */
+  istioNamespace: string;
+  /** The owning IstioOperator (labels `install.operator.istio.io/owning-resource[-namespace]`). */
+  owner: { name: string; namespace: string };
+  /** Version written in `operator.istio.io/version`. */
+  version: string;
+  /** The merged values tree (defaults < chart profile < translated spec < user values). */
+  values: JsonObject;
+  base?: ComponentPlan;
+  pilot?: ComponentPlan;
+  cni?: ComponentPlan;
+  ztunnel?: ComponentPlan;
+  gateways: GatewayPlan[];
+}
+
+/** Options of {@link translate}. */
+export interface TranslateOptions {
+  /** Installer version stamped in labels; defaults to ISTIO_VERSION. */
+  version?: string;
+}
+
+/** An input the renderer cannot honour; the message names the field and the fix. */
+export class RenderInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderInputError';
+  }
+}
+
+/** Converts a loose parsed value into JSON (drops undefined, keeps everything else). */
+export function toJson(v: unknown): Json {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(toJson);
+  if (typeof v === 'object') {
+    const o: JsonObject = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x !== undefined) o[k] = toJson(x);
+    }
+    return o;
+  }
+  return null;
+}
+
+function toObject(v: unknown): JsonObject {
+  const j = toJson(v);
+  return isJsonObject(j) ? j : {};
+}
+
+/** Whether a component map enables it: present and not `enabled: false`. */
+function on(c: ComponentInput | undefined, dflt: boolean): boolean {
+  if (c === undefined || c === null) return dflt;
+  return c.enabled !== false;
+}
+
+/**
+ * Translates a merged IstioOperator into a render plan, the way Istio 1.27
+ * maps an IstioOperator to component values: spec hub/tag/revision and
+ * meshConfig into values, the chart profile under the user's values, and
+ * each enabled component with its namespace, images and k8s settings.
+ * Pure: same input, same plan.
+ */
+export function translate(iop: RenderInput, opts: TranslateOptions = {}): RenderPlan {
+  const spec = iop.spec ?? {};
+  const comps = spec.components ?? {};
+  const userValues = toObject(spec.values);
+  const profileName = getString(userValues, 'profile');
+  const profile = chartProfileValues(profileName);
+  if (profile === undefined) {
+    throw new RenderInputError(
+      `spec.values.profile: unknown chart profile "${profileName}" ` +
+        '(use one of default, demo, minimal, empty, preview, stable, ambient, remote, openshift)',
+    );
+  }
+  const hub = spec.hub ?? DEFAULT_HUB;
+  const tag = spec.tag === undefined ? ISTIO_VERSION : String(spec.tag);
+  const revision = spec.revision && spec.revision !== 'default' ? spec.revision : '';
+  const cniOn = on(comps.cni, false);
+
+  const fromSpec: JsonObject = {
+    global: { hub, tag },
+    revision,
+    meshConfig: toObject(spec.meshConfig),
+    pilot: {
+      ...(comps.pilot?.hub ? { hub: comps.pilot.hub } : {}),
+      ...(comps.pilot?.tag !== undefined ? { tag: String(comps.pilot.tag) } : {}),
+      ...(cniOn ? { cni: { enabled: true } } : {}),
+    },
+  };
+  if (comps.cni?.hub || comps.cni?.tag !== undefined) {
+    fromSpec.cni = {
+      ...(comps.cni.hub ? { hub: comps.cni.hub } : {}),
+      ...(comps.cni.tag !== undefined ? { tag: String(comps.cni.tag) } : {}),
+    };
+  }
+  if (comps.ztunnel?.hub || comps.ztunnel?.tag !== undefined) {
+    fromSpec.ztunnel = {
+      ...(comps.ztunnel.hub ? { hub: comps.ztunnel.hub } : {}),
+      ...(comps.ztunnel.tag !== undefined ? { tag: String(comps.ztunnel.tag) } : {}),
+    };
+  }
+  let values = mergeValues(defaultValues(), profile);
+  values = mergeValues(values, fromSpec);
+  // The user's own values win over what was translated from the spec, as in istioctl.
+  values = mergeValues(values, userValues);
+  values = mergeValues(values, toObject(spec.unvalidatedValues));
+  // meshConfig given in spec wins over values.meshConfig (it is the documented place).
+  if (spec.meshConfig) {
+    values.meshConfig = mergeValues(getObject(values, 'meshConfig'), toObject(spec.meshConfig));
+  }
+
+  const istioNamespace =
+    getString(values, 'global.istioNamespace') ||
+    iop.metadata?.namespace ||
+    spec.namespace ||
+    'istio-system';
+  const globalHub = getString(values, 'global.hub') || hub;
+  const globalTag = getString(values, 'global.tag') || tag;
+  const plan: RenderPlan = {
+    revision: getString(values, 'revision'),
+    istioNamespace,
+    owner: {
+      name: iop.metadata?.name ?? 'unknown',
+      namespace: iop.metadata?.namespace ?? istioNamespace,
+    },
+    version: opts.version ?? ISTIO_VERSION,
+    values,
+    gateways: [],
+  };
+  const resolve = (
+    component: ComponentName,
+    c: ComponentInput | undefined,
+    root: string,
+  ): ComponentPlan => ({
+    component,
+    namespace: c?.namespace || istioNamespace,
+    hub: getString(values, `${root}.hub`) || c?.hub || globalHub,
+    tag: getString(values, `${root}.tag`) || (c?.tag !== undefined ? String(c.tag) : globalTag),
+    k8s: c?.k8s ?? {},
+  });
+  if (on(comps.base, true)) plan.base = resolve('Base', comps.base, 'base');
+  if (on(comps.pilot, true)) plan.pilot = resolve('Pilot', comps.pilot, 'pilot');
+  if (cniOn) plan.cni = resolve('Cni', comps.cni, 'cni');
+  if (on(comps.ztunnel, false)) plan.ztunnel = resolve('Ztunnel', comps.ztunnel, 'ztunnel');
+
+  for (const [list, component, key] of [
+    [comps.ingressGateways, 'IngressGateways', 'istio-ingressgateway'],
+    [comps.egressGateways, 'EgressGateways', 'istio-egressgateway'],
+  ] as const) {
+    const forced = getPath2(values, key) === true;
+    const seen = new Set<string>();
+    for (const gw of list ?? []) {
+      const name = gw.name ?? key;
+      if (!(gw.enabled !== false || (forced && name === key))) continue;
+      const gwPlan = gatewayPlan(
+        component,
+        key,
+        gw,
+        resolve(component, gw, `gateways.${key}`),
+        values,
+      );
+      const id = `${gwPlan.namespace}/${name}`;
+      if (seen.has(id)) {
+        throw new RenderInputError(
+          `spec.components.${component === 'IngressGateways' ? 'ingressGateways' : 'egressGateways'}: ` +
+            `two gateways named "${name}" in namespace ${gwPlan.namespace} (give each a distinct name)`,
+        );
+      }
+      seen.add(id);
+      plan.gateways.push(gwPlan);
+    }
+  }
+  return plan;
+}
+
+function getPath2(values: JsonObject, key: string): Json | undefined {
+  return getObject(values, 'gateways')[key] !== undefined
+    ? getObject(getObject(values, 'gateways'), key).enabled
+    : undefined;
+}
+
+function gatewayPlan(
+  component: 'IngressGateways' | 'EgressGateways',
+  key: string,
+  gw: GatewayInput,
+  base: ComponentPlan,
+  values: JsonObject,
+): GatewayPlan {
+  const chart = getObject(getObject(values, 'gateways'), key);
+  const name = gw.name ?? key;
+  const labels = { ...getObject(chart, 'labels'), ...(gw.label ?? {}) };
+  const over: JsonObject = { name, labels };
+  const ports = (gw.k8s?.service as { ports?: unknown } | undefined)?.ports;
+  if (Array.isArray(ports)) over.ports = toJson(ports);
+  return { ...base, component, name, values: { ...chart, ...over } };
+}
