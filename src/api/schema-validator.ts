@@ -1,0 +1,238 @@
+/**
+ * Schema validation with ajv, compiled from the CRD's own openAPIV3Schema,
+ * so the CLI, the operator and the API server check the same structure.
+ * Structural-schema features ajv does not know are converted: objects with
+ * properties and no x-kubernetes-preserve-unknown-fields become closed
+ * (unknown fields are errors, where the API server would prune them), and
+ * x-kubernetes-int-or-string becomes "integer or string". CEL rules cannot
+ * run here; semantic.ts has a twin for each of them.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { showValue } from './errors.js';
+import { formatPath, getPath, isObject } from './paths.js';
+import { REMOVED_FIELDS } from './removed.js';
+import { istioOperatorSchema } from './schema/crd.js';
+import type { JSONSchemaProps } from './schema/props.js';
+import type { Diagnostic } from './types.js';
+
+/** A JSON Schema object as ajv takes it. */
+type AjvSchema = Record<string, unknown>;
+
+/** Converts a structural CRD schema into an equivalent draft-07 schema for ajv. */
+export function toAjvSchema(s: JSONSchemaProps): AjvSchema {
+  const out: AjvSchema = {};
+  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
+  if (s['x-kubernetes-int-or-string']) {
+    out.type = ['integer', 'string'];
+  } else if (s.type) {
+    out.type = s.nullable ? [s.type, 'null'] : s.type;
+  }
+  for (const k of [
+    'enum',
+    'minimum',
+    'maximum',
+    'maxLength',
+    'minLength',
+    'maxItems',
+    'maxProperties',
+    'pattern',
+    'required',
+  ] as const) {
+    if (s[k] !== undefined) out[k] = s[k];
+  }
+  if (s.properties) {
+    out.properties = Object.fromEntries(
+      Object.entries(s.properties).map(([k, v]) => [k, toAjvSchema(v)]),
+    );
+  }
+  if (s.additionalProperties) {
+    out.additionalProperties = toAjvSchema(s.additionalProperties);
+  } else if (s.type === 'object' && s.properties && !preserve) {
+    out.additionalProperties = false;
+  }
+  if (s.items) out.items = toAjvSchema(s.items);
+  return out;
+}
+
+let compiled: ValidateFunction | undefined;
+
+/** The compiled validator (compiled once, on first use). */
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({
+    allErrors: true,
+    strict: true,
+    allowUnionTypes: true,
+    verbose: true,
+  }).compile(toAjvSchema(istioOperatorSchema));
+  return compiled;
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/** The closest known name to a misspelt one, if it is close enough to be a typo. */
+export function closestName(name: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function typeWord(t: unknown): string {
+  const list = Array.isArray(t) ? t : [t];
+  const words = list.map((x) =>
+    x === 'integer'
+      ? 'an integer'
+      : x === 'object'
+        ? 'a map'
+        : x === 'array'
+          ? 'a list'
+          : x === 'null'
+            ? 'null'
+            : `a ${String(x)}`,
+  );
+  return words.join(' or ');
+}
+
+function toDiagnostic(e: ErrorObject, root: unknown): Diagnostic | undefined {
+  const base = pointerToPath(e.instancePath);
+  const here = formatPath(base);
+  const value = getPath(root, base);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const field = (e.params as { additionalProperty: string }).additionalProperty;
+      const path = formatPath([...base, field]);
+      const fieldValue = isObject(value) ? value[field] : undefined;
+      const removed = REMOVED_FIELDS[path];
+      if (removed) return { severity: 'error', path, message: removed.message, fix: removed.fix };
+      const known = Object.keys(
+        ((e.parentSchema as AjvSchema | undefined)?.properties as AjvSchema | undefined) ?? {},
+      );
+      const guess = closestName(field, known);
+      return {
+        severity: 'error',
+        path,
+        value: fieldValue,
+        message: `unknown field "${field}"`,
+        fix: guess
+          ? `did you mean "${guess}"? (fields allowed here: ${known.join(', ')})`
+          : `remove it; fields allowed here: ${known.join(', ')}`,
+      };
+    }
+    case 'type':
+      return {
+        severity: 'error',
+        path: here,
+        value,
+        message: `must be ${typeWord((e.params as { type: unknown }).type)}, not ${showValue(value)}`,
+        fix:
+          (e.params as { type: unknown }).type === 'string'
+            ? 'quote the value in YAML'
+            : `write ${typeWord((e.params as { type: unknown }).type)}`,
+      };
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      return {
+        severity: 'error',
+        path: here,
+        value,
+        message: 'is not an allowed value',
+        fix: `use one of: ${allowed.map(String).join(', ')}`,
+      };
+    }
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return {
+        severity: 'error',
+        path: formatPath([...base, missing]),
+        message: 'is required',
+        fix: `set ${missing}`,
+      };
+    }
+    case 'minimum':
+    case 'maximum': {
+      const p = e.params as { comparison: string; limit: number };
+      return {
+        severity: 'error',
+        path: here,
+        value,
+        message: `must be ${p.comparison} ${p.limit}`,
+        fix: `use a value ${p.comparison} ${p.limit}`,
+      };
+    }
+    case 'maxLength':
+    case 'minLength':
+    case 'maxItems': {
+      const p = e.params as { limit: number };
+      const what = e.keyword === 'maxItems' ? 'items' : 'characters';
+      const cmp = e.keyword === 'minLength' ? 'at least' : 'at most';
+      return {
+        severity: 'error',
+        path: here,
+        value,
+        message: `must have ${cmp} ${p.limit} ${what}`,
+        fix: `shorten it to ${cmp} ${p.limit} ${what}`,
+      };
+    }
+    case 'pattern':
+      return {
+        severity: 'error',
+        path: here,
+        value,
+        message: `does not match ${(e.params as { pattern: string }).pattern}`,
+      };
+    default:
+      return {
+        severity: 'error',
+        path: here,
+        value,
+        message: e.message ?? e.keyword,
+      };
+  }
+}
+
+/**
+ * Checks `obj` against the CRD schema. Returns one error per problem (ajv
+ * reports several for one int-or-string mismatch; those are folded).
+ */
+export function schemaDiagnostics(obj: unknown): Diagnostic[] {
+  const validate = validator();
+  if (validate(obj)) return [];
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const e of validate.errors ?? []) {
+    const d = toDiagnostic(e, obj);
+    if (!d) continue;
+    const key = `${d.path}\u0000${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}

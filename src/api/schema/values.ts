@@ -1,0 +1,414 @@
+/**
+ * Schema of `spec.values`: the Helm values tree, with the field names and
+ * types of Istio 1.27's values API. Unknown keys are errors, as they are for
+ * istioctl. A few 1.23-era keys are kept (marked "Deprecated") so old files
+ * still parse; the validator warns about them and names their new place.
+ */
+import {
+  anyValue,
+  bool,
+  int32,
+  int64,
+  intOrString,
+  list,
+  num,
+  obj,
+  open,
+  openList,
+  str,
+  stringMap,
+  uint32,
+  type JSONSchemaProps,
+} from './props.js';
+
+const tag = () => intOrString('Image tag (a string; numbers are accepted).');
+const resources = (d?: string) =>
+  obj({ limits: stringMap(), requests: stringMap() }, d ?? 'Container resource limits/requests.');
+const utilization = () => obj({ targetAverageUtilization: int32() });
+const loggingConfig = () => obj({ level: str('Comma-separated <scope>:<level> pairs.') });
+
+const portsConfig = obj({
+  name: str(),
+  port: int32({ minimum: 0, maximum: 65535 }),
+  nodePort: int32({ minimum: 0, maximum: 65535 }),
+  targetPort: int32({ minimum: 0, maximum: 65535 }),
+  protocol: str(),
+});
+
+const secretVolume = obj({ mountPath: str(), name: str(), secretName: str() });
+
+// Fields shared by values.gateways.istio-ingressgateway and …istio-egressgateway.
+const gatewayCommon: Record<string, JSONSchemaProps> = {
+  autoscaleEnabled: bool('Install a HorizontalPodAutoscaler for the gateway.'),
+  autoscaleMax: uint32(),
+  autoscaleMin: uint32(),
+  memory: utilization(),
+  cpu: utilization(),
+  customService: bool(),
+  enabled: bool('Alternative switch that force-enables the gateway.'),
+  env: open('Environment variables of the proxy container, as a map.'),
+  labels: stringMap(),
+  name: str(),
+  nodeSelector: open(),
+  podAnnotations: open(),
+  podAntiAffinityLabelSelector: openList(),
+  podAntiAffinityTermLabelSelector: openList(),
+  ports: list(portsConfig, 'Service ports of the gateway (replace the defaults).'),
+  resources: open(),
+  secretVolumes: list(secretVolume),
+  serviceAnnotations: open(),
+  type: str('Service type.'),
+  tolerations: openList(),
+  rollingMaxSurge: intOrString(),
+  rollingMaxUnavailable: intOrString(),
+  configVolumes: openList(),
+  additionalContainers: openList(),
+  runAsRoot: bool('Run the proxy as root, needed for container ports below 1024.'),
+  injectionTemplate: str(),
+  serviceAccount: obj({ annotations: open() }),
+  ipFamilies: list(str()),
+  ipFamilyPolicy: str(),
+  zvpn: open('Deprecated (Istio 1.23): no effect.'),
+};
+
+const ingressGateway = obj(
+  {
+    ...gatewayCommon,
+    loadBalancerIP: str(),
+    loadBalancerSourceRanges: list(str()),
+    replicaCount: uint32(),
+    externalTrafficPolicy: str(),
+    ingressPorts: openList(),
+  },
+  'Values of the ingress gateway chart.',
+);
+
+const egressGateway = obj(gatewayCommon, 'Values of the egress gateway chart.');
+
+const tracer = obj({
+  datadog: obj({ address: str() }),
+  lightstep: obj({ address: str(), accessToken: str() }),
+  zipkin: obj({ address: str() }),
+  stackdriver: obj({
+    debug: bool(),
+    maxNumberOfAttributes: uint32(),
+    maxNumberOfAnnotations: uint32(),
+    maxNumberOfMessageEvents: uint32(),
+  }),
+});
+
+const proxy = obj(
+  {
+    autoInject: str(),
+    clusterDomain: str(),
+    componentLogLevel: str(),
+    enableCoreDump: bool(),
+    excludeInboundPorts: str('Comma-separated inbound ports not to capture.'),
+    excludeIPRanges: str('Comma-separated CIDRs (or *) not to capture.'),
+    excludeOutboundPorts: str(),
+    image: str(),
+    includeIPRanges: str('Comma-separated CIDRs (or *) to capture.'),
+    includeInboundPorts: str('Comma-separated inbound ports to capture, or *.'),
+    includeOutboundPorts: str(),
+    logLevel: str(),
+    outlierLogPath: str(),
+    privileged: bool(),
+    readinessInitialDelaySeconds: uint32(),
+    readinessPeriodSeconds: uint32(),
+    readinessFailureThreshold: uint32(),
+    seccompProfile: open(),
+    startupProbe: obj({ enabled: bool(), failureThreshold: uint32() }),
+    statusPort: uint32(),
+    resources: resources(),
+    tracer: str('zipkin, lightstep, datadog, stackdriver, openCensusAgent or none.'),
+    lifecycle: open(),
+    holdApplicationUntilProxyStarts: bool(
+      'Deprecated: use meshConfig.defaultConfig.holdApplicationUntilProxyStarts.',
+    ),
+    // 1.23-era keys, translated to meshConfig with a warning.
+    accessLogFile: str('Deprecated (Istio 1.23): use meshConfig.accessLogFile.'),
+    accessLogFormat: str('Deprecated (Istio 1.23): use meshConfig.accessLogFormat.'),
+    accessLogEncoding: str('Deprecated (Istio 1.23): use meshConfig.accessLogEncoding.'),
+    concurrency: int32('Deprecated (Istio 1.23): use meshConfig.defaultConfig.concurrency.'),
+    envoyAccessLogService: open(
+      'Deprecated (Istio 1.23): use meshConfig.defaultConfig.envoyAccessLogService.',
+    ),
+    envoyMetricsService: open(
+      'Deprecated (Istio 1.23): use meshConfig.defaultConfig.envoyMetricsService.',
+    ),
+    protocolDetectionTimeout: str(
+      'Deprecated (Istio 1.23): use meshConfig.protocolDetectionTimeout.',
+    ),
+  },
+  'How sidecar and gateway proxies are configured.',
+);
+
+const global = obj(
+  {
+    arch: obj(
+      { amd64: uint32(), ppc64le: uint32(), s390x: uint32(), arm64: uint32() },
+      'Deprecated: use k8s.affinity.',
+    ),
+    certSigners: list(str()),
+    configValidation: bool('Install the config validation webhook.'),
+    defaultNodeSelector: open(),
+    defaultPodDisruptionBudget: obj({ enabled: bool() }),
+    defaultResources: obj({ requests: obj({ cpu: str(), memory: str() }) }),
+    defaultTolerations: openList(),
+    hub: str(),
+    imagePullPolicy: str(),
+    imagePullSecrets: list(str()),
+    istioNamespace: str('Namespace of the control plane.'),
+    logAsJson: bool(),
+    logging: loggingConfig(),
+    meshID: str(),
+    meshNetworks: open(),
+    multiCluster: obj({
+      enabled: bool(),
+      clusterName: str(),
+      globalDomainSuffix: str(),
+      includeEnvoyFilter: bool(),
+    }),
+    network: str(),
+    podDNSSearchNamespaces: list(str()),
+    omitSidecarInjectorConfigMap: bool(),
+    operatorManageWebhooks: bool(),
+    priorityClassName: str(),
+    proxy,
+    proxy_init: obj({ image: str(), resources: resources() }),
+    sds: obj({ token: open() }),
+    tag: tag(),
+    variant: str('debug or distroless.'),
+    tracer,
+    remotePilotAddress: str(),
+    istiod: obj({ enableAnalysis: bool() }),
+    pilotCertProvider: str(),
+    jwtPolicy: str('Deprecated: has no effect.'),
+    sts: obj({ servicePort: uint32() }),
+    revision: str(),
+    mountMtlsCerts: bool(),
+    caAddress: str(),
+    externalIstiod: bool(),
+    configCluster: bool(),
+    caName: str(),
+    platform: str('openshift, gke, k3d, k3s, microk8s or minikube.'),
+    ipFamilies: list(str()),
+    ipFamilyPolicy: str(),
+    waypoint: obj({
+      resources: resources(),
+      affinity: open(),
+      topologySpreadConstraints: openList(),
+      nodeSelector: open(),
+      toleration: openList(),
+    }),
+    trustBundleName: str(),
+    nativeNftables: bool(),
+    networkPolicy: obj({ enabled: bool() }),
+    resourceScope: str(),
+    agentgateway: obj({ image: str() }),
+    enableReaderRBAC: bool(),
+    // 1.23-era keys: accepted with a warning (translated where a new place exists).
+    certificates: openList('Deprecated (Istio 1.23): use meshConfig.certificates.'),
+    outboundTrafficPolicy: obj(
+      { mode: str() },
+      'Deprecated (Istio 1.23): use meshConfig.outboundTrafficPolicy.',
+    ),
+    localityLbSetting: open('Deprecated (Istio 1.23): use meshConfig.localityLbSetting.'),
+    policyCheckFailOpen: bool('Deprecated (Istio 1.23): no effect (Mixer is gone).'),
+    enableTracing: bool('Deprecated (Istio 1.23): use meshConfig.enableTracing.'),
+    centralIstiod: bool('Deprecated (Istio 1.23): use values.global.externalIstiod.'),
+    mtls: obj(
+      { auto: bool(), enabled: bool() },
+      'Deprecated (Istio 1.23): use meshConfig.enableAutoMtls and PeerAuthentication.',
+    ),
+    meshExpansion: obj(
+      { enabled: bool(), useILB: bool() },
+      'Deprecated (Istio 1.23): install an east-west gateway instead.',
+    ),
+  },
+  'Settings shared by all Istio components.',
+);
+
+const cni = obj(
+  {
+    enabled: bool(),
+    hub: str(),
+    tag: tag(),
+    variant: str(),
+    image: str(),
+    pullPolicy: str(),
+    cniBinDir: str(),
+    cniConfDir: str(),
+    cniConfFileName: str(),
+    cniNetnsDir: str(),
+    excludeNamespaces: list(str()),
+    affinity: open(),
+    env: open(),
+    daemonSetLabels: open(),
+    podAnnotations: open(),
+    podLabels: open(),
+    psp_cluster_role: str(),
+    pspClusterRole: str(),
+    logLevel: str(),
+    logging: loggingConfig(),
+    repair: obj({
+      enabled: bool(),
+      hub: str(),
+      tag: tag(),
+      image: str(),
+      labelPods: bool(),
+      repairPods: bool(),
+      createEvents: str(),
+      deletePods: bool(),
+      brokenPodLabelKey: str(),
+      brokenPodLabelValue: str(),
+      initContainerName: str(),
+    }),
+    chained: bool(),
+    resource_quotas: obj({ enabled: bool(), pods: int64() }),
+    resourceQuotas: obj({ enabled: bool(), pods: int64() }),
+    resources: resources(),
+    privileged: bool(),
+    seccompProfile: open(),
+    ambient: obj({
+      enabled: bool(),
+      configDir: str(),
+      dnsCapture: bool(),
+      ipv6: bool(),
+      reconcileIptablesOnStartup: bool(),
+    }),
+    provider: str('default or multus.'),
+    rollingMaxUnavailable: intOrString(),
+    istioOwnedCNIConfig: bool(),
+    istioOwnedCNIConfigFileName: str(),
+    useAppArmorAnnotation: bool(),
+  },
+  'Values of the istio-cni chart.',
+);
+
+const cniUsage = obj({ enabled: bool(), chained: bool(), provider: str() });
+
+const istiodRemote = obj({
+  injectionURL: str(),
+  injectionPath: str(),
+  injectionCABundle: str(),
+  enabled: bool(),
+  enabledLocalInjectorIstiod: bool(),
+});
+
+const pilot = obj(
+  {
+    enabled: bool(),
+    autoscaleEnabled: bool('Install a HorizontalPodAutoscaler for istiod.'),
+    autoscaleMin: uint32(),
+    autoscaleMax: uint32(),
+    autoscaleBehavior: open(),
+    replicaCount: uint32(),
+    image: str(),
+    traceSampling: num('Percentage of requests traced, 0.0 to 100.0.'),
+    resources: resources(),
+    cpu: utilization(),
+    nodeSelector: open(),
+    keepaliveMaxServerConnectionAge: str('Duration, e.g. 30m.'),
+    deploymentLabels: open(),
+    podLabels: open(),
+    configMap: bool(),
+    env: open('Environment variables of istiod, as a map.'),
+    affinity: open(),
+    rollingMaxSurge: intOrString(),
+    rollingMaxUnavailable: intOrString(),
+    tolerations: openList(),
+    podAnnotations: open(),
+    serviceAnnotations: open(),
+    serviceAccountAnnotations: open(),
+    jwksResolverExtraRootCA: str(),
+    hub: str(),
+    tag: tag(),
+    variant: str(),
+    seccompProfile: open(),
+    topologySpreadConstraints: openList(),
+    terminationGracePeriodSeconds: uint32(),
+    extraContainerArgs: list(anyValue()),
+    volumeMounts: openList(),
+    volumes: openList(),
+    ipFamilies: list(str()),
+    ipFamilyPolicy: str(),
+    memory: utilization(),
+    cni: cniUsage,
+    taint: obj({ enabled: bool(), namespace: str(), name: str() }),
+    trustedZtunnelNamespace: str(),
+    istiodRemote,
+    envVarFrom: openList(),
+    crlConfigMapName: str(),
+    // 1.23-era key: removed.
+    ingress: open('Deprecated (Istio 1.23): no effect; use a Gateway.'),
+  },
+  'Values of the istio-discovery (istiod) chart.',
+);
+
+const telemetry = obj({
+  enabled: bool(),
+  v2: obj({
+    enabled: bool(),
+    prometheus: obj({ enabled: bool() }),
+    stackdriver: obj({ enabled: bool() }),
+  }),
+});
+
+const sidecarInjectorWebhook = obj({
+  enableNamespacesByDefault: bool(),
+  reinvocationPolicy: str(),
+  neverInjectSelector: openList(),
+  alwaysInjectSelector: openList(),
+  rewriteAppHTTPProbe: bool(),
+  injectedAnnotations: open(),
+  injectionURL: str(),
+  templates: open(),
+  defaultTemplates: list(str()),
+});
+
+const base = obj({
+  enableCRDTemplates: bool(),
+  excludedCRDs: list(str()),
+  validationURL: str(),
+  enableIstioConfigCRDs: bool(),
+  validateGateway: bool(),
+  validationCABundle: str(),
+});
+
+/** `spec.values`: the Helm values tree, closed like istioctl's strict decoding. */
+export const valuesSchema: JSONSchemaProps = obj(
+  {
+    cni,
+    gateways: obj({
+      'istio-egressgateway': egressGateway,
+      enabled: bool(),
+      'istio-ingressgateway': ingressGateway,
+      securityContext: anyValue(),
+      seccompProfile: anyValue(),
+    }),
+    global,
+    pilot,
+    ztunnel: open('Values of the ztunnel chart (free-form).'),
+    telemetry,
+    sidecarInjectorWebhook,
+    istio_cni: obj(
+      { enabled: bool(), chained: bool(), provider: str() },
+      'Deprecated: use values.pilot.cni.',
+    ),
+    revision: str(),
+    ownerName: str(),
+    meshConfig: open('MeshConfig; spec.meshConfig is merged into it.'),
+    base,
+    istiodRemote,
+    revisionTags: list(str(), 'Revision tags pointing at this revision.'),
+    defaultRevision: str(),
+    profile: str('Chart-level profile (set by the built-in profiles).'),
+    compatibilityVersion: str(),
+    experimental: obj({ stableValidationPolicy: bool() }),
+    gatewayClasses: anyValue(),
+    // 1.23-era key: removed.
+    istiocoredns: obj({ enabled: bool() }, 'Deprecated (Istio 1.23): use DNS proxying.'),
+  },
+  'Helm values of the Istio charts, checked against the values API of Istio 1.27.',
+);
