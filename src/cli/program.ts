@@ -3,6 +3,8 @@ import { configureLogger, LOG_LEVELS, parseLogFormat, parseLogLevel } from '../l
 import { OPERATOR_VERSION } from '../version.js';
 import { clusterCommand } from './commands/cluster.js';
 import { manifestCommand } from './commands/manifest.js';
+import { profileCommand } from './commands/profile.js';
+import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 
 /**
@@ -37,5 +39,7 @@ export function buildProgram(): Command {
   program.addCommand(versionCommand());
   program.addCommand(clusterCommand());
   program.addCommand(manifestCommand());
+  program.addCommand(profileCommand());
+  program.addCommand(validateCommand());
   return program;
 }

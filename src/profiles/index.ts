@@ -73,6 +73,28 @@ function parseFlags(set: string[], errors: Diagnostic[]): SetFlag[] {
   return flags;
 }
 
+// Output order of spec fields: the scalars first, then the big trees.
+const SPEC_ORDER = [
+  'profile',
+  'hub',
+  'tag',
+  'namespace',
+  'revision',
+  'compatibilityVersion',
+  'installPackagePath',
+  'meshConfig',
+  'components',
+  'values',
+  'unvalidatedValues',
+];
+
+function inSpecOrder(spec: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const k of SPEC_ORDER) if (k in spec) out[k] = spec[k];
+  for (const k of Object.keys(spec)) if (!(k in out)) out[k] = spec[k];
+  return out;
+}
+
 // The last `--set profile=` wins, then the files' spec.profile, then `default`.
 function chooseProfile(flags: SetFlag[], userSpec: JsonObject): unknown {
   const fromSet = flags.filter((f) => f.path === 'profile').at(-1);
@@ -174,7 +196,7 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
     apiVersion: API_VERSION,
     kind: KIND,
     metadata: { ...metadata, namespace: metadata.namespace ?? namespace },
-    spec,
+    spec: inSpecOrder(spec),
   } as unknown as IstioOperator;
   delete (iop as { status?: unknown }).status;
 
