@@ -1,3 +1,5 @@
+import { gatewayTemplate } from './gateway.js';
+import { grpcAgentTemplate, grpcSimpleTemplate } from './grpc.js';
 import { sidecarTemplate } from './sidecar.js';
 
 /**
@@ -5,5 +7,10 @@ import { sidecarTemplate } from './sidecar.js';
  * default; pods pick others with the annotation `inject.istio.io/templates`.
  */
 export function injectionTemplates(): Record<string, string> {
-  return { sidecar: sidecarTemplate };
+  return {
+    sidecar: sidecarTemplate,
+    gateway: gatewayTemplate,
+    'grpc-simple': grpcSimpleTemplate,
+    'grpc-agent': grpcAgentTemplate,
+  };
 }

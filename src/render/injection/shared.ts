@@ -1,0 +1,261 @@
+/**
+ * Pieces shared by the injection templates. The templates are Go
+ * text/template sources that istiod's injector executes against a pod (see
+ * docs/rendering.md); each piece here is a fragment of such a source.
+ *
+ * Where a template emits a whole sub-object (resources, lifecycle), it
+ * writes it as one line of JSON, which is valid YAML and needs no
+ * indentation bookkeeping.
+ */
+
+/** Variables every template starts with. `$res` is the proxy resources, honouring the resource annotations. */
+export const PRELUDE = `{{- $ann := .ObjectMeta.Annotations }}
+{{- $proxyUID := .ProxyUID | default 1337 }}
+{{- $proxyGID := .ProxyGID | default 1337 }}
+{{- $mode := annotation .ObjectMeta "sidecar.istio.io/interceptionMode" .ProxyConfig.InterceptionMode }}
+{{- $res := .Values.global.proxy.resources }}
+{{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}
+  {{- $req := dict }}
+  {{- $lim := dict }}
+  {{- if isset $ann "sidecar.istio.io/proxyCPU" }}{{ $_ := set $req "cpu" (index $ann "sidecar.istio.io/proxyCPU") }}{{ end }}
+  {{- if isset $ann "sidecar.istio.io/proxyMemory" }}{{ $_ := set $req "memory" (index $ann "sidecar.istio.io/proxyMemory") }}{{ end }}
+  {{- if isset $ann "sidecar.istio.io/proxyCPULimit" }}{{ $_ := set $lim "cpu" (index $ann "sidecar.istio.io/proxyCPULimit") }}{{ end }}
+  {{- if isset $ann "sidecar.istio.io/proxyMemoryLimit" }}{{ $_ := set $lim "memory" (index $ann "sidecar.istio.io/proxyMemoryLimit") }}{{ end }}
+  {{- $res = dict }}
+  {{- if $req }}{{ $_ := set $res "requests" $req }}{{ end }}
+  {{- if $lim }}{{ $_ := set $res "limits" $lim }}{{ end }}
+{{- end }}
+{{- $image := .ProxyImage }}
+{{- if contains "/" (annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy.image) }}
+  {{- $image = annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy.image }}
+{{- end }}
+`;
+
+/** Canonical service labels; they keep what the workload already says. */
+export const CANONICAL_LABELS = `    service.istio.io/canonical-name: {{ index .ObjectMeta.Labels "service.istio.io/canonical-name" | default (index .ObjectMeta.Labels "app.kubernetes.io/name") | default (index .ObjectMeta.Labels "app") | default .DeploymentMeta.Name | trunc 63 | trimSuffix "-" | quote }}
+    service.istio.io/canonical-revision: {{ index .ObjectMeta.Labels "service.istio.io/canonical-revision" | default (index .ObjectMeta.Labels "app.kubernetes.io/version") | default (index .ObjectMeta.Labels "version") | default "latest" | quote }}
+`;
+
+/** The revision and default-container annotations. */
+export const COMMON_ANNOTATIONS = `    istio.io/rev: {{ .Revision | default "default" | quote }}
+    {{- if ge (len .Spec.Containers) 1 }}
+    {{- if not (isset $ann "kubectl.kubernetes.io/default-logs-container") }}
+    kubectl.kubernetes.io/default-logs-container: {{ (index .Spec.Containers 0).Name | quote }}
+    {{- end }}
+    {{- if not (isset $ann "kubectl.kubernetes.io/default-container") }}
+    kubectl.kubernetes.io/default-container: {{ (index .Spec.Containers 0).Name | quote }}
+    {{- end }}
+    {{- end }}
+`;
+
+/** The istio-proxy env list (indented for a container at 4 spaces). */
+export const PROXY_ENV = `    env:
+    {{- if eq .InboundTrafficPolicyMode "localhost" }}
+    - name: REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION
+      value: "true"
+    {{- end }}
+    - name: PILOT_CERT_PROVIDER
+      value: {{ .Values.global.pilotCertProvider | quote }}
+    - name: CA_ADDR
+      {{- if .Values.global.caAddress }}
+      value: {{ .Values.global.caAddress | quote }}
+      {{- else }}
+      value: {{ printf "istiod%s.%s.svc:15012" (ternary (printf "-%s" .Values.revision) "" (ne (.Values.revision | default "") "")) .Values.global.istioNamespace | quote }}
+      {{- end }}
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: POD_NAMESPACE
+      valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+    - name: INSTANCE_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: SERVICE_ACCOUNT
+      valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}
+    - name: HOST_IP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+    - name: ISTIO_CPU_LIMIT
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+    - name: PROXY_CONFIG
+      value: {{ protoToJSON .ProxyConfig | quote }}
+    - name: ISTIO_META_POD_PORTS
+      value: {{ $ports := list }}{{ range .Spec.Containers }}{{ range .Ports }}{{ $ports = append $ports . }}{{ end }}{{ end }}{{ structToJSON $ports | quote }}
+    - name: ISTIO_META_APP_CONTAINERS
+      value: {{ $names := list }}{{ range .Spec.Containers }}{{ if ne .Name "istio-proxy" }}{{ $names = append $names .Name }}{{ end }}{{ end }}{{ join "," $names | quote }}
+    - name: GOMEMLIMIT
+      valueFrom: {resourceFieldRef: {resource: limits.memory}}
+    - name: GOMAXPROCS
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+    {{- if .CompliancePolicy }}
+    - name: COMPLIANCE_POLICY
+      value: {{ .CompliancePolicy | quote }}
+    {{- end }}
+    - name: ISTIO_META_CLUSTER_ID
+      value: {{ valueOrDefault .Values.global.multiCluster.clusterName "Kubernetes" | quote }}
+    - name: ISTIO_META_NODE_NAME
+      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+    - name: ISTIO_META_INTERCEPTION_MODE
+      value: {{ $mode | quote }}
+    {{- if .Values.global.network }}
+    - name: ISTIO_META_NETWORK
+      value: {{ .Values.global.network | quote }}
+    {{- end }}
+    - name: ISTIO_META_WORKLOAD_NAME
+      value: {{ index .ObjectMeta.Labels "service.istio.io/workload-name" | default .DeploymentMeta.Name | quote }}
+    - name: ISTIO_META_OWNER
+      value: {{ printf "kubernetes://apis/%s/namespaces/%s/%ss/%s" .TypeMeta.APIVersion (valueOrDefault .DeploymentMeta.Namespace "default") (toLower .TypeMeta.Kind) .DeploymentMeta.Name | quote }}
+    {{- if isset $ann "sidecar.istio.io/bootstrapOverride" }}
+    - name: ISTIO_BOOTSTRAP_OVERRIDE
+      value: "/etc/istio/custom-bootstrap/custom_bootstrap.json"
+    {{- end }}
+    - name: ISTIO_META_MESH_ID
+      value: {{ .Values.global.meshID | default .MeshConfig.TrustDomain | default "cluster.local" | quote }}
+    - name: TRUST_DOMAIN
+      value: {{ .MeshConfig.TrustDomain | default .Values.global.trustDomain | default "cluster.local" | quote }}
+    {{- range $key, $value := .ProxyConfig.ProxyMetadata }}
+    - name: {{ $key }}
+      value: {{ $value | quote }}
+    {{- end }}
+`;
+
+/** The readiness probe on the agent's health port, tuned by annotations. */
+export const READINESS_PROBE = `    readinessProbe:
+      httpGet:
+        path: /healthz/ready
+        port: 15021
+      initialDelaySeconds: {{ annotation .ObjectMeta "readiness.status.sidecar.istio.io/initialDelaySeconds" .Values.global.proxy.readinessInitialDelaySeconds }}
+      periodSeconds: {{ annotation .ObjectMeta "readiness.status.sidecar.istio.io/periodSeconds" .Values.global.proxy.readinessPeriodSeconds }}
+      timeoutSeconds: 3
+      failureThreshold: {{ annotation .ObjectMeta "readiness.status.sidecar.istio.io/failureThreshold" .Values.global.proxy.readinessFailureThreshold }}
+`;
+
+/** Mounts of the proxy container (indent 4). `withCrl` adds the CRL mount. */
+export function proxyMounts(withCrl: boolean): string {
+  return `    volumeMounts:
+    - name: workload-socket
+      mountPath: /var/run/secrets/workload-spiffe-uds
+    - name: credential-socket
+      mountPath: /var/run/secrets/credential-uds
+    {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
+    - name: gke-workload-certificate
+      mountPath: /var/run/secrets/workload-spiffe-credentials
+      readOnly: true
+    {{- else }}
+    - name: workload-certs
+      mountPath: /var/run/secrets/workload-spiffe-credentials
+    {{- end }}
+    {{- if eq .Values.global.pilotCertProvider "istiod" }}
+    - name: istiod-ca-cert
+      mountPath: /var/run/secrets/istio
+    ${
+      withCrl
+        ? `- name: istio-ca-crl
+      mountPath: /var/run/secrets/istio/crl
+      readOnly: true
+    `
+        : ''
+    }{{- end }}
+    - name: istio-data
+      mountPath: /var/lib/istio/data
+    {{- if isset $ann "sidecar.istio.io/bootstrapOverride" }}
+    - name: custom-bootstrap-volume
+      mountPath: /etc/istio/custom-bootstrap
+    {{- end }}
+    - name: istio-envoy
+      mountPath: /etc/istio/proxy
+    - name: istio-token
+      mountPath: /var/run/secrets/tokens
+    {{- if .Values.global.mountMtlsCerts }}
+    - name: istio-certs
+      mountPath: /etc/certs/
+      readOnly: true
+    {{- end }}
+    - name: istio-podinfo
+      mountPath: /etc/istio/pod
+    {{- if isset $ann "sidecar.istio.io/userVolumeMount" }}
+    {{- range $name, $m := fromJSON (index $ann "sidecar.istio.io/userVolumeMount") }}
+    - {{ $m | mustToJson }}
+    {{- end }}
+    {{- end }}
+`;
+}
+
+/** Pod volumes backing the proxy mounts (indent 2). */
+export function proxyVolumes(withCrl: boolean): string {
+  return `  volumes:
+  - name: workload-socket
+    emptyDir: {}
+  - name: credential-socket
+    emptyDir: {}
+  {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
+  - name: gke-workload-certificate
+    csi:
+      driver: workloadcertificates.security.cloud.google.com
+  {{- else }}
+  - name: workload-certs
+    emptyDir: {}
+  {{- end }}
+  {{- if isset $ann "sidecar.istio.io/bootstrapOverride" }}
+  - name: custom-bootstrap-volume
+    configMap:
+      name: {{ index $ann "sidecar.istio.io/bootstrapOverride" | quote }}
+  {{- end }}
+  - name: istio-envoy
+    emptyDir:
+      medium: Memory
+  - name: istio-data
+    emptyDir: {}
+  - name: istio-podinfo
+    downwardAPI:
+      items:
+      - path: labels
+        fieldRef:
+          fieldPath: metadata.labels
+      - path: annotations
+        fieldRef:
+          fieldPath: metadata.annotations
+  - name: istio-token
+    projected:
+      sources:
+      - serviceAccountToken:
+          path: istio-token
+          expirationSeconds: 43200
+          audience: {{ .Values.global.sds.token.aud | quote }}
+  {{- if eq .Values.global.pilotCertProvider "istiod" }}
+  - name: istiod-ca-cert
+    {{- if eq (toString (index .Values.pilot.env "ENABLE_CLUSTER_TRUST_BUNDLE_API")) "true" }}
+    projected:
+      sources:
+      - clusterTrustBundle:
+          name: istio.io:istiod-ca:root-cert
+          path: root-cert.pem
+    {{- else }}
+    configMap:
+      name: {{ .Values.global.trustBundleName | default "istio-ca-root-cert" | quote }}
+    {{- end }}
+  ${
+    withCrl
+      ? `- name: istio-ca-crl
+    configMap:
+      name: istio-ca-crl
+      optional: true
+  `
+      : ''
+  }{{- end }}
+  {{- if .Values.global.mountMtlsCerts }}
+  - name: istio-certs
+    secret:
+      optional: true
+      secretName: {{ printf "istio.%s" (.Spec.ServiceAccountName | default "default") | quote }}
+  {{- end }}
+  {{- if isset $ann "sidecar.istio.io/userVolume" }}
+  {{- range $name, $v := fromJSON (index $ann "sidecar.istio.io/userVolume") }}
+  - {{ $v | mustToJson }}
+  {{- end }}
+  {{- end }}
+  {{- if .Values.global.imagePullSecrets }}
+  imagePullSecrets:
+  {{- range .Values.global.imagePullSecrets }}
+  - name: {{ . | quote }}
+  {{- end }}
+  {{- end }}
+`;
+}
