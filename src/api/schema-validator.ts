@@ -101,7 +101,10 @@ export function closestName(name: string, known: string[]): string | undefined {
       best = k;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3))) return best;
+  // A shortened name (replicas for replicaCount) is a typo too.
+  const stem = name.toLowerCase().replace(/s$/, '');
+  return stem.length >= 4 ? known.find((k) => k.toLowerCase().startsWith(stem)) : undefined;
 }
 
 function typeWord(t: unknown): string {
@@ -139,10 +142,10 @@ function toDiagnostic(e: ErrorObject, root: unknown): Diagnostic | undefined {
         severity: 'error',
         path,
         value: fieldValue,
-        message: `unknown field "${field}"`,
-        fix: guess
-          ? `did you mean "${guess}"? (fields allowed here: ${known.join(', ')})`
-          : `remove it; fields allowed here: ${known.join(', ')}`,
+        message: guess
+          ? `unknown field "${field}" (did you mean "${guess}"?)`
+          : `unknown field "${field}"`,
+        fix: `${guess ? `rename it to "${guess}"` : 'remove it'}; fields allowed here: ${known.join(', ')}`,
       };
     }
     case 'type':
