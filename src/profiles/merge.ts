@@ -8,8 +8,10 @@ import type { JsonObject } from '../api/types.js';
  * there is no merge by gateway name. Neither input is modified.
  */
 export function mergeTree<T extends JsonObject>(base: T, overlay: JsonObject): T {
-  return deepmerge<T>(base, overlay as Partial<T>, {
-    arrayMerge: (_target, source) => structuredClone(source),
+  // Inputs are cloned first: deepmerge copies only what it considers
+  // mergeable, so lists (which we replace) would otherwise be shared.
+  return deepmerge<T>(structuredClone(base), structuredClone(overlay) as Partial<T>, {
+    arrayMerge: (_target, source) => source,
     // Only plain objects merge; anything else (arrays, scalars) replaces.
     isMergeableObject: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
   });
