@@ -12,7 +12,9 @@ export async function main(argv: string[]): Promise<number> {
   program.exitOverride();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that succeeded but has a non-zero answer (`cluster status` of
+    // an unhealthy control plane) sets process.exitCode itself.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander has already printed the message (or help / version).

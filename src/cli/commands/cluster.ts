@@ -7,7 +7,10 @@ import {
   stopControlPlane,
   type ControlPlaneMode,
 } from '../../cluster/controlplane.js';
+import { ensureBinaries, FULL_BINARIES, type BinaryName } from '../../cluster/binaries.js';
 import { UserError } from '../errors.js';
+
+const BUILDABLE: readonly BinaryName[] = [...FULL_BINARIES, 'kubectl', 'istioctl'];
 
 function progressLine(line: string): void {
   process.stderr.write(`• ${line}\n`);
@@ -67,6 +70,38 @@ export function clusterCommand(): Command {
           `kubeconfig: ${cp.kubeconfig}\n` +
           `export KUBECONFIG=${cp.kubeconfig}\n`,
       );
+    });
+
+  cluster
+    .command('build')
+    .description(
+      'build (or find) the control-plane binaries and print their paths; `up` does this\n' +
+        'on demand, this lets CI and first-time users do it up front',
+    )
+    .argument('[names...]', `binaries to build: ${BUILDABLE.join(', ')}`, [
+      ...FULL_BINARIES,
+      'kubectl',
+    ])
+    .addHelpText(
+      'after',
+      '\nBinaries are cached in $XDG_CACHE_HOME/istio-operator/bin/<module>-<version>-<hash>/;\n' +
+        'with KUBEBUILDER_ASSETS set, binaries found there are used instead.\n' +
+        '\nExamples:\n  istio-operator cluster build\n  istio-operator cluster build etcd kube-apiserver istioctl\n',
+    )
+    .action(async (names: string[]) => {
+      const unknown = names.filter((n) => !(BUILDABLE as readonly string[]).includes(n));
+      if (unknown.length > 0) {
+        throw new UserError(
+          `unknown binary ${unknown.join(', ')} (choose from ${BUILDABLE.join(', ')})`,
+        );
+      }
+      let paths;
+      try {
+        paths = await ensureBinaries(names as BinaryName[], { onProgress: progressLine });
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      for (const n of names) process.stdout.write(`${n}\t${paths[n as BinaryName]}\n`);
     });
 
   cluster

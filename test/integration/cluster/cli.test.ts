@@ -5,16 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries, MINIMAL_BINARIES } from '../../../src/cluster/binaries.js';
 import { type ControlPlaneState } from '../../../src/cluster/controlplane.js';
+import { isAlive } from '../../../src/cluster/process.js';
 import { runCli } from '../../support/cli.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('istio-operator cluster up|status|down (minimal mode)', function () {
   let dir: string;
@@ -53,7 +45,7 @@ describe('istio-operator cluster up|status|down (minimal mode)', function () {
       state.processes.map((p) => p.name),
       ['etcd', 'kube-apiserver'],
     );
-    for (const p of state.processes) assert.ok(alive(p.pid), `${p.name} is running`);
+    for (const p of state.processes) assert.ok(isAlive(p), `${p.name} is running`);
   });
 
   it('reports the processes as healthy with cluster status', async () => {
@@ -90,8 +82,10 @@ describe('istio-operator cluster up|status|down (minimal mode)', function () {
     const r = await runCli(['cluster', 'down', '--dir', dir]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /stopped 2 process\(es\)/);
-    for (const p of state!.processes)
-      assert.equal(alive(p.pid), false, `${p.name} (pid ${p.pid}) still runs`);
+    // isAlive, not kill(pid, 0): a stopped process may linger as a zombie until init reaps it.
+    for (const p of state!.processes) {
+      assert.equal(isAlive(p), false, `${p.name} (pid ${p.pid}) still runs`);
+    }
     for (const f of ['state.json', 'kubeconfig', 'pki', 'etcd-data'])
       assert.equal(existsSync(join(dir, f)), false, f);
     const st = await runCli(['cluster', 'status', '--dir', dir]);
