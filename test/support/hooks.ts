@@ -1,11 +1,16 @@
 import type { Context } from 'mocha';
+import { rmSync } from 'node:fs';
 import { controlPlaneLogs, startedCluster, stopSharedCluster } from './cluster.js';
 
 // Kill the control plane on Ctrl-C or termination: its processes run in their
 // own process groups, so the terminal's SIGINT would not reach them.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
-    startedCluster()?.killNow();
+    const cp = startedCluster();
+    if (cp) {
+      cp.killNow();
+      rmSync(cp.dir, { recursive: true, force: true });
+    }
     process.exit(130);
   });
 }
