@@ -209,9 +209,10 @@ function goEnv(): NodeJS.ProcessEnv {
     GOWORK: 'off',
     GOFLAGS: '-mod=mod',
     CGO_ENABLED: '0',
-    // Istio's release commits are reached by pseudo-versions the checksum
-    // database does not list (it answers 404); go.sum still pins their hashes.
-    GONOSUMDB: [process.env.GONOSUMDB, 'istio.io/istio'].filter(Boolean).join(','),
+    // Istio's modules (istio.io/istio, istio.io/api, ...) are reached by
+    // pseudo-versions the checksum database does not list (it answers 404);
+    // go.sum still pins their hashes.
+    GONOSUMDB: [process.env.GONOSUMDB, 'istio.io'].filter(Boolean).join(','),
   };
 }
 
