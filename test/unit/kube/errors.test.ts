@@ -1,0 +1,108 @@
+import { ApiException } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import {
+  describeKubeError,
+  isAlreadyExists,
+  isConflict,
+  isGone,
+  isInvalid,
+  isNotFound,
+  isTransient,
+  toKubeError,
+} from '../../../src/kube/errors.js';
+
+function apiError(code: number, status: object | string, headers: Record<string, string> = {}) {
+  const body =
+    typeof status === 'string'
+      ? status
+      : JSON.stringify({ kind: 'Status', apiVersion: 'v1', ...status });
+  return new ApiException(code, 'Unknown API Status Code!', body, headers);
+}
+
+describe('Kubernetes error normalization', () => {
+  const cases: {
+    name: string;
+    err: unknown;
+    reason: string;
+    checks: ((e: unknown) => boolean)[];
+  }[] = [
+    {
+      name: 'NotFound',
+      err: apiError(404, {
+        reason: 'NotFound',
+        message: 'deployments.apps "istiod" not found',
+        code: 404,
+      }),
+      reason: 'NotFound',
+      checks: [isNotFound],
+    },
+    {
+      name: 'AlreadyExists',
+      err: apiError(409, { reason: 'AlreadyExists', message: 'exists', code: 409 }),
+      reason: 'AlreadyExists',
+      checks: [isAlreadyExists],
+    },
+    {
+      name: 'Conflict',
+      err: apiError(409, {
+        reason: 'Conflict',
+        message: 'the object has been modified',
+        code: 409,
+      }),
+      reason: 'Conflict',
+      checks: [isConflict],
+    },
+    {
+      name: 'Expired (410)',
+      err: apiError(410, { reason: 'Expired', message: 'too old resource version', code: 410 }),
+      reason: 'Expired',
+      checks: [isGone],
+    },
+    {
+      name: 'Invalid',
+      err: apiError(422, { reason: 'Invalid', message: 'x is invalid', code: 422 }),
+      reason: 'Invalid',
+      checks: [isInvalid],
+    },
+    {
+      name: '429 without a Status body',
+      err: apiError(429, 'Too many requests, please try again later.', { 'retry-after': '3' }),
+      reason: 'TooManyRequests',
+      checks: [isTransient],
+    },
+    {
+      name: 'network error',
+      err: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {
+        code: 'ECONNREFUSED',
+      }),
+      reason: 'Network',
+      checks: [isTransient],
+    },
+  ];
+  const all = [isNotFound, isAlreadyExists, isConflict, isGone, isInvalid, isTransient];
+
+  for (const c of cases) {
+    it(`classifies ${c.name} by its reason, and as nothing else`, () => {
+      assert.equal(toKubeError(c.err).reason, c.reason);
+      for (const f of all) assert.equal(f(c.err), c.checks.includes(f), `${f.name} on ${c.name}`);
+    });
+  }
+
+  it('reads Retry-After and the field causes of an Invalid error', () => {
+    assert.equal(
+      toKubeError(apiError(429, 'slow down', { 'retry-after': '3' })).retryAfterSeconds,
+      3,
+    );
+    const invalid = apiError(422, {
+      reason: 'Invalid',
+      message: 'IstioOperator.install.istio.io "x" is invalid',
+      code: 422,
+      details: { causes: [{ field: 'spec.revision', message: 'must be a DNS-1123 label' }] },
+    });
+    assert.deepEqual(toKubeError(invalid).causes, ['spec.revision: must be a DNS-1123 label']);
+    assert.equal(
+      describeKubeError(invalid),
+      'Invalid 422: IstioOperator.install.istio.io "x" is invalid (spec.revision: must be a DNS-1123 label)',
+    );
+  });
+});
