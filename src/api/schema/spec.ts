@@ -66,7 +66,6 @@ const gatewayList = (kind: 'ingress' | 'egress'): JSONSchemaProps =>
       {
         rule: 'self.all(g, !has(g.name) || self.exists_one(h, has(h.name) && h.name == g.name))',
         message: 'gateway names must be unique within the list',
-        reason: 'FieldValueDuplicate',
       },
     ],
   });
