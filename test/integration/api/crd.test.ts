@@ -3,9 +3,10 @@ import yaml from 'js-yaml';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { schemaDiagnostics } from '../../../src/api/schema-validator.js';
 import { CRD_NAME } from '../../../src/api/schema/crd.js';
 import { CRD_FILE } from '../../../src/api/write-crd.js';
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
@@ -223,6 +224,49 @@ describe('IstioOperator CRD on a real API server', function () {
       assert.match(got.message, r.message);
     });
   }
+
+  // Errors of the validator that come from a CEL rule in the CRD (the API
+  // server runs the rule; the validator runs its twin in semantic.ts).
+  const CEL_TWINS = [
+    /^spec\.revision: is not a DNS-1123 label/,
+    /^spec\.components\.\w+Gateways\[\d+\]\.name: (is not a valid gateway name|duplicate gateway name)/,
+    /^spec\.installPackagePath: /,
+    /^spec\.compatibilityVersion: must be major\.minor/,
+  ];
+
+  it('agrees with the validator on every invalid fixture: the API server rejects exactly the schema and CEL errors', async () => {
+    const dir = join(ROOT, 'test', 'fixtures', 'invalid');
+    const disagreements: string[] = [];
+    const seen = { rejected: 0, accepted: 0 };
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      const docs = yaml.loadAll(text) as Obj[];
+      const doc = docs[0];
+      if (docs.length !== 1 || doc?.kind !== 'IstioOperator') continue; // file-level errors
+      const expected = [...text.matchAll(/^# expect-error: (.+?) :: (.+)$/gm)].map(
+        (m) => `${m[1]}: ${m[2]}`,
+      );
+      const structural = schemaDiagnostics(doc).length > 0;
+      const cel = expected.some((e) => CEL_TWINS.some((re) => re.test(e)));
+      let apiRejected: boolean;
+      try {
+        await create(`fx-${randomBytes(3).toString('hex')}`, doc.spec);
+        apiRejected = false;
+      } catch (e) {
+        if (!(e instanceof k8s.ApiException)) throw e;
+        apiRejected = true;
+      }
+      seen[apiRejected ? 'rejected' : 'accepted']++;
+      if (apiRejected !== (structural || cel)) {
+        disagreements.push(
+          `${name}: API server ${apiRejected ? 'rejects' : 'accepts'}, validator schema/CEL part ${structural || cel ? 'rejects' : 'accepts'}`,
+        );
+      }
+    }
+    assert.deepEqual(disagreements, []);
+    // Both kinds occur, so the comparison is not vacuous.
+    assert.ok(seen.rejected >= 25 && seen.accepted >= 8, JSON.stringify(seen));
+  });
 
   it('accepts a valid status on the status subresource and rejects an unknown state', async () => {
     await create('with-status', { profile: 'minimal' });
