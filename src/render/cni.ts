@@ -1,94 +1,127 @@
 import { getBool, getObject, getPath, getString } from '../translate/merge.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envValue, imageRef, pullPolicy, pullSecretsField, rule } from './common.js';
-import type { Json, JsonObject, K8sObject } from './object.js';
+import {
+  envField,
+  envResource,
+  envValue,
+  imageRef,
+  pullPolicy,
+  pullSecretsField,
+  rule,
+} from './common.js';
+import type { JsonObject, K8sObject } from './object.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
-/**
- * The `Cni` component: the istio-cni node agent that installs Istio's CNI
- * plugin on every node (so pods need no privileged init container), with
- * its ServiceAccount, ClusterRoles (base, repair, and ambient when
- * `values.cni.ambient.enabled`), ConfigMap `istio-cni-config` and DaemonSet
- * `istio-cni-node`; ResourceQuota when `values.cni.resourceQuotas.enabled`.
- */
-export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
-  const v = plan.values;
-  const cni = getObject(v, 'cni');
-  const ns = c.namespace;
+/** Which pods ambient mode captures: labelled pods, or pods in labelled namespaces unless opted out. */
+const AMBIENT_SELECTOR = [
+  '- podSelector:',
+  '    matchLabels:',
+  '      istio.io/dataplane-mode: ambient',
+  '- namespaceSelector:',
+  '    matchLabels:',
+  '      istio.io/dataplane-mode: ambient',
+  '  podSelector:',
+  '    matchExpressions:',
+  '    - key: istio.io/dataplane-mode',
+  '      operator: NotIn',
+  '      values:',
+  '      - none',
+].join('\n');
+
+/** OpenShift only admits the privileged node agent through this SCC. */
+export const PRIVILEGED_SCC: JsonObject = {
+  apiGroups: ['security.openshift.io'],
+  resources: ['securitycontextconstraints'],
+  resourceNames: ['privileged'],
+  verbs: ['use'],
+};
+
+interface RolePair {
+  role: string;
+  binding: string;
+  rules: JsonObject[];
+  bindingLabels: Record<string, string>;
+}
+
+function rolePairs(v: JsonObject, cni: JsonObject): RolePair[] {
   const labels = { app: 'istio-cni', release: 'istio' };
-  const ambient = getBool(cni, 'ambient.enabled');
-  const repair = getBool(cni, 'repair.enabled');
-  const out: K8sObject[] = [
+  const repairLabels = { 'k8s-app': 'istio-cni-repair', release: 'istio' };
+  const openshift = getString(v, 'global.platform') === 'openshift';
+  const pairs: RolePair[] = [
     {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'istio-cni', namespace: ns, labels },
-      ...pullSecretsField(v),
+      role: 'istio-cni',
+      binding: 'istio-cni',
+      rules: [
+        rule([''], ['pods', 'nodes', 'namespaces'], ['get', 'list', 'watch']),
+        ...(openshift ? [PRIVILEGED_SCC] : []),
+      ],
+      bindingLabels: labels,
     },
   ];
-  const roles: [string, string, JsonObject[]][] = [
-    [
-      'istio-cni',
-      'istio-cni',
-      [rule([''], ['pods', 'nodes', 'namespaces'], ['get', 'list', 'watch'])],
-    ],
-  ];
-  if (repair) {
-    roles.push([
-      'istio-cni-repair-role',
-      'istio-cni-repair-rolebinding',
-      [
+  if (getBool(cni, 'repair.enabled')) {
+    pairs.push({
+      role: 'istio-cni-repair-role',
+      binding: 'istio-cni-repair-rolebinding',
+      rules: [
+        rule([''], ['events'], ['create', 'patch']),
         rule([''], ['pods'], ['watch', 'get', 'list']),
-        ...(getBool(cni, 'repair.repairPods') ? [] : [rule([''], ['pods'], ['delete'])]),
+        ...(getBool(cni, 'repair.deletePods') ? [rule([''], ['pods'], ['delete'])] : []),
         ...(getBool(cni, 'repair.labelPods') ? [rule([''], ['pods'], ['patch', 'update'])] : []),
       ],
-    ]);
+      bindingLabels: repairLabels,
+    });
   }
-  if (ambient) {
-    roles.push([
-      'istio-cni-ambient',
-      'istio-cni-ambient',
-      [rule([''], ['pods/status'], ['patch', 'update'])],
-    ]);
+  if (getBool(cni, 'ambient.enabled')) {
+    pairs.push({
+      role: 'istio-cni-ambient',
+      binding: 'istio-cni-ambient',
+      rules: [
+        rule([''], ['pods/status'], ['patch', 'update']),
+        {
+          apiGroups: ['apps'],
+          resources: ['daemonsets'],
+          resourceNames: ['istio-cni-node'],
+          verbs: ['get'],
+        },
+      ],
+      bindingLabels: repairLabels,
+    });
   }
-  for (const [role, binding, rules] of roles) {
-    out.push(
-      { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: role, labels }, rules },
-      {
-        apiVersion: RBAC,
-        kind: 'ClusterRoleBinding',
-        metadata: { name: binding, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: [{ kind: 'ServiceAccount', name: 'istio-cni', namespace: ns }],
-      },
-    );
-  }
+  return pairs;
+}
+
+/** The node agent's settings, read by install-cni through `envFrom`. */
+function cniConfig(v: JsonObject, cni: JsonObject, tag: string): Record<string, string> {
   const excluded = getPath(cni, 'excludeNamespaces');
-  out.push({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'istio-cni-config', namespace: ns, labels },
-    data: {
-      CURRENT_AGENT_VERSION: c.tag,
-      AMBIENT_ENABLED: String(ambient),
-      AMBIENT_DNS_CAPTURE: String(getPath(cni, 'ambient.dnsCapture') ?? true),
-      AMBIENT_IPV6: String(getPath(cni, 'ambient.ipv6') ?? true),
-      AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: String(
-        getBool(cni, 'ambient.reconcileIptablesOnStartup'),
-      ),
-      CHAINED_CNI_PLUGIN: String(getPath(cni, 'chained') !== false),
-      EXCLUDE_NAMESPACES: Array.isArray(excluded) ? excluded.map(String).join(',') : '',
-      REPAIR_ENABLED: String(repair),
-      REPAIR_LABEL_PODS: String(getBool(cni, 'repair.labelPods')),
-      REPAIR_DELETE_PODS: String(getBool(cni, 'repair.deletePods')),
-      REPAIR_REPAIR_PODS: String(getBool(cni, 'repair.repairPods')),
-      REPAIR_INIT_CONTAINER_NAME: 'istio-validation',
-      REPAIR_BROKEN_POD_LABEL_KEY: getString(cni, 'repair.brokenPodLabelKey'),
-      REPAIR_BROKEN_POD_LABEL_VALUE: getString(cni, 'repair.brokenPodLabelValue'),
-    },
-  });
+  const flag = (path: string, dflt: boolean) => String(getPath(cni, path) ?? dflt);
+  return {
+    CURRENT_AGENT_VERSION: tag,
+    AMBIENT_ENABLED: String(getBool(cni, 'ambient.enabled')),
+    AMBIENT_ENABLEMENT_SELECTOR: AMBIENT_SELECTOR,
+    AMBIENT_DNS_CAPTURE: flag('ambient.dnsCapture', true),
+    AMBIENT_IPV6: flag('ambient.ipv6', true),
+    AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: flag('ambient.reconcileIptablesOnStartup', false),
+    CHAINED_CNI_PLUGIN: flag('chained', true),
+    ...(getString(cni, 'cniConfFileName')
+      ? { CNI_CONF_NAME: getString(cni, 'cniConfFileName') }
+      : {}),
+    EXCLUDE_NAMESPACES: Array.isArray(excluded) ? excluded.map(String).join(',') : '',
+    ISTIO_OWNED_CNI_CONFIG: flag('istioOwnedCNIConfig', false),
+    NATIVE_NFTABLES: String(getBool(v, 'global.nativeNftables')),
+    REPAIR_ENABLED: flag('repair.enabled', true),
+    REPAIR_LABEL_PODS: flag('repair.labelPods', false),
+    REPAIR_DELETE_PODS: flag('repair.deletePods', false),
+    REPAIR_REPAIR_PODS: flag('repair.repairPods', true),
+    REPAIR_INIT_CONTAINER_NAME: 'istio-validation',
+    REPAIR_BROKEN_POD_LABEL_KEY: getString(cni, 'repair.brokenPodLabelKey'),
+    REPAIR_BROKEN_POD_LABEL_VALUE: getString(cni, 'repair.brokenPodLabelValue'),
+  };
+}
+
+function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObject {
   const policy = pullPolicy(v, 'cni.pullPolicy');
+  const userEnv = getObject(cni, 'env');
   const container: JsonObject = {
     name: 'install-cni',
     image: imageRef(
@@ -104,16 +137,19 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     args: [`--log_output_level=${getString(cni, 'logLevel') || 'info'}`],
     envFrom: [{ configMapRef: { name: 'istio-cni-config' } }],
     env: [
-      envValue('REPAIR_NODE_NAME', ''),
-      envField('REPAIR_NODE_NAME', 'spec.nodeName'),
+      envField('REPAIR_NODE_NAME', 'spec.nodeName', false),
       envValue('REPAIR_RUN_AS_DAEMON', 'true'),
       envValue('REPAIR_SIDECAR_ANNOTATION', 'sidecar.istio.io/status'),
+      envValue('ALLOW_SWITCH_TO_HOST_NS', 'true'),
       envField('NODE_NAME', 'spec.nodeName'),
-      envField('GOMEMLIMIT', 'limits.memory'),
-      envField('GOMAXPROCS', 'limits.cpu'),
-      envField('POD_NAME', 'metadata.name'),
-      envField('POD_NAMESPACE', 'metadata.namespace'),
-    ].filter((e, i) => i !== 0),
+      envResource('GOMEMLIMIT', 'limits.memory', '1'),
+      envResource('GOMAXPROCS', 'limits.cpu', '1'),
+      envField('POD_NAME', 'metadata.name', false),
+      envField('POD_NAMESPACE', 'metadata.namespace', false),
+      ...Object.keys(userEnv)
+        .sort()
+        .map((k) => envValue(k, String(userEnv[k]))),
+    ],
     resources: getObject(cni, 'resources'),
     securityContext: {
       privileged: false,
@@ -138,12 +174,16 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       { mountPath: '/var/run/ztunnel', name: 'cni-ztunnel-sock-dir' },
     ],
   };
-  out.push({
+  const hostPath = (name: string, path: string, type?: string): JsonObject => ({
+    name,
+    hostPath: type ? { path, type } : { path },
+  });
+  return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: {
       name: 'istio-cni-node',
-      namespace: ns,
+      namespace: c.namespace,
       labels: { 'k8s-app': 'istio-cni-node', release: 'istio' },
     },
     spec: {
@@ -157,10 +197,12 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
             'istio.io/dataplane-mode': 'none',
           },
           annotations: {
+            'container.apparmor.security.beta.kubernetes.io/install-cni': 'unconfined',
             'sidecar.istio.io/inject': 'false',
             'prometheus.io/port': '15014',
             'prometheus.io/scrape': 'true',
             'prometheus.io/path': '/metrics',
+            ...(getObject(cni, 'podAnnotations') as Record<string, string>),
           },
         },
         spec: {
@@ -176,32 +218,71 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
           ...pullSecretsField(v),
           containers: [container],
           volumes: [
-            {
-              name: 'cni-bin-dir',
-              hostPath: { path: getString(cni, 'cniBinDir') || '/opt/cni/bin' },
-            },
-            { name: 'cni-host-procfs', hostPath: { path: '/proc', type: 'Directory' } },
-            {
-              name: 'cni-ztunnel-sock-dir',
-              hostPath: { path: '/var/run/ztunnel', type: 'DirectoryOrCreate' },
-            },
-            {
-              name: 'cni-net-dir',
-              hostPath: { path: getString(cni, 'cniConfDir') || '/etc/cni/net.d' },
-            },
-            { name: 'cni-socket-dir', hostPath: { path: '/var/run/istio-cni' } },
-            {
-              name: 'cni-netns-dir',
-              hostPath: {
-                path: getString(cni, 'cniNetnsDir') || '/var/run/netns',
-                type: 'DirectoryOrCreate',
-              },
-            },
-          ] as Json,
+            hostPath('cni-bin-dir', getString(cni, 'cniBinDir') || '/opt/cni/bin'),
+            hostPath('cni-host-procfs', '/proc', 'Directory'),
+            hostPath('cni-ztunnel-sock-dir', '/var/run/ztunnel', 'DirectoryOrCreate'),
+            hostPath('cni-net-dir', getString(cni, 'cniConfDir') || '/etc/cni/net.d'),
+            hostPath('cni-socket-dir', '/var/run/istio-cni'),
+            hostPath(
+              'cni-netns-dir',
+              getString(cni, 'cniNetnsDir') || '/var/run/netns',
+              'DirectoryOrCreate',
+            ),
+          ],
         },
       },
     },
+  };
+}
+
+/**
+ * The `Cni` component: the istio-cni node agent that installs Istio's CNI
+ * plugin on every node (so pods need no privileged init container), with
+ * its ServiceAccount, ClusterRoles (base, repair, and ambient when
+ * `values.cni.ambient.enabled`), ConfigMap `istio-cni-config` and DaemonSet
+ * `istio-cni-node`; a NetworkAttachmentDefinition for the multus provider
+ * and a ResourceQuota when `values.cni.resourceQuotas.enabled`.
+ */
+export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
+  const v = plan.values;
+  const cni = getObject(v, 'cni');
+  const ns = c.namespace;
+  const labels = { app: 'istio-cni', release: 'istio' };
+  const out: K8sObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'istio-cni', namespace: ns, labels },
+      ...pullSecretsField(v),
+    },
+  ];
+  for (const p of rolePairs(v, cni)) {
+    out.push(
+      { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: p.role, labels }, rules: p.rules },
+      {
+        apiVersion: RBAC,
+        kind: 'ClusterRoleBinding',
+        metadata: { name: p.binding, labels: p.bindingLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: p.role },
+        subjects: [{ kind: 'ServiceAccount', name: 'istio-cni', namespace: ns }],
+      },
+    );
+  }
+  out.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'istio-cni-config', namespace: ns, labels },
+    data: cniConfig(v, cni, c.tag),
   });
+  out.push(cniDaemonSet(v, cni, c));
+  if (getString(cni, 'provider') === 'multus') {
+    // Multus attaches Istio's CNI plugin through this definition; Istio puts it in `default`.
+    out.push({
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'istio-cni', namespace: 'default' },
+    });
+  }
   if (getBool(cni, 'resourceQuotas.enabled')) {
     out.push({
       apiVersion: 'v1',

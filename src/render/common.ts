@@ -38,9 +38,16 @@ export function envValue(name: string, value: string): JsonObject {
   return { name, value };
 }
 
-/** An env var taken from a pod field. */
-export function envField(name: string, fieldPath: string): JsonObject {
-  return { name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } };
+/**
+ * An env var taken from a pod field. `apiVersion` defaults to `v1` in the
+ * API server; some Istio workloads spell it out and some do not, so callers
+ * choose (`versioned: false` leaves it out).
+ */
+export function envField(name: string, fieldPath: string, versioned = true): JsonObject {
+  return {
+    name,
+    valueFrom: { fieldRef: versioned ? { apiVersion: 'v1', fieldPath } : { fieldPath } },
+  };
 }
 
 /** An env var taken from the container's resources. */

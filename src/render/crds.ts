@@ -16,8 +16,8 @@ const SEC = 'security.istio.io';
 
 /**
  * The 14 Istio configuration CRDs of Istio 1.27, with the served and stored
- * versions Istio uses (networking types store v1alpha3, security v1beta1,
- * telemetry v1alpha1, so existing objects stay readable).
+ * versions Istio uses (networking types promoted to v1 store v1; security stays on v1beta1 and
+ * telemetry on v1alpha1).
  */
 export const ISTIO_CRDS: readonly CrdFact[] = [
   {
@@ -34,7 +34,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: ['dr'],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'envoyfilters',
@@ -50,7 +50,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: ['gw'],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'proxyconfigs',
@@ -66,7 +66,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: ['se'],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'sidecars',
@@ -74,7 +74,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: [],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'virtualservices',
@@ -82,7 +82,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: ['vs'],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'workloadentries',
@@ -90,7 +90,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: ['we'],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'workloadgroups',
@@ -98,7 +98,7 @@ export const ISTIO_CRDS: readonly CrdFact[] = [
     group: NET,
     shortNames: ['wg'],
     versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1alpha3',
+    storage: 'v1',
   },
   {
     plural: 'authorizationpolicies',
@@ -157,10 +157,7 @@ export function renderCrd(c: CrdFact): K8sObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: {
-      name: `${c.plural}.${c.group}`,
-      labels: { app: 'istio-pilot', chart: 'istio', release: 'istio' },
-    },
+    metadata: { name: `${c.plural}.${c.group}` },
     spec: {
       group: c.group,
       names: {

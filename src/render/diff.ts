@@ -59,11 +59,21 @@ export function diffManifests(a: readonly K8sObject[], b: readonly K8sObject[]):
   for (const k of [...am.keys()].sort()) {
     const other = bm.get(k);
     if (!other) continue;
-    const fields: FieldChange[] = [];
-    diffValues(am.get(k) as unknown as Json, other as unknown as Json, '', fields);
+    const fields = diffJson(am.get(k) as unknown as Json, other as unknown as Json);
     if (fields.length) result.changed.push({ key: k, fields });
   }
   return result;
+}
+
+/**
+ * Field-level differences between two JSON values: maps by key, lists of
+ * uniquely named elements by name, other equal-length lists by index;
+ * anything else that differs is one change at its path.
+ */
+export function diffJson(a: Json | undefined, b: Json | undefined): FieldChange[] {
+  const out: FieldChange[] = [];
+  diffValues(a, b, '', out);
+  return out;
 }
 
 function named(list: Json[]): boolean {

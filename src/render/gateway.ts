@@ -26,6 +26,16 @@ function servicePorts(g: GatewayPlan): JsonObject[] {
   return Array.isArray(ports) ? ports.filter(isJsonObject) : [];
 }
 
+/** `secretVolumes` of the gateway values: TLS secrets mounted read-only, each optional. */
+function secretVolumes(gv: JsonObject): { name: string; secretName: string; mountPath: string }[] {
+  const list = getPath(gv, 'secretVolumes');
+  return (Array.isArray(list) ? list.filter(isJsonObject) : []).map((s) => ({
+    name: String(s.name),
+    secretName: String(s.secretName),
+    mountPath: String(s.mountPath),
+  }));
+}
+
 function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
   const v = plan.values;
   const caAddr =
@@ -39,8 +49,8 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
     envField('POD_NAMESPACE', 'metadata.namespace'),
     envField('INSTANCE_IP', 'status.podIP'),
     envField('HOST_IP', 'status.hostIP'),
-    envField('ISTIO_CPU_LIMIT', 'limits.cpu'),
-    envField('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    envResource('ISTIO_CPU_LIMIT', 'limits.cpu'),
+    envField('SERVICE_ACCOUNT', 'spec.serviceAccountName', false),
     envValue('ISTIO_META_WORKLOAD_NAME', g.name),
     envValue(
       'ISTIO_META_OWNER',
@@ -52,9 +62,10 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
     ),
     envValue('TRUST_DOMAIN', getString(v, 'global.trustDomain') || 'cluster.local'),
   ];
-  // ISTIO_CPU_LIMIT is a resource reference, not a field one.
-  env[7] = envResource('ISTIO_CPU_LIMIT', 'limits.cpu');
   if (!getBool(g.values, 'runAsRoot')) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
+  const proxyMetadata = getObject(v, 'meshConfig.defaultConfig.proxyMetadata');
+  for (const k of Object.keys(proxyMetadata).sort())
+    env.push(envValue(k, String(proxyMetadata[k])));
   const userEnv = getObject(g.values, 'env');
   for (const k of Object.keys(userEnv).sort()) env.push(envValue(k, String(userEnv[k])));
   env.push(
@@ -62,7 +73,7 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
       'ISTIO_META_CLUSTER_ID',
       getString(v, 'global.multiCluster.clusterName') || 'Kubernetes',
     ),
-    envField('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    envField('ISTIO_META_NODE_NAME', 'spec.nodeName', false),
   );
   const network = getString(v, 'global.network');
   if (network) env.push(envValue('ISTIO_META_NETWORK', network));
@@ -139,12 +150,13 @@ function gatewayDeployment(
       { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
       { name: 'istio-data', mountPath: '/var/lib/istio/data' },
       { name: 'podinfo', mountPath: '/etc/istio/pod' },
+      ...secretVolumes(gv).map((s) => ({ name: s.name, mountPath: s.mountPath, readOnly: true })),
     ],
   };
   const podLabels: Record<string, string> = {
     ...labels,
     'service.istio.io/canonical-name': g.name,
-    'service.istio.io/canonical-revision': 'latest',
+    'service.istio.io/canonical-revision': plan.revision || 'latest',
     'sidecar.istio.io/inject': 'false',
     'istio.io/rev': revLabel(plan.revision),
     'operator.istio.io/component': g.component,
@@ -155,13 +167,12 @@ function gatewayDeployment(
     'prometheus.io/scrape': 'true',
     'prometheus.io/path': '/stats/prometheus',
     'sidecar.istio.io/inject': 'false',
+    'istio.io/rev': revLabel(plan.revision),
   };
   for (const [k, val] of Object.entries(getObject(gv, 'podAnnotations')))
     podAnnotations[k] = String(val);
   const podSpec: JsonObject = {
-    securityContext: runAsRoot
-      ? {}
-      : { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true, fsGroup: 1337 },
+    securityContext: runAsRoot ? {} : { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true },
     serviceAccountName: `${g.name}-service-account`,
     ...pullSecretsField(v),
     containers: [container],
@@ -202,6 +213,10 @@ function gatewayDeployment(
         name: 'config-volume',
         configMap: { name: plan.revision ? `istio-${plan.revision}` : 'istio', optional: true },
       },
+      ...secretVolumes(gv).map((s) => ({
+        name: s.name,
+        secret: { secretName: s.secretName, optional: true },
+      })),
     ],
   };
   const nodeSelector = getObject(gv, 'nodeSelector');
@@ -223,7 +238,11 @@ function gatewayDeployment(
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: g.name, namespace: g.namespace, labels: { ...labels, release: 'istio' } },
+    metadata: {
+      name: g.name,
+      namespace: g.namespace,
+      labels: { ...labels, 'istio.io/dataplane-mode': 'none', release: 'istio' },
+    },
     spec,
   };
 }
@@ -254,7 +273,6 @@ function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObje
         ] as const) {
           if (p[k] !== undefined) out[k] = p[k]!;
         }
-        if (out.protocol === undefined) out.protocol = 'TCP';
         return out;
       }),
     },
@@ -275,6 +293,7 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
     labels: { ...labels, release: 'istio' },
   });
   const sa = `${g.name}-service-account`;
+  const sdsMeta = { name: `${g.name}-sds`, namespace: g.namespace, labels: { release: 'istio' } };
   const out: K8sObject[] = [
     {
       apiVersion: 'v1',
@@ -285,13 +304,13 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
-      metadata: meta(`${g.name}-sds`),
+      metadata: sdsMeta,
       rules: [rule([''], ['secrets'], ['get', 'watch', 'list'])],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
-      metadata: meta(`${g.name}-sds`),
+      metadata: sdsMeta,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${g.name}-sds` },
       subjects: [{ kind: 'ServiceAccount', name: sa }],
     },

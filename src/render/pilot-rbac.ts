@@ -14,10 +14,10 @@ const ISTIO_GROUPS = [
 ];
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['get', 'watch', 'list', 'update', 'patch', 'create', 'delete'];
-const GATEWAY_GROUPS = ['networking.x-k8s.io', 'gateway.networking.k8s.io'];
 
 /** What istiod may do cluster-wide: watch config and workloads, run its webhooks, sign certificates. */
 function istiodRules(): JsonObject[] {
+  const statusOf = (kinds: string[]) => kinds.map((k) => `${k}/status`);
   return [
     rule(
       ['admissionregistration.k8s.io'],
@@ -33,36 +33,46 @@ function istiodRules(): JsonObject[] {
     rule(['networking.istio.io'], ['workloadentries'], WRITE),
     rule(['networking.istio.io'], ['workloadentries/status', 'serviceentries/status'], WRITE),
     rule(['security.istio.io'], ['authorizationpolicies/status'], WRITE),
+    rule([''], ['services/status'], WRITE),
     rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], READ),
     rule([''], ['pods', 'nodes', 'services', 'namespaces', 'endpoints'], READ),
     rule(['discovery.k8s.io'], ['endpointslices'], READ),
     rule(['networking.k8s.io'], ['ingresses', 'ingressclasses'], READ),
     rule(['networking.k8s.io'], ['ingresses/status'], ['*']),
     rule([''], ['configmaps'], ['create', 'get', 'list', 'watch', 'update']),
-    rule(
-      ['certificates.k8s.io'],
-      [
-        'certificatesigningrequests',
-        'certificatesigningrequests/approval',
-        'certificatesigningrequests/status',
-      ],
-      ['update', 'create', 'get', 'delete', 'watch'],
-    ),
-    {
-      apiGroups: ['certificates.k8s.io'],
-      resources: ['signers'],
-      resourceNames: ['kubernetes.io/legacy-unknown'],
-      verbs: ['approve'],
-    },
     rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
     rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
-    rule(GATEWAY_GROUPS, ['*'], ['get', 'watch', 'list']),
-    rule(GATEWAY_GROUPS, ['*'], ['update', 'patch']),
+    rule(
+      ['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'],
+      ['*'],
+      ['get', 'watch', 'list'],
+    ),
+    rule(['gateway.networking.x-k8s.io'], statusOf(['xbackendtrafficpolicies', 'xlistenersets']), [
+      'update',
+      'patch',
+    ]),
+    rule(
+      ['gateway.networking.k8s.io'],
+      statusOf([
+        'backendtlspolicies',
+        'gatewayclasses',
+        'gateways',
+        'grpcroutes',
+        'httproutes',
+        'referencegrants',
+        'tcproutes',
+        'tlsroutes',
+        'udproutes',
+      ]),
+      ['update', 'patch'],
+    ),
     rule(
       ['gateway.networking.k8s.io'],
       ['gatewayclasses'],
       ['create', 'update', 'patch', 'delete'],
     ),
+    rule(['inference.networking.x-k8s.io'], ['inferencepools'], ['get', 'watch', 'list']),
+    rule(['inference.networking.x-k8s.io'], ['inferencepools/status'], ['update', 'patch']),
     rule([''], ['secrets'], ['get', 'watch', 'list']),
     rule(
       ['multicluster.x-k8s.io'],
@@ -77,6 +87,8 @@ function istiodRules(): JsonObject[] {
 function gatewayControllerRules(): JsonObject[] {
   return [
     rule(['apps'], ['deployments'], WRITE),
+    rule(['autoscaling'], ['horizontalpodautoscalers'], WRITE),
+    rule(['policy'], ['poddisruptionbudgets'], WRITE),
     rule([''], ['services'], WRITE),
     rule([''], ['serviceaccounts'], WRITE),
   ];
@@ -91,8 +103,12 @@ function readerRules(): JsonObject[] {
       ['endpoints', 'pods', 'services', 'nodes', 'replicationcontrollers', 'namespaces', 'secrets'],
       READ,
     ),
-    rule(['networking.istio.io'], ['workloadentries'], READ),
-    rule(GATEWAY_GROUPS, ['gateways'], ['get', 'watch', 'list']),
+    rule(['networking.istio.io'], ['workloadentries'], ['get', 'watch', 'list']),
+    rule(
+      ['networking.x-k8s.io', 'gateway.networking.k8s.io'],
+      ['gateways'],
+      ['get', 'watch', 'list'],
+    ),
     rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], READ),
     rule(['discovery.k8s.io'], ['endpointslices'], READ),
     rule(
@@ -104,6 +120,23 @@ function readerRules(): JsonObject[] {
     rule(['apps'], ['replicasets'], READ),
     rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
     rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+  ];
+}
+
+/** What an external istiod additionally does in a remote cluster through the reader account. */
+function remoteReaderRules(): JsonObject[] {
+  return [
+    rule([''], ['configmaps'], ['create', 'get', 'list', 'watch', 'update']),
+    rule(
+      ['admissionregistration.k8s.io'],
+      ['mutatingwebhookconfigurations'],
+      ['get', 'list', 'watch', 'update', 'patch'],
+    ),
+    rule(
+      ['admissionregistration.k8s.io'],
+      ['validatingwebhookconfigurations'],
+      ['get', 'list', 'watch', 'update'],
+    ),
   ];
 }
 
@@ -121,9 +154,10 @@ function namespaceRules(): JsonObject[] {
  * istiod's identity and permissions: ServiceAccount, namespaced Role and
  * RoleBinding, and three ClusterRole/ClusterRoleBinding pairs (istiod,
  * Gateway API deployment controller, reader), named per revision and
- * namespace so several control planes can coexist.
+ * namespace so several control planes can coexist. For a remote cluster
+ * (`remote`), only the reader pair.
  */
-export function renderPilotRbac(plan: RenderPlan, namespace: string): K8sObject[] {
+export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = false): K8sObject[] {
   const rev = plan.revision;
   const sa = istiodName(rev);
   const labels = { app: 'istiod', release: 'istio' };
@@ -155,6 +189,13 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string): K8sObject[
       subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
     },
   ];
+  // A remote cluster runs no istiod: only the reader identity the external
+  // istiod uses, which then also manages this cluster's config maps and webhooks.
+  if (remote) {
+    out.splice(0, out.length);
+    pairs.splice(0, 2);
+    pairs[0]![1] = [...readerRules(), ...remoteReaderRules()];
+  }
   for (const [base, rules, l, subject] of pairs) {
     const name = clusterRbacName(base, rev, namespace);
     out.push(

@@ -11,9 +11,14 @@ import {
 import { istiodName, revLabel } from './names.js';
 import type { Json, JsonObject, K8sObject } from './object.js';
 
-/** Labels that select istiod's pods: `istio: pilot` for the default revision, `app`+`istio.io/rev` otherwise. */
+/** Labels the istiod Service and PDB select: `app`+`istio: pilot`, or `app`+`istio.io/rev` for a revision. */
 export function istiodSelector(revision: string): Record<string, string> {
   return revision ? { app: 'istiod', 'istio.io/rev': revision } : { app: 'istiod', istio: 'pilot' };
+}
+
+/** The Deployment's own (immutable) selector: `istio: pilot`, or `app`+`istio.io/rev` for a revision. */
+export function istiodDeploymentSelector(revision: string): Record<string, string> {
+  return revision ? { app: 'istiod', 'istio.io/rev': revision } : { istio: 'pilot' };
 }
 
 function istiodEnv(plan: RenderPlan): JsonObject[] {
@@ -44,7 +49,7 @@ function istiodEnv(plan: RenderPlan): JsonObject[] {
   env.push(
     envValue('PILOT_ENABLE_ANALYSIS', String(getBool(v, 'global.istiod.enableAnalysis'))),
     envValue('CLUSTER_ID', getString(v, 'global.multiCluster.clusterName') || 'Kubernetes'),
-    envResource('GOMEMLIMIT', 'limits.memory'),
+    envResource('GOMEMLIMIT', 'limits.memory', '1'),
     envResource('GOMAXPROCS', 'limits.cpu', '1'),
     envValue('PLATFORM', getString(v, 'global.platform')),
   );
@@ -74,7 +79,8 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     'istio.io/rev': revLabel(rev),
     'sidecar.istio.io/inject': 'false',
     'operator.istio.io/component': 'Pilot',
-    istio: 'pilot',
+    // Revisioned pods say `istio: istiod`, so the default revision's `istio: pilot` selectors skip them.
+    istio: rev ? 'istiod' : 'pilot',
     'istio.io/dataplane-mode': 'none',
     ...(getObject(p, 'podLabels') as Record<string, string>),
   };
@@ -123,8 +129,6 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     securityContext: {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
-      runAsUser: 1337,
-      runAsGroup: 1337,
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     },
@@ -184,7 +188,7 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
         maxUnavailable: (getPath(p, 'rollingMaxUnavailable') ?? '25%') as Json,
       },
     },
-    selector: { matchLabels: istiodSelector(rev) },
+    selector: { matchLabels: istiodDeploymentSelector(rev) },
     template: { metadata: { labels: podLabels, annotations: podAnnotations }, spec: podSpec },
   };
   if (!getBool(p, 'autoscaleEnabled')) spec.replicas = (getPath(p, 'replicaCount') ?? 1) as Json;

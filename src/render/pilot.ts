@@ -12,21 +12,24 @@ import {
   renderIstiodService,
   renderPdb,
 } from './pilot-workload.js';
+import { renderStablePolicy } from './stable-policy.js';
 import { renderInjectorWebhook, renderValidatingWebhook } from './webhooks.js';
 
 /**
  * The `Pilot` component: istiod with its RBAC, mesh and injector
  * ConfigMaps, Deployment, Service, HPA, PDB and the two webhook
- * configurations. With `values.pilot.istiodRemote.enabled` (the remote
- * profile) istiod itself is not rendered, only what a cluster served by an
- * external istiod needs.
+ * configurations; with `values.experimental.stableValidationPolicy` (the
+ * stable profile) also a ValidatingAdmissionPolicy refusing non-stable
+ * APIs. With `values.istiodRemote.enabled` (the remote profile) istiod
+ * itself is not rendered, only what a cluster served by an external istiod
+ * needs.
  */
 export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
   const v = plan.values;
   const ns = c.namespace;
   const rev = plan.revision;
-  const remote = getBool(v, 'pilot.istiodRemote.enabled');
-  const out: K8sObject[] = [...renderPilotRbac(plan, ns)];
+  const remote = getBool(v, 'pilot.istiodRemote.enabled') || getBool(v, 'istiodRemote.enabled');
+  const out: K8sObject[] = [...renderPilotRbac(plan, ns, remote)];
   if (getPath(v, 'pilot.configMap') !== false) {
     out.push({
       apiVersion: 'v1',
@@ -56,12 +59,7 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
   });
   if (!remote) {
     const name = istiodName(rev);
-    const labels = {
-      app: 'istiod',
-      'istio.io/rev': revLabel(rev),
-      istio: 'pilot',
-      release: 'istio',
-    };
+    const labels = { app: 'istiod', 'istio.io/rev': revLabel(rev), release: 'istio' };
     out.push(renderIstiodDeployment(plan, c), renderIstiodService(plan, c));
     const p = getObject(v, 'pilot');
     if (
@@ -72,10 +70,13 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       out.push(renderHpa(name, ns, labels, p));
     }
     if (getBool(v, 'global.defaultPodDisruptionBudget.enabled')) {
-      out.push(renderPdb(name, ns, labels, istiodSelector(rev)));
+      out.push(renderPdb(name, ns, { ...labels, istio: 'pilot' }, istiodSelector(rev)));
     }
   }
   if (!getBool(v, 'global.operatorManageWebhooks')) out.push(renderInjectorWebhook(plan, ns));
-  if (getBool(v, 'global.configValidation')) out.push(renderValidatingWebhook(plan, ns));
+  if (getBool(v, 'global.configValidation') && !remote) out.push(renderValidatingWebhook(plan, ns));
+  if (getBool(v, 'experimental.stableValidationPolicy') && !remote) {
+    out.push(...renderStablePolicy(plan, ns));
+  }
   return out;
 }

@@ -21,7 +21,8 @@ function clientConfig(plan: RenderPlan, namespace: string, path: string): JsonOb
       name: istiodName(plan.revision),
       namespace,
       path: path === '/inject' ? injectionPath : path,
-      port: 443,
+      // The validating webhook relies on the Service port default (443).
+      ...(path === '/inject' ? { port: 443 } : {}),
     },
   };
 }

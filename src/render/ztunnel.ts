@@ -8,20 +8,23 @@ import {
   pullPolicy,
   pullSecretsField,
 } from './common.js';
+import { PRIVILEGED_SCC } from './cni.js';
 import { istiodName } from './names.js';
 import type { Json, JsonObject, K8sObject } from './object.js';
 
 /**
  * The `Ztunnel` component (ambient mode): the per-node L4 proxy DaemonSet
  * `ztunnel` (container `istio-proxy`, `<hub>/ztunnel:<tag>`, stats on
- * 15020, ready on 15021) and its ServiceAccount.
+ * 15020, ready on 15021) and its ServiceAccount; on OpenShift also the
+ * ClusterRole/Binding granting the privileged SCC.
  */
 export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
   const v = plan.values;
   const z = getObject(v, 'ztunnel');
   const ns = c.namespace;
   const name = getString(z, 'resourceName') || 'ztunnel';
-  const labels = { app: 'ztunnel', release: 'istio' };
+  // Istio's ztunnel objects carry no chart labels of their own, only ownership ones.
+  const labels = {};
   const policy = pullPolicy(v, 'ztunnel.imagePullPolicy');
   const caAddress =
     getString(z, 'caAddress') ||
@@ -43,14 +46,13 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       'TERMINATION_GRACE_PERIOD_SECONDS',
       String(getPath(z, 'terminationGracePeriodSeconds') ?? 30),
     ),
-    envField('POD_NAME', 'metadata.name'),
-    envField('POD_NAMESPACE', 'metadata.namespace'),
-    envField('NODE_NAME', 'spec.nodeName'),
-    envField('INSTANCE_IP', 'status.podIP'),
-    envField('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    envField('POD_NAME', 'metadata.name', false),
+    envField('POD_NAMESPACE', 'metadata.namespace', false),
+    envField('NODE_NAME', 'spec.nodeName', false),
+    envField('INSTANCE_IP', 'status.podIP', false),
+    envField('SERVICE_ACCOUNT', 'spec.serviceAccountName', false),
     envValue('ISTIO_META_ENABLE_HBONE', 'true'),
-    envResource('GOMEMLIMIT', 'limits.memory'),
-    envResource('GOMAXPROCS', 'limits.cpu', '1'),
+    envResource('ZTUNNEL_CPU_LIMIT', 'limits.cpu'),
   ];
   for (const k of Object.keys(userEnv).sort()) env.push(envValue(k, String(userEnv[k])));
   const container: JsonObject = {
@@ -65,7 +67,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     ports: [{ containerPort: 15020, name: 'ztunnel-stats', protocol: 'TCP' }],
     resources: getObject(z, 'resources'),
     securityContext: {
-      allowPrivilegeEscalation: false,
+      allowPrivilegeEscalation: true,
       privileged: false,
       capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'SYS_ADMIN', 'NET_RAW'] },
       readOnlyRootFilesystem: true,
@@ -83,7 +85,27 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       { mountPath: '/tmp', name: 'tmp' },
     ],
   };
+  const sccLabels = { app: 'ztunnel', release: 'ztunnel' };
+  const openshift: K8sObject[] =
+    getString(v, 'global.platform') === 'openshift'
+      ? [
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name, labels: sccLabels },
+            rules: [PRIVILEGED_SCC],
+          },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRoleBinding',
+            metadata: { name, labels: sccLabels },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+            subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+          },
+        ]
+      : [];
   return [
+    ...openshift,
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -95,7 +117,10 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       kind: 'DaemonSet',
       metadata: { name, namespace: ns, labels },
       spec: {
-        updateStrategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+        },
         selector: { matchLabels: { app: 'ztunnel' } },
         template: {
           metadata: {

@@ -84,6 +84,14 @@ export function chartProfileValues(name: string): JsonObject | undefined {
       return {
         meshConfig: {
           defaultConfig: { proxyMetadata: { ISTIO_META_ENABLE_HBONE: 'true' } },
+          serviceScopeConfigs: [
+            {
+              servicesSelector: {
+                matchExpressions: [{ key: 'istio.io/global', operator: 'In', values: ['true'] }],
+              },
+              scope: 'GLOBAL',
+            },
+          ],
         },
         global: { variant: 'distroless' },
         pilot: { env: { PILOT_ENABLE_AMBIENT: 'true' } },
@@ -98,4 +106,23 @@ export function chartProfileValues(name: string): JsonObject | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Values a platform (`values.global.platform`) layers over the chart
+ * profile: on OpenShift the CNI plugin is chained through multus, with
+ * OpenShift's CNI directories. Unknown platforms add nothing.
+ */
+export function platformValues(platform: string): JsonObject {
+  if (platform !== 'openshift') return {};
+  return {
+    cni: {
+      cniBinDir: '/var/lib/cni/bin',
+      cniConfDir: '/etc/cni/multus/net.d',
+      cniConfFileName: 'istio-cni.conf',
+      chained: false,
+      provider: 'multus',
+    },
+    pilot: { cni: { enabled: true, provider: 'multus' } },
+  };
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
 import { isJsonObject, type Json, type JsonObject } from '../render/object.js';
-import { chartProfileValues } from './chart-profiles.js';
+import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getString, mergeValues } from './merge.js';
@@ -134,6 +134,8 @@ export function translate(iop: RenderInput, opts: TranslateOptions = {}): Render
     };
   }
   let values = mergeValues(defaultValues(), profile);
+  const platform = getString(userValues, 'global.platform');
+  values = mergeValues(values, platformValues(platform));
   values = mergeValues(values, fromSpec);
   // The user's own values win over what was translated from the spec, as in istioctl.
   values = mergeValues(values, userValues);

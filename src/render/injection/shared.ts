@@ -149,7 +149,6 @@ export function proxyMounts(withCrl: boolean): string {
       withCrl
         ? `- name: istio-ca-crl
       mountPath: /var/run/secrets/istio/crl
-      readOnly: true
     `
         : ''
     }{{- end }}
@@ -182,16 +181,16 @@ export function proxyMounts(withCrl: boolean): string {
 export function proxyVolumes(withCrl: boolean): string {
   return `  volumes:
   - name: workload-socket
-    emptyDir: {}
+    emptyDir:
   - name: credential-socket
-    emptyDir: {}
+    emptyDir:
   {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
   - name: gke-workload-certificate
     csi:
       driver: workloadcertificates.security.cloud.google.com
   {{- else }}
   - name: workload-certs
-    emptyDir: {}
+    emptyDir:
   {{- end }}
   {{- if isset $ann "sidecar.istio.io/bootstrapOverride" }}
   - name: custom-bootstrap-volume

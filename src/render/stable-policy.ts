@@ -1,0 +1,64 @@
+import type { RenderPlan } from '../translate/plan.js';
+import { revLabel } from './names.js';
+import type { K8sObject } from './object.js';
+
+/**
+ * The stable profile's admission policy: refuse Istio config that uses
+ * alpha-only APIs (EnvoyFilter, WasmPlugin, ProxyConfig, and Telemetry's
+ * experimental fields) for this revision's objects, enforced by the API
+ * server itself.
+ */
+export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObject[] {
+  const policy = `stable-channel-policy-${namespace}.istio.io`;
+  const telemetryUsesAlpha = [
+    '!(',
+    '  variables.isTelemetry && (',
+    '    (has(object.spec.tracing) ? object.spec.tracing : {}).exists(t, has(t.useRequestIdForTraceSampling)) ||',
+    '    (has(object.spec.metrics) ? object.spec.metrics : {}).exists(m, has(m.reportingInterval)) ||',
+    '    (has(object.spec.accessLogging) ? object.spec.accessLogging : {}).exists(l, has(l.filter))',
+    '  )',
+    ')',
+  ].join('\n');
+  const kinds = ['EnvoyFilter', 'WasmPlugin', 'ProxyConfig', 'Telemetry'];
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: policy },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          objectSelector: {
+            matchExpressions: [
+              { key: 'istio.io/rev', operator: 'In', values: [revLabel(plan.revision)] },
+            ],
+          },
+          resourceRules: [
+            {
+              apiGroups: [
+                'security.istio.io',
+                'networking.istio.io',
+                'telemetry.istio.io',
+                'extensions.istio.io',
+              ],
+              apiVersions: ['*'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['*'],
+            },
+          ],
+        },
+        variables: kinds.map((k) => ({ name: `is${k}`, expression: `object.kind == '${k}'` })),
+        validations: [
+          ...kinds.slice(0, 3).map((k) => ({ expression: `!variables.is${k}` })),
+          { expression: telemetryUsesAlpha },
+        ],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: `stable-channel-policy-binding-${namespace}.istio.io` },
+      spec: { policyName: policy, validationActions: ['Deny'] },
+    },
+  ];
+}

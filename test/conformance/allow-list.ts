@@ -1,0 +1,106 @@
+import type { Difference } from './compare.js';
+
+/**
+ * One intended difference between istioctl 1.27's `manifest generate` and
+ * ours. Every entry says why; the suite fails if an entry explains nothing
+ * across the corpus (so the list cannot silently outlive its reason).
+ */
+export interface Allowance {
+  id: string;
+  /** Which comparison the entry belongs to: `manifest generate` objects or injected pods. */
+  suite: 'manifest' | 'injection';
+  reason: string;
+  kind?: RegExp;
+  name?: RegExp;
+  /** Matched against the projected path (`labels.x`, `containers[name=c].env[name=E].value`, …). */
+  path: RegExp;
+  /** `oracle-only`: the oracle has it and we do not; `ours-only`: the reverse; default either. */
+  side?: 'oracle-only' | 'ours-only';
+  /** Extra check on the values. */
+  accepts?: (d: Difference) => boolean;
+}
+
+const HELM_LABEL =
+  /^(labels|templateLabels)\.(app\.kubernetes\.io\/(name|instance|managed-by|part-of|version)|helm\.sh\/chart|chart|heritage)$|^templateLabels\.release$/;
+const OWNERSHIP =
+  /^labels\.(operator\.istio\.io\/(managed|version|component)|install\.operator\.istio\.io\/owning-resource(-namespace)?|istio\.io\/rev)$/;
+
+/** The intended differences, each with its reason (also listed in docs/rendering.md). */
+export const ALLOW_LIST: readonly Allowance[] = [
+  {
+    id: 'helm-bookkeeping-labels',
+    suite: 'manifest',
+    reason:
+      'istioctl renders through Helm charts, which stamp app.kubernetes.io/*, helm.sh/chart, chart and heritage labels; ' +
+      'we are not Helm and do not claim to be (no selector uses these labels).',
+    path: HELM_LABEL,
+    side: 'oracle-only',
+  },
+  {
+    id: 'ownership-labels-at-render',
+    suite: 'manifest',
+    reason:
+      '`istioctl manifest generate` leaves the installer ownership labels (§4.1) to `istioctl install`; we stamp ' +
+      'all six on every object at render time so the manifest is directly applyable and prunable, with the same keys and values istioctl install writes.',
+    path: OWNERSHIP,
+    side: 'ours-only',
+  },
+  {
+    id: 'owner-label-on-pod-templates',
+    suite: 'manifest',
+    reason:
+      'the charts copy install.operator.istio.io/owning-resource into pod templates; ownership labels belong on the objects we apply, not on pods (§4.1), so we leave pod templates alone.',
+    path: /^templateLabels\.install\.operator\.istio\.io\/owning-resource$/,
+    side: 'oracle-only',
+  },
+  {
+    id: 'owner-name-at-render',
+    suite: 'manifest',
+    reason:
+      '`istioctl manifest generate` writes owning-resource "unknown" even for a named IstioOperator (install fills it in); ' +
+      'we write the IstioOperator name, which is what istioctl install and prune use.',
+    path: /^labels\.install\.operator\.istio\.io\/owning-resource$/,
+    accepts: (d) => d.oracle === 'unknown' && typeof d.ours === 'string' && d.ours !== 'unknown',
+  },
+  {
+    id: 'no-gateway-api-deployment-templates',
+    suite: 'manifest',
+    reason:
+      'the injector ConfigMap of istioctl also carries `kube-gateway` and `waypoint`, the templates istiod uses to deploy ' +
+      "Gateway API gateways and waypoints; they are not sidecar injection and are out of this renderer's scope (see docs/rendering.md).",
+    kind: /^ConfigMap$/,
+    path: /^injectorTemplates$/,
+    accepts: (d) =>
+      JSON.stringify(d.oracle) ===
+        JSON.stringify([
+          'gateway',
+          'grpc-agent',
+          'grpc-simple',
+          'kube-gateway',
+          'sidecar',
+          'waypoint',
+        ]) &&
+      JSON.stringify(d.ours) ===
+        JSON.stringify(['gateway', 'grpc-agent', 'grpc-simple', 'sidecar']),
+  },
+  {
+    id: 'chart-cni-block-in-injector-values',
+    suite: 'manifest',
+    reason:
+      "Istio's shared chart profiles also land their `cni` block (resources, ambient, multus paths) in the istiod chart, so " +
+      "istioctl's injector values show them under pilot.cni; the templates read only pilot.cni.enabled and provider, which match.",
+    kind: /^ConfigMap$/,
+    path: /^injectorValues\.pilot\.cni\.(?!enabled$|provider$)/,
+    side: 'oracle-only',
+  },
+  {
+    id: 'values-configmap-content',
+    suite: 'manifest',
+    reason:
+      'ConfigMap `values` is a debug dump of the Helm values (keys original-values, merged-values); istiod never reads it. ' +
+      'We write our own merged values under merged-values; its content is not a contract.',
+    kind: /^ConfigMap$/,
+    name: /^values(-.+)?$/,
+    path: /^dataKeys/,
+  },
+];

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseManifest } from '../../src/render/diff.js';
+import type { K8sObject } from '../../src/render/object.js';
+import { ALLOW_LIST } from './allow-list.js';
+import { compare, formatDifferences, identity, USED_ALLOWANCES } from './compare.js';
+import { istioctl, ISTIOCTL_BUILD_TIMEOUT_MS, mapLimit, run } from './istioctl.js';
+import { renderOurs, TAG_FLAG } from './ours.js';
+
+const CORPUS = join(import.meta.dirname, 'corpus');
+const inputs = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+
+describe('conformance: manifest generate against istioctl 1.27', function () {
+  const oracle = new Map<string, K8sObject[]>();
+
+  before(async function () {
+    this.timeout(ISTIOCTL_BUILD_TIMEOUT_MS);
+    const bin = await istioctl();
+    // One istioctl run per input, two at a time, all before the comparisons.
+    await mapLimit(inputs, 2, async (f) => {
+      const r = await run(bin, ['manifest', 'generate', '-f', join(CORPUS, f), '--set', TAG_FLAG]);
+      if (r.code !== 0) throw new Error(`istioctl manifest generate -f ${f} failed:\n${r.stderr}`);
+      oracle.set(f, parseManifest(r.stdout, `istioctl:${f}`));
+    });
+  });
+
+  it(`has a corpus of at least 25 inputs (has ${inputs.length})`, () => {
+    assert.ok(inputs.length >= 25);
+  });
+
+  for (const f of inputs) {
+    it(`renders ${f.replace(/\.yaml$/, '')} like istioctl`, () => {
+      const theirs = oracle.get(f)!;
+      const ours = renderOurs(f, readFileSync(join(CORPUS, f), 'utf8'), [TAG_FLAG]);
+      assert.deepEqual(ours.map(identity).sort(), theirs.map(identity).sort(), 'same objects');
+      const r = compare(theirs, ours);
+      assert.equal(
+        r.unexplained.length,
+        0,
+        `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
+      );
+    });
+  }
+
+  it('uses every manifest allow-list entry (none is stale)', () => {
+    const stale = ALLOW_LIST.filter((a) => a.suite === 'manifest' && !USED_ALLOWANCES.has(a.id));
+    assert.deepEqual(
+      stale.map((a) => a.id),
+      [],
+    );
+  });
+});
