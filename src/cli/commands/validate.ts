@@ -16,8 +16,7 @@ export function validateCommand(): Command {
     .requiredOption(
       '-f, --filename <file>',
       'IstioOperator file to check (repeatable; - is stdin)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .addHelpText(
       'after',
