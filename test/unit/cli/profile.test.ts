@@ -121,9 +121,9 @@ describe('istio-operator profile', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^--- default/m);
     assert.match(r.stdout, /^\+\+\+ minimal/m);
-    assert.match(r.stdout, /^-        enabled: true$/m);
-    assert.match(r.stdout, /^\+        enabled: false$/m);
-    assert.match(r.stdout, /^\+  profile: minimal$/m);
+    assert.match(r.stdout, /^- {8}enabled: true$/m);
+    assert.match(r.stdout, /^\+ {8}enabled: false$/m);
+    assert.match(r.stdout, /^\+ {2}profile: minimal$/m);
     const same = await runInProcess(['profile', 'diff', 'demo', 'demo']);
     assert.equal(same.stdout, 'The profiles demo and demo are identical.\n');
   });
@@ -136,7 +136,7 @@ describe('istio-operator profile', function () {
     ]) {
       const r = await runInProcess([...cmd, '--help']);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /Examples:\n  istio-operator profile/);
+      assert.match(r.stdout, /Examples:\n {2}istio-operator profile/);
     }
   });
 });

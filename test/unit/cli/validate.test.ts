@@ -58,6 +58,6 @@ describe('istio-operator validate', function () {
 
   it('shows examples in --help', async () => {
     const r = await runInProcess(['validate', '--help']);
-    assert.match(r.stdout, /Examples:\n  istio-operator validate -f my-iop\.yaml/);
+    assert.match(r.stdout, /Examples:\n {2}istio-operator validate -f my-iop\.yaml/);
   });
 });
