@@ -230,6 +230,24 @@ function checkGateways(spec: JsonObject, out: Diagnostic[]): void {
       }
       checkReplicas(spec, `${at}.k8s.replicaCount`, gw, ['values', 'gateways', values], out);
     });
+    // The same rule for ports given the Helm way, under values.gateways.
+    const valuePorts = getPath(spec, ['values', 'gateways', values, 'ports']);
+    if (Array.isArray(valuePorts) && !runAsRoot) {
+      valuePorts.forEach((p: unknown, j) => {
+        if (!isObject(p)) return;
+        const target = p.targetPort ?? p.port;
+        if (typeof target === 'number' && target < 1024) {
+          out.push(
+            err(
+              `spec.values.gateways.${values}.ports[${j}].targetPort`,
+              target,
+              `port ${typeof p.name === 'string' ? p.name : 'port'}/${String(p.port)} targets container port ${target}, which needs root (ports below 1024 are privileged)`,
+              `use a targetPort of 1024 or more (e.g. ${target + 8000}) or set values.gateways.${values}.runAsRoot=true`,
+            ),
+          );
+        }
+      });
+    }
   }
 }
 
