@@ -103,4 +103,31 @@ export const ALLOW_LIST: readonly Allowance[] = [
     name: /^values(-.+)?$/,
     path: /^dataKeys/,
   },
+  {
+    id: 'grpc-simple-bootstrap-script',
+    suite: 'injection',
+    reason:
+      "grpc-simple writes its xDS bootstrap with a shell command; ours is our own one-line printf (not a copy of Istio's echo script). " +
+      'Both write the same document: server dns:///istiod[-rev].<ns>.svc:15010, insecure channel, xds_v3, node id ' +
+      "sidecar~<ip>~<pod>.<ns>~<cluster domain>, GENERATOR grpc (ours also honours the revision, which Istio's script drops).",
+    path: /^initContainers\[name=grpc-bootstrap-init\]\.command\[2\]$/,
+    accepts: (d) =>
+      typeof d.ours === 'string' &&
+      [
+        'dns:///%s.%s.svc:15010',
+        '"insecure"',
+        'xds_v3',
+        'sidecar~%s~%s.%s~%s',
+        '"GENERATOR":"grpc"',
+        '/var/lib/grpc/data/bootstrap.json',
+      ].every((part) => (d.ours as string).includes(part)),
+  },
+  {
+    id: 'grpc-simple-namespace-newline',
+    suite: 'injection',
+    reason:
+      "Istio's grpc-simple template leaves a trailing newline in ISTIO_NAMESPACE (a block scalar); ours is the bare namespace.",
+    path: /^initContainers\[name=grpc-bootstrap-init\]\.env\[name=ISTIO_NAMESPACE\]\.value$/,
+    accepts: (d) => typeof d.oracle === 'string' && d.oracle.trimEnd() === d.ours,
+  },
 ];

@@ -1,6 +1,5 @@
 import {
   CANONICAL_LABELS,
-  COMMON_ANNOTATIONS,
   PRELUDE,
   PROXY_ENV,
   READINESS_PROBE,
@@ -13,12 +12,15 @@ import {
  * `inject.istio.io/templates: gateway`, container `istio-proxy` with image
  * `auto`): no traffic capture, Envoy as a router, unprivileged low ports
  * through a pod sysctl unless `values.gateways.securityContext` is set.
+ * Resources come only from the resource annotations: the gateway's own
+ * container spec decides them otherwise.
  */
 export const gatewayTemplate = `${PRELUDE}
 metadata:
   labels:
 ${CANONICAL_LABELS}  annotations:
-${COMMON_ANNOTATIONS}spec:
+    istio.io/rev: {{ .Revision | default "default" | quote }}
+spec:
   securityContext:
   {{- if .Values.gateways.securityContext }}
     {{- range $k, $v := .Values.gateways.securityContext }}
@@ -56,5 +58,7 @@ ${COMMON_ANNOTATIONS}spec:
 ${PROXY_ENV}    {{- with .Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . | quote }}
     {{- end }}
-${READINESS_PROBE}    resources: {{ $res | toJson }}
-${proxyMounts(false)}${proxyVolumes(false)}`;
+${READINESS_PROBE}    {{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}
+    resources: {{ $res | toJson }}
+    {{- end }}
+${proxyMounts(false)}${proxyVolumes(false, true)}`;

@@ -177,20 +177,26 @@ export function proxyMounts(withCrl: boolean): string {
 `;
 }
 
-/** Pod volumes backing the proxy mounts (indent 2). */
-export function proxyVolumes(withCrl: boolean): string {
+/**
+ * Pod volumes backing the proxy mounts (indent 2). `withCrl` adds the CRL
+ * volume; `explicitEmptyDirs` writes `emptyDir: {}` (as the gateway
+ * template does) instead of a bare `emptyDir:` for the socket and
+ * credential volumes (the API server defaults both to an empty dir).
+ */
+export function proxyVolumes(withCrl: boolean, explicitEmptyDirs = false): string {
+  const empty = explicitEmptyDirs ? ' {}' : '';
   return `  volumes:
   - name: workload-socket
     emptyDir:
   - name: credential-socket
-    emptyDir:
+    emptyDir:${empty}
   {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
   - name: gke-workload-certificate
     csi:
       driver: workloadcertificates.security.cloud.google.com
   {{- else }}
   - name: workload-certs
-    emptyDir:
+    emptyDir:${empty}
   {{- end }}
   {{- if isset $ann "sidecar.istio.io/bootstrapOverride" }}
   - name: custom-bootstrap-volume

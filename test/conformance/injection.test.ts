@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { parseManifest } from '../../src/render/diff.js';
+import type { K8sObject } from '../../src/render/object.js';
+import { ALLOW_LIST } from './allow-list.js';
+import { diffObjects, explain, formatDifferences, USED_ALLOWANCES } from './compare.js';
+import { istioctl, ISTIOCTL_BUILD_TIMEOUT_MS, run } from './istioctl.js';
+import { renderOurs, TAG_FLAG } from './ours.js';
+import { projectPod } from './pods.js';
+
+const WORKLOADS = join(import.meta.dirname, 'workloads', 'workloads.yaml');
+
+/** Control-plane settings the injector's output depends on, each rendered by both sides. */
+const CASES: { name: string; spec: Record<string, unknown>; revision?: string }[] = [
+  { name: 'default', spec: {} },
+  { name: 'cni', spec: { components: { cni: { enabled: true } } } },
+  { name: 'revision', spec: { revision: 'canary' }, revision: 'canary' },
+  { name: 'demo', spec: { profile: 'demo' } },
+  {
+    name: 'mesh-and-values',
+    spec: {
+      meshConfig: {
+        defaultConfig: {
+          holdApplicationUntilProxyStarts: true,
+          proxyMetadata: { ISTIO_META_DNS_CAPTURE: 'true' },
+        },
+        trustDomain: 'example.org',
+      },
+      values: {
+        global: {
+          logAsJson: true,
+          meshID: 'mesh1',
+          network: 'net1',
+          multiCluster: { clusterName: 'c1' },
+          imagePullPolicy: 'IfNotPresent',
+          imagePullSecrets: ['regcred'],
+          proxy: {
+            includeIPRanges: '10.0.0.0/8',
+            excludeIPRanges: '10.0.0.1/32',
+            resources: { requests: { cpu: '20m', memory: '64Mi' } },
+          },
+        },
+      },
+    },
+  },
+];
+
+function iopYaml(spec: Record<string, unknown>): string {
+  return yaml.dump({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec });
+}
+
+/** Writes the three kube-inject inputs (config, values, mesh) from a rendered manifest. */
+function injectorFiles(objects: K8sObject[], dir: string, side: string): string[] {
+  const data = (pred: (o: K8sObject) => boolean, what: string) => {
+    const o = objects.find(pred);
+    if (!o) throw new Error(`${side}: no ${what} ConfigMap in the render`);
+    return o.data as Record<string, string>;
+  };
+  const injector = data(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('istio-sidecar-injector'),
+    'injector',
+  );
+  const mesh = data(
+    (o) =>
+      o.kind === 'ConfigMap' &&
+      typeof (o.data as { mesh?: unknown } | undefined)?.mesh === 'string',
+    'mesh',
+  );
+  const files = ['config.yaml', 'values.json', 'mesh.yaml'].map((f) => join(dir, `${side}-${f}`));
+  writeFileSync(files[0]!, injector.config!);
+  writeFileSync(files[1]!, injector.values!);
+  writeFileSync(files[2]!, mesh.mesh!);
+  return [
+    '--injectConfigFile',
+    files[0]!,
+    '--valuesFile',
+    files[1]!,
+    '--meshConfigFile',
+    files[2]!,
+  ];
+}
+
+describe("conformance: sidecar injection with Istio's own injector (istioctl kube-inject)", function () {
+  let bin = '';
+  let dir = '';
+
+  before(async function () {
+    this.timeout(ISTIOCTL_BUILD_TIMEOUT_MS);
+    bin = await istioctl();
+    dir = mkdtempSync(join(tmpdir(), 'inject-'));
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const c of CASES) {
+    it(`injects the sample workloads identically (${c.name})`, async () => {
+      const input = iopYaml(c.spec);
+      const inputFile = join(dir, `${c.name}-iop.yaml`);
+      writeFileSync(inputFile, input);
+      const gen = await run(bin, ['manifest', 'generate', '-f', inputFile, '--set', TAG_FLAG]);
+      assert.equal(gen.code, 0, gen.stderr);
+      const theirs = parseManifest(gen.stdout, 'istioctl');
+      const ours = renderOurs(`${c.name}.yaml`, input, [TAG_FLAG]);
+      const rev = c.revision ? ['--revision', c.revision] : [];
+      const inject = async (objects: K8sObject[], side: string) => {
+        const r = await run(bin, [
+          'kube-inject',
+          '-f',
+          WORKLOADS,
+          ...injectorFiles(objects, dir, `${c.name}-${side}`),
+          ...rev,
+        ]);
+        assert.equal(r.code, 0, `kube-inject with ${side} ConfigMaps failed:\n${r.stderr}`);
+        return parseManifest(r.stdout, side);
+      };
+      const [a, b] = [await inject(theirs, 'istioctl'), await inject(ours, 'ours')];
+      assert.equal(a.length, 8, 'every sample workload comes back');
+      const injected = a.filter((o) => JSON.stringify(o).includes('"istio-proxy"'));
+      assert.ok(injected.length >= 6, 'the samples were really injected');
+      const r = explain('injection', diffObjects(a, b, projectPod));
+      assert.equal(
+        r.unexplained.length,
+        0,
+        `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
+      );
+    });
+  }
+
+  it('uses every injection allow-list entry (none is stale)', () => {
+    const stale = ALLOW_LIST.filter((a) => a.suite === 'injection' && !USED_ALLOWANCES.has(a.id));
+    assert.deepEqual(
+      stale.map((a) => a.id),
+      [],
+    );
+  });
+});
