@@ -18,8 +18,8 @@ import type { Diagnostic } from './types.js';
 /** A JSON Schema object as ajv takes it. */
 type AjvSchema = Record<string, unknown>;
 
-/** Converts a structural CRD schema into an equivalent draft-07 schema for ajv. */
-export function toAjvSchema(s: JSONSchemaProps): AjvSchema {
+/** Converts one structural schema node (and its children) for ajv. */
+function convert(s: JSONSchemaProps, ref: (s: JSONSchemaProps) => AjvSchema): AjvSchema {
   const out: AjvSchema = {};
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (s['x-kubernetes-int-or-string']) {
@@ -41,17 +41,46 @@ export function toAjvSchema(s: JSONSchemaProps): AjvSchema {
     if (s[k] !== undefined) out[k] = s[k];
   }
   if (s.properties) {
-    out.properties = Object.fromEntries(
-      Object.entries(s.properties).map(([k, v]) => [k, toAjvSchema(v)]),
-    );
+    out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, ref(v)]));
   }
   if (s.additionalProperties) {
-    out.additionalProperties = toAjvSchema(s.additionalProperties);
+    out.additionalProperties = ref(s.additionalProperties);
   } else if (s.type === 'object' && s.properties && !preserve) {
     out.additionalProperties = false;
   }
-  if (s.items) out.items = toAjvSchema(s.items);
+  if (s.items) out.items = ref(s.items);
   return out;
+}
+
+/**
+ * Converts a structural CRD schema into an equivalent draft-07 schema for
+ * ajv. A sub-schema object used in several places (the `k8s` block of every
+ * component) becomes one definition, so ajv compiles it once.
+ */
+export function toAjvSchema(root: JSONSchemaProps): AjvSchema {
+  const uses = new Map<JSONSchemaProps, number>();
+  const count = (s: JSONSchemaProps) => {
+    uses.set(s, (uses.get(s) ?? 0) + 1);
+    if ((uses.get(s) ?? 0) > 1) return;
+    for (const c of Object.values(s.properties ?? {})) count(c);
+    if (s.additionalProperties) count(s.additionalProperties);
+    if (s.items) count(s.items);
+  };
+  count(root);
+  const definitions: Record<string, AjvSchema> = {};
+  const names = new Map<JSONSchemaProps, string>();
+  const ref = (s: JSONSchemaProps): AjvSchema => {
+    if ((uses.get(s) ?? 0) < 2 || !s.properties) return convert(s, ref);
+    let name = names.get(s);
+    if (!name) {
+      name = `d${names.size}`;
+      names.set(s, name);
+      definitions[name] = convert(s, ref);
+    }
+    return { $ref: `#/definitions/${name}` };
+  };
+  const out = convert(root, ref);
+  return Object.keys(definitions).length ? { ...out, definitions } : out;
 }
 
 let compiled: ValidateFunction | undefined;
@@ -63,6 +92,9 @@ function validator(): ValidateFunction {
     strict: true,
     allowUnionTypes: true,
     verbose: true,
+    // Unoptimised code compiles in less than half the time (~0.3 s instead
+    // of ~0.7 s for this schema) and validates a spec in well under 1 ms.
+    code: { optimize: false },
   }).compile(toAjvSchema(istioOperatorSchema));
   return compiled;
 }
