@@ -1,0 +1,158 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import type { ResourceType } from '../kube/resource.js';
+
+/** Decides whether an update of a watched object is worth a reconcile. */
+export type UpdateFilter = (oldObj: KubernetesObject, newObj: KubernetesObject) => boolean;
+
+/** One kind the operator renders, applies, watches and may prune. */
+export interface WatchedKind extends ResourceType {
+  /** Whether a change passes to the work queue. */
+  filter: UpdateFilter;
+  /**
+   * Fields that the operator sets when it creates the object but never
+   * reverts afterwards, because another controller owns them (istiod patches
+   * webhook caBundle and flips the validator's failurePolicy). JSON paths
+   * under the object, `*` for every list element.
+   */
+  createOnly?: string[][];
+  /** Never deleted by prune (CRDs hold users' data). */
+  neverPrune?: boolean;
+}
+
+type Obj = Record<string, unknown>;
+
+/** A copy of `o` without the parts that change on their own: status and bookkeeping metadata. */
+function comparable(o: KubernetesObject, dropPaths: string[][] = []): unknown {
+  const copy = structuredClone(o) as Obj;
+  delete copy.status;
+  const meta = (copy.metadata ?? {}) as Obj;
+  for (const f of ['resourceVersion', 'managedFields', 'generation']) delete meta[f];
+  for (const p of dropPaths) dropPath(copy, p);
+  return copy;
+}
+
+/** Deletes the field at `path` (with `*` matching every list element) from `o`. */
+export function dropPath(o: unknown, path: string[]): void {
+  if (path.length === 0 || o === null || typeof o !== 'object') return;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === '*') {
+    if (Array.isArray(o)) for (const el of o) dropPath(el, rest);
+    return;
+  }
+  const rec = o as Obj;
+  if (rest.length === 0) delete rec[head];
+  else dropPath(rec[head], rest);
+}
+
+/** Ignores changes to status and bookkeeping metadata (and the given paths). */
+export function ignoreStatus(dropPaths: string[][] = []): UpdateFilter {
+  return (a, b) => !isDeepStrictEqual(comparable(a, dropPaths), comparable(b, dropPaths));
+}
+
+interface WorkloadStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  desiredNumberScheduled?: number;
+  updatedNumberScheduled?: number;
+  numberAvailable?: number;
+}
+
+/** The status fields readiness is computed from. */
+function readinessDigest(o: KubernetesObject): unknown {
+  const s = ((o as Obj).status ?? {}) as WorkloadStatus;
+  return [
+    s.observedGeneration,
+    s.replicas,
+    s.updatedReplicas,
+    s.availableReplicas,
+    s.desiredNumberScheduled,
+    s.updatedNumberScheduled,
+    s.numberAvailable,
+  ];
+}
+
+/**
+ * Workloads: spec changes, and the status changes that move a component
+ * between UPDATING and HEALTHY; the heartbeat-like rest of status is ignored.
+ */
+const workloadFilter: UpdateFilter = (a, b) =>
+  ignoreStatus()(a, b) || !isDeepStrictEqual(readinessDigest(a), readinessDigest(b));
+
+const WEBHOOK_OWNED_BY_ISTIOD = [
+  ['webhooks', '*', 'clientConfig', 'caBundle'],
+  ['webhooks', '*', 'failurePolicy'],
+];
+
+const kind = (
+  apiVersion: string,
+  k: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<WatchedKind> = {},
+): WatchedKind => ({ apiVersion, kind: k, plural, namespaced, filter: ignoreStatus(), ...extra });
+
+/**
+ * Every kind the renderer can emit, with its update filter: the one table
+ * informers, prune and RBAC are derived from. A unit test renders every
+ * profile and fails if an emitted kind is missing here.
+ */
+export const WATCHED_KINDS: readonly WatchedKind[] = [
+  kind('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
+    neverPrune: true,
+  }),
+  // Token controllers add `secrets` to ServiceAccounts; that churn is not ours.
+  kind('v1', 'ServiceAccount', 'serviceaccounts', true, { filter: ignoreStatus([['secrets']]) }),
+  kind('v1', 'ConfigMap', 'configmaps', true),
+  kind('v1', 'Service', 'services', true),
+  kind('v1', 'ResourceQuota', 'resourcequotas', true),
+  kind('rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false),
+  kind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  kind('rbac.authorization.k8s.io/v1', 'Role', 'roles', true),
+  kind('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true),
+  kind('apps/v1', 'Deployment', 'deployments', true, { filter: workloadFilter }),
+  kind('apps/v1', 'DaemonSet', 'daemonsets', true, { filter: workloadFilter }),
+  kind('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true),
+  kind('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true),
+  kind(
+    'admissionregistration.k8s.io/v1',
+    'MutatingWebhookConfiguration',
+    'mutatingwebhookconfigurations',
+    false,
+    {
+      filter: ignoreStatus(WEBHOOK_OWNED_BY_ISTIOD),
+      createOnly: WEBHOOK_OWNED_BY_ISTIOD,
+    },
+  ),
+  kind(
+    'admissionregistration.k8s.io/v1',
+    'ValidatingWebhookConfiguration',
+    'validatingwebhookconfigurations',
+    false,
+    {
+      filter: ignoreStatus(WEBHOOK_OWNED_BY_ISTIOD),
+      createOnly: WEBHOOK_OWNED_BY_ISTIOD,
+    },
+  ),
+  kind(
+    'admissionregistration.k8s.io/v1',
+    'ValidatingAdmissionPolicy',
+    'validatingadmissionpolicies',
+    false,
+  ),
+  kind(
+    'admissionregistration.k8s.io/v1',
+    'ValidatingAdmissionPolicyBinding',
+    'validatingadmissionpolicybindings',
+    false,
+  ),
+  // Only rendered for OpenShift (Multus); its CRD may be absent elsewhere.
+  kind('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition', 'network-attachment-definitions', true),
+];
+
+/** The table entry for an object's apiVersion and kind, if the operator manages that kind. */
+export function watchedKind(apiVersion: string, k: string): WatchedKind | undefined {
+  return WATCHED_KINDS.find((w) => w.apiVersion === apiVersion && w.kind === k);
+}
