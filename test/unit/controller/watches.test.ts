@@ -67,7 +67,7 @@ describe('watch table', () => {
       } as KubernetesObject),
       false,
     );
-    assert.equal(f(a, { ...a, data: { a: '2' } }), true);
+    assert.equal(f(a, { ...a, data: { a: '2' } } as KubernetesObject), true);
     assert.equal(f(a, { ...a, metadata: { ...a.metadata, labels: { x: 'y' } } }), true);
   });
 
