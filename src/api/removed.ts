@@ -5,19 +5,19 @@
  */
 export const REMOVED_FIELDS: Readonly<Record<string, { message: string; fix: string }>> = {
   'spec.components.citadel': {
-    message: 'unknown component (removed in Istio 1.5; its function is part of pilot)',
+    message: 'unknown component (removed in Istio 1.6; its function is part of pilot)',
     fix: 'remove it; istiod issues workload certificates',
   },
   'spec.components.galley': {
-    message: 'unknown component (removed in Istio 1.5; its function is part of pilot)',
+    message: 'unknown component (removed in Istio 1.6; its function is part of pilot)',
     fix: 'remove it; istiod validates configuration',
   },
   'spec.components.sidecarInjector': {
-    message: 'unknown component (removed in Istio 1.5; its function is part of pilot)',
+    message: 'unknown component (removed in Istio 1.6; its function is part of pilot)',
     fix: 'remove it; istiod injects sidecars',
   },
   'spec.components.nodeAgent': {
-    message: 'unknown component (removed in Istio 1.5; its function is part of the proxy agent)',
+    message: 'unknown component (removed in Istio 1.6; its function is part of the proxy agent)',
     fix: 'remove it',
   },
   'spec.components.policy': {

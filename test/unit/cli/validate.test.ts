@@ -40,7 +40,7 @@ describe('istio-operator validate', function () {
     assert.match(r.stdout, /ambient-revision\.yaml: valid/);
     assert.match(
       r.stderr,
-      /removed-component-citadel\.yaml: error: spec\.components\.citadel: unknown component \(removed in Istio 1\.5; its function is part of pilot\); fix: /,
+      /removed-component-citadel\.yaml: error: spec\.components\.citadel: unknown component \(removed in Istio 1\.6; its function is part of pilot\); fix: /,
     );
     assert.match(
       r.stderr,
