@@ -1,7 +1,4 @@
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { formatDiagnostic, IstioOperatorValidationError } from '../../api/errors.js';
-import { generateIstioOperator } from '../../profiles/index.js';
 import { diffManifests, formatDiff, parseManifest } from '../../render/diff.js';
 import { renderManifest } from '../../render/manifest.js';
 import { OverlayError } from '../../render/overlays.js';
@@ -9,7 +6,9 @@ import { sortObjects } from '../../render/order.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import type { ComponentName } from '../../translate/plan.js';
 import { RenderInputError } from '../../translate/plan.js';
+import type { K8sObject } from '../../render/object.js';
 import { UserError } from '../errors.js';
+import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
 
 /** `--component` names accepted, spec key or internal name, lower-cased. */
 const COMPONENT_ALIASES: Record<string, ComponentName> = {
@@ -26,17 +25,6 @@ function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-function readInput(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `-f ${path}: cannot read the file (${code ?? String(err)}); check the path`,
-    );
-  }
-}
-
 function parseComponent(name: string): ComponentName {
   const c = COMPONENT_ALIASES[name.toLowerCase()];
   if (!c) {
@@ -51,30 +39,32 @@ function parseComponent(name: string): ComponentName {
 interface GenerateOpts {
   filename: string[];
   set: string[];
+  revision?: string;
+  manifests?: string;
   component: string[];
   output: 'yaml' | 'json';
 }
 
-/** Renders the objects for files + flags, mapping every user mistake to a UserError. */
-export function generateManifestText(opts: GenerateOpts): { text: string; warnings: string[] } {
+/**
+ * Renders the objects for files + flags (the same merge, flags and errors
+ * as `profile dump`), mapping every user mistake to a UserError.
+ */
+export async function generateManifestText(opts: GenerateOpts): Promise<string> {
   const wanted = new Set(opts.component.map(parseComponent));
-  const files = opts.filename.map((f) => ({
-    name: f === '-' ? '<stdin>' : f,
-    content: readInput(f),
-  }));
-  let result;
-  try {
-    result = generateIstioOperator({ files, set: opts.set });
-  } catch (err) {
-    if (err instanceof IstioOperatorValidationError) throw new UserError(err.message);
-    throw err;
+  const set = [...opts.set];
+  if (opts.revision !== undefined && opts.revision !== 'default') {
+    set.push(`revision=${opts.revision}`);
   }
+  if (opts.manifests !== undefined) set.push(`installPackagePath=${opts.manifests}`);
+  const result = generateOrFail({ files: await readInputFiles(opts.filename), set });
+  printWarnings(result.warnings);
   let manifest;
   try {
     manifest = renderManifest(result.iop);
   } catch (err) {
-    if (err instanceof OverlayError || err instanceof RenderInputError)
+    if (err instanceof OverlayError || err instanceof RenderInputError) {
       throw new UserError(err.message);
+    }
     throw err;
   }
   const objects = wanted.size
@@ -82,10 +72,16 @@ export function generateManifestText(opts: GenerateOpts): { text: string; warnin
         manifest.components.filter((c) => wanted.has(c.component)).flatMap((c) => c.objects),
       )
     : manifest.objects;
-  return {
-    text: opts.output === 'json' ? toJsonList(objects) : toYamlDocuments(objects),
-    warnings: result.warnings.filter((d) => d.severity === 'warning').map(formatDiagnostic),
-  };
+  return opts.output === 'json' ? toJsonList(objects) : toYamlDocuments(objects);
+}
+
+async function readManifest(path: string): Promise<K8sObject[]> {
+  const [file] = await readInputFiles([path]);
+  try {
+    return parseManifest(file!.content, path);
+  } catch (err) {
+    throw new UserError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /**
@@ -116,6 +112,11 @@ export function manifestCommand(): Command {
         .argParser(collect)
         .default([]),
     )
+    .option('-r, --revision <revision>', 'control plane revision (same as --set revision=REVISION)')
+    .option(
+      '-d, --manifests <path>',
+      'not supported by this operator (same as --set installPackagePath=PATH)',
+    )
     .addOption(
       new Option(
         '--component <name>',
@@ -137,10 +138,8 @@ export function manifestCommand(): Command {
         '  istio-operator manifest generate -f my-iop.yaml --set revision=canary\n' +
         '  istio-operator manifest generate -f my-iop.yaml --component pilot -o json\n',
     )
-    .action((opts: GenerateOpts) => {
-      const { text, warnings } = generateManifestText(opts);
-      for (const w of warnings) process.stderr.write(`${w}\n`);
-      process.stdout.write(text);
+    .action(async (opts: GenerateOpts) => {
+      process.stdout.write(await generateManifestText(opts));
     });
   manifest
     .command('diff')
@@ -156,16 +155,8 @@ export function manifestCommand(): Command {
         '  istio-operator manifest generate --set profile=demo > new.yaml\n' +
         '  istio-operator manifest diff old.yaml new.yaml\n',
     )
-    .action((a: string, b: string) => {
-      const parse = (p: string) => {
-        try {
-          return parseManifest(readInput(p), p);
-        } catch (err) {
-          if (err instanceof UserError) throw err;
-          throw new UserError(err instanceof Error ? err.message : String(err));
-        }
-      };
-      const d = diffManifests(parse(a), parse(b));
+    .action(async (a: string, b: string) => {
+      const d = diffManifests(await readManifest(a), await readManifest(b));
       const text = formatDiff(d);
       if (!text) {
         process.stdout.write('the manifests are identical\n');
