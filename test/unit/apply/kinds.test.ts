@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { WATCHED_KINDS, watchedKind } from '../../../src/controller/watches.js';
+import { WATCHED_KINDS, watchedKind } from '../../../src/apply/kinds.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { PROFILE_NAMES } from '../../../src/profiles/names.js';
 import { renderManifest } from '../../../src/render/manifest.js';
@@ -10,7 +10,7 @@ function kindsRendered(set: string[]): Set<string> {
   return new Set(renderManifest(iop).objects.map((o) => `${o.apiVersion} ${o.kind}`));
 }
 
-describe('watch table', () => {
+describe('managed kinds (the watch table)', () => {
   const variants: string[][] = [
     ...PROFILE_NAMES.map((p) => [`profile=${p}`]),
     ['profile=demo', 'revision=canary'],

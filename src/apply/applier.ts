@@ -1,0 +1,228 @@
+import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { waitFor } from '../cluster/health.js';
+import { watchedKind } from './kinds.js';
+import type { KubeClient } from '../kube/client.js';
+import { describeKubeError, isNotFound } from '../kube/errors.js';
+import type { RenderedComponent } from '../render/manifest.js';
+import type { ComponentName } from '../translate/plan.js';
+import { applyWaves, presentDependencies } from './graph.js';
+import { describeObject, ownerOf, type LiveState, type Owner } from './live.js';
+import { isSubset } from './subset.js';
+
+/** Outcome of applying one component. */
+export interface ComponentApplyResult {
+  component: ComponentName;
+  /** Objects written (created or changed). */
+  applied: string[];
+  /** Objects already as desired (no request made). */
+  unchanged: number;
+  /** Set when the component could not be applied completely. */
+  error?: string;
+  /** Set when a dependency failed, so this component was not attempted. */
+  blockedBy?: ComponentName;
+}
+
+/** Objects of ours that another IstioOperator already owns. */
+export interface OwnershipConflict {
+  object: string;
+  owner: Owner;
+}
+
+/** What applying a rendered manifest did. */
+export interface ApplyOutcome {
+  components: ComponentApplyResult[];
+  /** Non-empty means nothing was applied: two IstioOperators would own these objects. */
+  conflicts: OwnershipConflict[];
+}
+
+/** What {@link applyManifest} needs. */
+export interface ApplyContext {
+  client: KubeClient;
+  live: LiveState;
+  owner: Owner;
+  /** How long to wait for applied CRDs to become Established. Default 60 s. */
+  crdTimeoutMs?: number;
+}
+
+/**
+ * Applies the rendered components with server-side apply, in dependency
+ * order (Base → Pilot → CNI and gateways → ztunnel); components of one wave
+ * run in parallel, and a failed component holds back only its dependents.
+ * CRDs are waited on until Established before anything after them. An
+ * object whose live state already contains everything desired is not sent at
+ * all, so a converged installation costs no writes. Before anything is
+ * written, every desired object is checked for an owner other than `owner`:
+ * if one exists, nothing is applied and the conflicts are returned.
+ */
+export async function applyManifest(
+  components: readonly RenderedComponent[],
+  ctx: ApplyContext,
+): Promise<ApplyOutcome> {
+  const conflicts = findConflicts(components, ctx);
+  if (conflicts.length > 0) return { components: [], conflicts };
+
+  const byName = new Map<ComponentName, RenderedComponent[]>();
+  for (const c of components) byName.set(c.component, [...(byName.get(c.component) ?? []), c]);
+  const present = [...byName.keys()];
+  const results = new Map<ComponentName, ComponentApplyResult>();
+
+  for (const wave of applyWaves(present)) {
+    await Promise.all(
+      wave.map(async (name) => {
+        const failedDep = presentDependencies(name, present).find(
+          (d) => results.get(d)?.error || results.get(d)?.blockedBy,
+        );
+        if (failedDep) {
+          results.set(name, { component: name, applied: [], unchanged: 0, blockedBy: failedDep });
+          return;
+        }
+        const objects = byName.get(name)!.flatMap((c) => c.objects) as KubernetesObject[];
+        results.set(name, await applyComponent(name, objects, ctx));
+      }),
+    );
+  }
+  return { components: present.map((n) => results.get(n)!), conflicts: [] };
+}
+
+function findConflicts(
+  components: readonly RenderedComponent[],
+  ctx: ApplyContext,
+): OwnershipConflict[] {
+  const out: OwnershipConflict[] = [];
+  for (const c of components) {
+    for (const o of c.objects) {
+      const live = ctx.live.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+      const owner = live && ownerOf(live);
+      if (owner && (owner.name !== ctx.owner.name || owner.namespace !== ctx.owner.namespace)) {
+        out.push({ object: describeObject(o), owner });
+      }
+    }
+  }
+  return out;
+}
+
+/** Groups consecutive objects of one kind: they have no order among themselves and go in parallel. */
+function kindRuns(objects: readonly KubernetesObject[]): KubernetesObject[][] {
+  const runs: KubernetesObject[][] = [];
+  for (const o of objects) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.kind === o.kind) last.push(o);
+    else runs.push([o]);
+  }
+  return runs;
+}
+
+async function applyComponent(
+  component: ComponentName,
+  objects: readonly KubernetesObject[],
+  ctx: ApplyContext,
+): Promise<ComponentApplyResult> {
+  const result: ComponentApplyResult = { component, applied: [], unchanged: 0 };
+  try {
+    for (const run of kindRuns(objects)) {
+      await Promise.all(
+        run.map(async (desired) => {
+          const live = ctx.live.get(
+            desired.apiVersion!,
+            desired.kind!,
+            desired.metadata?.namespace,
+            desired.metadata!.name!,
+          );
+          const body = live ? keepCreateOnly(desired, live) : desired;
+          if (live && isSubset(body, live)) {
+            result.unchanged++;
+            return;
+          }
+          try {
+            await ctx.client.apply(body);
+          } catch (err) {
+            throw new Error(`apply ${describeObject(desired)}: ${describeKubeError(err)}`);
+          }
+          result.applied.push(describeObject(desired));
+        }),
+      );
+      if (run[0]!.kind === 'CustomResourceDefinition') await waitEstablished(run, ctx);
+    }
+  } catch (err) {
+    result.error = (err as Error).message;
+  }
+  return result;
+}
+
+/**
+ * For fields another controller owns after creation (istiod's webhook
+ * caBundle and failurePolicy), sends the live value instead of ours, so an
+ * apply never reverts them and never drops them either.
+ */
+export function keepCreateOnly(
+  desired: KubernetesObject,
+  live: KubernetesObject,
+): KubernetesObject {
+  const paths = watchedKind(desired.apiVersion!, desired.kind!)?.createOnly;
+  if (!paths) return desired;
+  const out = structuredClone(desired) as unknown;
+  for (const p of paths) copyPath(out, live, p);
+  return out as KubernetesObject;
+}
+
+type Rec = Record<string, unknown>;
+
+function copyPath(target: unknown, source: unknown, path: string[]): void {
+  if (path.length === 0 || typeof target !== 'object' || target === null) return;
+  if (typeof source !== 'object' || source === null) return;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === '*') {
+    if (!Array.isArray(target) || !Array.isArray(source)) return;
+    // List elements are matched by name (webhooks have names), else by index.
+    target.forEach((t: unknown, i) => {
+      const name = (t as Rec | null)?.name;
+      const s =
+        name !== undefined
+          ? source.find((x: unknown) => (x as Rec | null)?.name === name)
+          : source[i];
+      copyPath(t, s, rest);
+    });
+    return;
+  }
+  const t = target as Rec;
+  const s = source as Rec;
+  if (rest.length === 0) {
+    if (s[head] !== undefined) t[head] = s[head];
+    return;
+  }
+  copyPath(t[head], s[head], rest);
+}
+
+async function waitEstablished(
+  crds: readonly KubernetesObject[],
+  ctx: ApplyContext,
+): Promise<void> {
+  const established = (crd: V1CustomResourceDefinition | undefined) =>
+    !!crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+  for (const crd of crds) {
+    const name = crd.metadata!.name!;
+    const cached = ctx.live.get(crd.apiVersion!, crd.kind!, undefined, name) as
+      V1CustomResourceDefinition | undefined;
+    if (established(cached)) continue;
+    await waitFor(
+      `CRD ${name} Established`,
+      async () => {
+        try {
+          return established(
+            await ctx.client.get<V1CustomResourceDefinition>({
+              apiVersion: crd.apiVersion!,
+              kind: crd.kind!,
+              metadata: { name },
+            }),
+          );
+        } catch (err) {
+          if (isNotFound(err)) return false;
+          throw err;
+        }
+      },
+      ctx.crdTimeoutMs ?? 60_000,
+      undefined,
+      100,
+    );
+  }
+}

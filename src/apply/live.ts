@@ -1,0 +1,45 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { LABELS } from '../render/labels.js';
+
+/** Read access to what the cluster holds, as seen by the operator's caches. */
+export interface LiveState {
+  /** The live object, if it exists (and carries the managed label, for cached kinds). */
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubernetesObject | undefined;
+  /** Every live object, of every watched kind, whose owner labels name this IstioOperator. */
+  ownedBy(owner: Owner): KubernetesObject[];
+}
+
+/** The IstioOperator that owns objects, as written in the owner labels. */
+export interface Owner {
+  name: string;
+  namespace: string;
+}
+
+/** The owner an object's labels name, if any. */
+export function ownerOf(o: KubernetesObject): Owner | undefined {
+  const l = o.metadata?.labels ?? {};
+  const name = l[LABELS.owner];
+  if (!name) return undefined;
+  return { name, namespace: l[LABELS.ownerNamespace] ?? '' };
+}
+
+/** `apiVersion kind namespace/name`: how objects are named in messages and matched across sources. */
+export function describeObject(o: {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}): string {
+  const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : '';
+  return `${o.kind} ${ns}${o.metadata?.name ?? ''}`;
+}
+
+/** Identity of an object for set membership: apiVersion's group, kind, namespace and name. */
+export function identity(o: KubernetesObject): string {
+  const group = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/')[0] : '';
+  return `${group}|${o.kind}|${o.metadata?.namespace ?? ''}|${o.metadata?.name ?? ''}`;
+}

@@ -1,0 +1,65 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { LiveState } from './live.js';
+import { describeObject } from './live.js';
+
+/** Readiness of one component's workloads. */
+export interface Readiness {
+  ready: boolean;
+  /** What is still rolling out, e.g. `Deployment istio-system/istiod: 1/2 available`. */
+  waitingFor: string[];
+}
+
+interface WorkloadStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  desiredNumberScheduled?: number;
+  updatedNumberScheduled?: number;
+  numberAvailable?: number;
+}
+
+/**
+ * A Deployment is ready when the controller has seen its latest spec and all
+ * of its replicas are updated and available; a DaemonSet when every
+ * scheduled pod is updated and available. Other kinds are ready once applied.
+ */
+export function workloadReady(o: KubernetesObject): { ready: boolean; detail: string } {
+  const gen = o.metadata?.generation ?? 0;
+  const s = ((o as { status?: WorkloadStatus }).status ?? {}) as WorkloadStatus;
+  if ((s.observedGeneration ?? 0) < gen)
+    return { ready: false, detail: 'rollout not observed yet' };
+  if (o.kind === 'Deployment') {
+    const want = (o as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+    const updated = s.updatedReplicas ?? 0;
+    const available = s.availableReplicas ?? 0;
+    const total = s.replicas ?? 0;
+    const ready = updated >= want && available >= want && total <= want;
+    return { ready, detail: `${available}/${want} available, ${updated} updated` };
+  }
+  if (o.kind === 'DaemonSet') {
+    const want = s.desiredNumberScheduled ?? 0;
+    const ready = (s.updatedNumberScheduled ?? 0) >= want && (s.numberAvailable ?? 0) >= want;
+    return { ready, detail: `${s.numberAvailable ?? 0}/${want} available` };
+  }
+  return { ready: true, detail: '' };
+}
+
+/** Readiness of the workloads among `desired`, judged from their live state. */
+export function componentReadiness(
+  desired: readonly KubernetesObject[],
+  live: LiveState,
+): Readiness {
+  const waitingFor: string[] = [];
+  for (const d of desired) {
+    if (d.kind !== 'Deployment' && d.kind !== 'DaemonSet') continue;
+    const l = live.get(d.apiVersion!, d.kind, d.metadata?.namespace, d.metadata!.name!);
+    if (!l) {
+      waitingFor.push(`${describeObject(d)}: not created yet`);
+      continue;
+    }
+    const r = workloadReady(l);
+    if (!r.ready) waitingFor.push(`${describeObject(d)}: ${r.detail}`);
+  }
+  return { ready: waitingFor.length === 0, waitingFor };
+}
