@@ -179,7 +179,7 @@ describe('prune candidates', () => {
 });
 
 describe('readiness', () => {
-  const dep = (status: object, generation = 2, replicas = 2) =>
+  const dep = (status: object, replicas = 2) =>
     obj('apps/v1', 'Deployment', 'istiod', 'istio-system', undefined, {
       spec: { replicas },
       status,
