@@ -86,6 +86,25 @@ export const DEPRECATED_VALUES: readonly DeprecatedValue[] = [
     path: ['values', 'global', 'meshExpansion'],
     advice: 'remove it and install an east-west gateway for multi-network meshes',
   },
+  ...(
+    [
+      ['global', 'configRootNamespace'],
+      ['global', 'defaultConfigVisibilitySettings'],
+      ['global', 'oneNamespace'],
+      ['global', 'useMCP'],
+      ['global', 'autoscalingv2API'],
+      ['pilot', 'configNamespace'],
+      ['pilot', 'useMCP'],
+      ['pilot', 'configSource'],
+      ['pilot', 'enableProtocolSniffingForOutbound'],
+      ['pilot', 'enableProtocolSniffingForInbound'],
+      ['sidecarInjectorWebhook', 'objectSelector'],
+      ['sidecarInjectorWebhook', 'useLegacySelectors'],
+    ] as const
+  ).map(([section, key]) => ({
+    path: ['values', section, key],
+    advice: 'remove it: Istio stopped reading this setting before 1.24',
+  })),
   {
     path: ['values', 'pilot', 'ingress'],
     advice:

@@ -225,6 +225,11 @@ const global = obj(
       { enabled: bool(), useILB: bool() },
       'Deprecated (Istio 1.23): install an east-west gateway instead.',
     ),
+    configRootNamespace: str('Deprecated (Istio 1.23): no effect.'),
+    defaultConfigVisibilitySettings: list(str(), 'Deprecated (Istio 1.23): no effect.'),
+    oneNamespace: bool('Deprecated (Istio 1.23): no effect.'),
+    useMCP: bool('Deprecated (Istio 1.23): no effect.'),
+    autoscalingv2API: bool('Deprecated (Istio 1.23): no effect.'),
   },
   'Settings shared by all Istio components.',
 );
@@ -342,6 +347,15 @@ const pilot = obj(
     crlConfigMapName: str(),
     // 1.23-era key: removed.
     ingress: open('Deprecated (Istio 1.23): no effect; use a Gateway.'),
+    configNamespace: str('Deprecated (Istio 1.23): no effect.'),
+    useMCP: bool('Deprecated (Istio 1.23): no effect.'),
+    enableProtocolSniffingForOutbound: bool(
+      'Deprecated (Istio 1.23): use meshConfig.protocolDetectionTimeout / port naming.',
+    ),
+    enableProtocolSniffingForInbound: bool(
+      'Deprecated (Istio 1.23): use meshConfig.protocolDetectionTimeout / port naming.',
+    ),
+    configSource: obj({ subscribedResources: list(str()) }, 'Deprecated (Istio 1.23): no effect.'),
   },
   'Values of the istio-discovery (istiod) chart.',
 );
@@ -365,6 +379,8 @@ const sidecarInjectorWebhook = obj({
   injectionURL: str(),
   templates: open(),
   defaultTemplates: list(str()),
+  objectSelector: open('Deprecated (Istio 1.23): no effect.'),
+  useLegacySelectors: bool('Deprecated (Istio 1.23): no effect.'),
 });
 
 const base = obj({

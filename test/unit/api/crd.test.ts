@@ -77,6 +77,7 @@ const OPEN_ENDED = new Set([
   'defaultTolerations[]',
   'resources',
   'zvpn',
+  'objectSelector',
 ]);
 
 describe('IstioOperator CRD', () => {
