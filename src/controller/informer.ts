@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { logger } from '../log/logger.js';
-import { describeKubeError } from '../kube/errors.js';
+import { describeKubeError, isNotFound } from '../kube/errors.js';
 import { collectionPath, objectKey, type ResourceType } from '../kube/resource.js';
 
 /** Settings for {@link Informer}. */
@@ -195,6 +195,12 @@ export class Informer<T extends k8s.KubernetesObject> {
 
   private scheduleRestart(err: unknown): void {
     if (this.stopped || this.restartTimer) return;
+    if (!this.synced && isNotFound(err)) {
+      // The resource type is not served (an optional CRD such as Multus's is
+      // absent): there is nothing to cache, so count as synced and keep
+      // retrying in the background in case it is installed later.
+      this.synced = true;
+    }
     this.failures++;
     const exp = Math.min(
       this.opts.backoffMaxMs,

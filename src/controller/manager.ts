@@ -1,0 +1,200 @@
+import * as k8s from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { IstioOperator } from '../api/types.js';
+import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
+import { ignoreStatus } from '../apply/kinds.js';
+import { ownerOf, type LiveState, type Owner } from '../apply/live.js';
+import { KubeClient } from '../kube/client.js';
+import { objectKey } from '../kube/resource.js';
+import { logger } from '../log/logger.js';
+import { LABELS } from '../render/labels.js';
+import { Informer } from './informer.js';
+import { IOP_RESOURCE, reconcile, type ReconcileResult } from './reconciler.js';
+import { runWorkers, WorkQueue } from './workqueue.js';
+
+/** Settings for {@link OperatorManager}. */
+export interface ManagerOptions {
+  kubeConfig: k8s.KubeConfig;
+  /** Reconcile only IstioOperators in these namespaces (default: all). */
+  watchNamespaces?: string[];
+  /** Parallel reconciles. Default 4. */
+  workers?: number;
+  /** Informer resync period. Default 10 h. */
+  resyncMs?: number;
+  /** Delay between readiness checks while rolling out. Default 5 s. */
+  requeueWhileRollingMs?: number;
+}
+
+/** Counts of reconcile results since start, by result. */
+export type ReconcileCounts = Record<ReconcileResult['result'], number>;
+
+/**
+ * Runs the operator: informers for IstioOperators and for every kind in the
+ * watch table (label-selected, so the caches hold only what the operator
+ * owns), a work queue of IstioOperator keys, and workers that reconcile.
+ * Events on owned objects are mapped to their owner through the owner
+ * labels, so drift anywhere brings the owning IstioOperator back to its
+ * desired state.
+ */
+export class OperatorManager {
+  readonly client: KubeClient;
+  readonly queue = new WorkQueue();
+  readonly counts: ReconcileCounts = {
+    done: 0,
+    requeueAfter: 0,
+    terminal: 0,
+    error: 0,
+    conflict: 0,
+  };
+  private readonly iopInformers: Informer<IstioOperator & k8s.KubernetesObject>[] = [];
+  private readonly owned = new Map<string, Informer<k8s.KubernetesObject>>();
+  private workers: Promise<void> | undefined;
+  private ready = false;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.client = new KubeClient(opts.kubeConfig);
+  }
+
+  /** True once every informer has synced and workers run (the readiness probe). */
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The live state as the caches see it. */
+  readonly live: LiveState = {
+    get: (apiVersion, kind, namespace, name) =>
+      this.owned.get(`${apiVersion} ${kind}`)?.get(name, namespace),
+    ownedBy: (owner: Owner) => {
+      const out: k8s.KubernetesObject[] = [];
+      for (const inf of this.owned.values()) {
+        for (const o of inf.list()) {
+          const who = ownerOf(o);
+          if (who && who.name === owner.name && who.namespace === owner.namespace) out.push(o);
+        }
+      }
+      return out;
+    },
+  };
+
+  /** Starts informers, waits until they have synced, then starts the workers. */
+  async start(): Promise<void> {
+    const { kubeConfig } = this.opts;
+    const namespaces = this.opts.watchNamespaces?.length ? this.opts.watchNamespaces : [undefined];
+    for (const ns of namespaces) {
+      const inf = new Informer<IstioOperator & k8s.KubernetesObject>({
+        kubeConfig,
+        resource: IOP_RESOURCE,
+        ...(ns ? { namespace: ns } : {}),
+        ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
+      });
+      const enqueue = (o: k8s.KubernetesObject) =>
+        this.queue.add(objectKey(o.metadata?.namespace, o.metadata?.name ?? ''));
+      inf.onAdd(enqueue);
+      // Our own status writes change only status: ignoring them keeps the loop from feeding itself.
+      const iopFilter = ignoreStatus();
+      inf.onUpdate((a, b) => iopFilter(a, b) && enqueue(b));
+      inf.onResync(enqueue);
+      this.iopInformers.push(inf);
+    }
+    for (const w of WATCHED_KINDS)
+      this.owned.set(`${w.apiVersion} ${w.kind}`, this.ownedInformer(w));
+
+    const all = [...this.iopInformers, ...this.owned.values()];
+    const t0 = Date.now();
+    await Promise.all(all.map((i) => i.start()));
+    logger.info('caches synced', { informers: all.length, ms: Date.now() - t0 });
+    this.workers = runWorkers(this.queue, this.opts.workers ?? 4, (key) => this.handle(key));
+    this.ready = true;
+  }
+
+  /** Stops taking work, waits for in-flight reconciles, stops the informers. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.queue.shutDown();
+    await this.workers;
+    await Promise.all([...this.iopInformers, ...this.owned.values()].map((i) => i.stop()));
+  }
+
+  private watchesNamespace(ns: string | undefined): boolean {
+    const list = this.opts.watchNamespaces;
+    return !list?.length || (ns !== undefined && list.includes(ns));
+  }
+
+  private ownedInformer(w: WatchedKind): Informer<k8s.KubernetesObject> {
+    const inf = new Informer<k8s.KubernetesObject>({
+      kubeConfig: this.opts.kubeConfig,
+      resource: w,
+      labelSelector: `${LABELS.managed}=Reconcile`,
+      ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
+    });
+    const toOwner = (o: k8s.KubernetesObject) => {
+      const owner = ownerOf(o);
+      if (owner && this.watchesNamespace(owner.namespace))
+        this.queue.add(`${owner.namespace}/${owner.name}`);
+    };
+    inf.onAdd(toOwner);
+    inf.onUpdate((a, b) => w.filter(a, b) && toOwner(b));
+    inf.onDelete(toOwner);
+    return inf;
+  }
+
+  private getIstioOperator(namespace: string, name: string): IstioOperator | undefined {
+    for (const inf of this.iopInformers) {
+      const o = inf.get(name, namespace);
+      // Reconcile a copy: the reconciler updates status and resourceVersion as it writes.
+      if (o) return structuredClone(o);
+    }
+    return undefined;
+  }
+
+  private async handle(key: string): Promise<void> {
+    const id = randomBytes(4).toString('hex');
+    const t0 = Date.now();
+    const r = await reconcile(
+      key,
+      {
+        client: this.client,
+        live: this.live,
+        getIstioOperator: (ns, name) => this.getIstioOperator(ns, name),
+        now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        ...(this.opts.requeueWhileRollingMs
+          ? { requeueWhileRollingMs: this.opts.requeueWhileRollingMs }
+          : {}),
+      },
+      id,
+    );
+    this.counts[r.result]++;
+    const ms = Date.now() - t0;
+    switch (r.result) {
+      case 'done':
+      case 'terminal':
+        this.queue.forget(key);
+        logger.debug('reconciled', { iop: key, reconcileID: id, result: r.result, ms });
+        break;
+      case 'requeueAfter':
+        this.queue.forget(key);
+        this.queue.addAfter(key, r.ms);
+        logger.debug('reconciled, checking again later', {
+          iop: key,
+          reconcileID: id,
+          inMs: r.ms,
+          ms,
+        });
+        break;
+      case 'conflict':
+        this.queue.addRateLimited(key);
+        logger.debug('conflict, retrying', { iop: key, reconcileID: id });
+        break;
+      case 'error': {
+        const delay = this.queue.addRateLimited(key);
+        logger.warn('reconcile failed', {
+          iop: key,
+          reconcileID: id,
+          error: r.error,
+          retryInMs: delay,
+        });
+        break;
+      }
+    }
+  }
+}

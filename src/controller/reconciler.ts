@@ -1,0 +1,253 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js';
+import type { IstioOperator } from '../api/types.js';
+import { applyManifest } from '../apply/applier.js';
+import { watchedKind } from '../apply/kinds.js';
+import type { LiveState, Owner } from '../apply/live.js';
+import { prune, pruneCandidates } from '../apply/prune.js';
+import { componentReadiness } from '../apply/readiness.js';
+import type { KubeClient } from '../kube/client.js';
+import { describeKubeError, isConflict, isNotFound } from '../kube/errors.js';
+import { logger } from '../log/logger.js';
+import { generateIstioOperator } from '../profiles/index.js';
+import { renderManifest, type Manifest } from '../render/manifest.js';
+import { OverlayError } from '../render/overlays.js';
+import { RenderInputError } from '../translate/plan.js';
+import { ISTIO_VERSION } from '../version.js';
+import { computeStatus, sameStatus, type ReconcileOutcome } from './status.js';
+
+/** Finalizer that lets the operator uninstall before an IstioOperator disappears. */
+export const FINALIZER = 'istio-finalizer.install.istio.io';
+/** Annotation that makes the operator leave an IstioOperator alone. */
+export const IGNORE_ANNOTATION = 'install.istio.io/ignoreReconcile';
+
+/** The IstioOperator resource type. */
+export const IOP_RESOURCE = {
+  apiVersion: 'install.istio.io/v1alpha1',
+  kind: 'IstioOperator',
+  plural: 'istiooperators',
+  namespaced: true,
+} as const;
+
+/** What the work loop does with the key after a reconcile. */
+export type ReconcileResult =
+  | { result: 'done' }
+  /** Not converged yet (rolling out): look again after a while. */
+  | { result: 'requeueAfter'; ms: number }
+  /** Terminal until the spec changes (invalid spec). */
+  | { result: 'terminal' }
+  /** Failed: back off and retry. */
+  | { result: 'error'; error: string }
+  /** Lost an optimistic-concurrency race: retry soon, quietly. */
+  | { result: 'conflict' };
+
+/** What a reconcile needs from the running operator. */
+export interface ReconcileContext {
+  client: KubeClient;
+  live: LiveState;
+  /** The cached IstioOperator, or undefined once it is gone. */
+  getIstioOperator(namespace: string, name: string): IstioOperator | undefined;
+  /** Clock for condition transition times. */
+  now(): string;
+  /** Delay between readiness checks while rolling out. Default 5 s. */
+  requeueWhileRollingMs?: number;
+}
+
+/**
+ * Reconciles one IstioOperator: validate, render, apply in order, prune,
+ * judge readiness, write status (only when it changed). Deletion runs the
+ * finalizer: everything this IstioOperator owns is deleted except CRDs, then
+ * the finalizer is removed.
+ */
+export async function reconcile(
+  key: string,
+  ctx: ReconcileContext,
+  reconcileID: string,
+): Promise<ReconcileResult> {
+  const [namespace, name] = key.split('/') as [string, string];
+  const iop = ctx.getIstioOperator(namespace, name);
+  if (!iop) return { result: 'done' };
+  const log = logger.child({ iop: key, reconcileID });
+  const owner: Owner = { namespace, name };
+  try {
+    if (iop.metadata.deletionTimestamp) return await finalize(iop, owner, ctx, log);
+    if (iop.metadata.annotations?.[IGNORE_ANNOTATION] === 'true') {
+      await writeStatus(iop, { kind: 'ignored' }, ctx);
+      return { result: 'done' };
+    }
+    if (!(iop.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await ctx.client.mergePatch({
+        apiVersion: iop.apiVersion,
+        kind: iop.kind,
+        metadata: {
+          name,
+          namespace,
+          finalizers: [...(iop.metadata.finalizers ?? []), FINALIZER],
+          resourceVersion: iop.metadata.resourceVersion,
+        },
+      });
+      // The update event brings the object back with the finalizer.
+      return { result: 'done' };
+    }
+
+    let manifest: Manifest;
+    try {
+      manifest = render(iop);
+    } catch (err) {
+      const messages =
+        err instanceof IstioOperatorValidationError
+          ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
+          : [(err as Error).message];
+      log.warn('invalid IstioOperator', { errors: messages });
+      await writeStatus(iop, { kind: 'invalid', messages }, ctx);
+      return { result: 'terminal' };
+    }
+
+    if (
+      iop.status?.observedGeneration !== iop.metadata.generation ||
+      iop.status?.status === 'ERROR'
+    ) {
+      await writeStatus(iop, { kind: 'reconciling' }, ctx);
+    }
+    const outcome = await applyManifest(manifest.components, {
+      client: ctx.client,
+      live: ctx.live,
+      owner,
+    });
+    if (outcome.conflicts.length > 0) {
+      const messages = outcome.conflicts.map(
+        (c) =>
+          `${c.object} is owned by IstioOperator ${c.owner.namespace}/${c.owner.name}; nothing was applied`,
+      );
+      log.warn('ownership conflict', { conflicts: messages });
+      await writeStatus(iop, { kind: 'conflict', messages }, ctx);
+      return { result: 'requeueAfter', ms: 30_000 };
+    }
+    for (const c of outcome.components) {
+      if (c.applied.length > 0)
+        log.info('applied', { component: c.component, objects: c.applied.length });
+      if (c.error) log.warn('apply failed', { component: c.component, error: c.error });
+    }
+
+    const failed = outcome.components.some((c) => c.error || c.blockedBy);
+    let pruneErrors: string[] = [];
+    if (!failed) {
+      const candidates = pruneCandidates(manifest.objects as KubernetesObject[], ctx.live, owner);
+      if (candidates.length > 0) {
+        const r = await prune(ctx.client, candidates);
+        pruneErrors = r.errors;
+        if (r.deleted.length > 0) log.info('pruned', { objects: r.deleted });
+      }
+    }
+
+    const components = outcome.components.map((c) => {
+      const desired = manifest.components
+        .filter((m) => m.component === c.component)
+        .flatMap((m) => m.objects);
+      const readiness = componentReadiness(desired as KubernetesObject[], ctx.live);
+      const error =
+        c.error ?? (c.blockedBy ? `waiting for ${c.blockedBy}, which failed` : undefined);
+      return {
+        name: c.component,
+        ready: !error && readiness.ready,
+        waitingFor: error ? [] : readiness.waitingFor,
+        ...(error ? { error } : {}),
+      };
+    });
+    await writeStatus(iop, { kind: 'applied', components, pruneErrors }, ctx);
+    if (failed || pruneErrors.length > 0) {
+      return {
+        result: 'error',
+        error: [...components.flatMap((c) => c.error ?? []), ...pruneErrors].join('; '),
+      };
+    }
+    if (components.some((c) => !c.ready))
+      return { result: 'requeueAfter', ms: ctx.requeueWhileRollingMs ?? 5000 };
+    return { result: 'done' };
+  } catch (err) {
+    if (isConflict(err)) return { result: 'conflict' };
+    if (isNotFound(err) && !ctx.getIstioOperator(namespace, name)) return { result: 'done' };
+    return { result: 'error', error: describeKubeError(err) };
+  }
+}
+
+/** Merges profile and spec, validates and renders; throws a validation or render error. */
+export function render(iop: IstioOperator): Manifest {
+  const content = JSON.stringify({
+    apiVersion: iop.apiVersion,
+    kind: iop.kind,
+    metadata: { name: iop.metadata.name, namespace: iop.metadata.namespace },
+    spec: iop.spec ?? {},
+  });
+  const { iop: merged } = generateIstioOperator({
+    files: [{ name: `${iop.metadata.namespace}/${iop.metadata.name}`, content }],
+    set: [],
+  });
+  try {
+    return renderManifest(merged);
+  } catch (err) {
+    if (err instanceof OverlayError || err instanceof RenderInputError)
+      throw new Error(err.message);
+    throw err;
+  }
+}
+
+async function writeStatus(
+  iop: IstioOperator,
+  outcome: ReconcileOutcome,
+  ctx: ReconcileContext,
+): Promise<void> {
+  const next = computeStatus(
+    iop.status,
+    iop.metadata.generation ?? 0,
+    ISTIO_VERSION,
+    outcome,
+    ctx.now(),
+  );
+  if (sameStatus(iop.status, next)) return;
+  const body = { ...iop, status: next } as unknown as KubernetesObject;
+  const written = await ctx.client.replaceStatus(
+    IOP_RESOURCE,
+    iop.metadata.namespace!,
+    iop.metadata.name!,
+    body,
+  );
+  // Later steps of this reconcile compare against what we just wrote.
+  iop.status = next;
+  iop.metadata.resourceVersion = written.metadata?.resourceVersion ?? iop.metadata.resourceVersion;
+}
+
+async function finalize(
+  iop: IstioOperator,
+  owner: Owner,
+  ctx: ReconcileContext,
+  log: ReturnType<typeof logger.child>,
+): Promise<ReconcileResult> {
+  if (!(iop.metadata.finalizers ?? []).includes(FINALIZER)) return { result: 'done' };
+  // Everything this IstioOperator owns, except what is never pruned (CRDs hold users' data).
+  const owned = ctx.live
+    .ownedBy(owner)
+    .filter((o) => !watchedKind(o.apiVersion ?? '', o.kind ?? '')?.neverPrune);
+  const remaining = owned.filter((o) => !o.metadata?.deletionTimestamp);
+  if (remaining.length > 0) {
+    const r = await prune(ctx.client, remaining);
+    if (r.deleted.length > 0) log.info('uninstalled', { objects: r.deleted });
+    if (r.errors.length > 0) return { result: 'error', error: r.errors.join('; ') };
+  }
+  if (owned.length > 0) {
+    // Wait for the deletions to show up in the caches before letting go.
+    return { result: 'requeueAfter', ms: 500 };
+  }
+  await ctx.client.mergePatch({
+    apiVersion: iop.apiVersion,
+    kind: iop.kind,
+    metadata: {
+      name: owner.name,
+      namespace: owner.namespace,
+      finalizers: (iop.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      resourceVersion: iop.metadata.resourceVersion,
+    },
+  });
+  log.info('uninstalled; finalizer removed', { kept: 'CRDs' });
+  return { result: 'done' };
+}

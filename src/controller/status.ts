@@ -1,0 +1,167 @@
+import { isDeepStrictEqual } from 'node:util';
+import type {
+  Condition,
+  ComponentStatus,
+  InstallState,
+  IstioOperatorStatus,
+} from '../api/types.js';
+
+/** What one reconcile found, reduced to what status reports. */
+export type ReconcileOutcome =
+  | { kind: 'reconciling' }
+  | { kind: 'invalid'; messages: string[] }
+  | { kind: 'conflict'; messages: string[] }
+  | { kind: 'ignored' }
+  | {
+      kind: 'applied';
+      /** Per component (internal name): error, or readiness. */
+      components: { name: string; error?: string; ready: boolean; waitingFor: string[] }[];
+      /** Errors deleting objects that are no longer desired. */
+      pruneErrors: string[];
+    };
+
+/** Sets `cond` in `conditions`, keeping lastTransitionTime unless the status flips. */
+export function setCondition(
+  conditions: readonly Condition[],
+  cond: Omit<Condition, 'lastTransitionTime'>,
+  now: string,
+): Condition[] {
+  const prev = conditions.find((c) => c.type === cond.type);
+  const next: Condition = {
+    ...cond,
+    lastTransitionTime: prev && prev.status === cond.status ? prev.lastTransitionTime : now,
+  };
+  const rest = conditions.filter((c) => c.type !== cond.type);
+  return [...rest, next].sort(
+    (a, b) => CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type),
+  );
+}
+
+const CONDITION_ORDER = ['Ready', 'Reconciling', 'Stalled'];
+
+function cond(type: string, on: boolean, reason: string, message: string, generation: number) {
+  return {
+    type,
+    status: on ? ('True' as const) : ('False' as const),
+    reason,
+    message,
+    observedGeneration: generation,
+  };
+}
+
+/**
+ * Computes the status to write after a reconcile. Pure: `now` is only used
+ * as the transition time of conditions that flip, so a status computed twice
+ * from the same outcome is identical, and the caller writes only when it
+ * differs from what is there (no timestamp churn, no needless writes).
+ *
+ * `status.status` keeps Istio's enum (Argo CD's IstioOperator health check
+ * reads only that); the Ready/Reconciling/Stalled conditions with
+ * observedGeneration are what kstatus (Flux) reads.
+ */
+export function computeStatus(
+  prev: IstioOperatorStatus | undefined,
+  generation: number,
+  version: string,
+  outcome: ReconcileOutcome,
+  now: string,
+): IstioOperatorStatus {
+  let state: InstallState;
+  let message: string;
+  let reason: string;
+  let componentStatus: Record<string, ComponentStatus> | undefined = prev?.componentStatus;
+  switch (outcome.kind) {
+    case 'reconciling':
+      state = 'RECONCILING';
+      reason = 'Reconciling';
+      message = `applying generation ${generation}`;
+      break;
+    case 'invalid':
+      state = 'ERROR';
+      reason = 'InvalidSpec';
+      message = outcome.messages.join('\n');
+      break;
+    case 'conflict':
+      state = 'ERROR';
+      reason = 'OwnershipConflict';
+      message = outcome.messages.join('\n');
+      break;
+    case 'ignored':
+      state = prev?.status ?? 'NONE';
+      reason = 'ReconcileIgnored';
+      message =
+        'install.istio.io/ignoreReconcile is "true": the operator leaves this IstioOperator alone';
+      break;
+    case 'applied': {
+      componentStatus = {};
+      for (const c of outcome.components) {
+        componentStatus[c.name] = {
+          status: c.error ? 'ERROR' : c.ready ? 'HEALTHY' : 'UPDATING',
+          ...(c.error ? { error: c.error } : {}),
+          version,
+        };
+      }
+      const errors = [
+        ...outcome.components.flatMap((c) => (c.error ? [`${c.name}: ${c.error}`] : [])),
+        ...outcome.pruneErrors,
+      ];
+      const waiting = outcome.components.flatMap((c) => c.waitingFor);
+      if (errors.length > 0) {
+        state = 'ERROR';
+        reason = 'ApplyFailed';
+        message = errors.join('\n');
+      } else if (waiting.length > 0) {
+        state = 'UPDATING';
+        reason = 'RollingOut';
+        message = `waiting for ${waiting.join('; ')}`;
+      } else {
+        state = 'HEALTHY';
+        reason = 'Installed';
+        message = `all components healthy (${outcome.components.map((c) => c.name).join(', ') || 'none'})`;
+      }
+      break;
+    }
+  }
+  let conditions = prev?.conditions ?? [];
+  const ready = state === 'HEALTHY';
+  const progressing = state === 'RECONCILING' || state === 'UPDATING';
+  const stalled = state === 'ERROR';
+  if (outcome.kind !== 'ignored') {
+    conditions = setCondition(
+      conditions,
+      cond('Ready', ready, ready ? 'Installed' : reason, message, generation),
+      now,
+    );
+    conditions = setCondition(
+      conditions,
+      cond(
+        'Reconciling',
+        progressing,
+        progressing ? reason : 'Idle',
+        progressing ? message : '',
+        generation,
+      ),
+      now,
+    );
+    conditions = setCondition(
+      conditions,
+      cond('Stalled', stalled, stalled ? reason : 'Idle', stalled ? message : '', generation),
+      now,
+    );
+  }
+  return {
+    status: state,
+    message,
+    ...(componentStatus ? { componentStatus } : {}),
+    observedGeneration: generation,
+    conditions,
+  };
+}
+
+/** True when writing `next` would change nothing. */
+export function sameStatus(
+  prev: IstioOperatorStatus | undefined,
+  next: IstioOperatorStatus,
+): boolean {
+  return isDeepStrictEqual(prev ?? {}, next);
+}
