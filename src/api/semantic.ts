@@ -230,21 +230,21 @@ function checkGateways(spec: JsonObject, out: Diagnostic[]): void {
       }
       checkReplicas(spec, `${at}.k8s.replicaCount`, gw, ['values', 'gateways', values], out);
     });
-    // The same rule for ports given the Helm way, under values.gateways.
+    // Ports given the Helm way, under values.gateways: istioctl 1.27 accepts
+    // these (the chart may let the proxy bind low ports), so only warn.
     const valuePorts = getPath(spec, ['values', 'gateways', values, 'ports']);
     if (Array.isArray(valuePorts) && !runAsRoot) {
       valuePorts.forEach((p: unknown, j) => {
         if (!isObject(p)) return;
         const target = p.targetPort ?? p.port;
         if (typeof target === 'number' && target < 1024) {
-          out.push(
-            err(
-              `spec.values.gateways.${values}.ports[${j}].targetPort`,
-              target,
-              `port ${typeof p.name === 'string' ? p.name : 'port'}/${String(p.port)} targets container port ${target}, which needs root (ports below 1024 are privileged)`,
-              `use a targetPort of 1024 or more (e.g. ${target + 8000}) or set values.gateways.${values}.runAsRoot=true`,
-            ),
-          );
+          out.push({
+            severity: 'warning',
+            path: `spec.values.gateways.${values}.ports[${j}].targetPort`,
+            value: target,
+            message: `port ${typeof p.name === 'string' ? p.name : 'port'}/${String(p.port)} targets container port ${target}, which may need root (ports below 1024 are privileged)`,
+            fix: `use a targetPort of 1024 or more (e.g. ${target + 8000}) or set values.gateways.${values}.runAsRoot=true`,
+          });
         }
       });
     }

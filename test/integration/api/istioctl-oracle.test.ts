@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import yaml from 'js-yaml';
+import { ensureBinaries } from '../../../src/cluster/binaries.js';
+import { generateIstioOperator, PROFILE_NAMES } from '../../../src/profiles/index.js';
+import { ROOT } from '../../support/cli.js';
+
+const run = promisify(execFile);
+
+/**
+ * Fixtures where this operator deliberately differs from istioctl 1.27.
+ * Every other fixture must get the same verdict from both.
+ */
+const WE_REJECT_ISTIOCTL_ACCEPTS: Record<string, string> = {
+  'bad-component-hub.yaml': 'istioctl checks only spec.hub; a hub with a space never pulls',
+  'bad-revision-uppercase.yaml': 'object names with upper case letters fail at apply time',
+  'duplicate-gateway-names.yaml': 'two gateways with one name render the same objects',
+  'float-tag.yaml': 'tag is int-or-string; a float loses digits (1.20 → "1.2")',
+  'k8s-bad-pull-policy.yaml': 'the API server rejects it at apply time',
+  'k8s-service-port-missing.yaml': 'the API server rejects it at apply time',
+  'k8s-service-port-out-of-range.yaml': 'the API server rejects it at apply time',
+  'wrong-kind.yaml': 'istioctl ignores kind',
+};
+const WE_ACCEPT_ISTIOCTL_REJECTS: Record<string, string> = {
+  'legacy-123-moved-conflict.yaml': '1.23-era values are accepted with warnings',
+  'legacy-123-moved-values.yaml': '1.23-era values are moved to meshConfig with warnings',
+  'legacy-123-no-effect.yaml': '1.23-era values are accepted with warnings',
+};
+
+describe('conformance with istioctl 1.27 (the oracle)', function () {
+  this.timeout(30 * 60_000); // the first run builds istioctl
+  let istioctl: string;
+  let dir: string;
+
+  before(async () => {
+    istioctl = (await ensureBinaries(['istioctl'])).istioctl;
+    dir = await mkdtemp(join(tmpdir(), 'iop-oracle-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function istioctlAccepts(file: string): Promise<{ ok: boolean; error: string }> {
+    try {
+      await run(istioctl, ['manifest', 'generate', '-f', file], { maxBuffer: 64 << 20 });
+      return { ok: true, error: '' };
+    } catch (e) {
+      return { ok: false, error: String((e as { stderr?: string }).stderr ?? e).split('\n')[0]! };
+    }
+  }
+
+  function weAccept(name: string, content: string): boolean {
+    try {
+      generateIstioOperator({ files: [{ name, content }], set: [] });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  for (const kind of ['valid', 'invalid'] as const) {
+    it(`gives the same verdict as istioctl on every ${kind} fixture, except the documented differences`, async () => {
+      const folder = join(ROOT, 'test', 'fixtures', kind);
+      const differences: string[] = [];
+      for (const name of (await readdir(folder)).filter((f) => f.endsWith('.yaml')).sort()) {
+        const file = join(folder, name);
+        const ours = weAccept(name, readFileSync(file, 'utf8'));
+        const theirs = await istioctlAccepts(file);
+        const expectedDifference =
+          (!ours && theirs.ok && name in WE_REJECT_ISTIOCTL_ACCEPTS) ||
+          (ours && !theirs.ok && name in WE_ACCEPT_ISTIOCTL_REJECTS);
+        if (ours !== theirs.ok && !expectedDifference) {
+          differences.push(
+            `${name}: we ${ours ? 'accept' : 'reject'}, istioctl ${theirs.ok ? 'accepts' : `rejects (${theirs.error})`}`,
+          );
+        }
+        if (
+          ours === theirs.ok &&
+          (name in WE_REJECT_ISTIOCTL_ACCEPTS || name in WE_ACCEPT_ISTIOCTL_REJECTS)
+        ) {
+          differences.push(
+            `${name}: listed as a difference but both ${ours ? 'accept' : 'reject'}`,
+          );
+        }
+      }
+      assert.deepEqual(differences, []);
+    });
+  }
+
+  it('istioctl accepts the merged IstioOperator of every built-in profile', async () => {
+    const rejected: string[] = [];
+    for (const profile of PROFILE_NAMES) {
+      const { iop } = generateIstioOperator({ files: [], set: [], profile });
+      const file = join(dir, `${profile}.yaml`);
+      await writeFile(file, yaml.dump(iop));
+      const r = await istioctlAccepts(file);
+      if (!r.ok) rejected.push(`${profile}: ${r.error}`);
+    }
+    assert.deepEqual(rejected, []);
+  });
+});
