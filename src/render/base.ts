@@ -1,6 +1,7 @@
 import type { RenderPlan } from '../translate/plan.js';
 import { getPath } from '../translate/merge.js';
 import { pullSecretsField } from './common.js';
+import { renderDefaultValidator } from './webhooks.js';
 import { ISTIO_CRDS, renderCrd } from './crds.js';
 import type { K8sObject } from './object.js';
 
@@ -8,7 +9,8 @@ import type { K8sObject } from './object.js';
  * The `Base` component: Istio's 14 config CRDs (minus any listed in
  * `values.base.excludedCRDs`, none when `values.base.enableIstioConfigCRDs`
  * is false) and the `istio-reader-service-account` other clusters use to
- * read this one.
+ * read this one; with `values.defaultRevision`, the default-revision
+ * validating webhook.
  */
 export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
   const out: K8sObject[] = [];
@@ -29,5 +31,6 @@ export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
     },
     ...pullSecretsField(plan.values),
   });
+  out.push(...renderDefaultValidator(plan, plan.istioNamespace));
   return out;
 }

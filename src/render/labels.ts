@@ -32,14 +32,20 @@ export function ownershipLabels(
 
 /**
  * Adds the ownership labels to every object's metadata (not to pod
- * templates). Returns new objects; the inputs are not modified.
+ * templates). An object that names its revision itself keeps that
+ * `istio.io/rev` (the default-revision validator and revision tags point at
+ * a revision other than the one being installed). Returns new objects; the
+ * inputs are not modified.
  */
 export function withOwnership(
   objects: readonly K8sObject[],
   labels: Record<string, string>,
 ): K8sObject[] {
-  return objects.map((o) => ({
-    ...o,
-    metadata: { ...o.metadata, labels: { ...(o.metadata.labels ?? {}), ...labels } },
-  }));
+  return objects.map((o) => {
+    const own = o.metadata.labels ?? {};
+    const merged = { ...own, ...labels };
+    const rev = own[LABELS.rev];
+    if (rev !== undefined) merged[LABELS.rev] = rev;
+    return { ...o, metadata: { ...o.metadata, labels: merged } };
+  });
 }

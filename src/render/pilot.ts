@@ -13,7 +13,7 @@ import {
   renderPdb,
 } from './pilot-workload.js';
 import { renderStablePolicy } from './stable-policy.js';
-import { renderInjectorWebhook, renderValidatingWebhook } from './webhooks.js';
+import { renderInjectorWebhook, renderRevisionTags, renderValidatingWebhook } from './webhooks.js';
 
 /**
  * The `Pilot` component: istiod with its RBAC, mesh and injector
@@ -73,7 +73,9 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       out.push(renderPdb(name, ns, { ...labels, istio: 'pilot' }, istiodSelector(rev)));
     }
   }
-  if (!getBool(v, 'global.operatorManageWebhooks')) out.push(renderInjectorWebhook(plan, ns));
+  if (!getBool(v, 'global.operatorManageWebhooks')) {
+    out.push(renderInjectorWebhook(plan, ns), ...renderRevisionTags(plan, ns));
+  }
   if (getBool(v, 'global.configValidation') && !remote) out.push(renderValidatingWebhook(plan, ns));
   if (getBool(v, 'experimental.stableValidationPolicy') && !remote) {
     out.push(...renderStablePolicy(plan, ns));

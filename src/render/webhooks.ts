@@ -1,4 +1,4 @@
-import { getBool, getString } from '../translate/merge.js';
+import { getBool, getPath, getString } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName, mutatingWebhookName, revLabel, validatingWebhookName } from './names.js';
 import type { JsonObject, K8sObject } from './object.js';
@@ -6,6 +6,19 @@ import type { JsonObject, K8sObject } from './object.js';
 const POD_RULES = [
   { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] },
 ];
+
+/** Istio config writes, the objects the validating webhooks check. */
+const CONFIG_RULE: JsonObject = {
+  operations: ['CREATE', 'UPDATE'],
+  apiGroups: [
+    'security.istio.io',
+    'networking.istio.io',
+    'telemetry.istio.io',
+    'extensions.istio.io',
+  ],
+  apiVersions: ['*'],
+  resources: ['*'],
+};
 
 function sel(key: string, operator: string, values?: string[]): JsonObject {
   return values ? { key, operator, values } : { key, operator };
@@ -27,16 +40,13 @@ function clientConfig(plan: RenderPlan, namespace: string, path: string): JsonOb
   };
 }
 
-/**
- * MutatingWebhookConfiguration of the sidecar injector. Every revision gets
- * the two `rev.*` webhooks (namespace label `istio.io/rev=<rev>`, or pod
- * label `istio.io/rev=<rev>` in unlabelled namespaces); the default revision
- * also answers namespace label `istio-injection=enabled` and pod label
- * `sidecar.istio.io/inject=true`. istiod fills in the CA bundle of every
- * webhook whose name ends in `sidecar-injector.istio.io`.
- */
-export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sObject {
-  const rev = revLabel(plan.revision);
+/** The injector webhooks that select pods by `selectorRev`; the catch-all ones too when `withDefault`. */
+function injectorHooks(
+  plan: RenderPlan,
+  namespace: string,
+  selectorRev: string,
+  withDefault: boolean,
+): JsonObject[] {
   const cc = clientConfig(plan, namespace, '/inject');
   const reinvocation =
     getString(plan.values, 'sidecarInjectorWebhook.reinvocationPolicy') || 'Never';
@@ -55,47 +65,59 @@ export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sO
   const webhooks: JsonObject[] = [
     hook(
       'rev.namespace.sidecar-injector.istio.io',
-      [sel('istio.io/rev', 'In', [rev]), sel('istio-injection', 'DoesNotExist')],
+      [sel('istio.io/rev', 'In', [selectorRev]), sel('istio-injection', 'DoesNotExist')],
       [notFalse],
     ),
     hook(
       'rev.object.sidecar-injector.istio.io',
       [sel('istio.io/rev', 'DoesNotExist'), sel('istio-injection', 'DoesNotExist')],
-      [notFalse, sel('istio.io/rev', 'In', [rev])],
+      [notFalse, sel('istio.io/rev', 'In', [selectorRev])],
     ),
   ];
-  if (!plan.revision) {
+  if (!withDefault) return webhooks;
+  webhooks.push(
+    hook(
+      'namespace.sidecar-injector.istio.io',
+      [sel('istio-injection', 'In', ['enabled'])],
+      [notFalse],
+    ),
+    hook(
+      'object.sidecar-injector.istio.io',
+      [sel('istio-injection', 'DoesNotExist'), sel('istio.io/rev', 'DoesNotExist')],
+      [sel('sidecar.istio.io/inject', 'In', ['true']), sel('istio.io/rev', 'DoesNotExist')],
+    ),
+  );
+  if (getBool(plan.values, 'sidecarInjectorWebhook.enableNamespacesByDefault')) {
     webhooks.push(
       hook(
-        'namespace.sidecar-injector.istio.io',
-        [sel('istio-injection', 'In', ['enabled'])],
-        [notFalse],
-      ),
-      hook(
-        'object.sidecar-injector.istio.io',
-        [sel('istio-injection', 'DoesNotExist'), sel('istio.io/rev', 'DoesNotExist')],
-        [sel('sidecar.istio.io/inject', 'In', ['true']), sel('istio.io/rev', 'DoesNotExist')],
+        'auto.sidecar-injector.istio.io',
+        [
+          sel('istio-injection', 'DoesNotExist'),
+          sel('istio.io/rev', 'DoesNotExist'),
+          sel('kubernetes.io/metadata.name', 'NotIn', [
+            'kube-system',
+            'kube-public',
+            'kube-node-lease',
+            'local-path-storage',
+          ]),
+        ],
+        [sel('sidecar.istio.io/inject', 'DoesNotExist'), sel('istio.io/rev', 'DoesNotExist')],
       ),
     );
-    if (getBool(plan.values, 'sidecarInjectorWebhook.enableNamespacesByDefault')) {
-      webhooks.push(
-        hook(
-          'auto.sidecar-injector.istio.io',
-          [
-            sel('istio-injection', 'DoesNotExist'),
-            sel('istio.io/rev', 'DoesNotExist'),
-            sel('kubernetes.io/metadata.name', 'NotIn', [
-              'kube-system',
-              'kube-public',
-              'kube-node-lease',
-              'local-path-storage',
-            ]),
-          ],
-          [sel('sidecar.istio.io/inject', 'DoesNotExist'), sel('istio.io/rev', 'DoesNotExist')],
-        ),
-      );
-    }
   }
+  return webhooks;
+}
+
+/**
+ * MutatingWebhookConfiguration of the sidecar injector. Every revision gets
+ * the two `rev.*` webhooks (namespace label `istio.io/rev=<rev>`, or pod
+ * label `istio.io/rev=<rev>` in unlabelled namespaces); the default revision
+ * also answers namespace label `istio-injection=enabled` and pod label
+ * `sidecar.istio.io/inject=true`. istiod fills in the CA bundle of every
+ * webhook whose name ends in `sidecar-injector.istio.io`.
+ */
+export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sObject {
+  const rev = revLabel(plan.revision);
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -103,8 +125,70 @@ export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sO
       name: mutatingWebhookName(plan.revision, namespace),
       labels: { app: 'sidecar-injector', 'istio.io/rev': rev, release: 'istio' },
     },
-    webhooks,
+    webhooks: injectorHooks(plan, namespace, rev, !plan.revision),
   };
+}
+
+/**
+ * Revision tags (`values.revisionTags`): for each tag T an injector webhook
+ * configuration `istio-revision-tag-T` that sends pods labelled (or in
+ * namespaces labelled) `istio.io/rev=T` to this revision's istiod. Tag
+ * `default` also takes over `istio-injection=enabled` and
+ * `sidecar.istio.io/inject=true`, which is how a canary becomes the default.
+ */
+export function renderRevisionTags(plan: RenderPlan, namespace: string): K8sObject[] {
+  const tags = getPath(plan.values, 'revisionTags');
+  const ns = namespace === 'istio-system' ? '' : `-${namespace}`;
+  return (Array.isArray(tags) ? tags.map(String) : []).map((tag) => ({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: {
+      name: `istio-revision-tag-${tag}${ns}`,
+      labels: {
+        app: 'sidecar-injector',
+        'istio.io/rev': revLabel(plan.revision),
+        'istio.io/tag': tag,
+        release: 'istio',
+      },
+    },
+    webhooks: injectorHooks(plan, namespace, tag, tag === 'default'),
+  }));
+}
+
+/**
+ * The default-revision validator `istiod-default-validator` (Base, rendered
+ * when `values.defaultRevision` is set): validates Istio config carrying no
+ * revision label, through the default revision's istiod.
+ */
+export function renderDefaultValidator(plan: RenderPlan, namespace: string): K8sObject[] {
+  const dflt = getString(plan.values, 'defaultRevision');
+  if (!dflt) return [];
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: {
+        name: 'istiod-default-validator',
+        labels: { app: 'istiod', istio: 'istiod', 'istio.io/rev': dflt, release: 'istio' },
+      },
+      webhooks: [
+        {
+          name: 'validation.istio.io',
+          clientConfig: {
+            service: {
+              name: istiodName(dflt === 'default' ? '' : dflt),
+              namespace,
+              path: '/validate',
+            },
+          },
+          rules: [CONFIG_RULE],
+          failurePolicy: 'Ignore',
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+        },
+      ],
+    },
+  ];
 }
 
 /**
@@ -125,19 +209,7 @@ export function renderValidatingWebhook(plan: RenderPlan, namespace: string): K8
       {
         name: 'rev.validation.istio.io',
         clientConfig: clientConfig(plan, namespace, '/validate'),
-        rules: [
-          {
-            operations: ['CREATE', 'UPDATE'],
-            apiGroups: [
-              'security.istio.io',
-              'networking.istio.io',
-              'telemetry.istio.io',
-              'extensions.istio.io',
-            ],
-            apiVersions: ['*'],
-            resources: ['*'],
-          },
-        ],
+        rules: [CONFIG_RULE],
         failurePolicy: 'Ignore',
         sideEffects: 'None',
         admissionReviewVersions: ['v1'],

@@ -64,4 +64,28 @@ describe('render: revisions', () => {
     assert.ok(ids(other).includes('MutatingWebhookConfiguration/istio-sidecar-injector-mesh'));
     assert.ok(ids(other).includes('ValidatingWebhookConfiguration/istio-validator-mesh'));
   });
+
+  it('renders one injector webhook per revision tag; the default tag takes over the default selectors', () => {
+    const t = render({ revision: 'canary', values: { revisionTags: ['prod', 'default'] } });
+    const prod = at(find(t, 'MutatingWebhookConfiguration', 'istio-revision-tag-prod'));
+    assert.equal(prod.metadata.labels['istio.io/tag'], 'prod');
+    assert.equal(prod.metadata.labels['istio.io/rev'], 'canary');
+    assert.equal(prod.webhooks.length, 2);
+    assert.deepEqual(prod.webhooks[0].namespaceSelector.matchExpressions[0].values, ['prod']);
+    assert.equal(prod.webhooks[0].clientConfig.service.name, 'istiod-canary');
+    const dflt = at(find(t, 'MutatingWebhookConfiguration', 'istio-revision-tag-default'));
+    assert.equal(dflt.webhooks.length, 4);
+  });
+
+  it('renders the default-revision validator in Base, keeping its own revision label', () => {
+    const d = render({ revision: 'canary', values: { defaultRevision: 'canary' } });
+    const v = at(find(d, 'ValidatingWebhookConfiguration', 'istiod-default-validator'));
+    assert.equal(v.metadata.labels['operator.istio.io/component'], 'Base');
+    assert.equal(v.webhooks[0].clientConfig.service.name, 'istiod-canary');
+    const plain = render({ revision: 'canary', values: { defaultRevision: 'default' } });
+    const p = at(find(plain, 'ValidatingWebhookConfiguration', 'istiod-default-validator'));
+    assert.equal(p.metadata.labels['istio.io/rev'], 'default');
+    assert.equal(p.webhooks[0].clientConfig.service.name, 'istiod');
+    assert.ok(!ids(render()).includes('ValidatingWebhookConfiguration/istiod-default-validator'));
+  });
 });
