@@ -14,8 +14,15 @@ import { projectPod } from './pods.js';
 const WORKLOADS = join(import.meta.dirname, 'workloads', 'workloads.yaml');
 
 /** Control-plane settings the injector's output depends on, each rendered by both sides. */
-const CASES: { name: string; spec: Record<string, unknown>; revision?: string }[] = [
+const CASES: {
+  name: string;
+  spec: Record<string, unknown>;
+  revision?: string;
+  /** Environment of istioctl kube-inject (istiod's feature flags). */
+  env?: Record<string, string>;
+}[] = [
   { name: 'default', spec: {} },
+  { name: 'native-sidecars', spec: {}, env: { ENABLE_NATIVE_SIDECARS: 'true' } },
   { name: 'cni', spec: { components: { cni: { enabled: true } } } },
   { name: 'revision', spec: { revision: 'canary' }, revision: 'canary' },
   { name: 'demo', spec: { profile: 'demo' } },
@@ -108,13 +115,17 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
       const ours = renderOurs(`${c.name}.yaml`, input, [TAG_FLAG]);
       const rev = c.revision ? ['--revision', c.revision] : [];
       const inject = async (objects: K8sObject[], side: string) => {
-        const r = await run(bin, [
-          'kube-inject',
-          '-f',
-          WORKLOADS,
-          ...injectorFiles(objects, dir, `${c.name}-${side}`),
-          ...rev,
-        ]);
+        const r = await run(
+          bin,
+          [
+            'kube-inject',
+            '-f',
+            WORKLOADS,
+            ...injectorFiles(objects, dir, `${c.name}-${side}`),
+            ...rev,
+          ],
+          c.env,
+        );
         assert.equal(r.code, 0, `kube-inject with ${side} ConfigMaps failed:\n${r.stderr}`);
         return parseManifest(r.stdout, side);
       };
@@ -122,6 +133,15 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
       assert.equal(a.length, 8, 'every sample workload comes back');
       const injected = a.filter((o) => JSON.stringify(o).includes('"istio-proxy"'));
       assert.ok(injected.length >= 6, 'the samples were really injected');
+      if (c.env?.ENABLE_NATIVE_SIDECARS === 'true') {
+        const web = a.find((o) => o.metadata.name === 'web');
+        const pod = (web?.spec as { template: { spec: { initContainers?: { name: string }[] } } })
+          .template.spec;
+        assert.ok(
+          pod.initContainers?.some((x) => x.name === 'istio-proxy'),
+          'native sidecars: istio-proxy runs as an init container',
+        );
+      }
       const r = explain('injection', diffObjects(a, b, projectPod));
       assert.equal(
         r.unexplained.length,

@@ -23,10 +23,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a binary to completion, collecting its output. */
-export async function run(bin: string, args: string[]): Promise<RunResult> {
+/** Runs a binary to completion, collecting its output; `env` adds to the environment. */
+export async function run(
+  bin: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   return await new Promise((resolve, reject) => {
-    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
