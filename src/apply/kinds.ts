@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import type { ResourceType } from '../kube/resource.js';
+import { resourceTypeOf, type ResourceType } from '../kube/resource.js';
 
 /** Decides whether an update of a watched object is worth a reconcile. */
 export type UpdateFilter = (oldObj: KubernetesObject, newObj: KubernetesObject) => boolean;
@@ -86,13 +86,11 @@ const WEBHOOK_OWNED_BY_ISTIOD = [
   ['webhooks', '*', 'failurePolicy'],
 ];
 
-const kind = (
-  apiVersion: string,
-  k: string,
-  plural: string,
-  namespaced: boolean,
-  extra: Partial<WatchedKind> = {},
-): WatchedKind => ({ apiVersion, kind: k, plural, namespaced, filter: ignoreStatus(), ...extra });
+const kind = (apiVersion: string, k: string, extra: Partial<WatchedKind> = {}): WatchedKind => {
+  const rt = resourceTypeOf(apiVersion, k);
+  if (!rt) throw new Error(`${apiVersion} ${k} is missing from KNOWN_TYPES`);
+  return { ...rt, filter: ignoreStatus(), ...extra };
+};
 
 /**
  * Every kind the renderer can emit, with its update filter: the one table
@@ -100,56 +98,34 @@ const kind = (
  * profile and fails if an emitted kind is missing here.
  */
 export const WATCHED_KINDS: readonly WatchedKind[] = [
-  kind('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
+  kind('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
     neverPrune: true,
   }),
   // Token controllers add `secrets` to ServiceAccounts; that churn is not ours.
-  kind('v1', 'ServiceAccount', 'serviceaccounts', true, { filter: ignoreStatus([['secrets']]) }),
-  kind('v1', 'ConfigMap', 'configmaps', true),
-  kind('v1', 'Service', 'services', true),
-  kind('v1', 'ResourceQuota', 'resourcequotas', true),
-  kind('rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false),
-  kind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
-  kind('rbac.authorization.k8s.io/v1', 'Role', 'roles', true),
-  kind('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true),
-  kind('apps/v1', 'Deployment', 'deployments', true, { filter: workloadFilter }),
-  kind('apps/v1', 'DaemonSet', 'daemonsets', true, { filter: workloadFilter }),
-  kind('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true),
-  kind('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true),
-  kind(
-    'admissionregistration.k8s.io/v1',
-    'MutatingWebhookConfiguration',
-    'mutatingwebhookconfigurations',
-    false,
-    {
-      filter: ignoreStatus(WEBHOOK_OWNED_BY_ISTIOD),
-      createOnly: WEBHOOK_OWNED_BY_ISTIOD,
-    },
-  ),
-  kind(
-    'admissionregistration.k8s.io/v1',
-    'ValidatingWebhookConfiguration',
-    'validatingwebhookconfigurations',
-    false,
-    {
-      filter: ignoreStatus(WEBHOOK_OWNED_BY_ISTIOD),
-      createOnly: WEBHOOK_OWNED_BY_ISTIOD,
-    },
-  ),
-  kind(
-    'admissionregistration.k8s.io/v1',
-    'ValidatingAdmissionPolicy',
-    'validatingadmissionpolicies',
-    false,
-  ),
-  kind(
-    'admissionregistration.k8s.io/v1',
-    'ValidatingAdmissionPolicyBinding',
-    'validatingadmissionpolicybindings',
-    false,
-  ),
+  kind('v1', 'ServiceAccount', { filter: ignoreStatus([['secrets']]) }),
+  kind('v1', 'ConfigMap'),
+  kind('v1', 'Service'),
+  kind('v1', 'ResourceQuota'),
+  kind('rbac.authorization.k8s.io/v1', 'ClusterRole'),
+  kind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'),
+  kind('rbac.authorization.k8s.io/v1', 'Role'),
+  kind('rbac.authorization.k8s.io/v1', 'RoleBinding'),
+  kind('apps/v1', 'Deployment', { filter: workloadFilter }),
+  kind('apps/v1', 'DaemonSet', { filter: workloadFilter }),
+  kind('autoscaling/v2', 'HorizontalPodAutoscaler'),
+  kind('policy/v1', 'PodDisruptionBudget'),
+  kind('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', {
+    filter: ignoreStatus(WEBHOOK_OWNED_BY_ISTIOD),
+    createOnly: WEBHOOK_OWNED_BY_ISTIOD,
+  }),
+  kind('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', {
+    filter: ignoreStatus(WEBHOOK_OWNED_BY_ISTIOD),
+    createOnly: WEBHOOK_OWNED_BY_ISTIOD,
+  }),
+  kind('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'),
+  kind('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'),
   // Only rendered for OpenShift (Multus); its CRD may be absent elsewhere.
-  kind('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition', 'network-attachment-definitions', true),
+  kind('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition'),
 ];
 
 /** The table entry for an object's apiVersion and kind, if the operator manages that kind. */

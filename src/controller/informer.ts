@@ -1,11 +1,14 @@
 import * as k8s from '@kubernetes/client-node';
 import { logger } from '../log/logger.js';
+import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
 import { collectionPath, objectKey, type ResourceType } from '../kube/resource.js';
 
 /** Settings for {@link Informer}. */
 export interface InformerOptions {
   kubeConfig: k8s.KubeConfig;
+  /** Client whose request counters include this informer's lists. Default: a new one. */
+  client?: KubeClient;
   resource: ResourceType;
   /** Watch one namespace instead of all (namespaced kinds only). */
   namespace?: string;
@@ -42,8 +45,8 @@ type UpdateFn<T> = (oldObj: T, newObj: T) => void;
  *    an empty cache.
  */
 export class Informer<T extends k8s.KubernetesObject> {
-  private readonly opts: Required<Omit<InformerOptions, 'namespace' | 'labelSelector'>> &
-    Pick<InformerOptions, 'namespace' | 'labelSelector'>;
+  private readonly opts: Required<Omit<InformerOptions, 'namespace' | 'labelSelector' | 'client'>> &
+    Pick<InformerOptions, 'namespace' | 'labelSelector' | 'client'>;
   private lw: k8s.ListWatch<T> | undefined;
   private readonly known = new Map<string, T>();
   private readonly adds: AddFn<T>[] = [];
@@ -141,18 +144,10 @@ export class Informer<T extends k8s.KubernetesObject> {
     const gen = ++this.generation;
     this.restarts++;
     const r = this.opts.resource;
-    const objects = k8s.KubernetesObjectApi.makeApiClient(this.opts.kubeConfig);
+    const client = this.opts.client ?? new KubeClient(this.opts.kubeConfig);
     const list = async (): Promise<k8s.KubernetesListObject<T>> => {
-      const res = await objects.list<T>(
-        r.apiVersion,
-        r.kind,
-        this.opts.namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        this.opts.labelSelector,
-      );
+      // Raw JSON, like the watch events, so cached objects look the same whichever delivered them.
+      const res = await client.listRaw<T>(r, this.opts.namespace, this.opts.labelSelector);
       // A fresh list replaces the cache: anything we knew that is gone was deleted.
       if (gen === this.generation) this.reconcileList(res.items);
       return res;

@@ -83,6 +83,7 @@ export class OperatorManager {
     for (const ns of namespaces) {
       const inf = new Informer<IstioOperator & k8s.KubernetesObject>({
         kubeConfig,
+        client: this.client,
         resource: IOP_RESOURCE,
         ...(ns ? { namespace: ns } : {}),
         ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
@@ -123,6 +124,7 @@ export class OperatorManager {
   private ownedInformer(w: WatchedKind): Informer<k8s.KubernetesObject> {
     const inf = new Informer<k8s.KubernetesObject>({
       kubeConfig: this.opts.kubeConfig,
+      client: this.client,
       resource: w,
       labelSelector: `${LABELS.managed}=Reconcile`,
       ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),

@@ -206,12 +206,7 @@ async function writeStatus(
   );
   if (sameStatus(iop.status, next)) return;
   const body = { ...iop, status: next } as unknown as KubernetesObject;
-  const written = await ctx.client.replaceStatus(
-    IOP_RESOURCE,
-    iop.metadata.namespace!,
-    iop.metadata.name!,
-    body,
-  );
+  const written = await ctx.client.replaceStatus(body);
   // Later steps of this reconcile compare against what we just wrote.
   iop.status = next;
   iop.metadata.resourceVersion = written.metadata?.resourceVersion ?? iop.metadata.resourceVersion;

@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { toKubeError } from './errors.js';
-import type { ResourceType } from './resource.js';
+import { kubeRequest } from './request.js';
+import { collectionPath, resourceTypeOf, type ResourceType } from './resource.js';
 
 /** The field manager every server-side apply of the operator uses. */
 export const FIELD_MANAGER = 'istio-operator';
@@ -26,13 +27,10 @@ export interface ObjectRef {
  * kube/errors.ts.
  */
 export class KubeClient {
-  readonly objects: k8s.KubernetesObjectApi;
   /** Requests issued, by `verb` then HTTP code (0 = no answer). */
   readonly requests = new Map<Verb, Map<number, number>>();
 
-  constructor(readonly kubeConfig: k8s.KubeConfig) {
-    this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
-  }
+  constructor(readonly kubeConfig: k8s.KubeConfig) {}
 
   private async count<T>(verb: Verb, call: () => Promise<T>): Promise<T> {
     const byCode = this.requests.get(verb) ?? new Map<number, number>();
@@ -48,6 +46,19 @@ export class KubeClient {
     }
   }
 
+  private async json<T>(
+    verb: Verb,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<T> {
+    const res = await this.count(verb, () =>
+      kubeRequest(this.kubeConfig, method, path, body, contentType),
+    );
+    return (res.body ? JSON.parse(res.body) : {}) as T;
+  }
+
   /** Total requests of the given verbs so far. */
   total(verbs: readonly Verb[] = WRITE_VERBS): number {
     let n = 0;
@@ -57,9 +68,28 @@ export class KubeClient {
 
   /** Reads one object; throws NotFound if it does not exist. */
   async get<T extends k8s.KubernetesObject>(ref: ObjectRef): Promise<T> {
-    return await this.count('get', () =>
-      this.objects.read<T>(ref as Parameters<k8s.KubernetesObjectApi['read']>[0]),
+    return await this.json<T>('get', 'GET', objectPath(ref));
+  }
+
+  /** Lists objects of a type (raw JSON, with the list's resourceVersion). */
+  async listRaw<T extends k8s.KubernetesObject>(
+    rt: ResourceType,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<k8s.KubernetesListObject<T>> {
+    const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    const list = await this.json<k8s.KubernetesListObject<T>>(
+      'list',
+      'GET',
+      collectionPath(rt, namespace) + q,
     );
+    // List items carry no apiVersion/kind on the wire; watch events do. Make them alike.
+    list.items ??= [];
+    for (const item of list.items) {
+      item.apiVersion ??= rt.apiVersion;
+      item.kind ??= rt.kind;
+    }
+    return list;
   }
 
   /** Lists objects of a type, optionally in one namespace and by label selector. */
@@ -68,80 +98,71 @@ export class KubeClient {
     namespace?: string,
     labelSelector?: string,
   ): Promise<T[]> {
-    const res = await this.count('list', () =>
-      this.objects.list<T>(
-        rt.apiVersion,
-        rt.kind,
-        rt.namespaced ? namespace : undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        labelSelector,
-      ),
-    );
-    return res.items;
+    return (await this.listRaw<T>(rt, namespace, labelSelector)).items;
   }
 
   /** Server-side apply with our field manager, forcing ownership of the fields we set. */
   async apply<T extends k8s.KubernetesObject>(obj: T, dryRun = false): Promise<T> {
-    return await this.count('apply', () =>
-      this.objects.patch<T>(
-        obj,
-        undefined,
-        dryRun ? 'All' : undefined,
-        FIELD_MANAGER,
-        true,
-        k8s.PatchStrategy.ServerSideApply,
-      ),
+    const q = `?fieldManager=${FIELD_MANAGER}&force=true${dryRun ? '&dryRun=All' : ''}`;
+    return await this.json<T>(
+      'apply',
+      'PATCH',
+      objectPath(refOf(obj)) + q,
+      obj,
+      'application/apply-patch+yaml',
     );
   }
 
   /** JSON merge patch (used for finalizers and metadata only). */
   async mergePatch<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
-    return await this.count('patch', () =>
-      this.objects.patch<T>(
-        obj,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        undefined,
-        k8s.PatchStrategy.MergePatch,
-      ),
+    return await this.json<T>(
+      'patch',
+      'PATCH',
+      objectPath(refOf(obj)) + `?fieldManager=${FIELD_MANAGER}`,
+      obj,
+      'application/merge-patch+json',
     );
   }
 
-  /** Replaces the status subresource of a custom resource. */
-  async replaceStatus(
-    rt: ResourceType,
-    namespace: string,
-    name: string,
-    body: k8s.KubernetesObject,
-  ): Promise<k8s.KubernetesObject> {
-    const [group, version] = rt.apiVersion.split('/') as [string, string];
-    const api = this.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    return (await this.count('update', () =>
-      api.replaceNamespacedCustomObjectStatus({
-        group,
-        version,
-        namespace,
-        plural: rt.plural,
-        name,
-        body,
-      }),
-    )) as k8s.KubernetesObject;
+  /** Replaces the status subresource (optimistic concurrency on resourceVersion). */
+  async replaceStatus<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    return await this.json<T>('update', 'PUT', objectPath(refOf(obj)) + '/status', obj);
   }
 
   /** Deletes an object in the background (dependents are garbage-collected). */
   async delete(ref: ObjectRef): Promise<void> {
-    await this.count('delete', () =>
-      this.objects.delete(ref, undefined, undefined, undefined, undefined, 'Background'),
-    );
+    await this.json('delete', 'DELETE', objectPath(ref), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
+    });
   }
 
-  /** Creates an Event (best effort callers should catch). */
+  /** Creates an Event (best effort: callers catch). */
   async createEvent(namespace: string, event: k8s.CoreV1Event): Promise<void> {
-    const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
-    await this.count('create', () => core.createNamespacedEvent({ namespace, body: event }));
+    await this.json(
+      'create',
+      'POST',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      event,
+    );
   }
+}
+
+function refOf(o: k8s.KubernetesObject): ObjectRef {
+  return {
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    metadata: {
+      name: o.metadata?.name ?? '',
+      ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+    },
+  };
+}
+
+/** The URL path of one object. Plurals come from the watch table (or the IstioOperator type). */
+export function objectPath(ref: ObjectRef): string {
+  const rt = resourceTypeOf(ref.apiVersion, ref.kind);
+  if (!rt) throw new Error(`${ref.kind} (${ref.apiVersion}) is not a kind this operator manages`);
+  return `${collectionPath(rt, ref.metadata.namespace)}/${encodeURIComponent(ref.metadata.name)}`;
 }
