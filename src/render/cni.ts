@@ -287,7 +287,7 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     out.push({
       apiVersion: 'v1',
       kind: 'ResourceQuota',
-      metadata: { name: 'istio-cni-resource-quota', namespace: ns, labels },
+      metadata: { name: 'istio-cni-resource-quota', namespace: ns },
       spec: {
         hard: { pods: String(getPath(cni, 'resourceQuotas.pods') ?? 5000) },
         scopeSelector: {

@@ -38,6 +38,8 @@ function secretVolumes(gv: JsonObject): { name: string; secretName: string; moun
 
 function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
   const v = plan.values;
+  const trustDomain =
+    getString(v, 'meshConfig.trustDomain') || getString(v, 'global.trustDomain') || 'cluster.local';
   const caAddr =
     getString(v, 'global.caAddress') ||
     `${istiodName(plan.revision)}.${plan.istioNamespace}.svc:15012`;
@@ -56,11 +58,8 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
       'ISTIO_META_OWNER',
       `kubernetes://apis/apps/v1/namespaces/${g.namespace}/deployments/${g.name}`,
     ),
-    envValue(
-      'ISTIO_META_MESH_ID',
-      getString(v, 'global.meshID') || getString(v, 'global.trustDomain') || 'cluster.local',
-    ),
-    envValue('TRUST_DOMAIN', getString(v, 'global.trustDomain') || 'cluster.local'),
+    envValue('ISTIO_META_MESH_ID', getString(v, 'global.meshID') || trustDomain),
+    envValue('TRUST_DOMAIN', trustDomain),
   ];
   if (!getBool(g.values, 'runAsRoot')) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
   const proxyMetadata = getObject(v, 'meshConfig.defaultConfig.proxyMetadata');

@@ -26,9 +26,14 @@ function sel(key: string, operator: string, values?: string[]): JsonObject {
 
 /** Where the webhooks call istiod: its Service on 443, or `istiodRemote.injectionURL`. */
 function clientConfig(plan: RenderPlan, namespace: string, path: string): JsonObject {
-  const url = getString(plan.values, 'pilot.istiodRemote.injectionURL');
+  // `istiodRemote` is a top-level values key in the IstioOperator API and
+  // the istiod chart's own key under `pilot`; either may carry the settings.
+  const remote = (key: string) =>
+    getString(plan.values, `istiodRemote.${key}`) ||
+    getString(plan.values, `pilot.istiodRemote.${key}`);
+  const url = remote('injectionURL');
   if (url && path === '/inject') return { url };
-  const injectionPath = getString(plan.values, 'pilot.istiodRemote.injectionPath') || '/inject';
+  const injectionPath = remote('injectionPath') || '/inject';
   return {
     service: {
       name: istiodName(plan.revision),

@@ -94,6 +94,19 @@ export const ALLOW_LIST: readonly Allowance[] = [
     side: 'oracle-only',
   },
   {
+    id: 'gateway-component-hub',
+    suite: 'manifest',
+    reason:
+      "istioctl 1.27 takes a gateway's `tag` from its component entry but ignores its `hub` (the gateway chart reads only " +
+      'global.hub); we honour both, so `components.ingressGateways[].hub` does what it says.',
+    kind: /^Deployment$/,
+    path: /^containers\[name=istio-proxy\]\.image$/,
+    accepts: (d) =>
+      typeof d.oracle === 'string' &&
+      typeof d.ours === 'string' &&
+      d.oracle.split('/').at(-1) === d.ours.split('/').at(-1),
+  },
+  {
     id: 'values-configmap-content',
     suite: 'manifest',
     reason:
