@@ -12,6 +12,7 @@ import {
   type IstioOperator,
   type JsonObject,
 } from '../api/types.js';
+import { getPath } from '../api/paths.js';
 import { validateIstioOperator } from '../api/validate.js';
 import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
 import { builtinProfile } from './builtin.js';
@@ -95,18 +96,14 @@ function inSpecOrder(spec: JsonObject): JsonObject {
   return out;
 }
 
-// The last `--set profile=` wins, then the files' spec.profile, then `default`.
-function chooseProfile(flags: SetFlag[], userSpec: JsonObject): unknown {
-  const fromSet = flags.filter((f) => f.path === 'profile').at(-1);
-  return fromSet ? fromSet.value : (userSpec.profile ?? 'default');
-}
-
 /**
- * Merges and validates an IstioOperator. Precedence, low to high: the
- * `default` profile < the named profile < the operator's hub/tag
- * (DEFAULT_HUB, ISTIO_VERSION) < user files in order < `--set` flags in
- * order. Maps merge recursively; lists replace (so a user's ingressGateways
- * list replaces the profile's). Deprecated 1.23-era values are moved to their
+ * Merges and validates an IstioOperator, the way istioctl 1.27 does:
+ * the user files are merged in order and the `--set` flags applied to that
+ * user tree (so a `[name:…]` selector only finds list elements the user
+ * wrote); then the user tree is laid over `default` profile < named profile
+ * < the operator's hub/tag (DEFAULT_HUB, ISTIO_VERSION). Maps merge
+ * recursively; lists replace (a user's ingressGateways list replaces the
+ * profile's). Deprecated 1.23-era values in the user tree are moved to their
  * new paths with a warning. `spec.unvalidatedValues` is kept as is: it is
  * merged into the values only after translation, by translate/.
  *
@@ -128,9 +125,22 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
     });
   }
 
-  const userMerged = mergeLayers<JsonObject>(userObjects);
-  const userSpec = specOf(userMerged);
-  const profile = chooseProfile(flags, userSpec);
+  const user = mergeLayers<JsonObject>([{ metadata: {}, spec: {} }, ...userObjects]);
+  const userSpec = specOf(user);
+  user.spec = userSpec;
+  for (const flag of flags) {
+    try {
+      applySetFlag(userSpec, flag);
+    } catch (err) {
+      if (!(err instanceof SetFlagError)) throw err;
+      errors.push({ severity: 'error', path: `--set ${flag.raw}`, message: err.message });
+    }
+  }
+  const deprecated = translateDeprecatedValues(userSpec);
+  // The user's own values, for translate/ to merge again after translation.
+  const userValues: JsonObject = structuredClone(isObject(userSpec.values) ? userSpec.values : {});
+
+  const profile = userSpec.profile ?? 'default';
   if (!isProfileName(profile)) {
     const removed = typeof profile === 'string' ? REMOVED_PROFILES[profile] : undefined;
     errors.push({
@@ -145,52 +155,24 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
 
   const layers: JsonObject[] = [builtinProfile('default')];
   if (profile !== 'default') layers.push(builtinProfile(profile));
-  layers.push({ spec: { hub: DEFAULT_HUB, tag: ISTIO_VERSION } });
-  layers.push(...userObjects);
+  layers.push({ spec: { hub: DEFAULT_HUB, tag: ISTIO_VERSION } }, user);
   const merged = mergeLayers<JsonObject>(layers);
   const spec = specOf(merged);
-  merged.spec = spec;
-
-  // The user's values on their own, for translate/ to merge again later.
-  const userValues: JsonObject = structuredClone(isObject(userSpec.values) ? userSpec.values : {});
-  const userValuesRoot: JsonObject = { values: userValues };
-  for (const flag of flags) {
-    try {
-      applySetFlag(spec, flag);
-    } catch (err) {
-      if (!(err instanceof SetFlagError)) throw err;
-      errors.push({ severity: 'error', path: `--set ${flag.raw}`, message: err.message });
-      continue;
-    }
-    if (flag.segments[0]?.kind === 'key' && flag.segments[0].key === 'values') {
-      try {
-        applySetFlag(userValuesRoot, flag);
-      } catch {
-        // A selector may name a list element only the profile has; the
-        // error (if any) was reported on the full tree above.
-      }
-    }
-  }
   spec.profile = profile;
 
-  const deprecated = translateDeprecatedValues(spec);
-  translateDeprecatedValues({ values: userValuesRoot.values });
-
-  const metadata = isObject(merged.metadata) ? merged.metadata : {};
-  const userMeta = isObject(userMerged.metadata) ? userMerged.metadata : {};
-  const userGlobal =
-    isObject(userValuesRoot.values) && isObject(userValuesRoot.values.global)
-      ? userValuesRoot.values.global
-      : {};
+  // Install namespace: spec.namespace (1.23 style), else
+  // values.global.istioNamespace (which the default profile sets), as istioctl.
+  const global = getPath(spec, ['values', 'global']);
   const namespace =
     (typeof spec.namespace === 'string' && spec.namespace) ||
-    (typeof userGlobal.istioNamespace === 'string' && userGlobal.istioNamespace) ||
-    (typeof userMeta.namespace === 'string' && userMeta.namespace) ||
+    (isObject(global) && typeof global.istioNamespace === 'string' && global.istioNamespace) ||
     'istio-system';
   spec.namespace = namespace;
+  if (isObject(global)) global.istioNamespace = namespace;
   if (spec.hub === undefined || spec.hub === '') spec.hub = DEFAULT_HUB;
   if (spec.tag === undefined || spec.tag === '') spec.tag = ISTIO_VERSION;
 
+  const metadata = isObject(merged.metadata) ? merged.metadata : {};
   const iop = {
     ...merged,
     apiVersion: API_VERSION,
@@ -208,9 +190,5 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   if (diagnostics.some((d) => d.severity === 'error')) {
     throw new IstioOperatorValidationError(diagnostics);
   }
-  return {
-    iop,
-    warnings: diagnostics,
-    userValues: isObject(userValuesRoot.values) ? userValuesRoot.values : {},
-  };
+  return { iop, warnings: diagnostics, userValues };
 }

@@ -92,6 +92,55 @@ describe('conformance with istioctl 1.27 (the oracle)', function () {
     });
   }
 
+  // --set flags, with the verdict both must give (true = accepted).
+  const SET_FLAGS: [string, boolean][] = [
+    ['values.global.logAsJson=true', true],
+    ['values.global.proxy.includeIPRanges=10.0.0.0/8\\,172.16.0.0/12', true],
+    ['values.global.proxy.excludeInboundPorts=15020\\,70000', false],
+    ['components.ingressGateways[0].enabled=false', true],
+    ['components.ingressGateways[0].k8s.service.type=NodePort', true],
+    ['components.ingressGateways[name:istio-ingressgateway].k8s.replicaCount=2', false],
+    ['values.pilot.autoscaleEnabled=maybe', false],
+    ['values.pilot.autoscaleMin=two', false],
+    ['values.pilot.traceSampling=0.5', true],
+    ['values.pilots.x=1', false],
+    ['revision=canary', true],
+    ['revision=Bad_Rev', false],
+    ['meshConfig.defaultConfig.proxyMetadata.FOO=1', true],
+    ['tag=1.27.0', true],
+    ['profile=ambient', true],
+    ['profile=nope', false],
+    ['values.pilot.podAnnotations.example\\.com/x=y', true],
+    ['components.cni.enabled=true', true],
+    ['components.pilot.k8s.hpaSpec.maxReplicas=3', true],
+    ['components.pilot.k8s.env[0].name=A', true],
+    ['installPackagePath=/tmp/x', false],
+  ];
+
+  it('gives the same verdict as istioctl on --set flags', async () => {
+    const differences: string[] = [];
+    for (const [flag, want] of SET_FLAGS) {
+      let ours = true;
+      try {
+        generateIstioOperator({ files: [], set: [flag] });
+      } catch {
+        ours = false;
+      }
+      let theirs = true;
+      try {
+        await run(istioctl, ['manifest', 'generate', '--set', flag], { maxBuffer: 64 << 20 });
+      } catch {
+        theirs = false;
+      }
+      if (ours !== want || theirs !== want) {
+        differences.push(
+          `${flag}: expected ${want ? 'accept' : 'reject'}, we ${ours}, istioctl ${theirs}`,
+        );
+      }
+    }
+    assert.deepEqual(differences, []);
+  });
+
   it('istioctl accepts the merged IstioOperator of every built-in profile', async () => {
     const rejected: string[] = [];
     for (const profile of PROFILE_NAMES) {

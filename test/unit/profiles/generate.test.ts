@@ -86,17 +86,33 @@ describe('generateIstioOperator', () => {
       ]);
     });
 
-    it('--set with a selector edits the profile gateway in place', () => {
+    it('a --set selector sees only the gateways the user listed (as istioctl 1.27)', () => {
+      rejects(
+        { files: [], set: ['components.ingressGateways[name:istio-ingressgateway].enabled=false'] },
+        '--set components.ingressGateways[name:istio-ingressgateway].enabled=false',
+        /element \[name:istio-ingressgateway\] not found/,
+      );
       const { iop } = generateIstioOperator({
-        files: [],
+        files: [
+          file(
+            'a.yaml',
+            'spec:\n  components:\n    ingressGateways:\n      - name: istio-ingressgateway\n',
+          ),
+        ],
         set: ['components.ingressGateways[name:istio-ingressgateway].k8s.resources.requests.cpu=1'],
       });
       assert.deepEqual(iop.spec.components?.ingressGateways, [
-        {
-          name: 'istio-ingressgateway',
-          enabled: true,
-          k8s: { resources: { requests: { cpu: 1 } } },
-        },
+        { name: 'istio-ingressgateway', k8s: { resources: { requests: { cpu: 1 } } } },
+      ]);
+    });
+
+    it('a --set index creates a user list that replaces the profile list', () => {
+      const { iop } = generateIstioOperator({
+        files: [],
+        set: ['components.ingressGateways[0].k8s.service.type=NodePort'],
+      });
+      assert.deepEqual(iop.spec.components?.ingressGateways, [
+        { k8s: { service: { type: 'NodePort' } } },
       ]);
     });
   });
@@ -114,18 +130,25 @@ describe('generateIstioOperator', () => {
       assert.equal(b.spec.tag, '1.27');
     });
 
-    it('takes the install namespace from spec.namespace, then values.global.istioNamespace, then metadata.namespace', () => {
-      const ns = (body: string) =>
-        generateIstioOperator({ files: [file('a.yaml', body)], set: [] }).iop.spec.namespace;
-      assert.equal(ns('metadata:\n  namespace: mesh\nspec: {}\n'), 'mesh');
+    it('takes the install namespace from spec.namespace, then values.global.istioNamespace, as istioctl', () => {
+      const gen = (body: string) =>
+        generateIstioOperator({ files: [file('a.yaml', body)], set: [] }).iop;
+      const a = gen('metadata:\n  namespace: mesh\nspec: {}\n');
       assert.equal(
-        ns(
-          'metadata:\n  namespace: mesh\nspec:\n  values:\n    global:\n      istioNamespace: cp\n',
-        ),
-        'cp',
+        a.spec.namespace,
+        'istio-system',
+        'metadata.namespace alone does not move the install',
       );
-      assert.equal(ns('metadata:\n  namespace: mesh\nspec:\n  namespace: explicit\n'), 'explicit');
-      assert.equal(ns('spec: {}\n'), 'istio-system');
+      assert.equal(a.metadata.namespace, 'mesh');
+      const b = gen('spec:\n  values:\n    global:\n      istioNamespace: cp\n');
+      assert.equal(b.spec.namespace, 'cp');
+      const c = gen('spec:\n  namespace: explicit\n');
+      assert.equal(c.spec.namespace, 'explicit');
+      assert.equal(
+        getPath(c.spec, ['values', 'global', 'istioNamespace']),
+        'explicit',
+        'kept in step',
+      );
     });
 
     it('keeps unvalidatedValues apart from values and unchecked', () => {
