@@ -62,12 +62,3 @@ export function envResource(name: string, resource: string, divisor?: string): J
 export function rule(apiGroups: string[], resources: string[], verbs: string[]): JsonObject {
   return { apiGroups, resources, verbs };
 }
-
-/** Drops entries whose value is undefined (so optional fields stay absent, not null). */
-export function compact<T extends Record<string, unknown>>(
-  o: T,
-): { [K in keyof T]: Exclude<T[K], undefined> } {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out as { [K in keyof T]: Exclude<T[K], undefined> };
-}

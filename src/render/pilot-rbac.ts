@@ -158,17 +158,19 @@ function namespaceRules(): JsonObject[] {
  * (`remote`), only the reader pair.
  */
 export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = false): K8sObject[] {
-  const rev = plan.revision;
-  const sa = istiodName(rev);
+  const sa = istiodName(plan.revision);
   const labels = { app: 'istiod', release: 'istio' };
-  const clusterLabels = { app: 'istiod', release: 'istio' };
-  const readerLabels = { app: 'istio-reader', release: 'istio' };
-  const pairs: [string, JsonObject[], Record<string, string>, string][] = [
-    ['istiod-clusterrole', istiodRules(), clusterLabels, sa],
-    ['istiod-gateway-controller', gatewayControllerRules(), clusterLabels, sa],
-    ['istio-reader-clusterrole', readerRules(), readerLabels, 'istio-reader-service-account'],
-  ];
-  const out: K8sObject[] = [
+  const reader: ClusterRbac = {
+    base: 'istio-reader-clusterrole',
+    // In a remote cluster the external istiod works through the reader
+    // account, so it also manages this cluster's config maps and webhooks.
+    rules: remote ? [...readerRules(), ...remoteReaderRules()] : readerRules(),
+    labels: { app: 'istio-reader', release: 'istio' },
+    subject: 'istio-reader-service-account',
+  };
+  // A remote cluster runs no istiod: only the reader identity.
+  if (remote) return clusterRbac(plan, namespace, [reader]);
+  return [
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -176,43 +178,53 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = fa
       ...pullSecretsField(plan.values),
     },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: RBAC,
       kind: 'Role',
       metadata: { name: sa, namespace, labels },
       rules: namespaceRules(),
     },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: RBAC,
       kind: 'RoleBinding',
       metadata: { name: sa, namespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa },
       subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
     },
+    ...clusterRbac(plan, namespace, [
+      { base: 'istiod-clusterrole', rules: istiodRules(), labels, subject: sa },
+      { base: 'istiod-gateway-controller', rules: gatewayControllerRules(), labels, subject: sa },
+      reader,
+    ]),
   ];
-  // A remote cluster runs no istiod: only the reader identity the external
-  // istiod uses, which then also manages this cluster's config maps and webhooks.
-  if (remote) {
-    out.splice(0, out.length);
-    pairs.splice(0, 2);
-    pairs[0]![1] = [...readerRules(), ...remoteReaderRules()];
-  }
-  for (const [base, rules, l, subject] of pairs) {
-    const name = clusterRbacName(base, rev, namespace);
-    out.push(
+}
+
+const RBAC = 'rbac.authorization.k8s.io/v1';
+
+/** One ClusterRole and its binding to a ServiceAccount of the install namespace. */
+interface ClusterRbac {
+  base: string;
+  rules: JsonObject[];
+  labels: Record<string, string>;
+  subject: string;
+}
+
+function clusterRbac(plan: RenderPlan, namespace: string, pairs: ClusterRbac[]): K8sObject[] {
+  return pairs.flatMap((p) => {
+    const name = clusterRbacName(p.base, plan.revision, namespace);
+    return [
       {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
+        apiVersion: RBAC,
         kind: 'ClusterRole',
-        metadata: { name, labels: l },
-        rules,
+        metadata: { name, labels: p.labels },
+        rules: p.rules,
       },
       {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
+        apiVersion: RBAC,
         kind: 'ClusterRoleBinding',
-        metadata: { name, labels: l },
+        metadata: { name, labels: p.labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-        subjects: [{ kind: 'ServiceAccount', name: subject, namespace }],
+        subjects: [{ kind: 'ServiceAccount', name: p.subject, namespace }],
       },
-    );
-  }
-  return out;
+    ];
+  });
 }

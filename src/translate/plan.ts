@@ -3,7 +3,7 @@ import { isJsonObject, type Json, type JsonObject } from '../render/object.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
-import { getObject, getString, mergeValues } from './merge.js';
+import { getObject, getPath, getString, mergeValues } from './merge.js';
 
 /** Internal component names, as Istio writes them in `operator.istio.io/component`. */
 export type ComponentName =
@@ -183,7 +183,8 @@ export function translate(iop: RenderInput, opts: TranslateOptions = {}): Render
     [comps.ingressGateways, 'IngressGateways', 'istio-ingressgateway'],
     [comps.egressGateways, 'EgressGateways', 'istio-egressgateway'],
   ] as const) {
-    const forced = getPath2(values, key) === true;
+    // values.gateways.<default gateway>.enabled: true switches that gateway on (Istio's alternative switch).
+    const forced = getPath(values, `gateways.${key}.enabled`) === true;
     const seen = new Set<string>();
     for (const gw of list ?? []) {
       const name = gw.name ?? key;
@@ -207,12 +208,6 @@ export function translate(iop: RenderInput, opts: TranslateOptions = {}): Render
     }
   }
   return plan;
-}
-
-function getPath2(values: JsonObject, key: string): Json | undefined {
-  return getObject(values, 'gateways')[key] !== undefined
-    ? getObject(getObject(values, 'gateways'), key).enabled
-    : undefined;
 }
 
 function gatewayPlan(
