@@ -1,233 +1,27 @@
-import type { JsonObject } from '../render/object.js';
+import yaml from 'js-yaml';
+import { isJsonObject, type JsonObject } from '../render/object.js';
+import { EMBEDDED_VALUES } from './embedded-values.js';
+import { clone } from './merge.js';
+
+/** Parses one embedded values file; a missing or non-map file is a build defect, not a user error. */
+export function embeddedValues(name: string): JsonObject {
+  const text = EMBEDDED_VALUES[name];
+  if (text === undefined) throw new Error(`manifests/values/${name} is not embedded`);
+  const parsed: unknown = yaml.load(text);
+  if (!isJsonObject(parsed as JsonObject)) throw new Error(`manifests/values/${name}: not a map`);
+  return parsed as JsonObject;
+}
+
+const DEFAULTS = embeddedValues('defaults.yaml');
 
 /**
  * Default values of every component, as one tree shaped like IstioOperator
- * `spec.values` (`global`, `pilot`, `gateways.<gw>`, `cni`, `ztunnel`, …).
- * These are Istio 1.27's documented defaults (facts: ports, sizes, flags),
- * written here as data; user values and chart profiles merge over them.
+ * `spec.values` (`global`, `pilot`, `gateways.<gw>`, `cni`, `ztunnel`, …),
+ * from manifests/values/defaults.yaml (Istio 1.27's defaults). User values
+ * and chart profiles merge over them.
  *
  * The tree returned is fresh on every call so callers may not share state.
  */
 export function defaultValues(): JsonObject {
-  return {
-    global: {
-      hub: '',
-      tag: '',
-      variant: '',
-      imagePullPolicy: '',
-      imagePullSecrets: [],
-      istioNamespace: 'istio-system',
-      logAsJson: false,
-      logging: { level: 'default:info' },
-      priorityClassName: '',
-      caAddress: '',
-      caName: '',
-      certSigners: [],
-      configCluster: false,
-      configValidation: true,
-      defaultPodDisruptionBudget: { enabled: true },
-      defaultResources: { requests: { cpu: '10m' } },
-      externalIstiod: false,
-      meshID: '',
-      meshNetworks: {},
-      mountMtlsCerts: false,
-      multiCluster: { clusterName: '' },
-      network: '',
-      nativeNftables: false,
-      omitSidecarInjectorConfigMap: false,
-      operatorManageWebhooks: false,
-      pilotCertProvider: 'istiod',
-      remotePilotAddress: '',
-      sds: { token: { aud: 'istio-ca' } },
-      sts: { servicePort: 0 },
-      istiod: { enableAnalysis: false },
-      proxy: {
-        image: 'proxyv2',
-        autoInject: 'enabled',
-        clusterDomain: 'cluster.local',
-        componentLogLevel: 'misc:error',
-        logLevel: 'warning',
-        excludeIPRanges: '',
-        includeIPRanges: '*',
-        excludeInboundPorts: '',
-        includeInboundPorts: '*',
-        excludeOutboundPorts: '',
-        includeOutboundPorts: '',
-        privileged: false,
-        readinessFailureThreshold: 4,
-        readinessInitialDelaySeconds: 0,
-        readinessPeriodSeconds: 15,
-        startupProbe: { enabled: true, failureThreshold: 600 },
-        statusPort: 15020,
-        tracer: 'none',
-        outlierLogPath: '',
-        resources: {
-          requests: { cpu: '100m', memory: '128Mi' },
-          limits: { cpu: '2000m', memory: '1024Mi' },
-        },
-      },
-      proxy_init: { image: 'proxyv2', forceApplyIptables: false },
-      waypoint: {
-        resources: {
-          requests: { cpu: '100m', memory: '128Mi' },
-          limits: { cpu: '2', memory: '1Gi' },
-        },
-        affinity: {},
-        nodeSelector: {},
-        tolerations: [],
-        topologySpreadConstraints: [],
-      },
-    },
-    pilot: {
-      enabled: true,
-      autoscaleEnabled: true,
-      autoscaleMin: 1,
-      autoscaleMax: 5,
-      autoscaleBehavior: {},
-      replicaCount: 1,
-      rollingMaxSurge: '100%',
-      rollingMaxUnavailable: '25%',
-      hub: '',
-      tag: '',
-      variant: '',
-      image: 'pilot',
-      traceSampling: 1.0,
-      resources: { requests: { cpu: '500m', memory: '2048Mi' } },
-      cpu: { targetAverageUtilization: 80 },
-      memory: {},
-      env: {},
-      affinity: {},
-      tolerations: [],
-      nodeSelector: {},
-      podAnnotations: {},
-      podLabels: {},
-      deploymentLabels: {},
-      serviceAnnotations: {},
-      seccompProfile: {},
-      cni: { enabled: false, provider: 'default' },
-      configMap: true,
-      keepaliveMaxServerConnectionAge: '30m',
-      jwksResolverExtraRootCA: '',
-      trustedZtunnelNamespace: '',
-      trustedZtunnelName: '',
-      istiodRemote: { enabled: false, injectionURL: '', injectionPath: '/inject' },
-    },
-    telemetry: { enabled: true, v2: { enabled: true, prometheus: { enabled: true } } },
-    sidecarInjectorWebhook: {
-      neverInjectSelector: [],
-      alwaysInjectSelector: [],
-      injectedAnnotations: {},
-      enableNamespacesByDefault: false,
-      reinvocationPolicy: 'Never',
-      rewriteAppHTTPProbe: true,
-      templates: {},
-      defaultTemplates: [],
-    },
-    meshConfig: {},
-    base: { enableIstioConfigCRDs: true, excludedCRDs: [], validationURL: '' },
-    gateways: {
-      securityContext: {},
-      seccompProfile: {},
-      'istio-ingressgateway': gatewayDefaults('ingress'),
-      'istio-egressgateway': gatewayDefaults('egress'),
-    },
-    cni: {
-      hub: '',
-      tag: '',
-      variant: '',
-      image: 'install-cni',
-      logLevel: 'info',
-      cniBinDir: '/opt/cni/bin',
-      cniConfDir: '/etc/cni/net.d',
-      cniConfFileName: '',
-      cniNetnsDir: '/var/run/netns',
-      chained: true,
-      provider: 'default',
-      excludeNamespaces: ['kube-system'],
-      ambient: { enabled: false, ipv6: true, dnsCapture: true, reconcileIptablesOnStartup: false },
-      repair: {
-        enabled: true,
-        labelPods: false,
-        deletePods: false,
-        repairPods: true,
-        brokenPodLabelKey: 'cni.istio.io/uninitialized',
-        brokenPodLabelValue: 'true',
-      },
-      resources: { requests: { cpu: '100m', memory: '100Mi' } },
-      resourceQuotas: { enabled: false, pods: 5000 },
-      podAnnotations: {},
-      env: {},
-      seLinuxOptions: {},
-    },
-    ztunnel: {
-      hub: '',
-      tag: '',
-      variant: '',
-      image: 'ztunnel',
-      resourceName: 'ztunnel',
-      logLevel: 'info',
-      resources: { requests: { cpu: '200m', memory: '512Mi' } },
-      env: {},
-      podAnnotations: {},
-      terminationGracePeriodSeconds: 30,
-      resourceQuotas: { enabled: false, pods: 5000 },
-    },
-    revision: '',
-    defaultRevision: '',
-    profile: '',
-  };
-}
-
-/** Defaults of one legacy gateway chart (`gateways.istio-ingressgateway` / `…egressgateway`). */
-function gatewayDefaults(kind: 'ingress' | 'egress'): JsonObject {
-  const ingress = kind === 'ingress';
-  return {
-    name: ingress ? 'istio-ingressgateway' : 'istio-egressgateway',
-    labels: ingress
-      ? { app: 'istio-ingressgateway', istio: 'ingressgateway' }
-      : { app: 'istio-egressgateway', istio: 'egressgateway' },
-    ports: ingress
-      ? [
-          { port: 15021, targetPort: 15021, name: 'status-port', protocol: 'TCP' },
-          { port: 80, targetPort: 8080, name: 'http2', protocol: 'TCP' },
-          { port: 443, targetPort: 8443, name: 'https', protocol: 'TCP' },
-        ]
-      : [
-          { port: 80, targetPort: 8080, name: 'http2', protocol: 'TCP' },
-          { port: 443, targetPort: 8443, name: 'https', protocol: 'TCP' },
-        ],
-    type: ingress ? 'LoadBalancer' : 'ClusterIP',
-    autoscaleEnabled: true,
-    autoscaleMin: 1,
-    autoscaleMax: 5,
-    cpu: { targetAverageUtilization: 80 },
-    memory: {},
-    resources: {
-      requests: { cpu: '100m', memory: '128Mi' },
-      limits: { cpu: '2000m', memory: '1024Mi' },
-    },
-    rollingMaxSurge: '100%',
-    rollingMaxUnavailable: '25%',
-    env: {},
-    podAnnotations: {},
-    serviceAnnotations: {},
-    nodeSelector: {},
-    tolerations: [],
-    runAsRoot: false,
-    injectionTemplate: '',
-    secretVolumes: [
-      {
-        name: `${kind}gateway-certs`,
-        secretName: `istio-${kind}gateway-certs`,
-        mountPath: `/etc/istio/${kind}gateway-certs`,
-      },
-      {
-        name: `${kind}gateway-ca-certs`,
-        secretName: `istio-${kind}gateway-ca-certs`,
-        mountPath: `/etc/istio/${kind}gateway-ca-certs`,
-      },
-    ],
-    configVolumes: [],
-    additionalContainers: [],
-  };
+  return clone(DEFAULTS);
 }
