@@ -7,13 +7,15 @@ import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { applyWaves, presentDependencies } from './graph.js';
 import { describeObject, ownerOf, type LiveState, type Owner } from './live.js';
-import { isSubset } from './subset.js';
+import { isSubset, subsetDifferences } from './subset.js';
 
 /** Outcome of applying one component. */
 export interface ComponentApplyResult {
   component: ComponentName;
   /** Objects written (created or changed). */
   applied: string[];
+  /** Existing objects that differed from the desired state, with the differing paths. */
+  drifted: string[];
   /** Objects already as desired (no request made). */
   unchanged: number;
   /** Set when the component could not be applied completely. */
@@ -73,7 +75,13 @@ export async function applyManifest(
           (d) => results.get(d)?.error || results.get(d)?.blockedBy,
         );
         if (failedDep) {
-          results.set(name, { component: name, applied: [], unchanged: 0, blockedBy: failedDep });
+          results.set(name, {
+            component: name,
+            applied: [],
+            drifted: [],
+            unchanged: 0,
+            blockedBy: failedDep,
+          });
           return;
         }
         const objects = byName.get(name)!.flatMap((c) => c.objects) as KubernetesObject[];
@@ -117,7 +125,7 @@ async function applyComponent(
   objects: readonly KubernetesObject[],
   ctx: ApplyContext,
 ): Promise<ComponentApplyResult> {
-  const result: ComponentApplyResult = { component, applied: [], unchanged: 0 };
+  const result: ComponentApplyResult = { component, applied: [], drifted: [], unchanged: 0 };
   try {
     for (const run of kindRuns(objects)) {
       await Promise.all(
@@ -133,6 +141,10 @@ async function applyComponent(
             result.unchanged++;
             return;
           }
+          if (live)
+            result.drifted.push(
+              `${describeObject(desired)} (${subsetDifferences(body, live).join(', ')})`,
+            );
           try {
             await ctx.client.apply(body);
           } catch (err) {

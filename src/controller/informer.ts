@@ -204,7 +204,8 @@ export class Informer<T extends k8s.KubernetesObject> {
     const delay = Math.round(exp * (0.5 + Math.random() * 0.5));
     this.restartReasons.push(describeKubeError(err));
     if (this.restartReasons.length > 20) this.restartReasons.shift();
-    logger.warn('watch failed; restarting', {
+    // A type that is not served is expected (optional CRDs): say so quietly.
+    logger.log(isNotFound(err) ? 'debug' : 'warn', 'watch failed; restarting', {
       informer: this.name,
       error: describeKubeError(err),
       retryInMs: delay,

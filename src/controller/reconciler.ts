@@ -124,8 +124,13 @@ export async function reconcile(
       return { result: 'requeueAfter', ms: 30_000 };
     }
     for (const c of outcome.components) {
-      if (c.applied.length > 0)
-        log.info('applied', { component: c.component, objects: c.applied.length });
+      if (c.applied.length > 0) {
+        log.info('applied', {
+          component: c.component,
+          objects: c.applied.length,
+          ...(c.drifted.length ? { corrected: c.drifted } : {}),
+        });
+      }
       if (c.error) log.warn('apply failed', { component: c.component, error: c.error });
     }
 

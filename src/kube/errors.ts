@@ -53,6 +53,10 @@ const REASON_BY_CODE: Record<number, string> = {
   504: 'Timeout',
 };
 
+function plainBody(body: unknown): string {
+  return typeof body === 'string' ? body.trim().slice(0, 300) : '';
+}
+
 /** Normalizes anything a client-node call may throw into a {@link KubeError}. */
 export function toKubeError(err: unknown): KubeError {
   if (err instanceof ApiException) {
@@ -64,7 +68,9 @@ export function toKubeError(err: unknown): KubeError {
     return {
       code: err.code,
       reason: status?.reason || REASON_BY_CODE[err.code] || 'Unknown',
-      message: status?.message || err.message,
+      // A body that is not a Status (a plain "404 page not found") says more than
+      // client-node's message, which embeds every response header.
+      message: status?.message || plainBody(err.body) || `HTTP ${err.code}`,
       ...(retry !== undefined ? { retryAfterSeconds: retry } : {}),
       causes: (status?.details?.causes ?? []).map((c) =>
         `${c.field ?? ''}: ${c.message ?? ''}`.replace(/^: /, ''),

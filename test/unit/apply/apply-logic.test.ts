@@ -61,9 +61,25 @@ describe('subset comparison (is the live object already as desired?)', () => {
     ['list order matters', { args: ['a', 'b'] }, { args: ['b', 'a'] }, false],
     ['a missing field', { data: { a: '1' } }, { data: {} }, false],
     ['an empty map the server dropped', { metadata: { annotations: {} } }, { metadata: {} }, true],
+    [
+      'an empty string the server omitted',
+      { env: [{ name: 'PLATFORM', value: '' }] },
+      { env: [{ name: 'PLATFORM' }] },
+      true,
+    ],
+    ['false the server omitted', { readOnly: false }, {}, true],
+    ['true missing live', { readOnly: true }, {}, false],
     ['extra live fields', { a: 1 }, { a: 1, b: 2 }, true],
     ['a number the server keeps as string', { port: 8080 }, { port: '8080' }, true],
     ['null against a value', { a: null }, { a: 1 }, false],
+    [
+      'a quantity the server canonicalized',
+      { memory: '2048Mi', cpu: '1000m' },
+      { memory: '2Gi', cpu: '1' },
+      true,
+    ],
+    ['a different quantity', { memory: '2048Mi' }, { memory: '1Gi' }, false],
+    ['non-quantity strings', { mode: 'ALLOW_ANY' }, { mode: 'REGISTRY_ONLY' }, false],
   ];
   for (const [name, desired, live, want] of cases) {
     it(`${want ? 'accepts' : 'rejects'} ${name}`, () =>
