@@ -1,23 +1,24 @@
 import type { K8sObject } from './object.js';
 
 /**
- * Priority of each kind in the output: namespaces, CRDs, cluster RBAC and
- * webhooks first (so an applier in this order never references what does
- * not exist yet), workloads after their config, Services last. Kinds not
- * listed sort with the workloads.
+ * Priority of each kind in the output: namespaces, CRDs, cluster RBAC, then
+ * namespaced identities and config, workloads, autoscaling and disruption
+ * budgets, Services; the injector webhook comes last, once the Service it
+ * calls exists (its failurePolicy is Fail). The validating webhook starts
+ * with Ignore, so it may come early. Kinds not listed sort with the
+ * workloads.
  */
 const KIND_PRIORITY: Record<string, number> = {
   Namespace: -2000,
   CustomResourceDefinition: -1000,
-  ServiceAccount: 1,
   ClusterRole: 1,
   ClusterRoleBinding: 2,
-  Role: 3,
-  RoleBinding: 4,
-  ValidatingWebhookConfiguration: 5,
-  MutatingWebhookConfiguration: 5,
-  ValidatingAdmissionPolicy: 5,
-  ValidatingAdmissionPolicyBinding: 6,
+  ServiceAccount: 3,
+  Role: 4,
+  RoleBinding: 5,
+  ValidatingWebhookConfiguration: 6,
+  ValidatingAdmissionPolicy: 7,
+  ValidatingAdmissionPolicyBinding: 8,
   ResourceQuota: 50,
   ConfigMap: 100,
   Secret: 100,
@@ -27,6 +28,7 @@ const KIND_PRIORITY: Record<string, number> = {
   HorizontalPodAutoscaler: 1001,
   PodDisruptionBudget: 1002,
   Service: 10000,
+  MutatingWebhookConfiguration: 10001,
 };
 
 /** Sort priority of a kind (lower first). */

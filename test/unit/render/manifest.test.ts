@@ -66,6 +66,9 @@ describe('render: whole manifest', () => {
       .map((o) => o.metadata.name);
     assert.deepEqual(crdNames, [...crdNames].sort());
     assert.ok(ids(m).indexOf('Deployment/istiod') < ids(m).indexOf('Service/istiod'));
+    const kinds = m.objects.map((o) => o.kind);
+    assert.ok(kinds.lastIndexOf('ClusterRoleBinding') < kinds.indexOf('ServiceAccount'));
+    assert.equal(kinds.at(-1), 'MutatingWebhookConfiguration', 'the injector webhook comes last');
   });
 
   it('renders 14 CRDs, each with exactly one storage version', () => {
