@@ -100,9 +100,11 @@ export const DEPRECATED_VALUES: readonly DeprecatedValue[] = [
       ['pilot', 'enableProtocolSniffingForInbound'],
       ['sidecarInjectorWebhook', 'objectSelector'],
       ['sidecarInjectorWebhook', 'useLegacySelectors'],
+      ['gateways', 'istio-ingressgateway', 'zvpn'],
+      ['gateways', 'istio-egressgateway', 'zvpn'],
     ] as const
-  ).map(([section, key]) => ({
-    path: ['values', section, key],
+  ).map((keys) => ({
+    path: ['values', ...keys],
     advice: 'remove it: Istio stopped reading this setting before 1.24',
   })),
   {

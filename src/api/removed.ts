@@ -65,6 +65,10 @@ export const REMOVED_FIELDS: Readonly<Record<string, { message: string; fix: str
     message: 'removed in Istio 1.22 together with the telemetry EnvoyFilters',
     fix: 'remove it and configure Stackdriver with the Telemetry API',
   },
+  'spec.values.global.tracer.stackdriver': {
+    message: 'removed: the Stackdriver tracer settings no longer exist',
+    fix: 'remove it and configure tracing with meshConfig.extensionProviders and the Telemetry API',
+  },
   'spec.values.telemetry.v2.metadataExchange': {
     message: 'removed in Istio 1.22 together with the telemetry EnvoyFilters',
     fix: 'remove it; metadata exchange is built in',

@@ -13,6 +13,7 @@ import { formatPath, getPath, isObject } from './paths.js';
 import { REMOVED_FIELDS } from './removed.js';
 import { istioOperatorSchema } from './schema/crd.js';
 import type { JSONSchemaProps } from './schema/props.js';
+import { DURATION_PATTERN } from './schema/values.js';
 import type { Diagnostic } from './types.js';
 
 /** A JSON Schema object as ajv takes it. */
@@ -235,13 +236,18 @@ function toDiagnostic(e: ErrorObject, root: unknown): Diagnostic | undefined {
         fix: `shorten it to ${cmp} ${p.limit} ${what}`,
       };
     }
-    case 'pattern':
-      return {
-        severity: 'error',
-        path: here,
-        value,
-        message: `does not match ${(e.params as { pattern: string }).pattern}`,
-      };
+    case 'pattern': {
+      const pattern = (e.params as { pattern: string }).pattern;
+      return pattern === DURATION_PATTERN
+        ? {
+            severity: 'error',
+            path: here,
+            value,
+            message: 'is not a duration',
+            fix: 'write a duration such as 30s, 30m or 1h',
+          }
+        : { severity: 'error', path: here, value, message: `does not match ${pattern}` };
+    }
     default:
       return {
         severity: 'error',

@@ -84,14 +84,22 @@ function checkRevision(spec: JsonObject, out: Diagnostic[]): void {
 }
 
 function checkCompatibilityVersion(spec: JsonObject, out: Diagnostic[]): void {
-  const v = spec.compatibilityVersion;
+  checkCompatibility('spec.compatibilityVersion', spec.compatibilityVersion, out);
+  checkCompatibility(
+    'spec.values.compatibilityVersion',
+    getPath(spec, ['values', 'compatibilityVersion']),
+    out,
+  );
+}
+
+function checkCompatibility(path: string, v: unknown, out: Diagnostic[]): void {
   if (typeof v !== 'string' || v === '') return;
   if (!new RegExp(MAJOR_MINOR).test(v)) {
-    out.push(err('spec.compatibilityVersion', v, 'must be major.minor', 'use for example "1.25"'));
+    out.push(err(path, v, 'must be major.minor', 'use for example "1.25"'));
   } else if (!COMPATIBILITY_VERSIONS.includes(v)) {
     out.push(
       err(
-        'spec.compatibilityVersion',
+        path,
         v,
         'unknown compatibility version',
         `use one of: ${COMPATIBILITY_VERSIONS.join(', ')}, or remove it for the current defaults`,

@@ -13,6 +13,7 @@ import {
   list,
   num,
   obj,
+  oneOf,
   open,
   openList,
   str,
@@ -20,6 +21,9 @@ import {
   uint32,
   type JSONSchemaProps,
 } from './props.js';
+
+/** A Go duration such as 30s, 1h30m or 1.5h. */
+export const DURATION_PATTERN = '^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$';
 
 const tag = () => intOrString('Image tag (a string; numbers are accepted).');
 const resources = (d?: string) =>
@@ -54,7 +58,6 @@ const gatewayCommon: Record<string, JSONSchemaProps> = {
   podAntiAffinityLabelSelector: openList(),
   podAntiAffinityTermLabelSelector: openList(),
   ports: list(portsConfig, 'Service ports of the gateway (replace the defaults).'),
-  resources: open(),
   secretVolumes: list(secretVolume),
   serviceAnnotations: open(),
   type: str('Service type.'),
@@ -68,7 +71,7 @@ const gatewayCommon: Record<string, JSONSchemaProps> = {
   serviceAccount: obj({ annotations: open() }),
   ipFamilies: list(str()),
   ipFamilyPolicy: str(),
-  zvpn: open('Deprecated (Istio 1.23): no effect.'),
+  zvpn: obj({ enabled: bool(), suffix: str() }, 'Deprecated (Istio 1.23): no effect.'),
 };
 
 const ingressGateway = obj(
@@ -79,22 +82,20 @@ const ingressGateway = obj(
     replicaCount: uint32(),
     externalTrafficPolicy: str(),
     ingressPorts: openList(),
+    resources: open(),
   },
   'Values of the ingress gateway chart.',
 );
 
-const egressGateway = obj(gatewayCommon, 'Values of the egress gateway chart.');
+const egressGateway = obj(
+  { ...gatewayCommon, resources: resources() },
+  'Values of the egress gateway chart.',
+);
 
 const tracer = obj({
   datadog: obj({ address: str() }),
   lightstep: obj({ address: str(), accessToken: str() }),
   zipkin: obj({ address: str() }),
-  stackdriver: obj({
-    debug: bool(),
-    maxNumberOfAttributes: uint32(),
-    maxNumberOfAnnotations: uint32(),
-    maxNumberOfMessageEvents: uint32(),
-  }),
 });
 
 const proxy = obj(
@@ -116,11 +117,13 @@ const proxy = obj(
     readinessInitialDelaySeconds: uint32(),
     readinessPeriodSeconds: uint32(),
     readinessFailureThreshold: uint32(),
-    seccompProfile: open(),
     startupProbe: obj({ enabled: bool(), failureThreshold: uint32() }),
     statusPort: uint32(),
     resources: resources(),
-    tracer: str('zipkin, lightstep, datadog, stackdriver, openCensusAgent or none.'),
+    tracer: oneOf(
+      ['zipkin', 'lightstep', 'datadog', 'stackdriver', 'openCensusAgent', 'none'],
+      'Tracer of the proxies.',
+    ),
     lifecycle: open(),
     holdApplicationUntilProxyStarts: bool(
       'Deprecated: use meshConfig.defaultConfig.holdApplicationUntilProxyStarts.',
@@ -191,7 +194,10 @@ const global = obj(
     externalIstiod: bool(),
     configCluster: bool(),
     caName: str(),
-    platform: str('openshift, gke, k3d, k3s, microk8s or minikube.'),
+    platform: oneOf(
+      ['', 'gke', 'k3d', 'k3s', 'microk8s', 'minikube', 'openshift'],
+      'Platform whose chart defaults to apply.',
+    ),
     ipFamilies: list(str()),
     ipFamilyPolicy: str(),
     waypoint: obj({
@@ -203,10 +209,6 @@ const global = obj(
     }),
     trustBundleName: str(),
     nativeNftables: bool(),
-    networkPolicy: obj({ enabled: bool() }),
-    resourceScope: str(),
-    agentgateway: obj({ image: str() }),
-    enableReaderRBAC: bool(),
     // 1.23-era keys: accepted with a warning (translated where a new place exists).
     certificates: openList('Deprecated (Istio 1.23): use meshConfig.certificates.'),
     outboundTrafficPolicy: obj(
@@ -249,9 +251,7 @@ const cni = obj(
     excludeNamespaces: list(str()),
     affinity: open(),
     env: open(),
-    daemonSetLabels: open(),
     podAnnotations: open(),
-    podLabels: open(),
     psp_cluster_role: str(),
     pspClusterRole: str(),
     logLevel: str(),
@@ -286,7 +286,6 @@ const cni = obj(
     rollingMaxUnavailable: intOrString(),
     istioOwnedCNIConfig: bool(),
     istioOwnedCNIConfigFileName: str(),
-    useAppArmorAnnotation: bool(),
   },
   'Values of the istio-cni chart.',
 );
@@ -314,7 +313,10 @@ const pilot = obj(
     resources: resources(),
     cpu: utilization(),
     nodeSelector: open(),
-    keepaliveMaxServerConnectionAge: str('Duration, e.g. 30m.'),
+    keepaliveMaxServerConnectionAge: str({
+      description: 'Duration, e.g. 30m.',
+      pattern: DURATION_PATTERN,
+    }),
     deploymentLabels: open(),
     podLabels: open(),
     configMap: bool(),
@@ -332,7 +334,6 @@ const pilot = obj(
     variant: str(),
     seccompProfile: open(),
     topologySpreadConstraints: openList(),
-    terminationGracePeriodSeconds: uint32(),
     extraContainerArgs: list(anyValue()),
     volumeMounts: openList(),
     volumes: openList(),
@@ -340,11 +341,10 @@ const pilot = obj(
     ipFamilyPolicy: str(),
     memory: utilization(),
     cni: cniUsage,
-    taint: obj({ enabled: bool(), namespace: str(), name: str() }),
+    taint: obj({ enabled: bool(), namespace: str() }),
     trustedZtunnelNamespace: str(),
     istiodRemote,
     envVarFrom: openList(),
-    crlConfigMapName: str(),
     // 1.23-era key: removed.
     ingress: open('Deprecated (Istio 1.23): no effect; use a Gateway.'),
     configNamespace: str('Deprecated (Istio 1.23): no effect.'),
