@@ -28,6 +28,7 @@ const KIND_PRIORITY: Record<string, number> = {
   HorizontalPodAutoscaler: 1001,
   PodDisruptionBudget: 1002,
   Service: 10000,
+  Endpoints: 10000,
   MutatingWebhookConfiguration: 10001,
 };
 

@@ -12,6 +12,7 @@ import {
   renderIstiodService,
   renderPdb,
 } from './pilot-workload.js';
+import { renderRemoteIstiod } from './remote.js';
 import { renderStablePolicy } from './stable-policy.js';
 import { renderInjectorWebhook, renderRevisionTags, renderValidatingWebhook } from './webhooks.js';
 
@@ -57,6 +58,7 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     },
     data: { 'merged-values': JSON.stringify(v) },
   });
+  if (remote) out.push(...renderRemoteIstiod(plan, ns));
   if (!remote) {
     const name = istiodName(rev);
     const labels = { app: 'istiod', 'istio.io/rev': revLabel(rev), release: 'istio' };

@@ -25,6 +25,8 @@ const INPUTS = [
   'overlays-pilot.yaml',
   'ambient-tuned.yaml',
   'pilot-autoscale-tuning.yaml',
+  'remote-pilot-ip.yaml',
+  'remote-pilot-host.yaml',
 ];
 
 /** Kinds whose API a plain Kubernetes cluster does not serve (multus's CRD). */
