@@ -9,6 +9,7 @@ import { objectKey } from '../kube/resource.js';
 import { logger } from '../log/logger.js';
 import { LABELS } from '../render/labels.js';
 import { Informer } from './informer.js';
+import { createMetrics, type OperatorMetrics } from './metrics.js';
 import { IOP_RESOURCE, reconcile, type ReconcileResult } from './reconciler.js';
 import { runWorkers, WorkQueue } from './workqueue.js';
 
@@ -39,6 +40,7 @@ export type ReconcileCounts = Record<ReconcileResult['result'], number>;
 export class OperatorManager {
   readonly client: KubeClient;
   readonly queue = new WorkQueue();
+  readonly metrics: OperatorMetrics;
   readonly counts: ReconcileCounts = {
     done: 0,
     requeueAfter: 0,
@@ -53,6 +55,7 @@ export class OperatorManager {
 
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
+    this.metrics = createMetrics(this.queue, this.client);
   }
 
   /** True once every informer has synced and workers run (the readiness probe). */
@@ -162,11 +165,16 @@ export class OperatorManager {
         ...(this.opts.requeueWhileRollingMs
           ? { requeueWhileRollingMs: this.opts.requeueWhileRollingMs }
           : {}),
+        onApplied: (component: string, n: number) =>
+          this.metrics.objectsApplied.inc({ component }, n),
+        onPruned: (n: number) => this.metrics.objectsPruned.inc(n),
       },
       id,
     );
     this.counts[r.result]++;
     const ms = Date.now() - t0;
+    this.metrics.reconciles.inc({ result: r.result });
+    this.metrics.reconcileSeconds.observe({ result: r.result }, ms / 1000);
     switch (r.result) {
       case 'done':
       case 'terminal':

@@ -51,6 +51,9 @@ export interface ReconcileContext {
   now(): string;
   /** Delay between readiness checks while rolling out. Default 5 s. */
   requeueWhileRollingMs?: number;
+  /** Told how many objects each component wrote and how many were deleted (metrics). */
+  onApplied?(component: string, count: number): void;
+  onPruned?(count: number): void;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function reconcile(
     }
     for (const c of outcome.components) {
       if (c.applied.length > 0) {
+        ctx.onApplied?.(c.component, c.applied.length);
         log.info('applied', {
           component: c.component,
           objects: c.applied.length,
@@ -141,6 +145,7 @@ export async function reconcile(
       if (candidates.length > 0) {
         const r = await prune(ctx.client, candidates);
         pruneErrors = r.errors;
+        ctx.onPruned?.(r.deleted.length);
         if (r.deleted.length > 0) log.info('pruned', { objects: r.deleted });
       }
     }
@@ -231,6 +236,7 @@ async function finalize(
   const remaining = owned.filter((o) => !o.metadata?.deletionTimestamp);
   if (remaining.length > 0) {
     const r = await prune(ctx.client, remaining);
+    ctx.onPruned?.(r.deleted.length);
     if (r.deleted.length > 0) log.info('uninstalled', { objects: r.deleted });
     if (r.errors.length > 0) return { result: 'error', error: r.errors.join('; ') };
   }
