@@ -6,6 +6,7 @@ import { manifestCommand } from './commands/manifest.js';
 import { profileCommand } from './commands/profile.js';
 import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
+import { runCommand } from './commands/run.js';
 
 /**
  * Builds the `istio-operator` command tree. Every command is its own module
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
 
   program.addCommand(versionCommand());
   program.addCommand(clusterCommand());
+  program.addCommand(runCommand());
   program.addCommand(manifestCommand());
   program.addCommand(profileCommand());
   program.addCommand(validateCommand());
