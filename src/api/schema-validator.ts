@@ -12,6 +12,7 @@ import { showValue } from './errors.js';
 import { formatPath, getPath, isObject } from './paths.js';
 import { REMOVED_FIELDS } from './removed.js';
 import { istioOperatorSchema } from './schema/crd.js';
+import { QUANTITY_PATTERN } from './schema/k8s.js';
 import type { JSONSchemaProps } from './schema/props.js';
 import { DURATION_PATTERN } from './schema/values.js';
 import type { Diagnostic } from './types.js';
@@ -238,6 +239,15 @@ function toDiagnostic(e: ErrorObject, root: unknown): Diagnostic | undefined {
     }
     case 'pattern': {
       const pattern = (e.params as { pattern: string }).pattern;
+      if (pattern === QUANTITY_PATTERN) {
+        return {
+          severity: 'error',
+          path: here,
+          value,
+          message: 'is not a Kubernetes quantity',
+          fix: 'write a quantity such as 100m, 0.5, 128Mi or 2Gi',
+        };
+      }
       return pattern === DURATION_PATTERN
         ? {
             severity: 'error',

@@ -63,7 +63,14 @@ const serviceSchema: JSONSchemaProps = obj(
   'Settings merged into the spec of the component Service.',
 );
 
-const quantityMap = mapOf(intOrString(), 'Resource name to quantity (cpu: 100m, memory: 128Mi).');
+/** A Kubernetes resource quantity such as 100m, 1.5, 128Mi or 1e3. */
+export const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
+const quantityMap = mapOf(
+  intOrString({ pattern: QUANTITY_PATTERN }),
+  'Resource name to quantity (cpu: 100m, memory: 128Mi).',
+);
 
 const overlaySchema: JSONSchemaProps = obj(
   {
