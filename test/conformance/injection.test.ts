@@ -24,6 +24,7 @@ const CASES: {
   { name: 'default', spec: {} },
   { name: 'native-sidecars', spec: {}, env: { ENABLE_NATIVE_SIDECARS: 'true' } },
   { name: 'cni', spec: { components: { cni: { enabled: true } } } },
+  { name: 'ambient', spec: { profile: 'ambient' } },
   { name: 'revision', spec: { revision: 'canary' }, revision: 'canary' },
   { name: 'demo', spec: { profile: 'demo' } },
   {
@@ -130,9 +131,9 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
         return parseManifest(r.stdout, side);
       };
       const [a, b] = [await inject(theirs, 'istioctl'), await inject(ours, 'ours')];
-      assert.equal(a.length, 8, 'every sample workload comes back');
+      assert.equal(a.length, 10, 'every sample workload comes back');
       const injected = a.filter((o) => JSON.stringify(o).includes('"istio-proxy"'));
-      assert.ok(injected.length >= 6, 'the samples were really injected');
+      assert.ok(injected.length >= 8, 'the samples were really injected');
       if (c.env?.ENABLE_NATIVE_SIDECARS === 'true') {
         const web = a.find((o) => o.metadata.name === 'web');
         const pod = (web?.spec as { template: { spec: { initContainers?: { name: string }[] } } })

@@ -171,6 +171,7 @@ export function proxyMounts(withCrl: boolean): string {
       mountPath: /etc/istio/pod
     {{- if isset $ann "sidecar.istio.io/userVolumeMount" }}
     {{- range $name, $m := fromJSON (index $ann "sidecar.istio.io/userVolumeMount") }}
+    {{- $_ := set $m "name" $name }}
     - {{ $m | mustToJson }}
     {{- end }}
     {{- end }}
@@ -253,6 +254,7 @@ export function proxyVolumes(withCrl: boolean, explicitEmptyDirs = false): strin
   {{- end }}
   {{- if isset $ann "sidecar.istio.io/userVolume" }}
   {{- range $name, $v := fromJSON (index $ann "sidecar.istio.io/userVolume") }}
+  {{- $_ := set $v "name" $name }}
   - {{ $v | mustToJson }}
   {{- end }}
   {{- end }}

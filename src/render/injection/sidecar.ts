@@ -169,7 +169,7 @@ ${PRELUDE}
     {{- if .Values.global.proxy.lifecycle }}
     lifecycle: {{ .Values.global.proxy.lifecycle | toJson }}
     {{- else if .NativeSidecars }}
-    lifecycle: {"preStop": {"exec": {"command": ["pilot-agent", "request", "--debug-port=15020", "POST", "drain"]}}}
+    lifecycle: {"preStop": {"exec": {"command": ["pilot-agent", "request", {{ printf "--debug-port=%v" (annotation .ObjectMeta "status.sidecar.istio.io/port" .Values.global.proxy.statusPort) | quote }}, "POST", "drain"]}}}
     {{- else if $hold }}
     lifecycle: {"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}
     {{- end }}
