@@ -131,9 +131,9 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
         return parseManifest(r.stdout, side);
       };
       const [a, b] = [await inject(theirs, 'istioctl'), await inject(ours, 'ours')];
-      assert.equal(a.length, 10, 'every sample workload comes back');
+      assert.equal(a.length, 12, 'every sample workload comes back');
       const injected = a.filter((o) => JSON.stringify(o).includes('"istio-proxy"'));
-      assert.ok(injected.length >= 8, 'the samples were really injected');
+      assert.ok(injected.length >= 10, 'the samples were really injected');
       if (c.env?.ENABLE_NATIVE_SIDECARS === 'true') {
         const web = a.find((o) => o.metadata.name === 'web');
         const pod = (web?.spec as { template: { spec: { initContainers?: { name: string }[] } } })

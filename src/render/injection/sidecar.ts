@@ -39,10 +39,11 @@ const CNI_ANNOTATIONS = `    {{- if .Values.pilot.cni.enabled }}
  * The iptables setup container: `istio-init` programs the redirection
  * (outbound to 15001, inbound to 15006, UID/GID of the proxy excluded);
  * with CNI the plugin does that and `istio-validation` only checks it.
+ * Interception mode NONE needs neither.
  */
-const INIT_CONTAINER = `  {{- if or .Values.pilot.cni.enabled (ne $mode "NONE") .NativeSidecars }}
+const INIT_CONTAINER = `  {{- if or (ne $mode "NONE") .NativeSidecars }}
   initContainers:
-  {{- if or .Values.pilot.cni.enabled (ne $mode "NONE") }}
+  {{- if ne $mode "NONE" }}
   - name: {{ if .Values.pilot.cni.enabled }}istio-validation{{ else }}istio-init{{ end }}
     image: {{ if contains "/" (annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy_init.image) }}{{ annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy_init.image | quote }}{{ else }}{{ .ProxyImage | quote }}{{ end }}
     args:
@@ -200,13 +201,15 @@ ${READINESS_PROBE}
       allowPrivilegeEscalation: {{ .Values.global.proxy.privileged }}
       privileged: {{ .Values.global.proxy.privileged }}
       {{- end }}
+      {{- $netAdmin := or (eq $mode "TPROXY") $trace }}
+      {{- $bind := eq (annotation .ObjectMeta "sidecar.istio.io/capNetBindService" .Values.global.proxy.capNetBindService) "true" }}
       capabilities:
-        {{- if $root }}
+        {{- if or $netAdmin $bind }}
         add:
-        {{- if eq $mode "TPROXY" }}
+        {{- if $netAdmin }}
         - NET_ADMIN
         {{- end }}
-        {{- if eq (annotation .ObjectMeta "sidecar.istio.io/capNetBindService" .Values.global.proxy.capNetBindService) "true" }}
+        {{- if $bind }}
         - NET_BIND_SERVICE
         {{- end }}
         {{- end }}
