@@ -143,4 +143,15 @@ export const ALLOW_LIST: readonly Allowance[] = [
     path: /^initContainers\[name=grpc-bootstrap-init\]\.env\[name=ISTIO_NAMESPACE\]\.value$/,
     accepts: (d) => typeof d.oracle === 'string' && d.oracle.trimEnd() === d.ours,
   },
+  {
+    id: 'hold-moved-to-mesh-config',
+    suite: 'injection',
+    reason:
+      'the API layer (src/profiles) moves the deprecated values.global.proxy.holdApplicationUntilProxyStarts to ' +
+      'meshConfig.defaultConfig (the 1.23 translation), so our PROXY_CONFIG carries it; istioctl 1.27 keeps it in values. ' +
+      'Both hold the application until the proxy is ready (same postStart hook).',
+    path: /^containers\[name=istio-proxy\]\.env\[name=PROXY_CONFIG\]\.value\.holdApplicationUntilProxyStarts$/,
+    side: 'ours-only',
+    accepts: (d) => d.ours === true,
+  },
 ];

@@ -28,6 +28,31 @@ const CASES: {
   { name: 'revision', spec: { revision: 'canary' }, revision: 'canary' },
   { name: 'demo', spec: { profile: 'demo' } },
   {
+    name: 'proxy-values',
+    spec: {
+      values: {
+        global: {
+          caAddress: 'ca.example.com:443',
+          mountMtlsCerts: true,
+          nativeNftables: true,
+          logging: { level: 'all:debug' },
+          sts: { servicePort: 15463 },
+          proxy: {
+            holdApplicationUntilProxyStarts: true,
+            privileged: true,
+            logLevel: 'debug',
+            componentLogLevel: 'misc:warn',
+            outlierLogPath: '/dev/stdout',
+            readinessPeriodSeconds: 7,
+            startupProbe: { enabled: false },
+            excludeOutboundPorts: '6379',
+          },
+        },
+        sidecarInjectorWebhook: { rewriteAppHTTPProbe: false },
+      },
+    },
+  },
+  {
     name: 'mesh-and-values',
     spec: {
       meshConfig: {

@@ -46,6 +46,9 @@ spec:
     - {{ printf "--proxyLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/logLevel" .Values.global.proxy.logLevel) | quote }}
     - {{ printf "--proxyComponentLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/componentLogLevel" .Values.global.proxy.componentLogLevel) | quote }}
     - {{ printf "--log_output_level=%s" (annotation .ObjectMeta "sidecar.istio.io/agentLogLevel" .Values.global.logging.level) | quote }}
+    {{- if .Values.global.sts.servicePort }}
+    - {{ printf "--stsPort=%v" .Values.global.sts.servicePort | quote }}
+    {{- end }}
     {{- if .Values.global.logAsJson }}
     - --log_as_json
     {{- end }}

@@ -86,6 +86,9 @@ spec:
     - {{ printf "--proxyLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/logLevel" .Values.global.proxy.logLevel) | quote }}
     - {{ printf "--proxyComponentLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/componentLogLevel" .Values.global.proxy.componentLogLevel) | quote }}
     - {{ printf "--log_output_level=%s" (annotation .ObjectMeta "sidecar.istio.io/agentLogLevel" .Values.global.logging.level) | quote }}
+    {{- if .Values.global.sts.servicePort }}
+    - {{ printf "--stsPort=%v" .Values.global.sts.servicePort | quote }}
+    {{- end }}
     {{- if .Values.global.logAsJson }}
     - --log_as_json
     {{- end }}
@@ -174,6 +177,11 @@ spec:
       mountPath: /var/run/secrets/tokens
     - name: istio-podinfo
       mountPath: /etc/istio/pod
+    {{- if .Values.global.mountMtlsCerts }}
+    - name: istio-certs
+      mountPath: /etc/certs/
+      readOnly: true
+    {{- end }}
   {{- range .Spec.Containers }}
   {{- if ne .Name "istio-proxy" }}
   - name: {{ .Name | quote }}
@@ -221,6 +229,12 @@ spec:
   - name: istiod-ca-cert
     configMap:
       name: {{ .Values.global.trustBundleName | default "istio-ca-root-cert" | quote }}
+  {{- end }}
+  {{- if .Values.global.mountMtlsCerts }}
+  - name: istio-certs
+    secret:
+      optional: true
+      secretName: {{ printf "istio.%s" (.Spec.ServiceAccountName | default "default") | quote }}
   {{- end }}
   {{- if .Values.global.imagePullSecrets }}
   imagePullSecrets:
