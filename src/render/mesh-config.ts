@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { getObject, getString, mergeValues } from '../translate/merge.js';
+import { getObject, getPath, getString, mergeValues } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName } from './names.js';
 import type { JsonObject } from './object.js';
@@ -20,10 +20,8 @@ export function meshConfig(plan: RenderPlan, namespace: string): JsonObject {
   if (meshID) defaultConfig.meshId = meshID;
   const variant = getString(v, 'global.proxy.variant') || getString(v, 'global.variant');
   if (variant) defaultConfig.image = { imageType: variant };
-  const tracer = getString(v, 'global.proxy.tracer');
-  if (tracer === 'zipkin') {
-    defaultConfig.tracing = { zipkin: { address: `zipkin.${namespace}:9411` } };
-  }
+  const tracing = proxyTracing(v, namespace);
+  if (tracing) defaultConfig.tracing = tracing;
   const base: JsonObject = { defaultConfig };
   if (getObject(v, 'telemetry').enabled !== false) {
     const prom = getObject(v, 'telemetry.v2.prometheus').enabled !== false;
@@ -34,6 +32,43 @@ export function meshConfig(plan: RenderPlan, namespace: string): JsonObject {
   base.rootNamespace = getString(v, 'meshConfig.rootNamespace') || namespace;
   base.trustDomain = getString(v, 'global.trustDomain') || 'cluster.local';
   return mergeValues(base, getObject(v, 'meshConfig'));
+}
+
+/**
+ * `defaultConfig.tracing` for `values.global.proxy.tracer`: zipkin (default
+ * address `zipkin.<ns>:9411`), datadog (the node agent on `$(HOST_IP):8126`)
+ * or stackdriver (limits 200), each overridable under `values.global.tracer`.
+ * `none` and tracers configured elsewhere add nothing.
+ */
+function proxyTracing(v: JsonObject, namespace: string): JsonObject | undefined {
+  const tracer = getString(v, 'global.proxy.tracer');
+  const num = (path: string, dflt: number) => {
+    const n = getPath(v, path);
+    return typeof n === 'number' ? n : dflt;
+  };
+  if (tracer === 'zipkin') {
+    return {
+      zipkin: {
+        address: getString(v, 'global.tracer.zipkin.address') || `zipkin.${namespace}:9411`,
+      },
+    };
+  }
+  if (tracer === 'datadog') {
+    return {
+      datadog: { address: getString(v, 'global.tracer.datadog.address') || '$(HOST_IP):8126' },
+    };
+  }
+  if (tracer === 'stackdriver') {
+    return {
+      stackdriver: {
+        debug: getPath(v, 'global.tracer.stackdriver.debug') === true,
+        maxNumberOfAnnotations: num('global.tracer.stackdriver.maxNumberOfAnnotations', 200),
+        maxNumberOfAttributes: num('global.tracer.stackdriver.maxNumberOfAttributes', 200),
+        maxNumberOfMessageEvents: num('global.tracer.stackdriver.maxNumberOfMessageEvents', 200),
+      },
+    };
+  }
+  return undefined;
 }
 
 /** The `meshNetworks` key: `networks` from `values.global.meshNetworks` (empty by default). */
