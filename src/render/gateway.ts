@@ -65,8 +65,7 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
   const proxyMetadata = getObject(v, 'meshConfig.defaultConfig.proxyMetadata');
   for (const k of Object.keys(proxyMetadata).sort())
     env.push(envValue(k, String(proxyMetadata[k])));
-  const userEnv = getObject(g.values, 'env');
-  for (const k of Object.keys(userEnv).sort()) env.push(envValue(k, String(userEnv[k])));
+  env.push(...userEnv(g.values));
   env.push(
     envValue(
       'ISTIO_META_CLUSTER_ID',
@@ -234,16 +233,63 @@ function gatewayDeployment(
     },
     template: { metadata: { labels: podLabels, annotations: podAnnotations }, spec: podSpec },
   };
+  const template = getString(gv, 'injectionTemplate');
+  if (template) {
+    // The proxy is injected at admission from the named template: the pod
+    // only asks for injection and keeps what is gateway-specific.
+    injected(podLabels, podAnnotations, template);
+    container.image = 'auto';
+    container.env = [
+      ...(runAsRoot ? [] : [envValue('ISTIO_META_UNPRIVILEGED_POD', 'true')]),
+      ...userEnv(gv),
+    ];
+    container.volumeMounts = secretVolumes(gv).map((sv) => ({
+      name: sv.name,
+      mountPath: sv.mountPath,
+      readOnly: true,
+    }));
+    for (const k of ['args', 'readinessProbe', 'imagePullPolicy']) delete container[k];
+    podSpec.volumes = secretVolumes(gv).map((sv) => ({
+      name: sv.name,
+      secret: { secretName: sv.secretName, optional: true },
+    }));
+  }
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name: g.name,
       namespace: g.namespace,
-      labels: { ...labels, 'istio.io/dataplane-mode': 'none', release: 'istio' },
+      labels: {
+        ...labels,
+        ...(template ? {} : { 'istio.io/dataplane-mode': 'none' }),
+        release: 'istio',
+      },
     },
     spec,
   };
+}
+
+/** Turns the pod's labels and annotations into a request for injection from `template`. */
+function injected(
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+  template: string,
+): void {
+  for (const m of [labels, annotations]) {
+    delete m['istio.io/rev'];
+    delete m['istio.io/dataplane-mode'];
+    m['sidecar.istio.io/inject'] = 'true';
+  }
+  annotations['inject.istio.io/templates'] = template;
+}
+
+/** `values.gateways.<gw>.env` as env vars, sorted by name. */
+function userEnv(gv: JsonObject): JsonObject[] {
+  const env = getObject(gv, 'env');
+  return Object.keys(env)
+    .sort()
+    .map((k) => envValue(k, String(env[k])));
 }
 
 function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObject {
@@ -282,7 +328,9 @@ function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObje
  * One ingress or egress gateway: ServiceAccount, Role/RoleBinding `<gw>-sds`
  * (read its TLS secrets), Deployment running `istio-proxy` as a router,
  * Service (LoadBalancer for ingress, ClusterIP for egress, by default),
- * HPA while autoscaling, and PDB.
+ * HPA while autoscaling, and PDB. With
+ * `values.gateways.<gw>.injectionTemplate` the proxy container is left to
+ * the injector (image `auto`, annotation `inject.istio.io/templates`).
  */
 export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
   const labels = gatewayLabels(g);
