@@ -154,4 +154,14 @@ export const ALLOW_LIST: readonly Allowance[] = [
     side: 'ours-only',
     accepts: (d) => d.ours === true,
   },
+  {
+    id: 'gateway-pod-template-chart-labels',
+    suite: 'injection',
+    reason:
+      "the injected gateway pod keeps the labels of its Deployment's pod template; istioctl's template carries the Helm " +
+      'bookkeeping labels and owning-resource (see helm-bookkeeping-labels and owner-label-on-pod-templates), ours does not.',
+    name: /^istio-ingressgateway$/,
+    path: /^labels\.(app\.kubernetes\.io\/(name|instance|managed-by|part-of|version)|helm\.sh\/chart|chart|heritage|release|install\.operator\.istio\.io\/owning-resource)$/,
+    side: 'oracle-only',
+  },
 ];

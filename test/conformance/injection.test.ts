@@ -177,6 +177,47 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
     });
   }
 
+  it('injects a gateway Deployment rendered with injectionTemplate like istioctl', async () => {
+    // End to end: each side renders the gateway Deployment and the injector
+    // ConfigMaps; Istio's injector then completes each side's gateway.
+    const input = iopYaml({
+      values: { gateways: { 'istio-ingressgateway': { injectionTemplate: 'gateway' } } },
+    });
+    const inputFile = join(dir, 'gateway-injected-iop.yaml');
+    writeFileSync(inputFile, input);
+    const gen = await run(bin, ['manifest', 'generate', '-f', inputFile, '--set', TAG_FLAG]);
+    assert.equal(gen.code, 0, gen.stderr);
+    const sides: [string, K8sObject[]][] = [
+      ['istioctl', parseManifest(gen.stdout, 'istioctl')],
+      ['ours', renderOurs('gateway-injected.yaml', input, [TAG_FLAG])],
+    ];
+    const pods: K8sObject[][] = [];
+    for (const [side, objects] of sides) {
+      const gw = objects.filter(
+        (o) => o.kind === 'Deployment' && o.metadata.name === 'istio-ingressgateway',
+      );
+      assert.equal(gw.length, 1, `${side} renders the gateway`);
+      const file = join(dir, `gateway-${side}.yaml`);
+      writeFileSync(file, yaml.dump(gw[0]));
+      const r = await run(bin, [
+        'kube-inject',
+        '-f',
+        file,
+        ...injectorFiles(objects, dir, `gateway-${side}`),
+      ]);
+      assert.equal(r.code, 0, `kube-inject (${side}) failed:\n${r.stderr}`);
+      pods.push(parseManifest(r.stdout, side));
+    }
+    const [a, b] = pods as [K8sObject[], K8sObject[]];
+    assert.match(JSON.stringify(a), /proxyv2:1\.27\.0/, 'the proxy image was injected');
+    const r = explain('injection', diffObjects(a, b, projectPod));
+    assert.equal(
+      r.unexplained.length,
+      0,
+      `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
+    );
+  });
+
   it('uses every injection allow-list entry (none is stale)', () => {
     const stale = ALLOW_LIST.filter((a) => a.suite === 'injection' && !USED_ALLOWANCES.has(a.id));
     assert.deepEqual(
