@@ -60,7 +60,7 @@ export async function applyManifest(
   components: readonly RenderedComponent[],
   ctx: ApplyContext,
 ): Promise<ApplyOutcome> {
-  const conflicts = findConflicts(components, ctx);
+  const conflicts = await findConflicts(components, ctx);
   if (conflicts.length > 0) return { components: [], conflicts };
 
   const byName = new Map<ComponentName, RenderedComponent[]>();
@@ -92,16 +92,19 @@ export async function applyManifest(
   return { components: present.map((n) => results.get(n)!), conflicts: [] };
 }
 
-function findConflicts(
+async function findConflicts(
   components: readonly RenderedComponent[],
   ctx: ApplyContext,
-): OwnershipConflict[] {
+): Promise<OwnershipConflict[]> {
   const out: OwnershipConflict[] = [];
   for (const c of components) {
     for (const o of c.objects) {
       const live = ctx.live.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
       const owner = live && ownerOf(live);
-      if (owner && (owner.name !== ctx.owner.name || owner.namespace !== ctx.owner.namespace)) {
+      const other =
+        owner && (owner.name !== ctx.owner.name || owner.namespace !== ctx.owner.namespace);
+      // An owner that no longer exists (its CRDs were kept at uninstall) does not block adoption.
+      if (owner && other && (await ctx.live.ownerExists(owner))) {
         out.push({ object: describeObject(o), owner });
       }
     }

@@ -12,6 +12,12 @@ export interface LiveState {
   ): KubernetesObject | undefined;
   /** Every live object, of every watched kind, whose owner labels name this IstioOperator. */
   ownedBy(owner: Owner): KubernetesObject[];
+  /**
+   * Whether the IstioOperator named by an object's owner labels still exists.
+   * Objects whose owner is gone (CRDs kept after an uninstall) may be adopted;
+   * when unsure, answer true.
+   */
+  ownerExists(owner: Owner): Promise<boolean>;
 }
 
 /** The IstioOperator that owns objects, as written in the owner labels. */

@@ -5,9 +5,11 @@ import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
 import { ignoreStatus } from '../apply/kinds.js';
 import { ownerOf, type LiveState, type Owner } from '../apply/live.js';
 import { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
 import { objectKey } from '../kube/resource.js';
 import { logger } from '../log/logger.js';
 import { LABELS } from '../render/labels.js';
+import { eventRecorder, type EventRecorder } from './events.js';
 import { Informer } from './informer.js';
 import { createMetrics, type OperatorMetrics } from './metrics.js';
 import { IOP_RESOURCE, reconcile, type ReconcileResult } from './reconciler.js';
@@ -41,6 +43,7 @@ export class OperatorManager {
   readonly client: KubeClient;
   readonly queue = new WorkQueue();
   readonly metrics: OperatorMetrics;
+  private readonly events: EventRecorder;
   readonly counts: ReconcileCounts = {
     done: 0,
     requeueAfter: 0,
@@ -56,6 +59,7 @@ export class OperatorManager {
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
     this.metrics = createMetrics(this.queue, this.client);
+    this.events = eventRecorder(this.client);
   }
 
   /** True once every informer has synced and workers run (the readiness probe). */
@@ -65,6 +69,21 @@ export class OperatorManager {
 
   /** The live state as the caches see it. */
   readonly live: LiveState = {
+    ownerExists: async (owner: Owner) => {
+      if (this.watchesNamespace(owner.namespace)) {
+        return this.getIstioOperator(owner.namespace, owner.name) !== undefined;
+      }
+      // Not in our caches: ask. Unless the API says it is gone, it counts as existing.
+      try {
+        await this.client.get({
+          ...IOP_RESOURCE,
+          metadata: { name: owner.name, namespace: owner.namespace },
+        });
+        return true;
+      } catch (err) {
+        return !isNotFound(err);
+      }
+    },
     get: (apiVersion, kind, namespace, name) =>
       this.owned.get(`${apiVersion} ${kind}`)?.get(name, namespace),
     ownedBy: (owner: Owner) => {
@@ -168,6 +187,7 @@ export class OperatorManager {
         onApplied: (component: string, n: number) =>
           this.metrics.objectsApplied.inc({ component }, n),
         onPruned: (n: number) => this.metrics.objectsPruned.inc(n),
+        event: this.events,
       },
       id,
     );

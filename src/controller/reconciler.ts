@@ -14,6 +14,7 @@ import { renderManifest, type Manifest } from '../render/manifest.js';
 import { OverlayError } from '../render/overlays.js';
 import { RenderInputError } from '../translate/plan.js';
 import { ISTIO_VERSION } from '../version.js';
+import type { EventRecorder } from './events.js';
 import { computeStatus, sameStatus, type ReconcileOutcome } from './status.js';
 
 /** Finalizer that lets the operator uninstall before an IstioOperator disappears. */
@@ -54,6 +55,8 @@ export interface ReconcileContext {
   /** Told how many objects each component wrote and how many were deleted (metrics). */
   onApplied?(component: string, count: number): void;
   onPruned?(count: number): void;
+  /** Records Events on the IstioOperator (Applied, Pruned, Invalid, Conflict, Failed, Uninstalled). */
+  event?: EventRecorder;
 }
 
 /**
@@ -102,7 +105,9 @@ export async function reconcile(
           ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
           : [(err as Error).message];
       log.warn('invalid IstioOperator', { errors: messages });
-      await writeStatus(iop, { kind: 'invalid', messages }, ctx);
+      if (await writeStatus(iop, { kind: 'invalid', messages }, ctx)) {
+        ctx.event?.(iop, 'Warning', 'Invalid', messages.join('\n'));
+      }
       return { result: 'terminal' };
     }
 
@@ -123,19 +128,31 @@ export async function reconcile(
           `${c.object} is owned by IstioOperator ${c.owner.namespace}/${c.owner.name}; nothing was applied`,
       );
       log.warn('ownership conflict', { conflicts: messages });
-      await writeStatus(iop, { kind: 'conflict', messages }, ctx);
+      if (await writeStatus(iop, { kind: 'conflict', messages }, ctx)) {
+        ctx.event?.(iop, 'Warning', 'Conflict', messages.join('\n'));
+      }
       return { result: 'requeueAfter', ms: 30_000 };
     }
     for (const c of outcome.components) {
       if (c.applied.length > 0) {
         ctx.onApplied?.(c.component, c.applied.length);
+        const drift = c.drifted.length ? `; corrected drift: ${c.drifted.join('; ')}` : '';
+        ctx.event?.(
+          iop,
+          'Normal',
+          'Applied',
+          `${c.component}: ${c.applied.length} object(s) applied${drift}`,
+        );
         log.info('applied', {
           component: c.component,
           objects: c.applied.length,
           ...(c.drifted.length ? { corrected: c.drifted } : {}),
         });
       }
-      if (c.error) log.warn('apply failed', { component: c.component, error: c.error });
+      if (c.error) {
+        log.warn('apply failed', { component: c.component, error: c.error });
+        ctx.event?.(iop, 'Warning', 'Failed', `${c.component}: ${c.error}`);
+      }
     }
 
     const failed = outcome.components.some((c) => c.error || c.blockedBy);
@@ -146,7 +163,10 @@ export async function reconcile(
         const r = await prune(ctx.client, candidates);
         pruneErrors = r.errors;
         ctx.onPruned?.(r.deleted.length);
-        if (r.deleted.length > 0) log.info('pruned', { objects: r.deleted });
+        if (r.deleted.length > 0) {
+          log.info('pruned', { objects: r.deleted });
+          ctx.event?.(iop, 'Normal', 'Pruned', `deleted ${r.deleted.join(', ')}`);
+        }
       }
     }
 
@@ -202,11 +222,12 @@ export function render(iop: IstioOperator): Manifest {
   }
 }
 
+/** Writes the status for `outcome` if it differs from the current one; true when it wrote. */
 async function writeStatus(
   iop: IstioOperator,
   outcome: ReconcileOutcome,
   ctx: ReconcileContext,
-): Promise<void> {
+): Promise<boolean> {
   const next = computeStatus(
     iop.status,
     iop.metadata.generation ?? 0,
@@ -214,12 +235,13 @@ async function writeStatus(
     outcome,
     ctx.now(),
   );
-  if (sameStatus(iop.status, next)) return;
+  if (sameStatus(iop.status, next)) return false;
   const body = { ...iop, status: next } as unknown as KubernetesObject;
   const written = await ctx.client.replaceStatus(body);
   // Later steps of this reconcile compare against what we just wrote.
   iop.status = next;
   iop.metadata.resourceVersion = written.metadata?.resourceVersion ?? iop.metadata.resourceVersion;
+  return true;
 }
 
 async function finalize(
@@ -255,5 +277,11 @@ async function finalize(
     },
   });
   log.info('uninstalled; finalizer removed', { kept: 'CRDs' });
+  ctx.event?.(
+    iop,
+    'Normal',
+    'Uninstalled',
+    'every object this IstioOperator owned was deleted (CRDs are kept)',
+  );
   return { result: 'done' };
 }

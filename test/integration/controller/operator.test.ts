@@ -39,6 +39,15 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
       throw e;
     }
   };
+  const eventsFor = async (name: string) =>
+    (
+      await client.list<k8s.CoreV1Event>(
+        { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+        ns,
+      )
+    )
+      .filter((e) => e.involvedObject.kind === 'IstioOperator' && e.involvedObject.name === name)
+      .map((e) => `${e.type} ${e.reason}: ${e.message}`);
   const healthy = (name: string, timeoutMs = 60_000) =>
     waitFor(
       `${name} HEALTHY`,
@@ -197,6 +206,17 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
       Object.keys((await getIop('control-plane')).status?.componentStatus ?? {}).sort(),
       ['Base', 'Pilot'],
     );
+    await waitFor(
+      'Pruned event',
+      async () =>
+        (await eventsFor('control-plane')).some((e) =>
+          /^Normal Pruned: deleted .*istio-ingressgateway/.test(e),
+        ),
+      10_000,
+    );
+    assert.ok(
+      (await eventsFor('control-plane')).some((e) => e.startsWith('Normal Applied: Pilot:')),
+    );
   });
 
   it('reports an invalid spec as Stalled with the messages and changes nothing', async () => {
@@ -221,6 +241,12 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
     const stalled = st.conditions?.find((c) => c.type === 'Stalled');
     assert.equal(stalled?.status, 'True');
     assert.match(stalled?.message ?? '', /includeIPRanges/);
+    await waitFor(
+      'Invalid event',
+      async () =>
+        (await eventsFor('broken')).some((e) => /^Warning Invalid: .*includeIPRanges/.test(e)),
+      10_000,
+    );
     assert.equal(
       manager.client.requests.get('apply')?.get(200) ?? 0,
       writesBefore,
@@ -292,5 +318,24 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
       true,
     );
     assert.equal(await exists(vs), true);
+  });
+
+  it('adopts the CRDs an uninstalled IstioOperator left behind', async () => {
+    await client.apply({ ...iopRef('again'), spec: { profile: 'minimal', namespace: ns } });
+    await healthy('again');
+    const crd = await client.get({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'virtualservices.networking.istio.io' },
+    });
+    assert.equal(crd.metadata?.labels?.[OWNER], 'again');
+    await client.delete(iopRef('again'));
+    await waitFor(
+      'again gone',
+      async () => !(await exists(iopRef('again'))),
+      30_000,
+      undefined,
+      200,
+    );
   });
 });

@@ -45,6 +45,7 @@ function liveOf(objects: KubernetesObject[]): LiveState {
           x.metadata?.labels?.['install.operator.istio.io/owning-resource-namespace'] ===
             o.namespace,
       ),
+    ownerExists: async () => true,
   };
 }
 
