@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, constants, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,7 +14,8 @@ export type BinaryName =
   | 'kube-scheduler'
   | 'kubectl'
   | 'kwok'
-  | 'istioctl';
+  | 'istioctl'
+  | 'kstatus';
 
 /** Binaries `cluster up --minimal` needs. */
 export const MINIMAL_BINARIES: readonly BinaryName[] = ['etcd', 'kube-apiserver'];
@@ -28,7 +29,7 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 ];
 
 /** A wrapper module folder under tools/. */
-export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl';
+export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */
@@ -48,6 +49,8 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   kubectl: { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kubectl' },
   kwok: { module: 'kwok', pkg: 'sigs.k8s.io/kwok/cmd/kwok' },
   istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
+  // Our own main package on top of the pinned library.
+  kstatus: { module: 'kstatus', pkg: 'istio-operator.invalid/tools/kstatus' },
 };
 
 /** The module each wrapper pins, whose version names the cache folder. */
@@ -56,6 +59,7 @@ const PINNED_MODULE: Record<ToolModule, string> = {
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
   istioctl: 'istio.io/istio',
+  kstatus: 'sigs.k8s.io/cli-utils',
 };
 
 /** The repository's tools/ folder (the same relative place from src/ and dist/). */
@@ -90,7 +94,10 @@ export async function pinnedVersion(mod: ToolModule, toolsDir = TOOLS_DIR): Prom
  */
 export async function cacheDir(mod: ToolModule, toolsDir = TOOLS_DIR): Promise<string> {
   const h = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum']) h.update(await readFile(join(toolsDir, mod, f)));
+  // Every file of the wrapper: go.mod, go.sum and, for our own tools, their sources.
+  for (const f of (await readdir(join(toolsDir, mod))).sort()) {
+    h.update(await readFile(join(toolsDir, mod, f)));
+  }
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   const key = `${mod}-${await pinnedVersion(mod, toolsDir)}-${h.digest('hex').slice(0, 8)}`;
   return join(base, 'istio-operator', 'bin', key);

@@ -10,7 +10,7 @@ import {
 import { ensureBinaries, FULL_BINARIES, type BinaryName } from '../../cluster/binaries.js';
 import { UserError } from '../errors.js';
 
-const BUILDABLE: readonly BinaryName[] = [...FULL_BINARIES, 'kubectl', 'istioctl'];
+const BUILDABLE: readonly BinaryName[] = [...FULL_BINARIES, 'kubectl', 'istioctl', 'kstatus'];
 
 function progressLine(line: string): void {
   process.stderr.write(`• ${line}\n`);
