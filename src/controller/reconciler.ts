@@ -19,6 +19,12 @@ import { computeStatus, sameStatus, type ReconcileOutcome } from './status.js';
 
 /** Finalizer that lets the operator uninstall before an IstioOperator disappears. */
 export const FINALIZER = 'istio-finalizer.install.istio.io';
+/**
+ * Annotation that lets uninstalling an IstioOperator delete the Istio CRDs it
+ * owns too, and with them every VirtualService, Gateway, … in the cluster.
+ * Without it CRDs always survive.
+ */
+export const DELETE_CRDS_ANNOTATION = 'install.istio.io/delete-crds-on-uninstall';
 /** Annotation that makes the operator leave an IstioOperator alone. */
 export const IGNORE_ANNOTATION = 'install.istio.io/ignoreReconcile';
 
@@ -251,16 +257,22 @@ async function finalize(
   log: ReturnType<typeof logger.child>,
 ): Promise<ReconcileResult> {
   if (!(iop.metadata.finalizers ?? []).includes(FINALIZER)) return { result: 'done' };
-  // Everything this IstioOperator owns, except what is never pruned (CRDs hold users' data).
+  // Everything this IstioOperator owns, except what is never pruned (CRDs hold
+  // users' data) unless the user opted in explicitly.
+  const deleteCrds = iop.metadata.annotations?.[DELETE_CRDS_ANNOTATION] === 'true';
   const owned = ctx.live
     .ownedBy(owner)
-    .filter((o) => !watchedKind(o.apiVersion ?? '', o.kind ?? '')?.neverPrune);
+    .filter((o) => deleteCrds || !watchedKind(o.apiVersion ?? '', o.kind ?? '')?.neverPrune);
   const remaining = owned.filter((o) => !o.metadata?.deletionTimestamp);
   if (remaining.length > 0) {
     const r = await prune(ctx.client, remaining);
     ctx.onPruned?.(r.deleted.length);
     if (r.deleted.length > 0) log.info('uninstalled', { objects: r.deleted });
-    if (r.errors.length > 0) return { result: 'error', error: r.errors.join('; ') };
+    if (r.errors.length > 0) {
+      // Reported, and retried with backoff: deletion never silently hangs.
+      await writeStatus(iop, { kind: 'uninstall-failed', messages: r.errors }, ctx);
+      return { result: 'error', error: r.errors.join('; ') };
+    }
   }
   if (owned.length > 0) {
     // Wait for the deletions to show up in the caches before letting go.
@@ -276,12 +288,12 @@ async function finalize(
       resourceVersion: iop.metadata.resourceVersion,
     },
   });
-  log.info('uninstalled; finalizer removed', { kept: 'CRDs' });
+  log.info('uninstalled; finalizer removed', { crds: deleteCrds ? 'deleted' : 'kept' });
   ctx.event?.(
     iop,
     'Normal',
     'Uninstalled',
-    'every object this IstioOperator owned was deleted (CRDs are kept)',
+    `every object this IstioOperator owned was deleted (CRDs ${deleteCrds ? 'too, as annotated' : 'are kept'})`,
   );
   return { result: 'done' };
 }

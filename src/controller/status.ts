@@ -12,6 +12,7 @@ export type ReconcileOutcome =
   | { kind: 'invalid'; messages: string[] }
   | { kind: 'conflict'; messages: string[] }
   | { kind: 'ignored' }
+  | { kind: 'uninstall-failed'; messages: string[] }
   | {
       kind: 'applied';
       /** Per component (internal name): error, or readiness. */
@@ -85,6 +86,11 @@ export function computeStatus(
       state = 'ERROR';
       reason = 'OwnershipConflict';
       message = outcome.messages.join('\n');
+      break;
+    case 'uninstall-failed':
+      state = 'ERROR';
+      reason = 'UninstallFailed';
+      message = `uninstalling; will retry: ${outcome.messages.join('\n')}`;
       break;
     case 'ignored':
       state = prev?.status ?? 'NONE';
