@@ -46,6 +46,7 @@ const CASES: {
             readinessPeriodSeconds: 7,
             startupProbe: { enabled: false },
             excludeOutboundPorts: '6379',
+            tracer: 'datadog',
           },
         },
         sidecarInjectorWebhook: { rewriteAppHTTPProbe: false },

@@ -110,6 +110,12 @@ export const PROXY_ENV = `    env:
       value: {{ .Values.global.meshID | default .MeshConfig.TrustDomain | default "cluster.local" | quote }}
     - name: TRUST_DOMAIN
       value: {{ .MeshConfig.TrustDomain | default .Values.global.trustDomain | default "cluster.local" | quote }}
+    {{- if and (eq (.Values.global.proxy.tracer | default "") "datadog") (isset $ann "apm.datadoghq.com/env") }}
+    {{- range $key, $value := fromJSON (index $ann "apm.datadoghq.com/env") }}
+    - name: {{ $key }}
+      value: {{ $value | quote }}
+    {{- end }}
+    {{- end }}
     {{- range $key, $value := .ProxyConfig.ProxyMetadata }}
     - name: {{ $key }}
       value: {{ $value | quote }}
