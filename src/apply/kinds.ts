@@ -105,6 +105,8 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   kind('v1', 'ServiceAccount', { filter: ignoreStatus([['secrets']]) }),
   kind('v1', 'ConfigMap'),
   kind('v1', 'Service'),
+  // The remote profile points istiod's Service at an external address.
+  kind('v1', 'Endpoints'),
   kind('v1', 'ResourceQuota'),
   kind('rbac.authorization.k8s.io/v1', 'ClusterRole'),
   kind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'),

@@ -52,6 +52,7 @@ export const KNOWN_TYPES: readonly ResourceType[] = [
   t('v1', 'ConfigMap', 'configmaps', true),
   t('v1', 'Secret', 'secrets', true),
   t('v1', 'Service', 'services', true),
+  t('v1', 'Endpoints', 'endpoints', true),
   t('v1', 'Pod', 'pods', true),
   t('v1', 'Event', 'events', true),
   t('v1', 'ResourceQuota', 'resourcequotas', true),

@@ -35,11 +35,12 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
       throw e;
     }
   };
-  const startManager = async () => {
+  const startManager = async (resyncMs?: number) => {
     manager = new OperatorManager({
       kubeConfig: kc,
       watchNamespaces: [cpNs, gwNs],
       requeueWhileRollingMs: 500,
+      ...(resyncMs ? { resyncMs } : {}),
     });
     await manager.start();
     return manager;
@@ -125,6 +126,28 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
       0,
       `writes after restart: ${JSON.stringify([...m.client.requests].map(([v, c]) => [v, [...c]]))}`,
     );
+  });
+
+  it('issues zero writes across periodic resyncs', async () => {
+    await manager!.stop();
+    const m = await startManager(1000);
+    await waitFor(
+      'initial reconciles',
+      async () => m.counts.done >= 2 && m.queue.len() === 0 && m.queue.inFlight() === 0,
+      30_000,
+      undefined,
+      100,
+    );
+    const after = m.counts.done;
+    // Resync periods are jittered ±10%: a few of them pass within the wait.
+    await waitFor(
+      'resync reconciles',
+      async () => m.counts.done >= after + 4,
+      10_000,
+      undefined,
+      100,
+    );
+    assert.equal(m.client.total(), 0, 'writes across resyncs');
   });
 
   it('deleting the gateway IstioOperator removes only its gateway', async () => {

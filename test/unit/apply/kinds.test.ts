@@ -16,6 +16,7 @@ describe('managed kinds (the watch table)', () => {
     ['profile=demo', 'revision=canary'],
     ['profile=default', 'components.cni.enabled=true', 'values.cni.resourceQuotas.enabled=true'],
     ['profile=ambient', 'values.global.platform=openshift'],
+    ['profile=remote', 'values.global.remotePilotAddress=10.1.2.3'],
   ];
 
   for (const set of variants) {
