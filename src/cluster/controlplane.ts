@@ -1,8 +1,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defaultClusterDir as defaultDir } from './dirs.js';
 import {
   ensureBinaries,
   FULL_BINARIES,
@@ -54,11 +54,7 @@ export interface ControlPlaneState {
 /** Items in a control-plane folder that `down` removes; nothing else there is touched. */
 const OWNED_ENTRIES = ['state.json', 'kubeconfig', 'pki', 'etcd-data', 'logs', 'kubeconfigs'];
 
-/** The folder `cluster up` uses without `--dir`: `$XDG_STATE_HOME/istio-operator/cluster`. */
-export function defaultClusterDir(): string {
-  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  return join(base, 'istio-operator', 'cluster');
-}
+export { defaultClusterDir } from './dirs.js';
 
 /** Reads `<dir>/state.json`, or undefined when no control plane was started there. */
 export async function readState(dir: string): Promise<ControlPlaneState | undefined> {
@@ -155,7 +151,7 @@ function running(state: ControlPlaneState): RunningControlPlane {
  * returns that one (same mode required), so `cluster up` is idempotent.
  */
 export async function startControlPlane(opts: StartOptions = {}): Promise<RunningControlPlane> {
-  const dir = resolve(opts.dir ?? defaultClusterDir());
+  const dir = resolve(opts.dir ?? defaultDir());
   const mode = opts.mode ?? 'full';
   const progress = opts.onProgress ?? (() => {});
   const timeoutMs = opts.timeoutMs ?? 90_000;

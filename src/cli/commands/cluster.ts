@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import {
-  controlPlaneStatus,
-  defaultClusterDir,
-  startControlPlane,
-  stopControlPlane,
-  type ControlPlaneMode,
-} from '../../cluster/controlplane.js';
+import type { ControlPlaneMode } from '../../cluster/controlplane.js';
+import { defaultClusterDir } from '../../cluster/dirs.js';
+
+/**
+ * The control-plane module pulls in the Kubernetes client and the X.509
+ * library (about half a second); load it only when a cluster command runs,
+ * so `manifest generate` and friends start fast.
+ */
+const controlPlane = () => import('../../cluster/controlplane.js');
 import { ensureBinaries, FULL_BINARIES, type BinaryName } from '../../cluster/binaries.js';
 import { UserError } from '../errors.js';
 
@@ -61,7 +63,9 @@ export function clusterCommand(): Command {
       const mode: ControlPlaneMode = opts.minimal ? 'minimal' : 'full';
       let cp;
       try {
-        cp = await startControlPlane({ dir, mode, nodes: opts.nodes, onProgress: progressLine });
+        cp = await (
+          await controlPlane()
+        ).startControlPlane({ dir, mode, nodes: opts.nodes, onProgress: progressLine });
       } catch (err) {
         throw new UserError(`cluster up failed: ${(err as Error).message}`);
       }
@@ -114,6 +118,7 @@ export function clusterCommand(): Command {
     )
     .action(async (opts: { dir: string }) => {
       const dir = resolve(opts.dir);
+      const { controlPlaneStatus, stopControlPlane } = await controlPlane();
       const status = await controlPlaneStatus(dir);
       await stopControlPlane(dir);
       process.stdout.write(
@@ -138,7 +143,7 @@ export function clusterCommand(): Command {
     )
     .action(async (opts: { dir: string; output: 'text' | 'json' }) => {
       const dir = resolve(opts.dir);
-      const st = await controlPlaneStatus(dir);
+      const st = await (await controlPlane()).controlPlaneStatus(dir);
       if (opts.output === 'json') {
         process.stdout.write(
           JSON.stringify(

@@ -1,8 +1,5 @@
 import { Command, Option } from 'commander';
 import type { Server } from 'node:http';
-import { OperatorManager } from '../../controller/manager.js';
-import { parseAddr, serveProbes } from '../../controller/probes.js';
-import { loadKubeConfig } from '../../kube/config.js';
 import { logger } from '../../log/logger.js';
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
 import { UserError } from '../errors.js';
@@ -64,6 +61,14 @@ export function runCommand(): Command {
         '  istio-operator run --log-format json --metrics-addr 127.0.0.1:8383\n',
     )
     .action(async (opts: RunOptions) => {
+      // Loaded here, not at start-up: the Kubernetes client costs ~0.4 s to import,
+      // which offline commands should not pay.
+      const [{ OperatorManager }, { parseAddr, serveProbes }, { loadKubeConfig }] =
+        await Promise.all([
+          import('../../controller/manager.js'),
+          import('../../controller/probes.js'),
+          import('../../kube/config.js'),
+        ]);
       let kc;
       try {
         kc = loadKubeConfig(opts);
