@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../kube/client.js';
 import { LABELS } from '../render/labels.js';
 
 /** Read access to what the cluster holds, as seen by the operator's caches. */
@@ -48,4 +49,14 @@ export function describeObject(o: {
 export function identity(o: KubernetesObject): string {
   const group = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/')[0] : '';
   return `${group}|${o.kind}|${o.metadata?.namespace ?? ''}|${o.metadata?.name ?? ''}`;
+}
+
+/**
+ * Whether the operator itself wrote this object (it holds fields under our
+ * server-side-apply field manager). Owner labels alone do not prove it:
+ * Kubernetes copies a Service's labels onto the Endpoints it creates, so
+ * those carry our owner labels without being ours, and must never be pruned.
+ */
+export function writtenByOperator(o: KubernetesObject): boolean {
+  return (o.metadata?.managedFields ?? []).some((f) => f.manager === FIELD_MANAGER);
 }

@@ -2,7 +2,14 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { watchedKind } from './kinds.js';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
-import { identity, describeObject, ownerOf, type LiveState, type Owner } from './live.js';
+import {
+  describeObject,
+  identity,
+  ownerOf,
+  writtenByOperator,
+  type LiveState,
+  type Owner,
+} from './live.js';
 
 /** Label that keeps an owned object from being pruned (istioctl's own convention). */
 export const NOT_PRUNED_LABEL = 'install.operator.istio.io/owning-resource-not-pruned';
@@ -11,7 +18,8 @@ export const NOT_PRUNED_LABEL = 'install.operator.istio.io/owning-resource-not-p
  * The live objects to delete after a successful apply: objects of a watched
  * kind whose owner labels name exactly this IstioOperator and that are no
  * longer desired. Never CRDs, never an object labelled not-pruned, never an
- * object another IstioOperator (or nobody) owns.
+ * object another IstioOperator (or nobody) owns, never an object the operator
+ * did not write itself (see {@link writtenByOperator}).
  */
 export function pruneCandidates(
   desired: readonly KubernetesObject[],
@@ -28,6 +36,7 @@ export function pruneCandidates(
       if (!who || who.name !== owner.name || who.namespace !== owner.namespace) return false;
       if (o.metadata?.labels?.[NOT_PRUNED_LABEL] === 'true') return false;
       if (o.metadata?.deletionTimestamp) return false;
+      if (!writtenByOperator(o)) return false;
       return !wanted.has(identity(o));
     })
     .sort((a, b) => describeObject(a).localeCompare(describeObject(b)));

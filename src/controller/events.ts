@@ -16,6 +16,9 @@ export type EventRecorder = (
   message: string,
 ) => void;
 
+/** An EventRecorder that also says how many Events are still being sent. */
+export type TrackedEventRecorder = EventRecorder & { pending(): number };
+
 /**
  * Events go out best effort and in the background: a reconcile never waits
  * for or fails on one. Messages are capped at 1 KiB as the API server
@@ -24,9 +27,10 @@ export type EventRecorder = (
 export function eventRecorder(
   client: KubeClient,
   now: () => Date = () => new Date(),
-): EventRecorder {
+): TrackedEventRecorder {
   const instance = hostname();
-  return (iop, type, reason, message) => {
+  let inFlight = 0;
+  const record: EventRecorder = (iop, type, reason, message) => {
     const ts = now().toISOString();
     const event: CoreV1Event = {
       apiVersion: 'v1',
@@ -49,8 +53,13 @@ export function eventRecorder(
       lastTimestamp: ts as unknown as Date,
       count: 1,
     };
-    client.createEvent(iop.metadata.namespace!, event).catch((err: unknown) => {
-      logger.debug('could not record event', { reason, error: describeKubeError(err) });
-    });
+    inFlight++;
+    client
+      .createEvent(iop.metadata.namespace!, event)
+      .catch((err: unknown) => {
+        logger.debug('could not record event', { reason, error: describeKubeError(err) });
+      })
+      .finally(() => inFlight--);
   };
+  return Object.assign(record, { pending: () => inFlight });
 }

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
 import { ignoreStatus } from '../apply/kinds.js';
-import { ownerOf, type LiveState, type Owner } from '../apply/live.js';
+import { ownerOf, writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { objectKey } from '../kube/resource.js';
 import { logger } from '../log/logger.js';
 import { LABELS } from '../render/labels.js';
-import { eventRecorder, type EventRecorder } from './events.js';
+import { eventRecorder, type TrackedEventRecorder } from './events.js';
 import { Informer } from './informer.js';
 import { createMetrics, type OperatorMetrics } from './metrics.js';
 import { IOP_RESOURCE, reconcile, type ReconcileResult } from './reconciler.js';
@@ -43,7 +43,7 @@ export class OperatorManager {
   readonly client: KubeClient;
   readonly queue = new WorkQueue();
   readonly metrics: OperatorMetrics;
-  private readonly events: EventRecorder;
+  private readonly events: TrackedEventRecorder;
   readonly counts: ReconcileCounts = {
     done: 0,
     requeueAfter: 0,
@@ -60,6 +60,14 @@ export class OperatorManager {
     this.client = new KubeClient(opts.kubeConfig);
     this.metrics = createMetrics(this.queue, this.client);
     this.events = eventRecorder(this.client);
+  }
+
+  /**
+   * True when nothing is queued, being reconciled or being written in the
+   * background (Events): the moment to measure that the steady state is quiet.
+   */
+  isIdle(): boolean {
+    return this.queue.len() === 0 && this.queue.inFlight() === 0 && this.events.pending() === 0;
   }
 
   /** True once every informer has synced and workers run (the readiness probe). */
@@ -152,6 +160,9 @@ export class OperatorManager {
       ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
     });
     const toOwner = (o: k8s.KubernetesObject) => {
+      // Objects others derive from ours (Endpoints of our Services) carry our
+      // labels but are not ours: their churn must not wake the reconciler.
+      if (!writtenByOperator(o)) return;
       const owner = ownerOf(o);
       if (owner && this.watchesNamespace(owner.namespace))
         this.queue.add(`${owner.namespace}/${owner.name}`);

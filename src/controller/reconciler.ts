@@ -3,7 +3,7 @@ import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
 import { watchedKind } from '../apply/kinds.js';
-import type { LiveState, Owner } from '../apply/live.js';
+import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { prune, pruneCandidates } from '../apply/prune.js';
 import { componentReadiness } from '../apply/readiness.js';
 import type { KubeClient } from '../kube/client.js';
@@ -262,7 +262,9 @@ async function finalize(
   const deleteCrds = iop.metadata.annotations?.[DELETE_CRDS_ANNOTATION] === 'true';
   const owned = ctx.live
     .ownedBy(owner)
-    .filter((o) => deleteCrds || !watchedKind(o.apiVersion ?? '', o.kind ?? '')?.neverPrune);
+    .filter((o) => deleteCrds || !watchedKind(o.apiVersion ?? '', o.kind ?? '')?.neverPrune)
+    // Only what we wrote: Endpoints copied from our Services carry our labels too.
+    .filter(writtenByOperator);
   const remaining = owned.filter((o) => !o.metadata?.deletionTimestamp);
   if (remaining.length > 0) {
     const r = await prune(ctx.client, remaining);

@@ -115,7 +115,7 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
     // Every owned object's add event enqueues its owner: wait until both have been reconciled.
     await waitFor(
       'reconciles after restart',
-      async () => m.counts.done >= 2 && m.queue.len() === 0 && m.queue.inFlight() === 0,
+      async () => m.counts.done >= 2 && m.isIdle(),
       30_000,
       undefined,
       100,
@@ -133,7 +133,7 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
     const m = await startManager(1000);
     await waitFor(
       'initial reconciles',
-      async () => m.counts.done >= 2 && m.queue.len() === 0 && m.queue.inFlight() === 0,
+      async () => m.counts.done >= 2 && m.isIdle(),
       30_000,
       undefined,
       100,

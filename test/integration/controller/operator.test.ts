@@ -1,44 +1,24 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
-import { OperatorManager } from '../../../src/controller/manager.js';
+import type { OperatorManager } from '../../../src/controller/manager.js';
 import { FINALIZER } from '../../../src/controller/reconciler.js';
-import { KubeClient, objectPath } from '../../../src/kube/client.js';
+import { objectPath, type KubeClient, type ObjectRef } from '../../../src/kube/client.js';
 import { kubeRequest } from '../../../src/kube/request.js';
-import { isNotFound } from '../../../src/kube/errors.js';
-import { useCluster } from '../../support/cluster.js';
-import { installIstioOperatorCrd } from '../../support/crd.js';
+import { iopRef as iopRefIn, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
 const OWNER = 'install.operator.istio.io/owning-resource';
 
 describe('operator: reconcile IstioOperators on a real control plane', function () {
+  let env: OperatorEnv;
   let kc: k8s.KubeConfig;
   let client: KubeClient;
   let manager: OperatorManager;
   let ns: string;
 
-  const iopRef = (name: string) => ({
-    apiVersion: 'install.istio.io/v1alpha1',
-    kind: 'IstioOperator',
-    metadata: { name, namespace: ns },
-  });
-  const getIop = async (name: string) =>
-    (await client.get(iopRef(name))) as unknown as IstioOperator;
-  const exists = async (ref: {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string };
-  }) => {
-    try {
-      await client.get(ref);
-      return true;
-    } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
-    }
-  };
+  const iopRef = (name: string) => iopRefIn(ns, name);
+  const getIop = (name: string) => env.getIop(ns, name);
+  const exists = (ref: ObjectRef) => env.exists(ref);
   const eventsFor = async (name: string) =>
     (
       await client.list<k8s.CoreV1Event>(
@@ -65,17 +45,11 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
 
   before(async function () {
     this.timeout(30 * 60_000);
-    kc = (await useCluster()).kubeConfig();
-    client = new KubeClient(kc);
-    await installIstioOperatorCrd(kc);
-    ns = `istio-${randomBytes(3).toString('hex')}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    manager = new OperatorManager({
-      kubeConfig: kc,
-      watchNamespaces: [ns],
-      requeueWhileRollingMs: 500,
-    });
-    await manager.start();
+    env = await operatorEnv();
+    kc = env.kc;
+    client = env.client;
+    ns = await env.namespace('istio');
+    manager = await env.startOperator([ns]);
   });
 
   after(async () => {
@@ -115,11 +89,20 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
   });
 
   it('issues no writes while idle', async () => {
+    // Quiet first: the install's own follow-up reconciles and Events are done.
+    await waitFor('quiet', async () => manager.isIdle(), 15_000, undefined, 50);
+    await new Promise((r) => setTimeout(r, 500));
+    await waitFor('quiet', async () => manager.isIdle(), 15_000, undefined, 50);
     const before = manager.client.total();
     const reconcilesBefore = manager.counts.done;
     manager.queue.add(`${ns}/control-plane`); // a reconcile with nothing to do
-    await waitFor('idle reconcile', async () => manager.counts.done > reconcilesBefore, 10_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor(
+      'idle reconcile',
+      async () => manager.counts.done > reconcilesBefore && manager.isIdle(),
+      10_000,
+      undefined,
+      50,
+    );
     assert.equal(manager.client.total(), before, 'write requests during an idle reconcile');
   });
 

@@ -1,40 +1,19 @@
-import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
-import { OperatorManager } from '../../../src/controller/manager.js';
+import type { OperatorManager } from '../../../src/controller/manager.js';
 import { DELETE_CRDS_ANNOTATION, IGNORE_ANNOTATION } from '../../../src/controller/reconciler.js';
-import { KubeClient } from '../../../src/kube/client.js';
-import { isNotFound } from '../../../src/kube/errors.js';
-import { useCluster } from '../../support/cluster.js';
-import { installIstioOperatorCrd } from '../../support/crd.js';
+import type { KubeClient, ObjectRef } from '../../../src/kube/client.js';
+import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
 // Runs last among the controller tests: the opt-in test deletes the Istio CRDs.
 describe('operator: ignoreReconcile and deleting CRDs on explicit opt-in', function () {
-  let kc: k8s.KubeConfig;
+  let env: OperatorEnv;
   let client: KubeClient;
   let manager: OperatorManager;
   let ns: string;
-  const ref = (name: string) => ({
-    apiVersion: 'install.istio.io/v1alpha1',
-    kind: 'IstioOperator',
-    metadata: { name, namespace: ns },
-  });
-  const get = async (name: string) => (await client.get(ref(name))) as unknown as IstioOperator;
-  const exists = async (r: {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string };
-  }) => {
-    try {
-      await client.get(r);
-      return true;
-    } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
-    }
-  };
+  const ref = (name: string) => iopRef(ns, name);
+  const get = (name: string) => env.getIop(ns, name);
+  const exists = (r: ObjectRef) => env.exists(r);
   const vsCrd = {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -43,17 +22,10 @@ describe('operator: ignoreReconcile and deleting CRDs on explicit opt-in', funct
 
   before(async function () {
     this.timeout(30 * 60_000);
-    kc = (await useCluster()).kubeConfig();
-    client = new KubeClient(kc);
-    await installIstioOperatorCrd(kc);
-    ns = `uninstall-${randomBytes(3).toString('hex')}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    manager = new OperatorManager({
-      kubeConfig: kc,
-      watchNamespaces: [ns],
-      requeueWhileRollingMs: 500,
-    });
-    await manager.start();
+    env = await operatorEnv();
+    client = env.client;
+    ns = await env.namespace('uninstall');
+    manager = await env.startOperator([ns]);
   });
 
   after(async () => {

@@ -25,11 +25,18 @@ function obj(
   ns?: string,
   labels?: Record<string, string>,
   rest = {},
+  /** Who wrote it (server-side apply field manager); owned objects default to the operator. */
+  manager = 'istio-operator',
 ) {
   return {
     apiVersion,
     kind,
-    metadata: { name, ...(ns ? { namespace: ns } : {}), ...(labels ? { labels } : {}) },
+    metadata: {
+      name,
+      ...(ns ? { namespace: ns } : {}),
+      ...(labels ? { labels } : {}),
+      ...(labels ? { managedFields: [{ manager, operation: 'Apply' }] } : {}),
+    },
     ...rest,
   } as KubernetesObject;
 }
@@ -184,10 +191,20 @@ describe('prune candidates', () => {
     ),
     obj('apps/v1', 'Deployment', 'istio-ingressgateway', 'istio-ingress', ownedBy(other)),
     obj('v1', 'ConfigMap', 'users-own', 'istio-system'),
+    // The endpoints controller copies our Service's labels onto its Endpoints.
+    obj(
+      'v1',
+      'Endpoints',
+      'istio-egressgateway',
+      'istio-system',
+      ownedBy(owner),
+      {},
+      'kube-controller-manager',
+    ),
   ];
   const desired = [obj('apps/v1', 'Deployment', 'istiod', 'istio-system')];
 
-  it('prunes only undesired objects this IstioOperator owns; never CRDs, never not-pruned, never others', () => {
+  it('prunes only undesired objects this IstioOperator owns and wrote; never CRDs, never not-pruned, never others', () => {
     assert.deepEqual(
       pruneCandidates(desired, liveOf(live), owner).map((o) => `${o.kind}/${o.metadata?.name}`),
       ['Deployment/istio-egressgateway'],

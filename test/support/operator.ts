@@ -1,0 +1,70 @@
+import type * as k8s from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { IstioOperator } from '../../src/api/types.js';
+import { OperatorManager, type ManagerOptions } from '../../src/controller/manager.js';
+import type { ObjectRef } from '../../src/kube/client.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { isNotFound } from '../../src/kube/errors.js';
+import { useCluster } from './cluster.js';
+import { installIstioOperatorCrd } from './crd.js';
+
+/** What the operator tests share: a client, fresh namespaces, and an operator to start. */
+export interface OperatorEnv {
+  kc: k8s.KubeConfig;
+  client: KubeClient;
+  /** Creates a namespace with a random suffix. */
+  namespace(prefix: string): Promise<string>;
+  /** Starts an operator (in-process) watching `namespaces`. */
+  startOperator(namespaces: string[], opts?: Partial<ManagerOptions>): Promise<OperatorManager>;
+  /** Whether the object exists. */
+  exists(ref: ObjectRef): Promise<boolean>;
+  /** The IstioOperator, as the API server has it now. */
+  getIop(namespace: string, name: string): Promise<IstioOperator>;
+}
+
+/** A reference to an IstioOperator. */
+export function iopRef(namespace: string, name: string): ObjectRef {
+  return {
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    metadata: { name, namespace },
+  };
+}
+
+/** Connects to the shared control plane and installs the IstioOperator CRD. */
+export async function operatorEnv(): Promise<OperatorEnv> {
+  const kc = (await useCluster()).kubeConfig();
+  const client = new KubeClient(kc);
+  await installIstioOperatorCrd(kc);
+  const exists = async (ref: ObjectRef) => {
+    try {
+      await client.get(ref);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  };
+  return {
+    kc,
+    client,
+    exists,
+    namespace: async (prefix) => {
+      const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+      await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return name;
+    },
+    startOperator: async (namespaces, opts = {}) => {
+      const m = new OperatorManager({
+        kubeConfig: kc,
+        watchNamespaces: namespaces,
+        requeueWhileRollingMs: 500,
+        ...opts,
+      });
+      await m.start();
+      return m;
+    },
+    getIop: async (namespace, name) =>
+      (await client.get(iopRef(namespace, name))) as unknown as IstioOperator,
+  };
+}
