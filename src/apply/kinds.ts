@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { resourceTypeOf, type ResourceType } from '../kube/resource.js';
+import type { WorkloadStatus } from './readiness.js';
 
 /** Decides whether an update of a watched object is worth a reconcile. */
 export type UpdateFilter = (oldObj: KubernetesObject, newObj: KubernetesObject) => boolean;
@@ -48,16 +49,6 @@ export function dropPath(o: unknown, path: string[]): void {
 /** Ignores changes to status and bookkeeping metadata (and the given paths). */
 export function ignoreStatus(dropPaths: string[][] = []): UpdateFilter {
   return (a, b) => !isDeepStrictEqual(comparable(a, dropPaths), comparable(b, dropPaths));
-}
-
-interface WorkloadStatus {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  availableReplicas?: number;
-  desiredNumberScheduled?: number;
-  updatedNumberScheduled?: number;
-  numberAvailable?: number;
 }
 
 /** The status fields readiness is computed from. */

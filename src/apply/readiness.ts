@@ -9,7 +9,8 @@ export interface Readiness {
   waitingFor: string[];
 }
 
-interface WorkloadStatus {
+/** The Deployment and DaemonSet status fields readiness is judged from. */
+export interface WorkloadStatus {
   observedGeneration?: number;
   replicas?: number;
   updatedReplicas?: number;
