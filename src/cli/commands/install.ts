@@ -1,0 +1,206 @@
+import { Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import yaml from 'js-yaml';
+import { operatorObjects, type InstallOptions } from '../../install/objects.js';
+import type { K8sObject } from '../../render/object.js';
+import { toJsonList, toYamlDocuments } from '../../render/output.js';
+import { UserError } from '../errors.js';
+
+interface CommonOpts {
+  hub?: string;
+  tag?: string;
+  image?: string;
+  operatorNamespace: string;
+  watchedNamespaces: string;
+  imagePullSecrets?: string;
+}
+
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+
+function installOptions(o: CommonOpts): InstallOptions {
+  if (o.image && (o.hub || o.tag)) {
+    throw new UserError(
+      '--image names the whole image reference: use it instead of --hub/--tag, not with them',
+    );
+  }
+  return {
+    ...(o.image ? { image: o.image } : {}),
+    ...(o.hub ? { hub: o.hub } : {}),
+    ...(o.tag ? { tag: o.tag } : {}),
+    operatorNamespace: o.operatorNamespace,
+    watchedNamespaces: list(o.watchedNamespaces),
+    imagePullSecrets: list(o.imagePullSecrets),
+  };
+}
+
+function withInstallFlags(cmd: Command): Command {
+  return cmd
+    .option('--hub <registry>', 'registry of the operator image (default docker.io/istio-operator)')
+    .option('--tag <tag>', "operator image tag (default: this CLI's version)")
+    .option('--image <ref>', 'full operator image reference (instead of --hub/--tag)')
+    .option('--operator-namespace <ns>', 'namespace the operator runs in', 'istio-operator')
+    .option(
+      '--watched-namespaces <a,b>',
+      'namespaces whose IstioOperators it reconciles',
+      'istio-system',
+    )
+    .option('--image-pull-secrets <a,b>', 'pull secrets for the operator image');
+}
+
+function print(objects: K8sObject[], output: string): void {
+  process.stdout.write(output === 'json' ? toJsonList(objects) : toYamlDocuments(objects));
+}
+
+/** `istio-operator dump`: the objects `init` applies, as YAML or JSON. */
+export function dumpCommand(): Command {
+  return withInstallFlags(new Command('dump'))
+    .description('print the objects `init` installs (namespaces, CRD, RBAC, Deployment, Service)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['yaml', 'json'])
+        .default('yaml'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  istio-operator dump > operator.yaml\n  istio-operator dump --watched-namespaces istio-system,istio-ingress -o json\n',
+    )
+    .action((o: CommonOpts & { output: string }) => {
+      print(operatorObjects(installOptions(o)) as unknown as K8sObject[], o.output);
+    });
+}
+
+interface InitOpts extends CommonOpts {
+  kubeconfig?: string;
+  context?: string;
+  file?: string;
+  dryRun?: boolean;
+  wait?: boolean;
+  timeout: string;
+}
+
+function parseDuration(v: string): number {
+  const m = /^(\d+)(ms|s|m)?$/.exec(v);
+  if (!m) throw new UserError(`--timeout: "${v}" is not a duration (use e.g. 90s or 5m)`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+const step = (line: string) => process.stderr.write(`• ${line}\n`);
+
+/** `istio-operator init`: install (or upgrade in place) the operator into a cluster. */
+export function initCommand(): Command {
+  return withInstallFlags(new Command('init'))
+    .description('install the operator into a cluster, or upgrade it in place (idempotent)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option(
+      '-f, --file <iop.yaml>',
+      'apply this IstioOperator once the operator is ready (implies --wait)',
+    )
+    .option('--dry-run', 'print what would be applied instead of applying it')
+    .option('--wait', 'wait until the operator Deployment is available, showing progress')
+    .option('--timeout <duration>', 'how long --wait waits', '5m')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  istio-operator init\n' +
+        '  istio-operator init --watched-namespaces istio-system,istio-ingress --wait\n' +
+        '  istio-operator init --image registry.example.com/istio-operator:0.1.0 -f control-plane.yaml\n' +
+        '  istio-operator init --dry-run > operator.yaml\n',
+    )
+    .action(async (o: InitOpts) => {
+      const objects = operatorObjects(installOptions(o));
+      const timeoutMs = parseDuration(o.timeout);
+      let iop: unknown;
+      if (o.file) {
+        try {
+          iop = yaml.load(await readFile(o.file, 'utf8'));
+        } catch (err) {
+          throw new UserError(`-f ${o.file}: ${(err as Error).message}`);
+        }
+      }
+      if (o.dryRun) {
+        print(objects as unknown as K8sObject[], 'yaml');
+        return;
+      }
+      // Loaded only here: the Kubernetes client is slow to import.
+      const { installOperator } = await import('../../install/installer.js');
+      const { loadKubeConfig } = await import('../../kube/config.js');
+      let kc;
+      try {
+        kc = loadKubeConfig(o);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      try {
+        await installOperator(kc, objects, {
+          wait: o.wait === true || iop !== undefined,
+          timeoutMs,
+          onProgress: step,
+          ...(iop ? { istioOperator: iop } : {}),
+        });
+      } catch (err) {
+        throw new UserError(`init failed: ${(err as Error).message}`);
+      }
+    });
+}
+
+/** `istio-operator remove`: uninstall the operator (not Istio, not the CRD unless --purge). */
+export function removeCommand(): Command {
+  return new Command('remove')
+    .description(
+      'remove the operator: its Deployment, RBAC, ServiceAccount and Service.\n' +
+        'The Istio installation it manages stays, and so do IstioOperators and the CRD\n' +
+        '(--purge removes the CRD, and with it every IstioOperator resource)',
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--operator-namespace <ns>', 'namespace the operator runs in', 'istio-operator')
+    .option('--purge', 'also delete the IstioOperator CRD (and so every IstioOperator)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  istio-operator remove\n  istio-operator remove --purge -y\n',
+    )
+    .action(
+      async (o: {
+        kubeconfig?: string;
+        context?: string;
+        operatorNamespace: string;
+        purge?: boolean;
+        yes?: boolean;
+      }) => {
+        process.stderr.write(
+          `This removes the operator from namespace ${o.operatorNamespace}. The Istio installation it manages keeps running` +
+            ` and is no longer reconciled${o.purge ? '; --purge also deletes the IstioOperator CRD and every IstioOperator' : ''}.\n`,
+        );
+        if (!o.yes) {
+          if (!process.stdin.isTTY) throw new UserError('not a terminal: pass -y to confirm');
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          const answer = await rl.question('Proceed? [y/N] ');
+          rl.close();
+          if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('aborted');
+        }
+        const { removeOperator } = await import('../../install/installer.js');
+        const { loadKubeConfig } = await import('../../kube/config.js');
+        const objects = operatorObjects({ operatorNamespace: o.operatorNamespace });
+        try {
+          const removed = await removeOperator(loadKubeConfig(o), objects, {
+            purge: o.purge === true,
+          });
+          process.stdout.write(
+            removed.length ? `removed ${removed.join(', ')}\n` : 'nothing to remove\n',
+          );
+        } catch (err) {
+          throw new UserError(`remove failed: ${(err as Error).message}`);
+        }
+      },
+    );
+}

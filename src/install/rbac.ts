@@ -1,0 +1,83 @@
+import { WATCHED_KINDS } from '../apply/kinds.js';
+
+/** One RBAC policy rule. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Verbs the operator uses on the kinds it renders: cache (get/list/watch), apply (create/patch/update), prune (delete). */
+const MANAGED_VERBS = ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'];
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+}
+
+/**
+ * The operator's cluster-wide permissions, derived from the watch table so
+ * the two cannot drift apart (a unit test checks every managed kind is here
+ * and no rule uses `*`).
+ *
+ * Why `escalate` and `bind` on roles and cluster roles: the operator creates
+ * istiod's ClusterRoles and binds them. Kubernetes only lets a subject create
+ * a role granting permissions it holds itself, or bind one, unless it has
+ * `escalate` / `bind`. The alternative — granting the operator every
+ * permission istiod needs (watch on all Secrets, all Pods, …) — would give
+ * the operator itself far more power day to day; `escalate`/`bind` limited to
+ * the RBAC kinds is the narrower grant and states the trust honestly: whoever
+ * controls IstioOperators can shape istiod's RBAC.
+ */
+export function operatorClusterRules(): PolicyRule[] {
+  const byGroup = new Map<string, Set<string>>();
+  for (const k of WATCHED_KINDS) {
+    const g = groupOf(k.apiVersion);
+    const set = byGroup.get(g) ?? new Set<string>();
+    set.add(k.plural);
+    byGroup.set(g, set);
+  }
+  const rules: PolicyRule[] = [...byGroup.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([g, resources]) => ({
+      apiGroups: [g],
+      resources: [...resources].sort(),
+      verbs: MANAGED_VERBS,
+    }));
+  rules.push(
+    {
+      apiGroups: ['rbac.authorization.k8s.io'],
+      resources: ['clusterroles', 'roles'],
+      verbs: ['bind', 'escalate'],
+    },
+    {
+      apiGroups: ['install.istio.io'],
+      resources: ['istiooperators'],
+      verbs: ['get', 'list', 'watch', 'patch', 'update'],
+    },
+    {
+      apiGroups: ['install.istio.io'],
+      resources: ['istiooperators/status'],
+      verbs: ['get', 'patch', 'update'],
+    },
+    {
+      apiGroups: ['install.istio.io'],
+      resources: ['istiooperators/finalizers'],
+      verbs: ['update'],
+    },
+    // Events are recorded on IstioOperators, wherever they live.
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  );
+  return rules;
+}
+
+/** Permissions in the operator's own namespace: the leader-election Lease and Events about it. */
+export function operatorNamespaceRules(): PolicyRule[] {
+  return [
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+    },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}

@@ -1,0 +1,82 @@
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
+import { operatorObjects } from '../../../src/install/objects.js';
+import { operatorClusterRules, type PolicyRule } from '../../../src/install/rbac.js';
+
+const allows = (rules: PolicyRule[], group: string, resource: string, verb: string) =>
+  rules.some(
+    (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb),
+  );
+
+describe('operator install objects', () => {
+  it('grants exactly the verbs the operator uses on every managed kind, derived from the watch table', () => {
+    const rules = operatorClusterRules();
+    for (const k of WATCHED_KINDS) {
+      const group = k.apiVersion.includes('/') ? k.apiVersion.split('/')[0]! : '';
+      for (const verb of ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete']) {
+        assert.ok(allows(rules, group, k.plural, verb), `${verb} ${k.plural}.${group}`);
+      }
+    }
+    assert.ok(allows(rules, 'install.istio.io', 'istiooperators/status', 'update'));
+    assert.ok(allows(rules, 'install.istio.io', 'istiooperators/finalizers', 'update'));
+    assert.ok(allows(rules, '', 'events', 'create'));
+    assert.equal(
+      allows(rules, 'install.istio.io', 'istiooperators', 'delete'),
+      false,
+      'never deletes IstioOperators',
+    );
+    assert.equal(allows(rules, '', 'secrets', 'get'), false, 'no access to Secrets');
+  });
+
+  it('uses no wildcard anywhere', () => {
+    for (const o of operatorObjects()) {
+      for (const r of (o as { rules?: PolicyRule[] }).rules ?? []) {
+        assert.ok(![...r.apiGroups, ...r.resources, ...r.verbs].includes('*'), JSON.stringify(r));
+      }
+    }
+  });
+
+  it('runs the operator non-root on a read-only root filesystem with no capabilities', () => {
+    const dep = operatorObjects().find((o) => o.kind === 'Deployment') as V1Deployment;
+    const pod = dep.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    assert.equal(pod.securityContext?.runAsNonRoot, true);
+    assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+    assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
+    assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
+    assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
+    assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(c.readinessProbe?.httpGet?.path, '/readyz');
+    assert.deepEqual(c.args?.slice(0, 2), ['run', '--leader-elect']);
+  });
+
+  it('takes the image, namespaces and pull secrets from the options', () => {
+    const objs = operatorObjects({
+      image: 'registry.example.com/op:1',
+      operatorNamespace: 'ops',
+      watchedNamespaces: ['istio-system', 'istio-ingress'],
+      imagePullSecrets: ['regcred'],
+    });
+    const dep = objs.find((o) => o.kind === 'Deployment') as V1Deployment;
+    assert.equal(dep.metadata?.namespace, 'ops');
+    assert.equal(dep.spec!.template.spec!.containers[0]!.image, 'registry.example.com/op:1');
+    assert.deepEqual(dep.spec!.template.spec!.imagePullSecrets, [{ name: 'regcred' }]);
+    const args = dep.spec!.template.spec!.containers[0]!.args!;
+    assert.equal(args[args.indexOf('--watch-namespaces') + 1], 'istio-system,istio-ingress');
+    assert.deepEqual(
+      objs.filter((o: KubernetesObject) => o.kind === 'Namespace').map((o) => o.metadata?.name),
+      ['ops', 'istio-system', 'istio-ingress'],
+    );
+    const crb = objs.find((o) => o.kind === 'ClusterRoleBinding') as {
+      subjects: { namespace: string }[];
+    };
+    assert.equal(crb.subjects[0]!.namespace, 'ops');
+  });
+
+  it('applies the CRD before anything that needs it, and RBAC before the Deployment', () => {
+    const kinds = operatorObjects().map((o) => o.kind);
+    assert.ok(kinds.indexOf('CustomResourceDefinition') < kinds.indexOf('Deployment'));
+    assert.ok(kinds.indexOf('ClusterRoleBinding') < kinds.indexOf('Deployment'));
+  });
+});
