@@ -7,6 +7,7 @@ import { profileCommand } from './commands/profile.js';
 import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 import { runCommand } from './commands/run.js';
+import { dumpCommand, initCommand, removeCommand } from './commands/install.js';
 
 /**
  * Builds the `istio-operator` command tree. Every command is its own module
@@ -40,6 +41,9 @@ export function buildProgram(): Command {
   program.addCommand(versionCommand());
   program.addCommand(clusterCommand());
   program.addCommand(runCommand());
+  program.addCommand(initCommand());
+  program.addCommand(removeCommand());
+  program.addCommand(dumpCommand());
   program.addCommand(manifestCommand());
   program.addCommand(profileCommand());
   program.addCommand(validateCommand());
