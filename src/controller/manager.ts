@@ -70,7 +70,10 @@ export class OperatorManager {
     return this.queue.len() === 0 && this.queue.inFlight() === 0 && this.events.pending() === 0;
   }
 
-  /** True once every informer has synced and workers run (the readiness probe). */
+  /**
+   * True once every informer has synced (the readiness probe). A standby
+   * replica under leader election is ready too: it can take over at once.
+   */
   isReady(): boolean {
     return this.ready;
   }
@@ -106,8 +109,13 @@ export class OperatorManager {
     },
   };
 
-  /** Starts informers, waits until they have synced, then starts the workers. */
-  async start(): Promise<void> {
+  /**
+   * Starts informers, waits until they have synced, then starts the workers —
+   * unless `workers: false`: a replica waiting for leadership keeps its caches
+   * warm (and its queue filled with keys) and calls {@link startWorkers} once
+   * it leads.
+   */
+  async start(opts: { workers?: boolean } = {}): Promise<void> {
     const { kubeConfig } = this.opts;
     const namespaces = this.opts.watchNamespaces?.length ? this.opts.watchNamespaces : [undefined];
     for (const ns of namespaces) {
@@ -134,8 +142,18 @@ export class OperatorManager {
     const t0 = Date.now();
     await Promise.all(all.map((i) => i.start()));
     logger.info('caches synced', { informers: all.length, ms: Date.now() - t0 });
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 4, (key) => this.handle(key));
     this.ready = true;
+    if (opts.workers !== false) this.startWorkers();
+  }
+
+  /** Starts the reconcile workers (once; later calls do nothing). */
+  startWorkers(): void {
+    this.workers ??= runWorkers(this.queue, this.opts.workers ?? 4, (key) => this.handle(key));
+  }
+
+  /** True once workers run (on a replica that leads, or without leader election). */
+  hasWorkers(): boolean {
+    return this.workers !== undefined;
   }
 
   /** Stops taking work, waits for in-flight reconciles, stops the informers. */

@@ -124,6 +124,23 @@ export class KubeClient {
     );
   }
 
+  /** Creates an object (POST); throws AlreadyExists if it exists. Used for Leases. */
+  async create<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    const ref = refOf(obj);
+    const rt = resourceTypeOf(ref.apiVersion, ref.kind);
+    if (!rt) throw new Error(`${ref.kind} (${ref.apiVersion}) is not a kind this operator manages`);
+    return await this.json<T>('create', 'POST', collectionPath(rt, ref.metadata.namespace), obj);
+  }
+
+  /**
+   * Replaces an object (PUT). With `metadata.resourceVersion` set this is a
+   * compare-and-swap: the server answers 409 Conflict if the object changed
+   * since it was read (leader election relies on it).
+   */
+  async replace<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    return await this.json<T>('update', 'PUT', objectPath(refOf(obj)), obj);
+  }
+
   /** Replaces the status subresource (optimistic concurrency on resourceVersion). */
   async replaceStatus<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
     return await this.json<T>('update', 'PUT', objectPath(refOf(obj)) + '/status', obj);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { logger } from '../../log/logger.js';
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
@@ -11,6 +12,21 @@ interface RunOptions {
   workers: number;
   metricsAddr: string;
   healthAddr: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+}
+
+/** Where a pod finds its own namespace. */
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** The namespace of the Lease when not given: the pod's own, else `istio-operator`. */
+function defaultLeaseNamespace(): string {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || 'istio-operator';
+  } catch {
+    return 'istio-operator';
+  }
 }
 
 function parseWorkers(v: string): number {
@@ -53,22 +69,40 @@ export function runCommand(): Command {
       'serve /healthz and /readyz on this address (empty: off)',
       ':8081',
     )
+    .option(
+      '--leader-elect',
+      'run workers only while holding the leader Lease (for more than one replica)',
+      false,
+    )
+    .option(
+      '--leader-election-namespace <ns>',
+      'namespace of the leader Lease (default: the pod namespace, else istio-operator)',
+    )
+    .option('--leader-election-id <name>', 'name of the leader Lease', 'istio-operator-leader')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  istio-operator run --kubeconfig ~/.kube/config\n' +
         '  istio-operator run --watch-namespaces istio-system,istio-ingress --workers 2\n' +
-        '  istio-operator run --log-format json --metrics-addr 127.0.0.1:8383\n',
+        '  istio-operator run --log-format json --metrics-addr 127.0.0.1:8383\n' +
+        '  istio-operator run --leader-elect --leader-election-namespace istio-operator\n',
     )
     .action(async (opts: RunOptions) => {
       // Loaded here, not at start-up: the Kubernetes client costs ~0.4 s to import,
       // which offline commands should not pay.
-      const [{ OperatorManager }, { parseAddr, serveProbes }, { loadKubeConfig }] =
-        await Promise.all([
-          import('../../controller/manager.js'),
-          import('../../controller/probes.js'),
-          import('../../kube/config.js'),
-        ]);
+      const [
+        { OperatorManager },
+        { parseAddr, serveProbes },
+        { loadKubeConfig },
+        { LeaderElector },
+        { KubeClient },
+      ] = await Promise.all([
+        import('../../controller/manager.js'),
+        import('../../controller/probes.js'),
+        import('../../kube/config.js'),
+        import('../../controller/leader.js'),
+        import('../../kube/client.js'),
+      ]);
       let kc;
       try {
         kc = loadKubeConfig(opts);
@@ -104,25 +138,63 @@ export function runCommand(): Command {
         servers.forEach((s) => s.close());
         throw new UserError((err as Error).message);
       }
+      const leaseNamespace = opts.leaderElectionNamespace || defaultLeaseNamespace();
+      const elector = opts.leaderElect
+        ? new LeaderElector({
+            // Its own client: Lease renewals are not reconcile writes, and the
+            // zero-writes-in-steady-state count must not see them.
+            client: new KubeClient(kc),
+            namespace: leaseNamespace,
+            name: opts.leaderElectionId,
+            onStartedLeading: () => {
+              manager.startWorkers();
+              logger.info('leading: workers running');
+            },
+            onStoppedLeading: () => {
+              // As controller-runtime: a replica that may no longer lead must not
+              // reconcile another moment; exit and let the Deployment restart it.
+              logger.error('leader election lost: exiting');
+              process.exit(1);
+            },
+          })
+        : undefined;
       logger.info('starting istio-operator', {
         version: OPERATOR_VERSION,
         istio: ISTIO_VERSION,
         server: kc.getCurrentCluster()?.server,
         watchNamespaces: watchNamespaces ?? 'all',
         workers: opts.workers,
+        ...(elector
+          ? {
+              leaderElection: `${leaseNamespace}/${elector.name}`,
+              identity: elector.identity,
+            }
+          : {}),
       });
+      let stopping = false;
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
+          stopping = true;
           logger.info('stopping: finishing in-flight reconciles', { signal });
           // A second signal means: stop now.
           process.once(signal, () => process.exit(1));
-          void manager.stop().then(resolve);
+          // Workers finish first, the Lease is released last: a successor must
+          // not start while our in-flight reconciles still write.
+          void manager
+            .stop()
+            .then(() => elector?.release())
+            .then(resolve);
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
-      await manager.start();
-      logger.info('ready: caches synced, workers running');
+      await manager.start({ workers: !elector });
+      if (elector && !stopping) {
+        logger.info('ready: caches synced, waiting for leadership');
+        elector.start();
+      } else if (!elector) {
+        logger.info('ready: caches synced, workers running');
+      }
       await stopped;
       servers.forEach((s) => s.close());
       logger.info('stopped');
