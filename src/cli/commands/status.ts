@@ -1,0 +1,90 @@
+import { Command, Option } from 'commander';
+import yaml from 'js-yaml';
+import type { IstioOperator } from '../../api/types.js';
+import { formatStatus, statusRows } from '../status-table.js';
+import { UserError } from '../errors.js';
+
+interface StatusOpts {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  output: 'table' | 'yaml' | 'json';
+}
+
+/** `istio-operator status`: IstioOperators, their health and their components at a glance. */
+export function statusCommand(): Command {
+  return new Command('status')
+    .description(
+      'show IstioOperators: overall status, Ready, revision, version, and per-component status and object counts',
+    )
+    .argument('[name]', 'one IstioOperator (needs -n)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('-n, --namespace <ns>', 'only this namespace (default: all)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'yaml', 'json'])
+        .default('table'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  istio-operator status\n  istio-operator status -n istio-system control-plane -o yaml\n',
+    )
+    .action(async (name: string | undefined, o: StatusOpts) => {
+      if (name && !o.namespace)
+        throw new UserError('naming an IstioOperator needs its namespace: add -n NAMESPACE');
+      // The Kubernetes client is slow to import; offline commands do not pay for it.
+      const [
+        { loadKubeConfig },
+        { KubeClient },
+        { WATCHED_KINDS },
+        { ownerOf },
+        { LABELS },
+        { IOP_RESOURCE },
+        { describeKubeError },
+      ] = await Promise.all([
+        import('../../kube/config.js'),
+        import('../../kube/client.js'),
+        import('../../apply/kinds.js'),
+        import('../../apply/live.js'),
+        import('../../render/labels.js'),
+        import('../../controller/reconciler.js'),
+        import('../../kube/errors.js'),
+      ]);
+      let client;
+      try {
+        client = new KubeClient(loadKubeConfig(o));
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      let iops: IstioOperator[];
+      try {
+        iops = (await client.list(IOP_RESOURCE, o.namespace)) as unknown as IstioOperator[];
+      } catch (err) {
+        throw new UserError(`listing IstioOperators: ${describeKubeError(err)}`);
+      }
+      if (name) iops = iops.filter((i) => i.metadata.name === name);
+      if (name && iops.length === 0) throw new UserError(`no IstioOperator ${o.namespace}/${name}`);
+      const counts = new Map<string, Map<string, number>>();
+      await Promise.all(
+        WATCHED_KINDS.map(async (k) => {
+          const objs = await client
+            .list(k, undefined, `${LABELS.managed}=Reconcile`)
+            .catch(() => []);
+          for (const obj of objs) {
+            const owner = ownerOf(obj);
+            const component = obj.metadata?.labels?.[LABELS.component];
+            if (!owner || !component) continue;
+            const key = `${owner.namespace}/${owner.name}`;
+            const m = counts.get(key) ?? new Map<string, number>();
+            m.set(component, (m.get(component) ?? 0) + 1);
+            counts.set(key, m);
+          }
+        }),
+      );
+      const rows = statusRows(iops, counts);
+      if (o.output === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else if (o.output === 'yaml') process.stdout.write(yaml.dump(rows, { lineWidth: -1 }));
+      else process.stdout.write(formatStatus(rows));
+    });
+}

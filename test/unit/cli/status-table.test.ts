@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import type { IstioOperator } from '../../../src/api/types.js';
+import { formatStatus, statusRows } from '../../../src/cli/status-table.js';
+
+const iop = (name: string, generation: number, status: IstioOperator['status']): IstioOperator => ({
+  apiVersion: 'install.istio.io/v1alpha1',
+  kind: 'IstioOperator',
+  metadata: { name, namespace: 'istio-system', generation },
+  spec: { profile: 'demo' },
+  ...(status ? { status } : {}),
+});
+
+describe('status view', () => {
+  const healthy = iop('control-plane', 2, {
+    status: 'HEALTHY',
+    observedGeneration: 2,
+    message: 'all components healthy',
+    componentStatus: {
+      Base: { status: 'HEALTHY', version: '1.27.9' },
+      Pilot: { status: 'HEALTHY', version: '1.27.9' },
+    },
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Installed',
+        message: '',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
+  });
+  const broken = iop('gateways', 3, {
+    status: 'ERROR',
+    observedGeneration: 2,
+    message: 'spec.components.ingressGateways[0].name: bad',
+    componentStatus: { IngressGateways: { status: 'ERROR', error: 'apply failed' } },
+  });
+  const counts = new Map([
+    [
+      'istio-system/control-plane',
+      new Map([
+        ['Base', 15],
+        ['Pilot', 18],
+      ]),
+    ],
+  ]);
+
+  it('lists IstioOperators sorted, with Ready, revision, profile, version and object counts', () => {
+    const rows = statusRows([broken, healthy], counts);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.status, r.ready, r.revision, r.profile, r.version]),
+      [
+        ['control-plane', 'HEALTHY', 'True', 'default', 'demo', '1.27.9'],
+        ['gateways', 'ERROR (stale)', 'Unknown', 'default', 'demo', ''],
+      ],
+    );
+    assert.deepEqual(
+      rows[0]!.components.map((c) => [c.name, c.objects]),
+      [
+        ['Base', 15],
+        ['Pilot', 18],
+      ],
+    );
+  });
+
+  it('prints a table and explains what is not healthy', () => {
+    const out = formatStatus(statusRows([healthy, broken], counts));
+    assert.match(out, /^NAMESPACE\/NAME\s+STATUS\s+READY\s+REVISION\s+PROFILE\s+VERSION$/m);
+    assert.match(
+      out,
+      /^istio-system\/control-plane\s+HEALTHY\s+True\s+default\s+demo\s+1\.27\.9$/m,
+    );
+    assert.match(out, /^ {2}Pilot\s+HEALTHY\s+18 objects$/m);
+    assert.match(out, /^ {2}IngressGateways\s+ERROR\s+0 objects\s+error: apply failed$/m);
+    assert.match(
+      out,
+      /^istio-system\/gateways: spec\.components\.ingressGateways\[0\]\.name: bad$/m,
+    );
+  });
+
+  it('says so when there is nothing', () => {
+    assert.equal(formatStatus([]), 'No IstioOperators found.\n');
+  });
+});
