@@ -7,6 +7,7 @@ import { profileCommand } from './commands/profile.js';
 import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { dumpCommand, initCommand, removeCommand } from './commands/install.js';
 
 /**
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(initCommand());
   program.addCommand(removeCommand());
   program.addCommand(dumpCommand());
+  program.addCommand(statusCommand());
   program.addCommand(manifestCommand());
   program.addCommand(profileCommand());
   program.addCommand(validateCommand());
