@@ -8,6 +8,7 @@ import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
+import { diffCommand } from './commands/diff.js';
 import { dumpCommand, initCommand, removeCommand } from './commands/install.js';
 
 /**
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   program.addCommand(removeCommand());
   program.addCommand(dumpCommand());
   program.addCommand(statusCommand());
+  program.addCommand(diffCommand());
   program.addCommand(manifestCommand());
   program.addCommand(profileCommand());
   program.addCommand(validateCommand());
