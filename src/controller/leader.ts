@@ -126,6 +126,19 @@ export function defaultIdentity(): string {
   return `${hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
+/** Resolves with `p`'s value, or with undefined once `ms` have passed. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Settings for {@link LeaderElector}. Durations are configurable so tests can use short ones. */
 export interface LeaderElectionOptions {
   /** The client for the Lease (a separate one keeps Lease writes out of the reconciler's counts). */
@@ -153,7 +166,8 @@ export interface LeaderElectionOptions {
   now?: () => number;
 }
 
-type Attempt = 'ok' | 'held' | 'conflict' | 'error';
+/** How one acquire-or-renew ended; `deadline`: the renew deadline passed while it was in flight. */
+type Attempt = 'ok' | 'held' | 'conflict' | 'error' | 'deadline';
 
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease, as client-go does it:
@@ -220,24 +234,29 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
-    await this.loop;
+    // A candidate's request in flight may hang until the client's own timeout
+    // (60 s); shutdown does not wait for it. Whatever it returns is ignored.
+    await within(this.loop ?? Promise.resolve(), this.renewDeadlineMs);
     this.leading = false;
   }
 
   /**
    * Stops, and if this process leads, writes an empty holder with a 1 s
-   * lease so a successor takes over at once. Best effort: a failure is
-   * logged, and the claim then simply expires.
+   * lease so a successor takes over at once. Best effort and bounded by the
+   * renew deadline: a failure is logged, and the claim then simply expires.
    */
   async release(): Promise<void> {
     const wasLeading = this.leading;
     await this.stop();
     if (!wasLeading || !this.lease) return;
     try {
-      this.lease = await this.opts.client.replace<Lease>({
+      const put = this.opts.client.replace<Lease>({
         ...this.lease,
         spec: released(this.lease.spec ?? {}, new Date()),
       });
+      const done = await within(put, this.renewDeadlineMs);
+      if (!done) throw new Error(`no answer within ${this.renewDeadlineMs} ms`);
+      this.lease = done;
       logger.info('released leadership', this.logFields());
     } catch (err) {
       logger.warn('could not release the leader Lease; it expires on its own', {
@@ -266,7 +285,9 @@ export class LeaderElector {
         }
       } else if (
         this.leading &&
-        (attempt === 'held' || now - this.lastRenewMs >= this.renewDeadlineMs)
+        (attempt === 'held' ||
+          attempt === 'deadline' ||
+          now - this.lastRenewMs >= this.renewDeadlineMs)
       ) {
         this.leading = false;
         this.running = false;
@@ -278,9 +299,10 @@ export class LeaderElector {
         this.opts.onStoppedLeading?.();
         return;
       }
-      // Candidates spread their attempts (client-go's jitter factor 1.2); the leader keeps its beat.
+      // Candidates spread their attempts (client-go's jitter factor 1.2); the leader keeps
+      // its beat but wakes at the renew deadline, so a loss is noticed on time.
       const pause = this.leading
-        ? this.retryPeriodMs
+        ? Math.min(this.retryPeriodMs, Math.max(0, this.lastRenewMs + this.renewDeadlineMs - now))
         : this.retryPeriodMs * (1 + Math.random() * 0.2);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pause);
@@ -307,15 +329,8 @@ export class LeaderElector {
     });
     if (!this.leading) return await call;
     const left = this.lastRenewMs + this.renewDeadlineMs - this.clock();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<Attempt>((resolve) => {
-      timer = setTimeout(() => resolve('error'), Math.max(0, left));
-    });
-    try {
-      return await Promise.race([call, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // Timers may fire a hair early by our clock: the race itself is the verdict.
+    return (await within(call, Math.max(0, left))) ?? 'deadline';
   }
 
   private async tryAcquireOrRenew(): Promise<Attempt> {

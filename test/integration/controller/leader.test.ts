@@ -235,12 +235,37 @@ describe('leader election on a real control plane', function () {
         `      cut-off leader gave up ${Math.round(gaveUpAfter)} ms after its last renewal; ` +
           `standby led ${Math.round(b.startedAt! - a.stoppedAt)} ms later`,
       );
-      assert.ok(gaveUpAfter >= FAST.renewDeadlineMs, `gave up after ${gaveUpAfter} ms`);
+      // Timers may fire up to a millisecond early by performance.now().
+      assert.ok(gaveUpAfter >= FAST.renewDeadlineMs - 2, `gave up after ${gaveUpAfter} ms`);
       assert.ok(
         gaveUpAfter < FAST.renewDeadlineMs + FAST.retryPeriodMs,
         `gave up after ${gaveUpAfter} ms`,
       );
       assert.ok(b.startedAt! > a.stoppedAt, 'never two leaders');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('release is bounded by the renew deadline when the API server does not answer', async () => {
+    const name = `hung-${randomBytes(3).toString('hex')}`;
+    const port = Number(new URL(env.kc.getCurrentCluster()!.server).port);
+    const proxy = new TcpProxy(port);
+    const cutOff = viaPort(env.kc, await proxy.start());
+    try {
+      const a = candidate(name, { client: new KubeClient(cutOff) });
+      a.elector.start();
+      await waitFor('a leads', async () => a.elector.isLeader(), 10_000, undefined, 50);
+      proxy.mode = 'blackhole';
+      const t0 = performance.now();
+      await a.elector.release();
+      const ms = performance.now() - t0;
+      assert.ok(ms < 2 * FAST.renewDeadlineMs + 500, `release took ${ms} ms`);
+      assert.equal(
+        (await getLease(name)).spec?.holderIdentity,
+        a.elector.identity,
+        'not released: the claim expires on its own',
+      );
     } finally {
       await proxy.stop();
     }
