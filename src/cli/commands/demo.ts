@@ -1,0 +1,183 @@
+import { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { IstioOperator } from '../../api/types.js';
+import { defaultClusterDir } from '../../cluster/dirs.js';
+import { configureLogger } from '../../log/logger.js';
+import { formatStatus, statusRows } from '../status-table.js';
+import { UserError } from '../errors.js';
+
+const DEMO_FILE = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
+
+interface DemoOpts {
+  kubeconfig?: string;
+  context?: string;
+  dir: string;
+  file: string;
+}
+
+const say = (line: string) => process.stderr.write(`• ${line}\n`);
+
+/**
+ * `istio-operator demo` (what `npm start` runs): a local control plane with
+ * kwok nodes (or the cluster of --kubeconfig / $KUBECONFIG), the CRD, the
+ * operator in this process, and the demo IstioOperators, with a live view
+ * until Ctrl-C, which tears everything down.
+ */
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'run the operator on a local control plane (or your cluster) with the demo IstioOperators,\n' +
+        'showing each one move to HEALTHY; keeps running until Ctrl-C, which tears it all down',
+    )
+    .option(
+      '--kubeconfig <path>',
+      'use this cluster instead of a local control plane (also: $KUBECONFIG)',
+    )
+    .option('--context <name>', 'kubeconfig context')
+    .option(
+      '--dir <dir>',
+      'folder of the local control plane',
+      join(defaultClusterDir(), '..', 'demo'),
+    )
+    .option('-f, --file <file>', 'IstioOperators to apply (multi-document YAML)', DEMO_FILE)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npm start\n  istio-operator demo --kubeconfig ~/.kube/config\n',
+    )
+    .action(async (o: DemoOpts) => {
+      configureLogger({ level: 'warn' });
+      let docs: IstioOperator[];
+      try {
+        docs = (yaml.loadAll(await readFile(o.file, 'utf8')) as IstioOperator[]).filter(Boolean);
+      } catch (err) {
+        throw new UserError(`-f ${o.file}: ${(err as Error).message}`);
+      }
+      const [
+        { startControlPlane },
+        { loadKubeConfig },
+        { KubeClient },
+        { OperatorManager },
+        { istioOperatorCrd },
+        { waitFor },
+        { LABELS },
+      ] = await Promise.all([
+        import('../../cluster/controlplane.js'),
+        import('../../kube/config.js'),
+        import('../../kube/client.js'),
+        import('../../controller/manager.js'),
+        import('../../api/schema/crd.js'),
+        import('../../cluster/health.js'),
+        import('../../render/labels.js'),
+      ]);
+      const external = o.kubeconfig ?? process.env.KUBECONFIG;
+      const cp = external
+        ? undefined
+        : await startControlPlane({ dir: resolve(o.dir), mode: 'full', onProgress: say }).catch(
+            (err: unknown) => {
+              throw new UserError(`starting the local control plane: ${(err as Error).message}`);
+            },
+          );
+      const kc = cp
+        ? cp.kubeConfig()
+        : loadKubeConfig({
+            ...(external ? { kubeconfig: external } : {}),
+            ...(o.context ? { context: o.context } : {}),
+          });
+      const kubeconfigPath = cp?.kubeconfig ?? external!;
+      const client = new KubeClient(kc);
+      let manager: InstanceType<typeof OperatorManager> | undefined;
+      let stopping = false;
+      const teardown = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        say('stopping the operator');
+        await manager?.stop();
+        if (cp) {
+          say(`stopping the local control plane in ${cp.dir}`);
+          await cp.stop();
+        }
+        process.exit(code);
+      };
+      process.once('SIGINT', () => void teardown(0));
+      process.once('SIGTERM', () => void teardown(0));
+
+      say(`cluster: ${kc.getCurrentCluster()?.server}`);
+      await client.apply(istioOperatorCrd() as unknown as KubernetesObject);
+      await waitFor(
+        'IstioOperator CRD Established',
+        async () =>
+          !!(
+            (await client.get({
+              apiVersion: 'apiextensions.k8s.io/v1',
+              kind: 'CustomResourceDefinition',
+              metadata: { name: 'istiooperators.install.istio.io' },
+            })) as {
+              status?: { conditions?: { type: string; status: string }[] };
+            }
+          ).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
+        60_000,
+      );
+      say('installed the IstioOperator CRD');
+      manager = new OperatorManager({ kubeConfig: kc, requeueWhileRollingMs: 1000 });
+      await manager.start();
+      say('the operator is running');
+      const started = Date.now();
+      for (const d of docs) {
+        const ns = d.metadata.namespace ?? 'default';
+        await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+        await client.apply(d as unknown as KubernetesObject);
+        say(`applied IstioOperator ${ns}/${d.metadata.name}`);
+      }
+
+      // Live view: redraw when anything shown changes.
+      let shown = '';
+      let announced = false;
+      const draw = async () => {
+        const iops = (await client.list({
+          apiVersion: 'install.istio.io/v1alpha1',
+          kind: 'IstioOperator',
+          plural: 'istiooperators',
+          namespaced: true,
+        })) as unknown as IstioOperator[];
+        const counts = new Map<string, Map<string, number>>();
+        for (const i of iops) {
+          const m = new Map<string, number>();
+          for (const obj of manager!.live.ownedBy({
+            name: i.metadata.name!,
+            namespace: i.metadata.namespace!,
+          })) {
+            const c = obj.metadata?.labels?.[LABELS.component];
+            if (c) m.set(c, (m.get(c) ?? 0) + 1);
+          }
+          counts.set(`${i.metadata.namespace}/${i.metadata.name}`, m);
+        }
+        const view = formatStatus(statusRows(iops, counts));
+        if (view !== shown) {
+          shown = view;
+          process.stdout.write(`\n[${((Date.now() - started) / 1000).toFixed(1)}s]\n${view}`);
+        }
+        if (
+          !announced &&
+          iops.length >= docs.length &&
+          iops.every((i) => i.status?.status === 'HEALTHY')
+        ) {
+          announced = true;
+          process.stdout.write(
+            `\nAll ${iops.length} IstioOperators are HEALTHY after ${((Date.now() - started) / 1000).toFixed(1)}s.\n` +
+              `In another terminal:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get iop -A\n` +
+              `  kubectl edit iop -n istio-system control-plane   # and watch the operator react here\n` +
+              `Press Ctrl-C to stop${cp ? ' and remove the local control plane' : ''}.\n`,
+          );
+        }
+      };
+      for (;;) {
+        if (stopping) return;
+        await draw().catch((err: unknown) => say(`status: ${(err as Error).message}`));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    });
+}
