@@ -9,6 +9,7 @@ import { versionCommand } from './commands/version.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { diffCommand } from './commands/diff.js';
+import { demoCommand } from './commands/demo.js';
 import { dumpCommand, initCommand, removeCommand } from './commands/install.js';
 
 /**
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   program.addCommand(dumpCommand());
   program.addCommand(statusCommand());
   program.addCommand(diffCommand());
+  program.addCommand(demoCommand());
   program.addCommand(manifestCommand());
   program.addCommand(profileCommand());
   program.addCommand(validateCommand());
