@@ -89,13 +89,13 @@ export function demoCommand(): Command {
           });
       const kubeconfigPath = cp?.kubeconfig ?? external!;
       const client = new KubeClient(kc);
-      let manager: InstanceType<typeof OperatorManager> | undefined;
+      const manager = new OperatorManager({ kubeConfig: kc, requeueWhileRollingMs: 1000 });
       let stopping = false;
       const teardown = async (code: number) => {
         if (stopping) return;
         stopping = true;
         say('stopping the operator');
-        await manager?.stop();
+        await manager.stop();
         if (cp) {
           say(`stopping the local control plane in ${cp.dir}`);
           await cp.stop();
@@ -122,7 +122,6 @@ export function demoCommand(): Command {
         60_000,
       );
       say('installed the IstioOperator CRD');
-      manager = new OperatorManager({ kubeConfig: kc, requeueWhileRollingMs: 1000 });
       await manager.start();
       say('the operator is running');
       const started = Date.now();
@@ -146,7 +145,7 @@ export function demoCommand(): Command {
         const counts = new Map<string, Map<string, number>>();
         for (const i of iops) {
           const m = new Map<string, number>();
-          for (const obj of manager!.live.ownedBy({
+          for (const obj of manager.live.ownedBy({
             name: i.metadata.name!,
             namespace: i.metadata.namespace!,
           })) {
