@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
 import { operatorObjects } from '../../../src/install/objects.js';
 import { operatorClusterRules, type PolicyRule } from '../../../src/install/rbac.js';
+import { runCli } from '../../support/cli.js';
 
 const allows = (rules: PolicyRule[], group: string, resource: string, verb: string) =>
   rules.some(
@@ -78,5 +79,15 @@ describe('operator install objects', () => {
     const kinds = operatorObjects().map((o) => o.kind);
     assert.ok(kinds.indexOf('CustomResourceDefinition') < kinds.indexOf('Deployment'));
     assert.ok(kinds.indexOf('ClusterRoleBinding') < kinds.indexOf('Deployment'));
+  });
+
+  it("gives the Deployment arguments the operator's own `run` command accepts", async () => {
+    const dep = operatorObjects().find((o) => o.kind === 'Deployment') as V1Deployment;
+    const args = dep.spec!.template.spec!.containers[0]!.args!;
+    // Parsing succeeds and it gets as far as loading the kubeconfig.
+    const r = await runCli([...args, '--kubeconfig', '/nonexistent/kubeconfig']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nonexistent\/kubeconfig/);
+    assert.doesNotMatch(r.stderr, /unknown option/);
   });
 });
