@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { logger } from '../../log/logger.js';
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
+import { within } from '../../controller/shutdown.js';
 import { UserError } from '../errors.js';
 
 interface RunOptions {
@@ -15,6 +16,8 @@ interface RunOptions {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  /** Milliseconds in-flight reconciles get at SIGTERM. */
+  shutdownTimeout: number;
 }
 
 /** Where a pod finds its own namespace. */
@@ -68,6 +71,19 @@ export function runCommand(): Command {
       '--health-addr <addr>',
       'serve /healthz and /readyz on this address (empty: off)',
       ':8081',
+    )
+    .addOption(
+      new Option(
+        '--shutdown-timeout <seconds>',
+        'how long in-flight reconciles may take at SIGTERM',
+      )
+        .argParser((v: string) => {
+          const n = Number(v);
+          if (!Number.isFinite(n) || n <= 0)
+            throw new UserError(`--shutdown-timeout: "${v}" is not a number of seconds`);
+          return n * 1000;
+        })
+        .default(30_000, '30'),
     )
     .option(
       '--leader-elect',
@@ -180,10 +196,21 @@ export function runCommand(): Command {
           process.once(signal, () => process.exit(1));
           // Workers finish first, the Lease is released last: a successor must
           // not start while our in-flight reconciles still write.
-          void manager
-            .stop()
-            .then(() => elector?.release())
-            .then(resolve);
+          void within(manager.stop(), opts.shutdownTimeout).then(async (r) => {
+            if (r === 'timeout') {
+              // Still writing: keep the Lease (it expires on its own) so no
+              // successor reconciles concurrently with our stuck requests.
+              logger.error(
+                'in-flight reconciles did not finish in time; exiting without releasing the Lease',
+                {
+                  timeoutMs: opts.shutdownTimeout,
+                },
+              );
+              process.exit(1);
+            }
+            await elector?.release();
+            resolve();
+          });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
