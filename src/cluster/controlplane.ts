@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultClusterDir as defaultDir } from './dirs.js';
@@ -116,6 +116,31 @@ export async function stopControlPlane(
   }
 }
 
+/**
+ * Stops one process of a running control plane and starts it again with the
+ * same arguments (same ports, same data), waiting until it answers again.
+ * For fault tests: restarting kube-apiserver while etcd keeps the data is
+ * what an API server upgrade or crash looks like to the operator.
+ */
+export async function restartProcess(dir: string, name: string, downMs = 0): Promise<void> {
+  const state = await readState(dir);
+  const p = state?.processes.find((x) => x.name === name);
+  if (!state || !p) throw new Error(`no process ${name} in the control plane in ${dir}`);
+  await stopProcess(p, 5000);
+  if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+  const next = startProcess(p.name, p.binary, p.args, p.log);
+  state.processes = state.processes.map((x) => (x.name === name ? next : x));
+  await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  if (name === 'kube-apiserver') {
+    await waitFor(
+      'kube-apiserver after restart',
+      async () => (await probe(`${state.server}/readyz`, tlsOf(dir))).status === 200,
+      90_000,
+      () => (isAlive(next) ? undefined : `kube-apiserver exited; see ${next.log}`),
+    );
+  }
+}
+
 /** A started control plane, with the means to stop it. */
 export interface RunningControlPlane extends ControlPlaneState {
   /** Stops all processes and removes the data (unless keepData). */
@@ -130,7 +155,18 @@ function running(state: ControlPlaneState): RunningControlPlane {
   return {
     ...state,
     stop: (opts) => stopControlPlane(state.dir, opts),
-    killNow: () => state.processes.forEach(killNow),
+    killNow: () => {
+      // Read the state again: restartProcess may have replaced a process since.
+      let current = state;
+      try {
+        current = JSON.parse(
+          readFileSync(join(state.dir, 'state.json'), 'utf8'),
+        ) as ControlPlaneState;
+      } catch {
+        // not written yet, or already removed: what we started is what we know
+      }
+      current.processes.forEach(killNow);
+    },
     kubeConfig: () => {
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(state.kubeconfig);

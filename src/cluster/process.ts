@@ -8,6 +8,8 @@ export interface ProcessRecord {
   pid: number;
   /** Absolute path of the binary, used to tell our process from a reused pid. */
   binary: string;
+  /** Command-line arguments, so the process can be restarted as it was. */
+  args: string[];
   log: string;
 }
 
@@ -30,7 +32,7 @@ export function startProcess(
     // Reap the child if it dies while we are still running, so it is never a zombie
     // that isAlive() would report as running.
     child.on('error', () => {});
-    return { name, pid: child.pid, binary, log };
+    return { name, pid: child.pid, binary, args, log };
   } finally {
     closeSync(fd);
   }
