@@ -20,6 +20,12 @@ export interface ManagerOptions {
   kubeConfig: k8s.KubeConfig;
   /** Reconcile only IstioOperators in these namespaces (default: all). */
   watchNamespaces?: string[];
+  /**
+   * Reconcile only IstioOperators whose `spec.revision` is this one ('' or
+   * unset: only those without a revision), so a second operator can run next
+   * to the first for a canary upgrade without the two fighting.
+   */
+  revision?: string;
   /** Parallel reconciles. Default 4. */
   workers?: number;
   /** Informer resync period. Default 10 h. */
@@ -126,8 +132,10 @@ export class OperatorManager {
         ...(ns ? { namespace: ns } : {}),
         ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
       });
-      const enqueue = (o: k8s.KubernetesObject) =>
-        this.queue.add(objectKey(o.metadata?.namespace, o.metadata?.name ?? ''));
+      const enqueue = (o: k8s.KubernetesObject) => {
+        if (this.ownsRevision(o as IstioOperator))
+          this.queue.add(objectKey(o.metadata?.namespace, o.metadata?.name ?? ''));
+      };
       inf.onAdd(enqueue);
       // Our own status writes change only status: ignoring them keeps the loop from feeding itself.
       const iopFilter = ignoreStatus();
@@ -200,6 +208,11 @@ export class OperatorManager {
     return undefined;
   }
 
+  /** Whether this operator's revision is the IstioOperator's. */
+  private ownsRevision(iop: IstioOperator): boolean {
+    return (iop.spec?.revision ?? '') === (this.opts.revision ?? '');
+  }
+
   private async handle(key: string): Promise<void> {
     const id = randomBytes(4).toString('hex');
     const t0 = Date.now();
@@ -208,7 +221,11 @@ export class OperatorManager {
       {
         client: this.client,
         live: this.live,
-        getIstioOperator: (ns, name) => this.getIstioOperator(ns, name),
+        getIstioOperator: (ns, name) => {
+          const iop = this.getIstioOperator(ns, name);
+          // Another revision's operator handles it (deletion included).
+          return iop && this.ownsRevision(iop) ? iop : undefined;
+        },
         now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         ...(this.opts.requeueWhileRollingMs
           ? { requeueWhileRollingMs: this.opts.requeueWhileRollingMs }

@@ -16,10 +16,17 @@ export interface InstallOptions {
   /** Namespaces whose IstioOperators the operator reconciles (created by init). Default `istio-system`. */
   watchedNamespaces?: string[];
   imagePullSecrets?: string[];
+  /**
+   * A second operator next to the first: objects named `istio-operator-<rev>`,
+   * its own Lease, and only IstioOperators with this `spec.revision`.
+   */
+  revision?: string;
 }
 
-/** Name of the operator's objects. (Revisioned operators, `istio-operator-<rev>`, are not built yet.) */
-export const OPERATOR_NAME = 'istio-operator';
+/** Name of the operator's objects: `istio-operator`, or `istio-operator-<revision>`. */
+export function operatorName(revision?: string): string {
+  return revision ? `istio-operator-${revision}` : 'istio-operator';
+}
 
 /** Ports the operator serves on: metrics and health. */
 export const METRICS_PORT = 8383;
@@ -33,7 +40,7 @@ export const HEALTH_PORT = 8081;
 export function operatorObjects(opts: InstallOptions = {}): KubernetesObject[] {
   const ns = opts.operatorNamespace ?? 'istio-operator';
   const watched = opts.watchedNamespaces?.length ? opts.watchedNamespaces : ['istio-system'];
-  const name = OPERATOR_NAME;
+  const name = operatorName(opts.revision);
   const image =
     opts.image ??
     `${opts.hub ?? 'docker.io/istio-operator'}/istio-operator:${opts.tag ?? OPERATOR_VERSION}`;
@@ -41,6 +48,7 @@ export function operatorObjects(opts: InstallOptions = {}): KubernetesObject[] {
     'app.kubernetes.io/name': 'istio-operator',
     'app.kubernetes.io/instance': name,
     'app.kubernetes.io/version': OPERATOR_VERSION,
+    ...(opts.revision ? { 'istio.io/rev': opts.revision } : {}),
   };
   const meta = (n: string, namespaced = true) => ({
     name: n,
@@ -63,6 +71,7 @@ export function operatorObjects(opts: InstallOptions = {}): KubernetesObject[] {
     `:${METRICS_PORT}`,
     '--health-addr',
     `:${HEALTH_PORT}`,
+    ...(opts.revision ? ['--revision', opts.revision] : []),
   ];
   const namespaces = [...new Set([ns, ...watched])].map((n) => ({
     apiVersion: 'v1',

@@ -14,6 +14,7 @@ interface CommonOpts {
   operatorNamespace: string;
   watchedNamespaces: string;
   imagePullSecrets?: string;
+  revision?: string;
 }
 
 const list = (v: string | undefined) =>
@@ -37,6 +38,7 @@ function installOptions(o: CommonOpts): InstallOptions {
     operatorNamespace: o.operatorNamespace,
     watchedNamespaces: list(o.watchedNamespaces),
     imagePullSecrets: list(o.imagePullSecrets),
+    ...(o.revision ? { revision: o.revision } : {}),
   };
 }
 
@@ -51,7 +53,11 @@ function withInstallFlags(cmd: Command): Command {
       'namespaces whose IstioOperators it reconciles',
       'istio-system',
     )
-    .option('--image-pull-secrets <a,b>', 'pull secrets for the operator image');
+    .option('--image-pull-secrets <a,b>', 'pull secrets for the operator image')
+    .option(
+      '--revision <rev>',
+      'a second operator for IstioOperators with this spec.revision (objects named istio-operator-<rev>)',
+    );
 }
 
 function print(objects: K8sObject[], output: string): void {
@@ -164,6 +170,7 @@ export function removeCommand(): Command {
     .option('--context <name>', 'kubeconfig context')
     .option('--operator-namespace <ns>', 'namespace the operator runs in', 'istio-operator')
     .option('--purge', 'also delete the IstioOperator CRD (and so every IstioOperator)')
+    .option('--revision <rev>', 'remove the operator of this revision (istio-operator-<rev>) only')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText(
       'after',
@@ -175,8 +182,14 @@ export function removeCommand(): Command {
         context?: string;
         operatorNamespace: string;
         purge?: boolean;
+        revision?: string;
         yes?: boolean;
       }) => {
+        if (o.purge && o.revision) {
+          throw new UserError(
+            '--purge deletes the CRD every revision shares: use it without --revision',
+          );
+        }
         process.stderr.write(
           `This removes the operator from namespace ${o.operatorNamespace}. The Istio installation it manages keeps running` +
             ` and is no longer reconciled${o.purge ? '; --purge also deletes the IstioOperator CRD and every IstioOperator' : ''}.\n`,
@@ -190,7 +203,10 @@ export function removeCommand(): Command {
         }
         const { removeOperator } = await import('../../install/installer.js');
         const { loadKubeConfig } = await import('../../kube/config.js');
-        const objects = operatorObjects({ operatorNamespace: o.operatorNamespace });
+        const objects = operatorObjects({
+          operatorNamespace: o.operatorNamespace,
+          ...(o.revision ? { revision: o.revision } : {}),
+        });
         try {
           const removed = await removeOperator(loadKubeConfig(o), objects, {
             purge: o.purge === true,

@@ -15,7 +15,8 @@ interface RunOptions {
   healthAddr: string;
   leaderElect: boolean;
   leaderElectionNamespace: string;
-  leaderElectionId: string;
+  leaderElectionId?: string;
+  revision?: string;
   /** Milliseconds in-flight reconciles get at SIGTERM. */
   shutdownTimeout: number;
 }
@@ -94,7 +95,14 @@ export function runCommand(): Command {
       '--leader-election-namespace <ns>',
       'namespace of the leader Lease (default: the pod namespace, else istio-operator)',
     )
-    .option('--leader-election-id <name>', 'name of the leader Lease', 'istio-operator-leader')
+    .option(
+      '--leader-election-id <name>',
+      'name of the leader Lease (default istio-operator-leader, or istio-operator-<revision>-leader)',
+    )
+    .option(
+      '--revision <rev>',
+      'reconcile only IstioOperators with this spec.revision (run one operator per revision for canary upgrades)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -132,6 +140,7 @@ export function runCommand(): Command {
       const manager = new OperatorManager({
         kubeConfig: kc,
         ...(watchNamespaces ? { watchNamespaces } : {}),
+        ...(opts.revision ? { revision: opts.revision } : {}),
         workers: opts.workers,
       });
       const servers: Server[] = [];
@@ -161,7 +170,9 @@ export function runCommand(): Command {
             // zero-writes-in-steady-state count must not see them.
             client: new KubeClient(kc),
             namespace: leaseNamespace,
-            name: opts.leaderElectionId,
+            name:
+              opts.leaderElectionId ??
+              (opts.revision ? `istio-operator-${opts.revision}-leader` : 'istio-operator-leader'),
             onStartedLeading: () => {
               manager.startWorkers();
               logger.info('leading: workers running');

@@ -90,4 +90,24 @@ describe('operator install objects', () => {
     assert.match(r.stderr, /nonexistent\/kubeconfig/);
     assert.doesNotMatch(r.stderr, /unknown option/);
   });
+
+  it('names a revisioned operator after its revision and scopes it to that revision', () => {
+    const objs = operatorObjects({ revision: 'canary' });
+    const names = objs
+      .filter((o) => o.kind !== 'Namespace' && o.kind !== 'CustomResourceDefinition')
+      .map((o) => `${o.kind}/${o.metadata?.name}`);
+    assert.deepEqual(names, [
+      'ServiceAccount/istio-operator-canary',
+      'ClusterRole/istio-operator-canary',
+      'ClusterRoleBinding/istio-operator-canary',
+      'Role/istio-operator-canary-leader-election',
+      'RoleBinding/istio-operator-canary-leader-election',
+      'Deployment/istio-operator-canary',
+      'Service/istio-operator-canary-metrics',
+    ]);
+    const args = (objs.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!
+      .containers[0]!.args!;
+    assert.equal(args[args.indexOf('--revision') + 1], 'canary');
+    assert.equal(args[args.indexOf('--leader-election-id') + 1], 'istio-operator-canary-leader');
+  });
 });
