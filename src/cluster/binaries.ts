@@ -15,7 +15,8 @@ export type BinaryName =
   | 'kubectl'
   | 'kwok'
   | 'istioctl'
-  | 'kstatus';
+  | 'kstatus'
+  | 'helm';
 
 /** Binaries `cluster up --minimal` needs. */
 export const MINIMAL_BINARIES: readonly BinaryName[] = ['etcd', 'kube-apiserver'];
@@ -29,7 +30,7 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 ];
 
 /** A wrapper module folder under tools/. */
-export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus';
+export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus' | 'helm';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */
@@ -51,6 +52,7 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
   // Our own main package on top of the pinned library.
   kstatus: { module: 'kstatus', pkg: 'istio-operator.invalid/tools/kstatus' },
+  helm: { module: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm' },
 };
 
 /** The module each wrapper pins, whose version names the cache folder. */
@@ -60,6 +62,7 @@ const PINNED_MODULE: Record<ToolModule, string> = {
   kwok: 'sigs.k8s.io/kwok',
   istioctl: 'istio.io/istio',
   kstatus: 'sigs.k8s.io/cli-utils',
+  helm: 'helm.sh/helm/v3',
 };
 
 /** The repository's tools/ folder (the same relative place from src/ and dist/). */
