@@ -389,6 +389,9 @@ async function bootstrap(
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--node-ip=127.0.0.1',
+      // Keep a node Lease: without one the controller-manager's node monitor
+      // (50 s grace) marks the node's pods NotReady about a minute in.
+      '--node-lease-duration-seconds=40',
       `--server-address=127.0.0.1:${kwokPort}`,
     ]);
 
