@@ -1,55 +1,12 @@
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { request as httpRequest } from 'node:http';
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 
 /** A raw JSON answer of the API server. */
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
-}
-
-interface Prepared {
-  opts: RequestOptions;
-  expires: number;
-}
-
-const prepared = new WeakMap<KubeConfig, Prepared>();
-
-/** How long credentials are reused before being read again (tokens rotate). */
-const REFRESH_MS = 60_000;
-
-/**
- * Connection options for a kubeconfig, with one keep-alive agent, reused for
- * a minute. client-node's applyToHTTPSOptions builds a new agent on every
- * call, so without this every request paid for a fresh TLS handshake (the
- * converge benchmark found it: ~5 ms of CPU per request, ten times the rest).
- */
-async function connectionOptions(kc: KubeConfig): Promise<RequestOptions> {
-  const now = Date.now();
-  const cached = prepared.get(kc);
-  if (cached && cached.expires > now) return cached.opts;
-  const opts: RequestOptions = { headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  // A proxy needs client-node's own agent; otherwise ours keeps connections open.
-  if (!kc.getCurrentCluster()?.proxyUrl && kc.getCurrentCluster()?.server.startsWith('https:')) {
-    opts.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 16,
-      ...(opts.ca ? { ca: opts.ca } : {}),
-      ...(opts.cert ? { cert: opts.cert } : {}),
-      ...(opts.key ? { key: opts.key } : {}),
-      ...(opts.rejectUnauthorized !== undefined
-        ? { rejectUnauthorized: opts.rejectUnauthorized }
-        : {}),
-      ...(opts.servername ? { servername: opts.servername } : {}),
-    });
-    const old = cached?.opts.agent;
-    // Let requests still using the old agent finish, then close its sockets.
-    if (old instanceof Agent) setTimeout(() => old.destroy(), 2 * REFRESH_MS).unref();
-  }
-  prepared.set(kc, { opts, expires: now + REFRESH_MS });
-  return opts;
 }
 
 /**
@@ -73,8 +30,11 @@ export async function kubeRequest(
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(cluster.server.replace(/\/$/, '') + path);
-  const base = await connectionOptions(kc);
-  const opts: RequestOptions = { ...base, method, headers: { ...base.headers } };
+  const opts: RequestOptions = {
+    method,
+    headers: { Accept: 'application/json' },
+  };
+  await kc.applyToHTTPSOptions(opts);
   const payload =
     body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   if (payload !== undefined) {
