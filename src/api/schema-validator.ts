@@ -12,7 +12,6 @@ import generatedValidator from './generated/validator.js';
 import { showValue } from './errors.js';
 import { formatPath, getPath, isObject } from './paths.js';
 import { REMOVED_FIELDS } from './removed.js';
-import { istioOperatorSchema } from './schema/crd.js';
 import { QUANTITY_PATTERN } from './schema/k8s.js';
 import type { JSONSchemaProps } from './schema/props.js';
 import { DURATION_PATTERN } from './schema/values.js';

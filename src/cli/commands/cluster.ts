@@ -12,7 +12,13 @@ const controlPlane = () => import('../../cluster/controlplane.js');
 import { ensureBinaries, FULL_BINARIES, type BinaryName } from '../../cluster/binaries.js';
 import { UserError } from '../errors.js';
 
-const BUILDABLE: readonly BinaryName[] = [...FULL_BINARIES, 'kubectl', 'istioctl', 'kstatus', 'helm'];
+const BUILDABLE: readonly BinaryName[] = [
+  ...FULL_BINARIES,
+  'kubectl',
+  'istioctl',
+  'kstatus',
+  'helm',
+];
 
 function progressLine(line: string): void {
   process.stderr.write(`• ${line}\n`);
