@@ -31,6 +31,11 @@ export function iopRef(namespace: string, name: string): ObjectRef {
   };
 }
 
+/** A reference to a Deployment. */
+export function deploymentRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } };
+}
+
 /** Connects to the shared control plane and installs the IstioOperator CRD. */
 export async function operatorEnv(): Promise<OperatorEnv> {
   const kc = (await useCluster()).kubeConfig();

@@ -1,5 +1,6 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
+import { deploymentRef } from '../../support/operator.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -128,13 +129,8 @@ describe('Helm chart (real Helm, built from the module proxy)', function () {
     await waitFor(
       'operator Deployment available',
       async () =>
-        (
-          (await client.get({
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: 'istio-operator', namespace: ns },
-          })) as V1Deployment
-        ).status?.availableReplicas === 1,
+        ((await client.get(deploymentRef(ns, 'istio-operator'))) as V1Deployment).status
+          ?.availableReplicas === 1,
       90_000,
       undefined,
       250,

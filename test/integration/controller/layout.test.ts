@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
+import { deploymentRef } from '../../support/operator.js';
 import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
@@ -92,17 +93,9 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
       undefined,
       250,
     );
-    const gw = (await client.get({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istio-ingressgateway', namespace: gwNs },
-    })) as k8s.V1Deployment;
+    const gw = (await client.get(deploymentRef(gwNs, 'istio-ingressgateway'))) as k8s.V1Deployment;
     assert.equal(gw.metadata?.labels?.[OWNER], 'ingress');
-    const istiod = (await client.get({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istiod', namespace: cpNs },
-    })) as k8s.V1Deployment;
+    const istiod = (await client.get(deploymentRef(cpNs, 'istiod'))) as k8s.V1Deployment;
     assert.equal(istiod.metadata?.labels?.[OWNER], 'control-plane');
     assert.deepEqual(Object.keys((await status('ingress', gwNs))?.componentStatus ?? {}), [
       'IngressGateways',

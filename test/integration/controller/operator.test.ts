@@ -5,7 +5,12 @@ import type { OperatorManager } from '../../../src/controller/manager.js';
 import { FINALIZER } from '../../../src/controller/reconciler.js';
 import { objectPath, type KubeClient, type ObjectRef } from '../../../src/kube/client.js';
 import { kubeRequest } from '../../../src/kube/request.js';
-import { iopRef as iopRefIn, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+import {
+  iopRef as iopRefIn,
+  operatorEnv,
+  type OperatorEnv,
+  deploymentRef,
+} from '../../support/operator.js';
 
 const OWNER = 'install.operator.istio.io/owning-resource';
 
@@ -78,11 +83,7 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
       'IngressGateways',
       'Pilot',
     ]);
-    const istiod = (await client.get({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istiod', namespace: ns },
-    })) as k8s.V1Deployment;
+    const istiod = (await client.get(deploymentRef(ns, 'istiod'))) as k8s.V1Deployment;
     assert.equal(istiod.metadata?.labels?.[OWNER], 'control-plane');
     assert.equal(istiod.metadata?.labels?.['operator.istio.io/component'], 'Pilot');
     assert.ok((istiod.status?.availableReplicas ?? 0) >= 1);
@@ -107,11 +108,7 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
   });
 
   it('restores a hand-edited istiod image', async () => {
-    const ref = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istiod', namespace: ns },
-    };
+    const ref = deploymentRef(ns, 'istiod');
     const dep = (await client.get(ref)) as k8s.V1Deployment;
     const image = dep.spec!.template.spec!.containers[0]!.image!;
     await client.mergePatch({
@@ -160,11 +157,7 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
   });
 
   it('prunes a disabled gateway and nothing else', async () => {
-    const gw = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istio-ingressgateway', namespace: ns },
-    };
+    const gw = deploymentRef(ns, 'istio-ingressgateway');
     assert.ok(await exists(gw));
     await client.apply({
       ...iopRef('control-plane'),
@@ -178,13 +171,7 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
     });
     await waitFor('gateway pruned', async () => !(await exists(gw)), 20_000, undefined, 200);
     await healthy('control-plane');
-    assert.ok(
-      await exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod', namespace: ns },
-      }),
-    );
+    assert.ok(await exists(deploymentRef(ns, 'istiod')));
     assert.deepEqual(
       Object.keys((await getIop('control-plane')).status?.componentStatus ?? {}).sort(),
       ['Base', 'Pilot'],
@@ -251,11 +238,7 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
       (await getIop('second')).status?.message ?? '',
       /is owned by IstioOperator .*\/control-plane/,
     );
-    const istiod = (await client.get({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istiod', namespace: ns },
-    })) as k8s.V1Deployment;
+    const istiod = (await client.get(deploymentRef(ns, 'istiod'))) as k8s.V1Deployment;
     assert.equal(istiod.metadata?.labels?.[OWNER], 'control-plane');
   });
 
@@ -276,14 +259,7 @@ describe('operator: reconcile IstioOperators on a real control plane', function 
       undefined,
       200,
     );
-    assert.equal(
-      await exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod', namespace: ns },
-      }),
-      false,
-    );
+    assert.equal(await exists(deploymentRef(ns, 'istiod')), false);
     assert.equal(
       await exists({
         apiVersion: 'v1',

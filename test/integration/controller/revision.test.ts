@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager } from '../../../src/controller/manager.js';
-import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';
 
 describe('operator: one operator per revision (--revision)', function () {
   let env: OperatorEnv;
@@ -49,14 +49,7 @@ describe('operator: one operator per revision (--revision)', function () {
       'the default-revision operator wrote status on a canary IstioOperator',
     );
     assert.equal(untouched.metadata.finalizers, undefined);
-    assert.equal(
-      await env.exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod-canary', namespace: ns },
-      }),
-      false,
-    );
+    assert.equal(await env.exists(deploymentRef(ns, 'istiod-canary')), false);
 
     const canary = await env.startOperator([ns], { revision: 'canary' });
     managers.push(canary);
@@ -67,22 +60,8 @@ describe('operator: one operator per revision (--revision)', function () {
       undefined,
       200,
     );
-    assert.equal(
-      await env.exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod-canary', namespace: ns },
-      }),
-      true,
-    );
-    assert.equal(
-      await env.exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod', namespace: ns },
-      }),
-      true,
-    );
+    assert.equal(await env.exists(deploymentRef(ns, 'istiod-canary')), true);
+    assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
 
     // Each uninstalls only its own.
     await env.client.delete(iopRef(ns, 'canary'));
@@ -93,22 +72,8 @@ describe('operator: one operator per revision (--revision)', function () {
       undefined,
       200,
     );
-    assert.equal(
-      await env.exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod-canary', namespace: ns },
-      }),
-      false,
-    );
-    assert.equal(
-      await env.exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod', namespace: ns },
-      }),
-      true,
-    );
+    assert.equal(await env.exists(deploymentRef(ns, 'istiod-canary')), false);
+    assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
     await env.client.delete(iopRef(ns, 'stable'));
     await waitFor(
       'stable gone',

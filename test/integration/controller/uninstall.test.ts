@@ -3,7 +3,7 @@ import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import { DELETE_CRDS_ANNOTATION, IGNORE_ANNOTATION } from '../../../src/controller/reconciler.js';
 import type { KubeClient, ObjectRef } from '../../../src/kube/client.js';
-import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';
 
 // Runs last among the controller tests: the opt-in test deletes the Istio CRDs.
 describe('operator: ignoreReconcile and deleting CRDs on explicit opt-in', function () {
@@ -45,14 +45,7 @@ describe('operator: ignoreReconcile and deleting CRDs on explicit opt-in', funct
       undefined,
       200,
     );
-    assert.equal(
-      await exists({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istiod', namespace: ns },
-      }),
-      false,
-    );
+    assert.equal(await exists(deploymentRef(ns, 'istiod')), false);
     assert.equal((await get('frozen')).metadata.finalizers, undefined, 'not even a finalizer');
     await client.delete(ref('frozen'));
   });

@@ -4,7 +4,7 @@ import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import { useCluster } from '../../support/cluster.js';
 import { ROOT } from '../../support/cli.js';
-import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';
 
 /** A deterministic pseudo-random sequence, so a failing trial can be replayed. */
 function lcg(seed: number): () => number {
@@ -90,11 +90,7 @@ describe('faults: the operator killed at random points between apply and prune',
 
     let gateway = false;
     let finished = 0;
-    const gwRef = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istio-ingressgateway', namespace: ns },
-    };
+    const gwRef = deploymentRef(ns, 'istio-ingressgateway');
     for (let trial = 0; trial < 20; trial++) {
       gateway = !gateway; // every trial either adds the gateway or prunes it
       await env.client.apply({ ...iopRef(ns, 'cp'), spec: spec(gateway) });
@@ -110,11 +106,7 @@ describe('faults: the operator killed at random points between apply and prune',
 
     const op = startOperator();
     try {
-      const gw = {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'istio-ingressgateway', namespace: ns },
-      };
+      const gw = deploymentRef(ns, 'istio-ingressgateway');
       await waitFor(
         'converged after the last kill',
         async () => {
@@ -129,14 +121,7 @@ describe('faults: the operator killed at random points between apply and prune',
         () => (op.exitCode !== null ? 'the operator exited' : undefined),
         250,
       );
-      assert.equal(
-        await env.exists({
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: 'istiod', namespace: ns },
-        }),
-        true,
-      );
+      assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
       assert.equal(await env.exists(unowned), true, 'an unowned object was deleted');
       assert.equal(await env.exists(others), true, "another IstioOperator's object was deleted");
       const deployments = await env.client.list(

@@ -8,7 +8,7 @@ import { KubeClient } from '../../../src/kube/client.js';
 import { kubeRequest } from '../../../src/kube/request.js';
 import { useCluster } from '../../support/cluster.js';
 import { runCli } from '../../support/cli.js';
-import { iopRef } from '../../support/operator.js';
+import { iopRef, deploymentRef } from '../../support/operator.js';
 
 describe('istio-operator init / remove on the local control plane', function () {
   let kubeconfig: string;
@@ -17,11 +17,7 @@ describe('istio-operator init / remove on the local control plane', function () 
   const id = randomBytes(3).toString('hex');
   const opNs = `op-${id}`;
   const watched = `mesh-${id}`;
-  const dep = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'istio-operator', namespace: opNs },
-  };
+  const dep = deploymentRef(opNs, 'istio-operator');
 
   before(async function () {
     this.timeout(30 * 60_000);
