@@ -1,4 +1,5 @@
-import type { ComponentName, RenderPlan } from '../translate/plan.js';
+import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
+import { versionOfTag } from '../translate/version.js';
 import type { K8sObject } from './object.js';
 import { revLabel } from './names.js';
 
@@ -15,18 +16,17 @@ export const LABELS = {
 /**
  * The ownership labels of one component's objects, exactly the set istioctl
  * stamps, so `istioctl uninstall` and prune selectors recognise our objects.
+ * The version label records the version the component runs (its own tag when
+ * it has one): the upgrade guard compares it with the next one.
  */
-export function ownershipLabels(
-  plan: RenderPlan,
-  component: ComponentName,
-): Record<string, string> {
+export function ownershipLabels(plan: RenderPlan, c: ComponentPlan): Record<string, string> {
   return {
     [LABELS.managed]: 'Reconcile',
-    [LABELS.version]: plan.version,
+    [LABELS.version]: versionOfTag(c.tag),
     [LABELS.owner]: plan.owner.name,
     [LABELS.ownerNamespace]: plan.owner.namespace,
     [LABELS.rev]: revLabel(plan.revision),
-    [LABELS.component]: component,
+    [LABELS.component]: c.component,
   };
 }
 

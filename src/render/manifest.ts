@@ -4,7 +4,6 @@ import {
   type ComponentName,
   type ComponentPlan,
   type RenderPlan,
-  type TranslateOptions,
 } from '../translate/plan.js';
 import { renderBase } from './base.js';
 import { renderCni } from './cni.js';
@@ -43,7 +42,7 @@ function finish(
 ): K8sObject[] {
   let out = target ? applyK8sSettings(objects, c.k8s, target) : objects;
   out = applyOverlays(out, c.k8s.overlays, where);
-  return withOwnership(out, ownershipLabels(plan, c.component));
+  return withOwnership(out, ownershipLabels(plan, c));
 }
 
 /**
@@ -52,8 +51,8 @@ function finish(
  * stamp ownership labels, and sort. Pure: no I/O, no clock, no randomness,
  * so two renders of the same input are identical.
  */
-export function renderManifest(iop: RenderInput, opts: TranslateOptions = {}): Manifest {
-  const plan = translate(iop, opts);
+export function renderManifest(iop: RenderInput): Manifest {
+  const plan = translate(iop);
   const components: RenderedComponent[] = [];
   if (plan.base) {
     const c = plan.base;

@@ -4,6 +4,7 @@ import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getPath, getString, mergeValues } from './merge.js';
+import { versionOfTag } from './version.js';
 
 /** Internal component names, as Istio writes them in `operator.istio.io/component`. */
 export type ComponentName =
@@ -36,7 +37,11 @@ export interface RenderPlan {
   istioNamespace: string;
   /** The owning IstioOperator (labels `install.operator.istio.io/owning-resource[-namespace]`). */
   owner: { name: string; namespace: string };
-  /** Version written in `operator.istio.io/version`. */
+  /**
+   * The Istio version being installed, from the global image tag
+   * (`1.27.9-distroless` → `1.27.9`); components with a tag of their own are
+   * labelled with theirs (see ownershipLabels).
+   */
   version: string;
   /** The merged values tree (defaults < chart profile < translated spec < user values). */
   values: JsonObject;
@@ -45,12 +50,6 @@ export interface RenderPlan {
   cni?: ComponentPlan;
   ztunnel?: ComponentPlan;
   gateways: GatewayPlan[];
-}
-
-/** Options of {@link translate}. */
-export interface TranslateOptions {
-  /** Installer version stamped in labels; defaults to ISTIO_VERSION. */
-  version?: string;
 }
 
 /** An input the renderer cannot honour; the message names the field and the fix. */
@@ -94,7 +93,7 @@ function on(c: ComponentInput | undefined, dflt: boolean): boolean {
  * each enabled component with its namespace, images and k8s settings.
  * Pure: same input, same plan.
  */
-export function translate(iop: RenderInput, opts: TranslateOptions = {}): RenderPlan {
+export function translate(iop: RenderInput): RenderPlan {
   const spec = iop.spec ?? {};
   const comps = spec.components ?? {};
   const userValues = toObject(spec.values);
@@ -159,7 +158,7 @@ export function translate(iop: RenderInput, opts: TranslateOptions = {}): Render
       name: iop.metadata?.name ?? 'unknown',
       namespace: iop.metadata?.namespace ?? istioNamespace,
     },
-    version: opts.version ?? ISTIO_VERSION,
+    version: versionOfTag(globalTag),
     values,
     gateways: [],
   };
