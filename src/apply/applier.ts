@@ -6,7 +6,7 @@ import { describeKubeError, isNotFound } from '../kube/errors.js';
 import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { applyWaves, presentDependencies } from './graph.js';
-import { describeObject, ownerOf, type LiveState, type Owner } from './live.js';
+import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
 import { isSubset, subsetDifferences } from './subset.js';
 
 /** Outcome of applying one component. */
@@ -22,6 +22,8 @@ export interface ComponentApplyResult {
   error?: string;
   /** Set when a dependency failed, so this component was not attempted. */
   blockedBy?: ComponentName;
+  /** Set when the gate held this component back for now (not an error): why. */
+  heldBack?: string;
 }
 
 /** Objects of ours that another IstioOperator already owns. */
@@ -35,6 +37,12 @@ export interface ApplyOutcome {
   components: ComponentApplyResult[];
   /** Non-empty means nothing was applied: two IstioOperators would own these objects. */
   conflicts: OwnershipConflict[];
+  /**
+   * The live state with every object written here as the API server returned
+   * it: the caches lag behind, and judging readiness from them right after an
+   * apply would see the previous, finished rollout.
+   */
+  live: LiveState;
 }
 
 /** What {@link applyManifest} needs. */
@@ -44,6 +52,22 @@ export interface ApplyContext {
   owner: Owner;
   /** How long to wait for applied CRDs to become Established. Default 60 s. */
   crdTimeoutMs?: number;
+  /**
+   * Components shared between IstioOperators (Base: the CRDs are one per
+   * cluster): their objects that another existing IstioOperator owns are
+   * left to it instead of being a conflict.
+   */
+  shared?: readonly ComponentName[];
+  /**
+   * Asked before each component is applied, with the live state including
+   * what this apply has written so far; a returned reason holds the
+   * component back this round (upgrades: gateways wait for istiod).
+   */
+  gate?(
+    component: ComponentName,
+    objects: readonly KubernetesObject[],
+    live: LiveState,
+  ): string | undefined;
 }
 
 /**
@@ -60,8 +84,10 @@ export async function applyManifest(
   components: readonly RenderedComponent[],
   ctx: ApplyContext,
 ): Promise<ApplyOutcome> {
-  const conflicts = await findConflicts(components, ctx);
-  if (conflicts.length > 0) return { components: [], conflicts };
+  const { conflicts, leftToOwner } = await findConflicts(components, ctx);
+  if (conflicts.length > 0) return { components: [], conflicts, live: ctx.live };
+  const written = new Map<string, KubernetesObject>();
+  const live = withWritten(ctx.live, written);
 
   const byName = new Map<ComponentName, RenderedComponent[]>();
   for (const c of components) byName.set(c.component, [...(byName.get(c.component) ?? []), c]);
@@ -84,19 +110,40 @@ export async function applyManifest(
           });
           return;
         }
-        const objects = byName.get(name)!.flatMap((c) => c.objects) as KubernetesObject[];
-        results.set(name, await applyComponent(name, objects, ctx));
+        const objects = byName
+          .get(name)!
+          .flatMap((c) => c.objects)
+          .filter((o) => !leftToOwner.has(identity(o))) as KubernetesObject[];
+        const heldBack = ctx.gate?.(name, objects, live);
+        if (heldBack) {
+          results.set(name, { component: name, applied: [], drifted: [], unchanged: 0, heldBack });
+          return;
+        }
+        results.set(name, await applyComponent(name, objects, ctx, written));
       }),
     );
   }
-  return { components: present.map((n) => results.get(n)!), conflicts: [] };
+  return { components: present.map((n) => results.get(n)!), conflicts: [], live };
+}
+
+/** `live`, except that objects in `written` (by identity) are seen as written. */
+function withWritten(live: LiveState, written: ReadonlyMap<string, KubernetesObject>): LiveState {
+  return {
+    ...live,
+    get: (apiVersion, kind, namespace, name) =>
+      written.get(identity({ apiVersion, kind, metadata: { namespace, name } })) ??
+      live.get(apiVersion, kind, namespace, name),
+    ownedBy: (owner) => live.ownedBy(owner),
+    ownerExists: (owner) => live.ownerExists(owner),
+  };
 }
 
 async function findConflicts(
   components: readonly RenderedComponent[],
   ctx: ApplyContext,
-): Promise<OwnershipConflict[]> {
+): Promise<{ conflicts: OwnershipConflict[]; leftToOwner: Set<string> }> {
   const out: OwnershipConflict[] = [];
+  const leftToOwner = new Set<string>();
   for (const c of components) {
     for (const o of c.objects) {
       const live = ctx.live.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
@@ -105,11 +152,12 @@ async function findConflicts(
         owner && (owner.name !== ctx.owner.name || owner.namespace !== ctx.owner.namespace);
       // An owner that no longer exists (its CRDs were kept at uninstall) does not block adoption.
       if (owner && other && (await ctx.live.ownerExists(owner))) {
-        out.push({ object: describeObject(o), owner });
+        if (ctx.shared?.includes(c.component)) leftToOwner.add(identity(o));
+        else out.push({ object: describeObject(o), owner });
       }
     }
   }
-  return out;
+  return { conflicts: out, leftToOwner };
 }
 
 /** Groups consecutive objects of one kind: they have no order among themselves and go in parallel. */
@@ -127,6 +175,7 @@ async function applyComponent(
   component: ComponentName,
   objects: readonly KubernetesObject[],
   ctx: ApplyContext,
+  written: Map<string, KubernetesObject>,
 ): Promise<ComponentApplyResult> {
   const result: ComponentApplyResult = { component, applied: [], drifted: [], unchanged: 0 };
   try {
@@ -149,7 +198,7 @@ async function applyComponent(
               `${describeObject(desired)} (${subsetDifferences(body, live).join(', ')})`,
             );
           try {
-            await ctx.client.apply(body);
+            written.set(identity(desired), await ctx.client.apply(body));
           } catch (err) {
             throw new Error(`apply ${describeObject(desired)}: ${describeKubeError(err)}`);
           }

@@ -6,7 +6,15 @@ import { describeKubeError } from '../kube/errors.js';
 import { logger } from '../log/logger.js';
 
 /** Why an Event is recorded on an IstioOperator. */
-export type EventReason = 'Applied' | 'Pruned' | 'Invalid' | 'Conflict' | 'Failed' | 'Uninstalled';
+export type EventReason =
+  | 'Applied'
+  | 'Pruned'
+  | 'Invalid'
+  | 'Conflict'
+  | 'Failed'
+  | 'Uninstalled'
+  | 'VersionSkew'
+  | 'RevisionInUse';
 
 /** Records a Kubernetes Event on an IstioOperator. */
 export type EventRecorder = (

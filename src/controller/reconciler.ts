@@ -13,9 +13,19 @@ import { generateIstioOperator } from '../profiles/index.js';
 import { renderManifest, type Manifest } from '../render/manifest.js';
 import { OverlayError } from '../render/overlays.js';
 import { RenderInputError } from '../translate/plan.js';
-import { ISTIO_VERSION } from '../version.js';
+import { LABELS } from '../render/labels.js';
 import type { EventRecorder } from './events.js';
 import { computeStatus, sameStatus, type ReconcileOutcome } from './status.js';
+import {
+  ALLOW_VERSION_SKEW_ANNOTATION,
+  describeRevisionUsers,
+  describeSkew,
+  FORCE_DELETE_ANNOTATION,
+  gatewaysAfterIstiod,
+  refusedVersionChanges,
+  revisionUsers,
+  servedRevision,
+} from './upgrade.js';
 
 /** Finalizer that lets the operator uninstall before an IstioOperator disappears. */
 export const FINALIZER = 'istio-finalizer.install.istio.io';
@@ -117,6 +127,19 @@ export async function reconcile(
       return { result: 'terminal' };
     }
 
+    if (iop.metadata.annotations?.[ALLOW_VERSION_SKEW_ANNOTATION] !== 'true') {
+      const skews = refusedVersionChanges(manifest, ctx.live, owner);
+      if (skews.length > 0) {
+        const messages = describeSkew(skews);
+        log.warn('version change refused', { refused: messages });
+        if (await writeStatus(iop, { kind: 'version-skew', messages }, ctx)) {
+          ctx.event?.(iop, 'Warning', 'VersionSkew', messages.join('\n'));
+        }
+        // Until the spec or the annotation changes, both of which enqueue it again.
+        return { result: 'terminal' };
+      }
+    }
+
     if (
       iop.status?.observedGeneration !== iop.metadata.generation ||
       iop.status?.status === 'ERROR'
@@ -127,6 +150,8 @@ export async function reconcile(
       client: ctx.client,
       live: ctx.live,
       owner,
+      shared: ['Base'],
+      gate: gatewaysAfterIstiod(manifest),
     });
     if (outcome.conflicts.length > 0) {
       const messages = outcome.conflicts.map(
@@ -180,13 +205,15 @@ export async function reconcile(
       const desired = manifest.components
         .filter((m) => m.component === c.component)
         .flatMap((m) => m.objects);
-      const readiness = componentReadiness(desired as KubernetesObject[], ctx.live);
+      const readiness = componentReadiness(desired as KubernetesObject[], outcome.live);
       const error =
         c.error ?? (c.blockedBy ? `waiting for ${c.blockedBy}, which failed` : undefined);
+      const waitingFor = c.heldBack ? [c.heldBack] : readiness.waitingFor;
       return {
         name: c.component,
-        ready: !error && readiness.ready,
-        waitingFor: error ? [] : readiness.waitingFor,
+        ready: !error && waitingFor.length === 0,
+        waitingFor: error ? [] : waitingFor,
+        version: desired[0]?.metadata.labels?.[LABELS.version] ?? manifest.plan.version,
         ...(error ? { error } : {}),
       };
     });
@@ -234,13 +261,7 @@ async function writeStatus(
   outcome: ReconcileOutcome,
   ctx: ReconcileContext,
 ): Promise<boolean> {
-  const next = computeStatus(
-    iop.status,
-    iop.metadata.generation ?? 0,
-    ISTIO_VERSION,
-    outcome,
-    ctx.now(),
-  );
+  const next = computeStatus(iop.status, iop.metadata.generation ?? 0, outcome, ctx.now());
   if (sameStatus(iop.status, next)) return false;
   const body = { ...iop, status: next } as unknown as KubernetesObject;
   const written = await ctx.client.replaceStatus(body);
@@ -265,6 +286,22 @@ async function finalize(
     .filter((o) => deleteCrds || !watchedKind(o.apiVersion ?? '', o.kind ?? '')?.neverPrune)
     // Only what we wrote: Endpoints copied from our Services carry our labels too.
     .filter(writtenByOperator);
+  const served = servedRevision(owned);
+  if (served && iop.metadata.annotations?.[FORCE_DELETE_ANNOTATION] !== 'true') {
+    const users = await revisionUsers(ctx.client, served.selectors, owned);
+    if (users.length > 0) {
+      const message = describeRevisionUsers(served.revision, users);
+      log.info('uninstall waits: revision in use', {
+        revision: served.revision,
+        users: users.length,
+      });
+      if (await writeStatus(iop, { kind: 'revision-in-use', message }, ctx)) {
+        ctx.event?.(iop, 'Warning', 'RevisionInUse', message);
+      }
+      // Namespaces and pods are not watched: look again in a while.
+      return { result: 'requeueAfter', ms: ctx.requeueWhileRollingMs ?? 5000 };
+    }
+  }
   const remaining = owned.filter((o) => !o.metadata?.deletionTimestamp);
   if (remaining.length > 0) {
     const r = await prune(ctx.client, remaining);

@@ -13,10 +13,23 @@ export type ReconcileOutcome =
   | { kind: 'conflict'; messages: string[] }
   | { kind: 'ignored' }
   | { kind: 'uninstall-failed'; messages: string[] }
+  /** The spec would downgrade or skip a minor version; nothing was applied. */
+  | { kind: 'version-skew'; messages: string[] }
+  /** Deletion waits: workloads still use the revision. */
+  | { kind: 'revision-in-use'; message: string }
   | {
       kind: 'applied';
-      /** Per component (internal name): error, or readiness. */
-      components: { name: string; error?: string; ready: boolean; waitingFor: string[] }[];
+      /**
+       * Per component (internal name): error, or readiness, and the version
+       * it is being moved to.
+       */
+      components: {
+        name: string;
+        error?: string;
+        ready: boolean;
+        waitingFor: string[];
+        version: string;
+      }[];
       /** Errors deleting objects that are no longer desired. */
       pruneErrors: string[];
     };
@@ -63,7 +76,6 @@ function cond(type: string, on: boolean, reason: string, message: string, genera
 export function computeStatus(
   prev: IstioOperatorStatus | undefined,
   generation: number,
-  version: string,
   outcome: ReconcileOutcome,
   now: string,
 ): IstioOperatorStatus {
@@ -92,6 +104,16 @@ export function computeStatus(
       reason = 'UninstallFailed';
       message = `uninstalling; will retry: ${outcome.messages.join('\n')}`;
       break;
+    case 'version-skew':
+      state = 'ERROR';
+      reason = 'VersionSkew';
+      message = outcome.messages.join('\n');
+      break;
+    case 'revision-in-use':
+      state = 'ACTION_REQUIRED';
+      reason = 'RevisionInUse';
+      message = outcome.message;
+      break;
     case 'ignored':
       state = prev?.status ?? 'NONE';
       reason = 'ReconcileIgnored';
@@ -99,12 +121,16 @@ export function computeStatus(
         'install.istio.io/ignoreReconcile is "true": the operator leaves this IstioOperator alone';
       break;
     case 'applied': {
+      const before = componentStatus ?? {};
       componentStatus = {};
       for (const c of outcome.components) {
+        const healthy = !c.error && c.ready;
         componentStatus[c.name] = {
           status: c.error ? 'ERROR' : c.ready ? 'HEALTHY' : 'UPDATING',
           ...(c.error ? { error: c.error } : {}),
-          version,
+          // The version a component runs: the new one once it is healthy;
+          // while it rolls out, the one it ran before.
+          version: healthy ? c.version : (before[c.name]?.version ?? c.version),
         };
       }
       const errors = [
@@ -131,7 +157,7 @@ export function computeStatus(
   let conditions = prev?.conditions ?? [];
   const ready = state === 'HEALTHY';
   const progressing = state === 'RECONCILING' || state === 'UPDATING';
-  const stalled = state === 'ERROR';
+  const stalled = state === 'ERROR' || state === 'ACTION_REQUIRED';
   if (outcome.kind !== 'ignored') {
     conditions = setCondition(
       conditions,

@@ -64,6 +64,9 @@ export function operatorClusterRules(): PolicyRule[] {
       resources: ['istiooperators/finalizers'],
       verbs: ['update'],
     },
+    // Deleting a revisioned IstioOperator waits while namespaces or pods
+    // still carry its istio.io/rev label: listing them is all it needs.
+    { apiGroups: [''], resources: ['namespaces', 'pods'], verbs: ['list'] },
     // Events are recorded on IstioOperators, wherever they live.
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   );

@@ -10,8 +10,8 @@ const T1 = '2026-01-01T00:01:00Z';
 const healthy: ReconcileOutcome = {
   kind: 'applied',
   components: [
-    { name: 'Base', ready: true, waitingFor: [] },
-    { name: 'Pilot', ready: true, waitingFor: [] },
+    { name: 'Base', ready: true, waitingFor: [], version: '1.27.9' },
+    { name: 'Pilot', ready: true, waitingFor: [], version: '1.27.9' },
   ],
   pruneErrors: [],
 };
@@ -20,7 +20,7 @@ const cond = (s: ReturnType<typeof computeStatus>, type: string) =>
 
 describe('status computation', () => {
   it('reports HEALTHY with Ready=True, Reconciling=False, Stalled=False and per-component status', () => {
-    const s = computeStatus(undefined, 3, '1.27.9', healthy, T0);
+    const s = computeStatus(undefined, 3, healthy, T0);
     assert.equal(s.status, 'HEALTHY');
     assert.equal(s.observedGeneration, 3);
     assert.deepEqual(s.componentStatus, {
@@ -38,17 +38,16 @@ describe('status computation', () => {
   });
 
   it('is identical when computed again from the same outcome, even later (nothing to write)', () => {
-    const a = computeStatus(undefined, 3, '1.27.9', healthy, T0);
-    const b = computeStatus(a, 3, '1.27.9', healthy, T1);
+    const a = computeStatus(undefined, 3, healthy, T0);
+    const b = computeStatus(a, 3, healthy, T1);
     assert.ok(sameStatus(a, b));
   });
 
   it('moves lastTransitionTime only for the conditions that flip', () => {
-    const a = computeStatus(undefined, 3, '1.27.9', healthy, T0);
+    const a = computeStatus(undefined, 3, healthy, T0);
     const rolling = computeStatus(
       a,
       4,
-      '1.27.9',
       {
         ...healthy,
         components: [
@@ -56,6 +55,7 @@ describe('status computation', () => {
             name: 'Pilot',
             ready: false,
             waitingFor: ['Deployment istio-system/istiod: 0/1 available, 1 updated'],
+            version: '1.28.0',
           },
         ],
       },
@@ -66,13 +66,40 @@ describe('status computation', () => {
     assert.equal(cond(rolling, 'Ready')?.lastTransitionTime, T1);
     assert.equal(cond(rolling, 'Reconciling')?.lastTransitionTime, T1);
     assert.equal(cond(rolling, 'Stalled')?.lastTransitionTime, T0, 'Stalled stayed False');
+    assert.equal(rolling.componentStatus?.Pilot?.version, '1.27.9', 'still runs the old version');
+    const rolled = computeStatus(
+      rolling,
+      4,
+      {
+        ...healthy,
+        components: [{ name: 'Pilot', ready: true, waitingFor: [], version: '1.28.0' }],
+      },
+      T1,
+    );
+    assert.equal(rolled.componentStatus?.Pilot?.version, '1.28.0');
+  });
+
+  it('reports a refused version change as ERROR, and a deletion waiting for workloads as ACTION_REQUIRED, both Stalled', () => {
+    const skew = computeStatus(
+      undefined,
+      5,
+      { kind: 'version-skew', messages: ['spec.tag: no'] },
+      T0,
+    );
+    assert.equal(skew.status, 'ERROR');
+    assert.equal(cond(skew, 'Stalled')?.reason, 'VersionSkew');
+    assert.equal(cond(skew, 'Stalled')?.message, 'spec.tag: no');
+    const waiting = computeStatus(skew, 5, { kind: 'revision-in-use', message: 'pod a/b' }, T1);
+    assert.equal(waiting.status, 'ACTION_REQUIRED');
+    assert.equal(cond(waiting, 'Stalled')?.status, 'True');
+    assert.equal(cond(waiting, 'Stalled')?.reason, 'RevisionInUse');
+    assert.equal(cond(waiting, 'Ready')?.status, 'False');
   });
 
   it('reports an invalid spec as ERROR with Stalled=True carrying every message', () => {
     const s = computeStatus(
       undefined,
       2,
-      '1.27.9',
       { kind: 'invalid', messages: ['spec.a: bad', 'spec.b: worse'] },
       T0,
     );
@@ -86,11 +113,16 @@ describe('status computation', () => {
     const failed = computeStatus(
       undefined,
       2,
-      '1.27.9',
       {
         kind: 'applied',
         components: [
-          { name: 'Pilot', ready: false, waitingFor: [], error: 'apply Deployment x: Invalid 422' },
+          {
+            name: 'Pilot',
+            ready: false,
+            waitingFor: [],
+            error: 'apply Deployment x: Invalid 422',
+            version: '1.27.9',
+          },
         ],
         pruneErrors: [],
       },
@@ -98,15 +130,15 @@ describe('status computation', () => {
     );
     assert.equal(failed.status, 'ERROR');
     assert.equal(failed.componentStatus?.Pilot?.error, 'apply Deployment x: Invalid 422');
-    const ok = computeStatus(failed, 2, '1.27.9', healthy, T1);
+    const ok = computeStatus(failed, 2, healthy, T1);
     assert.equal(ok.status, 'HEALTHY');
     assert.equal(ok.componentStatus?.Pilot?.error, undefined);
     assert.equal(cond(ok, 'Stalled')?.status, 'False');
   });
 
   it('keeps the conditions untouched for an ignored IstioOperator', () => {
-    const a = computeStatus(undefined, 1, '1.27.9', healthy, T0);
-    const ignored = computeStatus(a, 2, '1.27.9', { kind: 'ignored' }, T1);
+    const a = computeStatus(undefined, 1, healthy, T0);
+    const ignored = computeStatus(a, 2, { kind: 'ignored' }, T1);
     assert.deepEqual(ignored.conditions, a.conditions);
     assert.match(ignored.message ?? '', /ignoreReconcile/);
   });

@@ -46,8 +46,6 @@ describe('versions: tags, labels and the upgrade guard', () => {
 
   it('stamps each component with the version of its own tag', () => {
     const m = renderManifest({
-      apiVersion: 'install.istio.io/v1alpha1',
-      kind: 'IstioOperator',
       metadata: { name: 'x', namespace: 'istio-system' },
       spec: {
         tag: '1.28.1-distroless',
