@@ -6,13 +6,16 @@
  * idle again, the operator's writes, and whether the final state is exact:
  * the last update's value in the `istio` ConfigMap's mesh config and status
  * HEALTHY for the last generation. Targets: ≤ 5 reconciles, final state
- * exact.
+ * exact. A trace follows: when each reconcile of the burst started (from the
+ * first update), how long it took and how it ended, next to when the last
+ * update was acknowledged.
  * Prints figures, asserts nothing: this is a benchmark, not a test.
  *
  *   npx tsx bench/burst.ts [--updates 100] [--in-flight 4]
  */
 import type * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import type { ReconcileRecord } from '../src/controller/manager.js';
 import { demoIop, flag, healthy, iopRef, main, ms, reconciles, report, Watch } from './support.js';
 
 const UPDATES = flag('--updates', 100);
@@ -24,7 +27,8 @@ const logFile = (i: number) => `/tmp/access-${i}.log`;
 
 main(`burst: ${UPDATES} spec updates to one IstioOperator`, 10 * 60_000, async (env) => {
   const ns = await env.namespace('istio-system');
-  const m = await env.startOperator();
+  const trace: ReconcileRecord[] = [];
+  const m = await env.startOperator({ onReconcile: (r) => trace.push(r) });
   const configMaps = new Watch<k8s.V1ConfigMap>(env.kc, env.client, CONFIGMAP, ns);
   await configMaps.informer.start();
   try {
@@ -35,6 +39,8 @@ main(`burst: ${UPDATES} spec updates to one IstioOperator`, 10 * 60_000, async (
 
     const r0 = reconciles(m);
     const w0 = m.client.total();
+    const traced = trace.length;
+    const wall0 = Date.now();
     const t0 = performance.now();
     const update = (i: number) =>
       env.client.mergePatch({
@@ -81,6 +87,13 @@ main(`burst: ${UPDATES} spec updates to one IstioOperator`, 10 * 60_000, async (
     console.log(
       `operator: ${r} reconciles (${JSON.stringify(m.counts)} since start), ${w} writes during the burst`,
     );
+    console.log(
+      `trace (start after the first update, duration, result; burst sent by ${ms(sent)}):`,
+    );
+    for (const x of trace.slice(traced))
+      console.log(
+        `  +${ms(x.startedAt - wall0).padStart(8)}  ${ms(x.ms).padStart(7)}  ${x.result}`,
+      );
     report('reconciles', String(r), `<= ${TARGET_RECONCILES}`, r <= TARGET_RECONCILES);
     report(
       'final state',
