@@ -1,15 +1,19 @@
 /**
  * What the operator benchmarks share: a private control plane in a temp
  * folder (always stopped, also on Ctrl-C and on the time limit), the
- * IstioOperator CRD, an in-process operator, event-driven waits on a
+ * IstioOperator CRD, an in-process operator or one in a child process
+ * (`istio-operator run`, for its own memory figures), event-driven waits on a
  * watch-backed cache (no polling load on a contended API server), and
  * figures. Benchmarks print; they assert nothing.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { IstioOperator } from '../src/api/types.js';
 import { startControlPlane, type RunningControlPlane } from '../src/cluster/controlplane.js';
 import { Informer } from '../src/controller/informer.js';
@@ -150,6 +154,132 @@ export interface BenchEnv {
   stopOperator(m: OperatorManager): Promise<void>;
   /** Resolves once the operator has nothing queued, in flight or being written. */
   quiet(m: OperatorManager, timeoutMs?: number): Promise<void>;
+  /**
+   * Starts `istio-operator run` as a child process with its defaults,
+   * metrics on a free loopback port; killed when the benchmark ends, unless
+   * stopped before.
+   */
+  spawnOperator(): Promise<OperatorProcess>;
+}
+
+/** `/metrics` of an operator process, parsed. */
+export interface Metrics {
+  /** Sum of the samples of `name` whose labels have the given values (any of a list). */
+  sum(name: string, labels?: Record<string, string | readonly string[]>): number;
+}
+
+/** An `istio-operator run` child process. */
+export interface OperatorProcess {
+  pid: number;
+  /** Whether it runs compiled JavaScript (dist/cli/main.js) or the sources through tsx. */
+  compiled: boolean;
+  /** When dist/cli/main.js was built, if compiled. */
+  builtAt?: Date;
+  scrape(): Promise<Metrics>;
+  /** `/readyz` says the caches have synced. */
+  ready(): Promise<boolean>;
+  /** Resident memory now (VmRSS) and at its highest so far (VmHWM), from /proc; bytes. */
+  memory(): { rss: number; peak: number };
+  /** SIGTERM, then waits for the exit (SIGKILL after 40 s). */
+  stop(): Promise<void>;
+}
+
+/** Parses the Prometheus text format (enough of it for our own gauges and counters). */
+export function parseMetrics(text: string): Metrics {
+  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return {
+    sum: (name, want = {}) =>
+      samples
+        .filter(
+          (x) =>
+            x.name === name &&
+            Object.entries(want).every(([k, v]) =>
+              typeof v === 'string' ? x.labels[k] === v : v.includes(x.labels[k] ?? ''),
+            ),
+        )
+        .reduce((n, x) => n + x.value, 0),
+  };
+}
+
+/** Writes counted by an operator process's `istio_operator_api_requests` gauge. */
+export function writesOf(metrics: Metrics): number {
+  return metrics.sum('istio_operator_api_requests', { verb: WRITE_VERBS });
+}
+
+/** Reconciles counted by an operator process, all results together. */
+export function reconcilesOf(metrics: Metrics): number {
+  return metrics.sum('istio_operator_reconcile_total');
+}
+
+/** VmRSS and VmHWM of a process, in bytes. */
+export function procMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+const BIN = fileURLToPath(new URL('../bin/istio-operator.js', import.meta.url));
+const COMPILED = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+/**
+ * Runs the compiled CLI (dist/cli/main.js, what the container runs) directly
+ * when it exists, so the figures are for compiled JavaScript even while
+ * others edit src/ during a long benchmark (bin/istio-operator.js would then
+ * fall back to tsx); without dist/ it runs bin/istio-operator.js (tsx).
+ */
+async function spawnOperatorProcess(
+  kubeconfig: string,
+  logLevel: string,
+): Promise<OperatorProcess & { child: ChildProcess }> {
+  const port = await freePort();
+  const compiled = existsSync(COMPILED);
+  const args = [compiled ? COMPILED : BIN, '--log-format', 'json', '--log-level', logLevel];
+  args.push('run', '--kubeconfig', kubeconfig);
+  args.push('--metrics-addr', `127.0.0.1:${port}`, '--health-addr', '');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('istio-operator run did not start');
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { ok: res.ok, text: await res.text() };
+  };
+  return {
+    child,
+    pid,
+    compiled,
+    ...(compiled ? { builtAt: statSync(COMPILED).mtime } : {}),
+    scrape: async () => parseMetrics((await get('/metrics')).text),
+    ready: () =>
+      get('/readyz').then(
+        (r) => r.ok,
+        () => false,
+      ),
+    memory: () => procMemory(pid),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 /** Requests of an operator's client by verb (all HTTP codes). */
@@ -213,9 +343,11 @@ export async function runBench(
   const dir = await mkdtemp(join(tmpdir(), 'istio-operator-bench-'));
   let cp: RunningControlPlane | undefined;
   const operators: OperatorManager[] = [];
+  const processes: (OperatorProcess & { child: ChildProcess })[] = [];
   // Synchronous last resort: kill the processes and remove the folder, then exit.
   const abort = (why: string, code: number) => {
     console.error(`\n${why}: stopping the control plane`);
+    for (const p of processes) p.child.kill('SIGKILL');
     cp?.killNow();
     rmSync(dir, { recursive: true, force: true });
     process.exit(code);
@@ -228,6 +360,7 @@ export async function runBench(
     const t0 = performance.now();
     cp = await startControlPlane({ dir, mode: 'full', nodes: opts.nodes ?? 1 });
     const kc = cp.kubeConfig();
+    const kubeconfig = cp.kubeconfig;
     await installIstioOperatorCrd(kc);
     const client = new KubeClient(kc);
     const iops = new Watch<Iop>(kc, client, IOP_RESOURCE);
@@ -252,6 +385,11 @@ export async function runBench(
         operators.splice(operators.indexOf(m), 1);
         await m.stop();
       },
+      spawnOperator: async () => {
+        const p = await spawnOperatorProcess(kubeconfig, option('--log-level', 'warn'));
+        processes.push(p);
+        return p;
+      },
       quiet: async (m, timeoutMs = 60_000) => {
         const deadline = Date.now() + timeoutMs;
         // Idle for 300 ms on end: events of the last writes may still be on the wire.
@@ -271,6 +409,7 @@ export async function runBench(
   } finally {
     clearTimeout(limit);
     for (const m of operators) await m.stop().catch(() => undefined);
+    for (const p of processes) await p.stop();
     if (cp) await cp.stop();
     rmSync(dir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
