@@ -1,16 +1,113 @@
 #!/usr/bin/env node
-// Entry point of the `istio-operator` command. Runs the compiled CLI from
-// dist/ (built by `npm ci` through the prepare script); in a checkout where
-// dist/ is missing it runs the TypeScript sources through tsx instead, so a
-// developer never runs stale code by accident.
-import { existsSync } from 'node:fs';
+// Entry point of the `istio-operator` command.
+//
+// With a current build (dist/, made by `npm run build`, which `npm ci` runs
+// through `prepare`):
+//  - the offline commands (manifest, profile, validate, version) run from
+//    dist/offline-cli.cjs, one pre-bundled file compiled with its V8 code
+//    cache (see scripts/offline-bundle.ts): they run in CI pipelines, where
+//    Node's start-up is most of their time;
+//  - every other command, and help, runs dist/cli/main.js.
+// Without one it runs the TypeScript sources through tsx, so nobody runs
+// stale code by accident: in a checkout (src/ exists), dist/ counts as
+// current only while dist/build-info.json exists and nothing under src/ or
+// scripts/, nor package-lock.json, is newer than it (the build sets its time
+// to when it started). When dist/ exists but is not current, a line on stderr
+// says that the sources run instead. An installed package has no src/ and
+// always runs dist/.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
-const compiled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+
+/** Kept in step with OFFLINE_COMMANDS in src/cli/offline.ts by a unit test. */
+const OFFLINE_COMMANDS = new Set(['version', 'profile', 'manifest', 'validate']);
+/** Global flags that take a separate value (src/cli/root.ts). */
+const GLOBAL_FLAGS_WITH_VALUE = new Set(['--log-format', '--log-level']);
+
+/** The subcommand name in argv, or undefined when a flag such as --help comes first. */
+function commandName(args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (GLOBAL_FLAGS_WITH_VALUE.has(a)) i++;
+    else if (a.startsWith('--log-format=') || a.startsWith('--log-level=')) continue;
+    else return a.startsWith('-') ? undefined : a;
+  }
+  return undefined;
+}
+
+function mtime(path) {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+}
+
+/** The newest modification time of a file under `dir` (0 when it does not exist). */
+function newest(dir) {
+  let max = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    max = Math.max(max, e.isDirectory() ? newest(p) : (mtime(p) ?? 0));
+  }
+  return max;
+}
+
+/** Why dist/ cannot be used, or undefined when it is current. */
+function staleReason() {
+  const built = mtime(join(DIST, 'build-info.json'));
+  if (built === undefined) return 'dist/ is incomplete or from an older build';
+  if (mtime(join(ROOT, 'src')) === undefined) return undefined; // an installed package
+  const sources = Math.max(
+    newest(join(ROOT, 'src')),
+    newest(join(ROOT, 'scripts')),
+    mtime(join(ROOT, 'package-lock.json')) ?? 0,
+  );
+  return sources > built ? 'the sources changed since dist/ was built' : undefined;
+}
+
+/**
+ * Loads the offline bundle the way the build's training run does (the same
+ * file, compiled as it is), with the code cache when there is one; V8 falls
+ * back to compiling when the cache does not fit this Node.
+ */
+async function runOffline() {
+  const file = join(DIST, 'offline-cli.cjs');
+  let cachedData;
+  try {
+    cachedData = readFileSync(join(DIST, 'offline-cli.v8cache'));
+  } catch {
+    // No cache: compile from source.
+  }
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  process.exitCode = await module.exports.run(process.argv);
+}
+
+const stale = staleReason();
+if (stale === undefined) {
+  if (OFFLINE_COMMANDS.has(commandName(process.argv.slice(2)))) await runOffline();
+  else await import(pathToFileURL(join(DIST, 'cli', 'main.js')).href);
+} else if (mtime(join(ROOT, 'src')) === undefined) {
+  process.stderr.write(
+    `istio-operator: ${stale} and there are no sources; reinstall the package\n`,
+  );
+  process.exitCode = 2;
 } else {
+  if (mtime(DIST) !== undefined) {
+    process.stderr.write(
+      `istio-operator: ${stale}; running the TypeScript sources through tsx (npm run build to use dist/)\n`,
+    );
+  }
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href);
 }

@@ -1,14 +1,15 @@
-import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
+import { type Command, CommanderError } from 'commander';
 import { UserError } from './errors.js';
 
 /**
- * Runs the CLI. User errors (UserError, commander usage errors) print one
+ * Runs the CLI built by `build` (buildProgram, or the offline bundle's
+ * smaller buildOfflineProgram; a parameter so this file imports neither).
+ * User errors (UserError, commander usage errors) print one
  * clear message and exit 1; unexpected errors print their stack, because
  * those are bugs someone has to find.
  */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], build: () => Command): Promise<number> {
+  const program = build();
   program.exitOverride();
   try {
     await program.parseAsync(argv);

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { main } from '../../../src/cli/cli.js';
+import { buildProgram } from '../../../src/cli/program.js';
 import type { CliResult } from '../../support/cli.js';
 
 /**
@@ -29,7 +30,7 @@ export async function runInProcess(args: string[]): Promise<CliResult> {
     throw new CommanderError(code ?? 0, 'test.exit', '');
   }) as typeof process.exit;
   try {
-    const code = await main(['node', 'istio-operator', ...args]);
+    const code = await main(['node', 'istio-operator', ...args], buildProgram);
     return { code: code || (process.exitCode as number | undefined) || 0, stdout, stderr };
   } finally {
     process.stdout.write = out;

@@ -1,0 +1,141 @@
+/**
+ * The offline bundle: every command that needs no cluster (`manifest`,
+ * `profile`, `validate`, `version`; src/cli/offline.ts) in one pre-built file,
+ * dist/offline-cli.cjs, with a V8 code cache beside it.
+ *
+ * Why: `manifest generate` runs in CI pipelines, where the whole process is
+ * what counts, and its render takes a few milliseconds while Node spends
+ * most of the time starting up, resolving and reading some hundred modules,
+ * compiling them and then compiling the 1 MB ahead-of-time validator on its
+ * first call. One file removes the module resolution; the code cache
+ * removes the compilation. Node 20 has no compile cache of its own
+ * (module.enableCompileCache() arrived in 22.1) and accepts V8 cached data
+ * only for vm.Script, not for ES modules, so the bundle is CommonJS, wrapped
+ * by the build in a function expression that bin/istio-operator.js compiles
+ * with vm.Script and the cache. The file is the exact string both the
+ * training run below and bin compile: nothing can drift between them.
+ *
+ * V8 checks the cache against its version, its flags and the source length
+ * and silently ignores a cache that does not fit (the command then runs,
+ * only slower); the build writes both files together.
+ */
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** File names inside dist/ (bin/istio-operator.js spells them too). */
+export const OFFLINE_BUNDLE = 'offline-cli.cjs';
+export const OFFLINE_CODE_CACHE = 'offline-cli.v8cache';
+
+/**
+ * The parameter list of the function the bundle is wrapped in: what a
+ * CommonJS module sees. bin passes a require made by createRequire for the
+ * bundle's own path, so the two packages loaded at run time (ajv's tiny
+ * runtime helper, which the ahead-of-time validator requires itself, and
+ * never winston) resolve from the package's node_modules.
+ */
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
+const WRAPPER_TAIL = '\n})\n';
+
+/**
+ * Commands run once at build time before the code cache is taken, so that the
+ * cache holds the bytecode of every function they call (V8 compiles
+ * functions lazily, on first call; a cache taken after running holds all of
+ * them). The common paths: demo and ambient renders, YAML and JSON output,
+ * profile dump and list, version.
+ */
+export const TRAINING_RUNS: readonly (readonly string[])[] = [
+  ['manifest', 'generate', '--set', 'profile=demo'],
+  ['manifest', 'generate', '--set', 'profile=ambient', '-o', 'json'],
+  ['manifest', 'generate', '--set', 'profile=default', '--component', 'pilot'],
+  ['profile', 'dump', 'demo'],
+  ['profile', 'list'],
+  ['version'],
+];
+
+/**
+ * Bundles src/cli/offline-main.ts into `outDir/offline-cli.cjs`. The output
+ * is ASCII (esbuild escapes the rest), which bin relies on to read it as
+ * latin1: a one-byte string, no UTF-8 decoding of a megabyte on every run.
+ */
+export async function bundleOffline(outDir: string): Promise<string> {
+  const result = await build({
+    entryPoints: [join(ROOT, 'src/cli/offline-main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    charset: 'ascii',
+    write: false,
+    outfile: join(outDir, OFFLINE_BUNDLE),
+    logLevel: 'warning',
+    // The sources are ES modules; the two that create a require() for a
+    // package loaded at run time do it from import.meta.url.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    metafile: true,
+  });
+  const [out] = result.outputFiles;
+  if (!out || result.outputFiles.length !== 1) throw new Error('esbuild: expected one output file');
+  const code = out.text;
+  // A dynamic import() left in the bundle would fail under vm.Script.
+  if (/\bimport\(/.test(code)) throw new Error(`${OFFLINE_BUNDLE}: contains a dynamic import()`);
+  const file = join(outDir, OFFLINE_BUNDLE);
+  await writeFile(file, WRAPPER_HEAD + code + WRAPPER_TAIL, 'latin1');
+  return file;
+}
+
+/**
+ * Code run in a fresh Node process (no tsx, no NODE_OPTIONS: V8 rejects a
+ * cache made under other flags) that loads the bundle the way
+ * bin/istio-operator.js does, runs TRAINING_RUNS, and writes the cache.
+ */
+const TRAINER = `
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+const [file, cacheFile, runs] = process.argv.slice(1);
+const script = new Script(readFileSync(file, 'latin1'), { filename: file });
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+for (const args of JSON.parse(runs)) {
+  const code = await module.exports.run(['node', 'istio-operator', ...args]);
+  if (code !== 0) throw new Error('training run failed with exit code ' + code + ': ' + args.join(' '));
+}
+writeFileSync(cacheFile, script.createCachedData());
+`;
+
+/**
+ * Runs the training commands against `outDir/offline-cli.cjs` and writes
+ * `outDir/offline-cli.v8cache`. Also the bundle's smoke test: the build fails
+ * when one of them fails.
+ */
+export function trainCodeCache(outDir: string): string {
+  const file = join(outDir, OFFLINE_BUNDLE);
+  const cacheFile = join(outDir, OFFLINE_CODE_CACHE);
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', TRAINER, file, cacheFile, JSON.stringify(TRAINING_RUNS)],
+    {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    },
+  );
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`training the code cache failed:\n${r.stderr}`);
+  return cacheFile;
+}
+
+/** Bundle plus code cache, replacing both (an old cache never survives a new bundle). */
+export async function buildOffline(outDir: string): Promise<{ bundle: string; cache: string }> {
+  await rm(join(outDir, OFFLINE_CODE_CACHE), { force: true });
+  const bundle = await bundleOffline(outDir);
+  return { bundle, cache: trainCodeCache(outDir) };
+}

@@ -1,0 +1,37 @@
+import { Command, Option } from 'commander';
+import { LOG_LEVELS, parseLogFormat, parseLogLevel } from '../log/logger.js';
+import { OPERATOR_VERSION } from '../version.js';
+
+/** The global flags every command accepts, as parsed by commander. */
+export interface GlobalOptions {
+  logFormat?: 'json' | 'text';
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+/**
+ * The `istio-operator` root command: description, `--version` and the global
+ * flags, without subcommands. Shared by the full program and the offline one
+ * (src/cli/offline.ts) so both parse and print exactly alike; `onGlobals`
+ * runs before any subcommand's action with the parsed global flags.
+ */
+export function rootCommand(onGlobals: (o: GlobalOptions) => void): Command {
+  return new Command('istio-operator')
+    .description(
+      'Install, change and upgrade Istio declaratively from IstioOperator resources.\n' +
+        'Runs as an operator in the cluster, or offline to render manifests for GitOps.',
+    )
+    .version(OPERATOR_VERSION, '--version', 'print the operator version')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log line format: json or text (default: text on a terminal, else json)',
+      ).argParser(parseLogFormat),
+    )
+    .addOption(
+      new Option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`)
+        .argParser(parseLogLevel)
+        .default('info'),
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (root) => onGlobals(root.opts<GlobalOptions>()));
+}

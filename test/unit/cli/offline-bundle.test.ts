@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import type { Command } from 'commander';
+import {
+  buildOffline,
+  OFFLINE_BUNDLE,
+  OFFLINE_CODE_CACHE,
+} from '../../../scripts/offline-bundle.js';
+import { buildOfflineProgram, OFFLINE_COMMANDS } from '../../../src/cli/offline.js';
+import { buildProgram } from '../../../src/cli/program.js';
+import { ROOT, type CliResult } from '../../support/cli.js';
+import { runInProcess } from './in-process.js';
+
+/** Runs `node <pkg>/bin/istio-operator.js ARGS` as a user would. */
+async function runBin(pkg: string, args: string[]): Promise<CliResult> {
+  return await new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(pkg, 'bin', 'istio-operator.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.on('error', reject);
+    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Every help text of a command tree, by command path. */
+function helpTexts(cmd: Command, path = cmd.name()): Map<string, string> {
+  const out = new Map([[path, cmd.helpInformation()]]);
+  for (const c of cmd.commands) {
+    for (const [k, v] of helpTexts(c, `${path} ${c.name()}`)) out.set(k, v);
+  }
+  return out;
+}
+
+describe('the offline bundle and bin/istio-operator.js', function () {
+  this.timeout(120_000);
+  // Inside node_modules so that the packages loaded at run time (and tsx)
+  // resolve from the copy as from an installed package.
+  const pkg = join(ROOT, 'node_modules', '.cache', `istio-operator-bin-test-${process.pid}`);
+  const dist = join(pkg, 'dist');
+
+  before(async () => {
+    await rm(pkg, { recursive: true, force: true });
+    await mkdir(join(pkg, 'bin'), { recursive: true });
+    await mkdir(join(dist, 'cli'), { recursive: true });
+    await copyFile(join(ROOT, 'bin', 'istio-operator.js'), join(pkg, 'bin', 'istio-operator.js'));
+    await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
+    await buildOffline(dist);
+    // A stand-in for the compiled full CLI, so routing is visible.
+    await writeFile(join(dist, 'cli', 'main.js'), "process.stdout.write('full program\\n');\n");
+    await writeFile(join(dist, 'build-info.json'), '{}\n');
+  });
+  after(async () => {
+    await rm(pkg, { recursive: true, force: true });
+  });
+
+  it('lists the same offline commands in bin as in src/cli/offline.ts', async () => {
+    const bin = await readFile(join(ROOT, 'bin', 'istio-operator.js'), 'utf8');
+    const m = /const OFFLINE_COMMANDS = new Set\(\[([^\]]*)\]\)/.exec(bin);
+    assert.ok(m, 'bin/istio-operator.js declares OFFLINE_COMMANDS');
+    const names = [...m[1]!.matchAll(/'([^']+)'/g)].map((x) => x[1]);
+    assert.deepEqual(names.sort(), [...OFFLINE_COMMANDS].sort());
+  });
+
+  it('gives the offline commands the same flags and help as the full program', () => {
+    const full = helpTexts(buildProgram());
+    const offline = helpTexts(buildOfflineProgram());
+    for (const [path, text] of offline) {
+      if (path === 'istio-operator') continue; // lists fewer commands, by design
+      assert.equal(text, full.get(path), path);
+    }
+    assert.deepEqual(
+      buildOfflineProgram()
+        .commands.map((c) => c.name())
+        .sort(),
+      [...OFFLINE_COMMANDS].sort(),
+    );
+    assert.deepEqual(buildOfflineProgram().options, buildProgram().options);
+  });
+
+  it('has a code cache that this Node accepts', async () => {
+    const file = join(dist, OFFLINE_BUNDLE);
+    const script = new Script(await readFile(file, 'latin1'), {
+      filename: file,
+      cachedData: await readFile(join(dist, OFFLINE_CODE_CACHE)),
+    });
+    assert.equal(script.cachedDataRejected, false);
+    // And the bundle loads and exports run().
+    const module = { exports: {} as { run?: unknown } };
+    (script.runInThisContext() as (...a: unknown[]) => void)(
+      module.exports,
+      createRequire(file),
+      module,
+      file,
+      dirname(file),
+    );
+    assert.equal(typeof module.exports.run, 'function');
+  });
+
+  const corpus = (name: string) => join(ROOT, 'test', 'conformance', 'corpus', name);
+  const same: string[][] = [
+    ['manifest', 'generate', '--set', 'profile=demo'],
+    ['manifest', 'generate', '-f', corpus('overlays-gateway.yaml'), '-o', 'json'],
+    ['manifest', 'generate', '-f', corpus('gateways-many.yaml'), '--set', 'revision=canary'],
+    ['manifest', 'generate', '--set', 'profile=ambient', '--component', 'ztunnel'],
+    ['manifest', 'generate', '--set', 'profile=nonesuch'],
+    ['--log-level', 'debug', 'profile', 'dump', 'remote', '-o', 'json'],
+    ['profile', 'diff', 'default', 'demo'],
+    ['validate', '-f', corpus('meshconfig.yaml'), '-f', join(ROOT, 'package.json')],
+    ['version', '-o', 'json'],
+    ['manifest', 'generate', '--nonesuch'],
+  ];
+  for (const args of same) {
+    it(`prints exactly what the sources print: ${args.join(' ').replaceAll(ROOT, '')}`, async () => {
+      const [bundled, sources] = [await runBin(pkg, args), await runInProcess(args)];
+      assert.equal(bundled.stdout, sources.stdout);
+      assert.equal(bundled.stderr, sources.stderr);
+      assert.equal(bundled.code, sources.code);
+    });
+  }
+
+  it('sends every other command, and help, to dist/cli/main.js', async () => {
+    for (const args of [['status'], ['run', '--help'], ['--help'], [], ['--log-level', 'debug']]) {
+      const r = await runBin(pkg, args);
+      assert.equal(r.stdout, 'full program\n', args.join(' '));
+    }
+    const r = await runBin(pkg, ['--log-format=json', 'version']);
+    assert.match(r.stdout, /^istio-operator \d/);
+  });
+
+  it('runs the sources, and says so, when a source is newer than the build', async () => {
+    const main = join(pkg, 'src', 'cli', 'main.ts');
+    await mkdir(dirname(main), { recursive: true });
+    await writeFile(main, "const from: string = 'sources';\nprocess.stdout.write(from + '\\n');\n");
+    const built = new Date(Date.now() - 60_000);
+    await utimes(join(dist, 'build-info.json'), built, built);
+    try {
+      const r = await runBin(pkg, ['manifest', 'generate']);
+      assert.equal(r.stdout, 'sources\n');
+      assert.match(r.stderr, /the sources changed since dist\/ was built; running the TypeScript/);
+      await rm(join(dist, 'build-info.json'));
+      const r2 = await runBin(pkg, ['version']);
+      assert.equal(r2.stdout, 'sources\n');
+      assert.match(r2.stderr, /dist\/ is incomplete or from an older build/);
+    } finally {
+      await rm(join(pkg, 'src'), { recursive: true, force: true });
+      await writeFile(join(dist, 'build-info.json'), '{}\n');
+    }
+  });
+});
