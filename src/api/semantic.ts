@@ -21,6 +21,9 @@ const HUB =
 // An image tag: word characters, dots and dashes, at most 128, not starting with . or -.
 const TAG = /^[\w][\w.-]{0,127}$/;
 
+/** How many offending entries of a list a message names before "and N more". */
+const MAX_LISTED = 5;
+
 const GATEWAY_LISTS = [
   { list: 'ingressGateways', values: 'istio-ingressgateway' },
   { list: 'egressGateways', values: 'istio-egressgateway' },
@@ -156,11 +159,17 @@ function checkProxy(spec: JsonObject, out: Diagnostic[]): void {
       .map((x) => x.trim())
       .filter((x) => x !== '*' && !isCidr(x));
     if (bad.length > 0) {
+      // Name a few: the message ends up in status conditions (at most 32 KiB)
+      // and Events, and a huge list must not make the status unwritable.
+      const shown = bad
+        .slice(0, MAX_LISTED)
+        .map((x) => (x.length > 60 ? `${x.slice(0, 57)}...` : x));
+      const more = bad.length > MAX_LISTED ? ` and ${bad.length - MAX_LISTED} more` : '';
       out.push(
         err(
           `spec.values.global.proxy.${key}`,
           v,
-          `must be a comma-separated list of CIDRs or "*"; not a CIDR: ${bad.join(', ')}`,
+          `must be a comma-separated list of CIDRs or "*"; not a CIDR: ${shown.join(', ')}${more}`,
           'write ranges with a prefix length, e.g. "10.0.0.0/8,172.16.0.0/12"',
         ),
       );
