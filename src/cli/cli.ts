@@ -9,6 +9,7 @@ import { UserError } from './errors.js';
  * those are bugs someone has to find.
  */
 export async function main(argv: string[], build: () => Command): Promise<number> {
+  stopQuietlyOnClosedPipe();
   const program = build();
   program.exitOverride();
   try {
@@ -30,4 +31,20 @@ export async function main(argv: string[], build: () => Command): Promise<number
     );
     return 2;
   }
+}
+
+let pipeHandled = false;
+
+/**
+ * `istio-operator manifest generate | head` must not end in an EPIPE stack
+ * trace: when the reader closes stdout, stop at once, as a command killed by
+ * SIGPIPE would, keeping the exit code.
+ */
+function stopQuietlyOnClosedPipe(): void {
+  if (pipeHandled) return;
+  pipeHandled = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit();
+  });
 }

@@ -128,6 +128,20 @@ describe('the offline bundle and bin/istio-operator.js', function () {
     });
   }
 
+  it('stops quietly when the reader closes the pipe (manifest generate | head)', async () => {
+    const p = spawn(
+      process.execPath,
+      [join(pkg, 'bin', 'istio-operator.js'), 'manifest', 'generate', '--set', 'profile=demo'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.stdout.once('data', () => p.stdout.destroy());
+    const code = await new Promise((resolve) => p.on('exit', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
+
   it('sends every other command, and help, to dist/cli/main.js', async () => {
     for (const args of [['status'], ['run', '--help'], ['--help'], [], ['--log-level', 'debug']]) {
       const r = await runBin(pkg, args);
