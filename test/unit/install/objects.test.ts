@@ -30,10 +30,52 @@ describe('operator install objects', () => {
     assert.equal(allows(rules, '', 'secrets', 'get'), false, 'no access to Secrets');
   });
 
-  it('uses no wildcard anywhere', () => {
-    for (const o of operatorObjects()) {
-      for (const r of (o as { rules?: PolicyRule[] }).rules ?? []) {
-        assert.ok(![...r.apiGroups, ...r.resources, ...r.verbs].includes('*'), JSON.stringify(r));
+  // With and without a revision and extra namespaces: every variant init can install.
+  const variants = [
+    operatorObjects(),
+    operatorObjects({ revision: 'canary', watchedNamespaces: ['istio-system', 'istio-ingress'] }),
+  ];
+
+  it('uses no wildcard anywhere, and binds only its own roles', () => {
+    for (const objs of variants) {
+      const roles = objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
+      // Both the cluster-wide and the namespaced rules are looked at (not vacuous).
+      assert.deepEqual(roles.map((o) => o.kind).sort(), ['ClusterRole', 'Role']);
+      for (const o of roles) {
+        const rules = (o as { rules?: (PolicyRule & Record<string, string[] | undefined>)[] })
+          .rules!;
+        assert.ok(rules.length > 0, `${o.kind} ${o.metadata?.name} has no rules`);
+        for (const r of rules) {
+          const words = [
+            ...r.apiGroups,
+            ...r.resources,
+            ...r.verbs,
+            ...(r.resourceNames ?? []),
+            ...(r.nonResourceURLs ?? []),
+          ];
+          // '*' itself, and partial wildcards such as 'pods/*' or '/api/*'.
+          assert.ok(!words.some((w) => w.includes('*')), JSON.stringify(r));
+          assert.equal(r.nonResourceURLs, undefined, JSON.stringify(r));
+        }
+      }
+      const ownRoles = new Set(roles.map((o) => `${o.kind}/${o.metadata?.name}`));
+      for (const b of objs.filter((o) => o.kind?.endsWith('RoleBinding'))) {
+        const ref = (b as { roleRef: { kind: string; name: string } }).roleRef;
+        // Never cluster-admin, admin, edit or another pre-existing role.
+        assert.ok(ownRoles.has(`${ref.kind}/${ref.name}`), `${b.metadata?.name} binds ${ref.name}`);
+      }
+    }
+  });
+
+  it('cannot read Secrets', () => {
+    for (const objs of variants) {
+      for (const o of objs.filter((x) => x.kind === 'ClusterRole' || x.kind === 'Role')) {
+        for (const r of (o as { rules: PolicyRule[] }).rules) {
+          assert.ok(
+            !(r.apiGroups.includes('') && r.resources.some((x) => x.split('/')[0] === 'secrets')),
+            `${o.kind} ${o.metadata?.name}: ${JSON.stringify(r)}`,
+          );
+        }
       }
     }
   });
@@ -50,6 +92,36 @@ describe('operator install objects', () => {
     assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
     assert.equal(c.readinessProbe?.httpGet?.path, '/readyz');
     assert.deepEqual(c.args?.slice(0, 2), ['run', '--leader-elect']);
+  });
+
+  it('leaves no container a way around it: every container, effective settings, no host access', () => {
+    for (const objs of variants) {
+      const pod = (objs.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!;
+      const containers = [...(pod.initContainers ?? []), ...pod.containers];
+      assert.ok(containers.length > 0);
+      for (const c of containers) {
+        const sc = c.securityContext ?? {};
+        // A container's own setting wins over the pod's.
+        assert.equal(sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true, c.name);
+        const uid = sc.runAsUser ?? pod.securityContext?.runAsUser;
+        assert.ok(typeof uid === 'number' && uid > 0, `${c.name} runs as UID ${uid}`);
+        const gid = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
+        assert.ok(typeof gid === 'number' && gid > 0, `${c.name} runs as GID ${gid}`);
+        assert.equal(sc.readOnlyRootFilesystem, true, c.name);
+        assert.equal(sc.allowPrivilegeEscalation, false, c.name);
+        assert.notEqual(sc.privileged, true, c.name);
+        assert.deepEqual(sc.capabilities?.add ?? [], [], c.name);
+        assert.ok(sc.capabilities?.drop?.includes('ALL'), c.name);
+      }
+      assert.notEqual(pod.hostNetwork, true);
+      assert.notEqual(pod.hostPID, true);
+      assert.notEqual(pod.hostIPC, true);
+      assert.deepEqual(
+        (pod.volumes ?? []).filter((v) => v.hostPath).map((v) => v.name),
+        [],
+        'hostPath volumes',
+      );
+    }
   });
 
   it('takes the image, namespaces and pull secrets from the options', () => {
