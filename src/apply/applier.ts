@@ -1,4 +1,5 @@
 import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { waitFor } from '../cluster/health.js';
 import { watchedKind } from './kinds.js';
 import type { KubeClient } from '../kube/client.js';
@@ -188,15 +189,23 @@ async function applyComponent(
             desired.metadata?.namespace,
             desired.metadata!.name!,
           );
-          const body = live ? keepCreateOnly(desired, live) : desired;
-          if (live && isSubset(body, live)) {
+          const stamped = withDesiredHash(desired);
+          const body = live ? keepCreateOnly(stamped, live) : stamped;
+          const sameDesire =
+            live?.metadata?.annotations?.[DESIRED_HASH] ===
+            stamped.metadata?.annotations?.[DESIRED_HASH];
+          if (live && sameDesire && isSubset(body, live)) {
             result.unchanged++;
             return;
           }
-          if (live)
-            result.drifted.push(
-              `${describeObject(desired)} (${subsetDifferences(body, live).join(', ')})`,
+          if (live) {
+            const diff = subsetDifferences(body, live).filter(
+              (p) => p !== `metadata.annotations.${DESIRED_HASH}`,
             );
+            result.drifted.push(
+              `${describeObject(desired)} (${diff.length ? diff.join(', ') : 'fields no longer desired'})`,
+            );
+          }
           try {
             written.set(identity(desired), await ctx.client.apply(body));
           } catch (err) {
@@ -211,6 +220,26 @@ async function applyComponent(
     result.error = (err as Error).message;
   }
   return result;
+}
+
+/**
+ * Annotation holding a digest of the desired object last applied. The
+ * subset test that saves idle writes cannot see a field that was removed
+ * from the desired state (a dropped nodeSelector is still "contained" in the
+ * live object); a changed digest can, and server-side apply then removes the
+ * fields we no longer set.
+ */
+export const DESIRED_HASH = 'install.operator.istio.io/desired-hash';
+
+function withDesiredHash(desired: KubernetesObject): KubernetesObject {
+  const digest = createHash('sha256').update(JSON.stringify(desired)).digest('hex').slice(0, 16);
+  return {
+    ...desired,
+    metadata: {
+      ...desired.metadata,
+      annotations: { ...desired.metadata?.annotations, [DESIRED_HASH]: digest },
+    },
+  };
 }
 
 /**
