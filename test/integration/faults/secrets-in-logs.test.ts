@@ -128,6 +128,12 @@ describe('faults: logs never contain credentials or Secret data', function () {
       needles.some((n) => n.what === 'kubeconfig client-key-data'),
       'the admin kubeconfig has a client key to look for',
     );
+    // The search finds them where they are: in the kubeconfig itself.
+    const inKubeconfig = leaks(readFileSync(kubeconfigPath, 'utf8'), needles);
+    assert.ok(inKubeconfig.includes('kubeconfig client-key-data'), inKubeconfig.join('\n'));
+    const key = Buffer.from(config.users[0]!.user['client-key-data']!, 'base64').toString();
+    assert.ok(leaks(key, needles).includes('the client key line 1'));
+    assert.ok(leaks(caKey, []).some((l) => l.startsWith('a PEM block')));
   });
 
   after(async () => {
@@ -324,7 +330,7 @@ describe('faults: logs never contain credentials or Secret data', function () {
     assert.deepEqual(leaks(output, needles), []);
   });
 
-  it('`istio-operator run` refused by the API server (a wrong token, a wrong client key) logs none of them', async function () {
+  it('`istio-operator run` refused (a wrong token, a client key that does not match its certificate) logs none of them', async function () {
     this.timeout(120_000);
     const ns = await env.namespace('secrets-refused');
     const cluster = config.clusters[0]!;
