@@ -376,7 +376,10 @@ export async function runBench(
         return name;
       },
       startOperator: async (opts = {}) => {
-        const m = new OperatorManager({ kubeConfig: kc, ...opts });
+        // `--coalesce-quiet-ms 0` turns burst coalescing off, for comparisons.
+        const quiet = option('--coalesce-quiet-ms', '');
+        const queue = quiet === '' ? {} : { queue: { coalesceQuietMs: Number(quiet) } };
+        const m = new OperatorManager({ kubeConfig: kc, ...queue, ...opts });
         operators.push(m);
         await m.start();
         return m;

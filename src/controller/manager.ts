@@ -73,6 +73,11 @@ export class OperatorManager {
   };
   private readonly iopInformers: Informer<IstioOperator & k8s.KubernetesObject>[] = [];
   private readonly owned = new Map<string, Informer<k8s.KubernetesObject>>();
+  /**
+   * Per key, the IstioOperator as the last reconcile that wrote its status
+   * left it, and the resourceVersion the cache had when that reconcile began.
+   */
+  private readonly written = new Map<string, { from: string | undefined; iop: IstioOperator }>();
   private workers: Promise<void> | undefined;
   private ready = false;
 
@@ -161,7 +166,14 @@ export class OperatorManager {
       inf.onAdd(enqueue);
       // Our own status writes change only status: ignoring them keeps the loop from feeding itself.
       const iopFilter = ignoreStatus();
+      // Once the cache has moved on, what our last reconcile wrote is in it (or stale).
+      const caughtUp = (o: k8s.KubernetesObject) => {
+        if (this.written.get(key(o))?.from !== o.metadata?.resourceVersion)
+          this.written.delete(key(o));
+      };
+      inf.onDelete((o) => this.written.delete(key(o)));
       inf.onUpdate((a, b) => {
+        caughtUp(b);
         if (!iopFilter(a, b)) return;
         // A new generation is a spec change, which the queue coalesces in bursts.
         // Not a deletion: setting deletionTimestamp bumps the generation too.
@@ -233,11 +245,30 @@ export class OperatorManager {
   }
 
   private getIstioOperator(namespace: string, name: string): IstioOperator | undefined {
+    return this.lookup(namespace, name)?.iop;
+  }
+
+  /** A copy of the IstioOperator to reconcile, and the resourceVersion the cache has. */
+  private lookup(
+    namespace: string,
+    name: string,
+  ): { iop: IstioOperator; cached: string | undefined } | undefined {
+    const key = `${namespace}/${name}`;
     for (const inf of this.iopInformers) {
       const o = inf.get(name, namespace);
+      if (!o) continue;
+      const cached = o.metadata?.resourceVersion;
+      // Read our own writes: until the cache has moved past the version our last
+      // status-writing reconcile started from, it lacks that status, and a
+      // reconcile reading it would write status again from a stale
+      // resourceVersion and lose with a conflict.
+      const mine = this.written.get(key);
+      if (mine && mine.from === cached) return { iop: structuredClone(mine.iop), cached };
+      this.written.delete(key);
       // Reconcile a copy: the reconciler updates status and resourceVersion as it writes.
-      if (o) return structuredClone(o);
+      return { iop: structuredClone(o), cached };
     }
+    this.written.delete(key);
     return undefined;
   }
 
@@ -249,13 +280,18 @@ export class OperatorManager {
   private async handle(key: string): Promise<void> {
     const id = randomBytes(4).toString('hex');
     const startedAt = Date.now();
+    /** The copy this reconcile works on, its resourceVersion then, and the cache's. */
+    let handed:
+      { iop: IstioOperator; rv: string | undefined; cached: string | undefined } | undefined;
     const r = await reconcile(
       key,
       {
         client: this.client,
         live: this.live,
         getIstioOperator: (ns, name) => {
-          const iop = this.getIstioOperator(ns, name);
+          const found = this.lookup(ns, name);
+          const iop = found?.iop;
+          if (found && !handed) handed = { ...found, rv: found.iop.metadata.resourceVersion };
           // Another revision's operator handles it (deletion included).
           return iop && this.ownsRevision(iop) ? iop : undefined;
         },
@@ -270,6 +306,10 @@ export class OperatorManager {
       },
       id,
     );
+    // The reconciler keeps its copy in step with the status it wrote; remember
+    // it until the cache has caught up (see getIstioOperator).
+    if (handed && handed.iop.metadata.resourceVersion !== handed.rv)
+      this.written.set(key, { from: handed.cached, iop: structuredClone(handed.iop) });
     this.counts[r.result]++;
     const ms = Date.now() - startedAt;
     this.opts.onReconcile?.({ key, reconcileID: id, result: r.result, startedAt, ms });
