@@ -167,10 +167,15 @@ describe('faults: logs never contain credentials or Secret data', function () {
    * Install, a spec whose apply the API server refuses (an error path), a
    * fix, uninstall: the lines a reconcile logs, including its failures.
    */
-  async function installAndUninstall(ns: string): Promise<void> {
+  async function installAndUninstall(ns: string): Promise<string> {
     const spec = (extra: object = {}) => ({ profile: 'minimal', namespace: ns, ...extra });
-    const state = async () =>
-      ((await env.client.get(iopRef(ns, 'cp'))) as unknown as IstioOperator).status;
+    /** What the operator wrote for users to read besides logs: status, then Events. */
+    let written = '';
+    const state = async () => {
+      const status = ((await env.client.get(iopRef(ns, 'cp'))) as unknown as IstioOperator).status;
+      written += `${JSON.stringify(status)}\n`;
+      return status;
+    };
     await env.client.apply({ ...iopRef(ns, 'cp'), spec: spec() });
     await waitFor(
       'HEALTHY',
@@ -221,6 +226,12 @@ describe('faults: logs never contain credentials or Secret data', function () {
       undefined,
       200,
     );
+    const events = await env.client.list<k8s.CoreV1Event>(
+      { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+      ns,
+    );
+    for (const e of events) written += `${e.reason}: ${e.message}\n`;
+    return written;
   }
 
   it('an in-process operator at debug level logs none of them across install, failure and uninstall', async function () {
@@ -239,8 +250,9 @@ describe('faults: logs never contain credentials or Secret data', function () {
     configureLogger({ level: 'debug', format: 'json' });
     logger.add(sink);
     const manager = await env.startOperator([ns]);
+    let written = '';
     try {
-      await installAndUninstall(ns);
+      written = await installAndUninstall(ns);
     } finally {
       await manager.stop();
       logger.remove(sink);
@@ -255,6 +267,9 @@ describe('faults: logs never contain credentials or Secret data', function () {
       `      [secrets] in-process: ${captured.split('\n').length} log lines, ${needles.length} needles\n`,
     );
     assert.deepEqual(leaks(captured, needles), []);
+    // Nor do the status and Events it wrote (the failure's message among them).
+    assert.match(written, /Failed: Pilot: apply Deployment/);
+    assert.deepEqual(leaks(written, needles), []);
   });
 
   it('`istio-operator run` at debug level, with a bearer token of its own RBAC, logs none of them', async function () {
@@ -316,8 +331,9 @@ describe('faults: logs never contain credentials or Secret data', function () {
     );
     const op = spawnRun(tokenConfig, ns);
     let output: string;
+    let written = '';
     try {
-      await installAndUninstall(ns);
+      written = await installAndUninstall(ns);
     } finally {
       output = await op.stop();
     }
@@ -328,6 +344,8 @@ describe('faults: logs never contain credentials or Secret data', function () {
       `      [secrets] run with a token: ${output.split('\n').length} log lines\n`,
     );
     assert.deepEqual(leaks(output, needles), []);
+    assert.match(written, /Failed: Pilot: apply Deployment/);
+    assert.deepEqual(leaks(written, needles), []);
   });
 
   it('`istio-operator run` refused (a wrong token, a client key that does not match its certificate) logs none of them', async function () {
