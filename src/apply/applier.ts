@@ -60,6 +60,13 @@ export interface ApplyContext {
    */
   shared?: readonly ComponentName[];
   /**
+   * Whether the IstioOperator `owner` (which exists) still renders `object`.
+   * When it does not, the object is being handed over (a revision tag or a
+   * gateway moved from one IstioOperator to another) and is taken over
+   * instead of being a conflict. Without it, every foreign owner conflicts.
+   */
+  ownerWants?(owner: Owner, object: KubernetesObject): boolean;
+  /**
    * Asked before each component is applied, with the live state including
    * what this apply has written so far; a returned reason holds the
    * component back this round (upgrades: gateways wait for istiod).
@@ -154,7 +161,8 @@ async function findConflicts(
       // An owner that no longer exists (its CRDs were kept at uninstall) does not block adoption.
       if (owner && other && (await ctx.live.ownerExists(owner))) {
         if (ctx.shared?.includes(c.component)) leftToOwner.add(identity(o));
-        else out.push({ object: describeObject(o), owner });
+        else if (!ctx.ownerWants || ctx.ownerWants(owner, o as KubernetesObject))
+          out.push({ object: describeObject(o), owner });
       }
     }
   }
@@ -231,7 +239,7 @@ async function applyComponent(
  */
 export const DESIRED_HASH = 'install.operator.istio.io/desired-hash';
 
-function withDesiredHash(desired: KubernetesObject): KubernetesObject {
+export function withDesiredHash(desired: KubernetesObject): KubernetesObject {
   const digest = createHash('sha256').update(JSON.stringify(desired)).digest('hex').slice(0, 16);
   return {
     ...desired,

@@ -1,3 +1,4 @@
+import { withDesiredHash } from './applier.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
@@ -13,6 +14,8 @@ export interface Preview {
   change: { object: string; fields: FieldChange[] }[];
   unchanged: number;
   prune: string[];
+  /** Shared Base objects another IstioOperator owns (the operator leaves them to it), by owner. */
+  leftToOwner: string[];
   /** Objects the API server refused in the dry run (the real apply would fail too). */
   errors: string[];
 }
@@ -39,7 +42,14 @@ export async function previewApply(
   desired: readonly KubernetesObject[],
   owner: Owner,
 ): Promise<Preview> {
-  const out: Preview = { create: [], change: [], unchanged: 0, prune: [], errors: [] };
+  const out: Preview = {
+    create: [],
+    change: [],
+    unchanged: 0,
+    prune: [],
+    leftToOwner: [],
+    errors: [],
+  };
   for (const d of desired) {
     let live: KubernetesObject | undefined;
     try {
@@ -54,8 +64,18 @@ export async function previewApply(
       out.create.push(describeObject(d));
       continue;
     }
+    const who = ownerOf(live);
+    if (
+      d.metadata?.labels?.[LABELS.component] === 'Base' &&
+      who &&
+      (who.name !== owner.name || who.namespace !== owner.namespace)
+    ) {
+      out.leftToOwner.push(`IstioOperator ${who.namespace}/${who.name}`);
+      continue;
+    }
     try {
-      const after = await client.apply(d, true);
+      // Exactly what the operator would send, digest annotation included.
+      const after = await client.apply(withDesiredHash(d), true);
       const fields = diffJson(comparable(live), comparable(after));
       if (fields.length === 0) out.unchanged++;
       else out.change.push({ object: describeObject(d), fields });
@@ -93,6 +113,10 @@ export function formatPreview(p: Preview): string {
   }
   for (const o of p.prune) lines.push(`- ${o}`);
   for (const e of p.errors) lines.push(`! ${e}`);
+  const owners = new Map<string, number>();
+  for (const o of p.leftToOwner) owners.set(o, (owners.get(o) ?? 0) + 1);
+  for (const [o, n] of owners)
+    lines.push(`= ${n} shared Base object(s) left to ${o}, which owns them`);
   lines.push(
     `${p.create.length} to create, ${p.change.length} to change, ${p.prune.length} to prune, ${p.unchanged} unchanged` +
       (p.errors.length ? `, ${p.errors.length} refused by the API server` : ''),

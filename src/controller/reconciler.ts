@@ -3,7 +3,7 @@ import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
 import { watchedKind } from '../apply/kinds.js';
-import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
+import { identity, writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { prune, pruneCandidates } from '../apply/prune.js';
 import { componentReadiness } from '../apply/readiness.js';
 import type { KubeClient } from '../kube/client.js';
@@ -152,6 +152,12 @@ export async function reconcile(
       owner,
       shared: ['Base'],
       gate: gatewaysAfterIstiod(manifest),
+      ownerWants: (other, object) => {
+        const theirs = ctx.getIstioOperator(other.namespace, other.name);
+        // Unknown to this cache, or unrenderable: assume it still wants it.
+        const wanted = theirs && desiredIdentities(theirs);
+        return !wanted || wanted.has(identity(object));
+      },
     });
     if (outcome.conflicts.length > 0) {
       const messages = outcome.conflicts.map(
@@ -162,7 +168,9 @@ export async function reconcile(
       if (await writeStatus(iop, { kind: 'conflict', messages }, ctx)) {
         ctx.event?.(iop, 'Warning', 'Conflict', messages.join('\n'));
       }
-      return { result: 'requeueAfter', ms: 30_000 };
+      // Soon: the other owner may be handing the objects over (its next
+      // reconcile prunes them), and no event of ours announces that.
+      return { result: 'requeueAfter', ms: 5_000 };
     }
     for (const c of outcome.components) {
       if (c.applied.length > 0) {
@@ -253,6 +261,24 @@ export function render(iop: IstioOperator): Manifest {
       throw new Error(err.message);
     throw err;
   }
+}
+
+const desiredCache = new WeakMap<IstioOperator, Set<string> | undefined>();
+
+/**
+ * The identities of every object an IstioOperator renders, undefined when it
+ * does not render; memoized per cached object (a new version is a new object).
+ */
+function desiredIdentities(iop: IstioOperator): Set<string> | undefined {
+  if (desiredCache.has(iop)) return desiredCache.get(iop);
+  let ids: Set<string> | undefined;
+  try {
+    ids = new Set(render(iop).objects.map((o) => identity(o as KubernetesObject)));
+  } catch {
+    ids = undefined;
+  }
+  desiredCache.set(iop, ids);
+  return ids;
 }
 
 /** Writes the status for `outcome` if it differs from the current one; true when it wrote. */

@@ -82,7 +82,17 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     managers.push(await env.startOperator([ns]));
   });
 
-  after(async () => {
+  after(async function () {
+    this.timeout(120_000);
+    // Leave nothing behind for the next file: the CRDs this file's IstioOperator owns are shared.
+    await env.client.delete(iopRef(ns, 'inplace')).catch(() => undefined);
+    await waitFor(
+      'inplace uninstalled',
+      async () => !(await env.exists(iopRef(ns, 'inplace'))),
+      60_000,
+      undefined,
+      200,
+    ).catch(() => undefined);
     for (const m of managers) await m.stop();
   });
 
@@ -185,7 +195,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
         namespace: ns,
         revision: '1-31',
         tag: '1.31.0',
-        values: { revisionTags: ['prod'] },
+        values: { revisionTags: ['prod', 'next'] },
       },
     });
     await until('canary installed', healthyAt('canary'), 'canary');
@@ -225,12 +235,43 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     assert.equal(servedBy(main, { 'istio.io/rev': '1-31' }).length, 0);
   });
 
+  it('moves a revision tag from one revision to the other by moving one line', async () => {
+    await patchSpec('inplace', { values: { revisionTags: ['prod'] } });
+    await patchSpec('canary', { values: { revisionTags: ['next'] } });
+    const t0 = performance.now();
+    await waitFor(
+      'prod points at the default revision',
+      async () => {
+        const tag = await env.client
+          .get(mwcRef(`istio-revision-tag-prod-${ns}`))
+          .catch(() => undefined);
+        return (
+          tag?.metadata?.labels?.['istio.io/rev'] === 'default' &&
+          tag.metadata.labels[OWNER] === 'inplace'
+        );
+      },
+      20_000,
+      undefined,
+      100,
+    );
+    const moved = performance.now() - t0;
+    await until('inplace healthy', healthyAt('inplace'), 'inplace');
+    await until('canary healthy', healthyAt('canary'), 'canary');
+    const tag = (await env.client.get(
+      mwcRef(`istio-revision-tag-prod-${ns}`),
+    )) as k8s.V1MutatingWebhookConfiguration;
+    assert.equal(tag.webhooks?.[0]?.clientConfig.service?.name, 'istiod');
+    assert.equal(await env.exists(mwcRef(`istio-revision-tag-next-${ns}`)), true);
+    // Within one conflict retry, not after the old 30 s.
+    assert.ok(moved < 15_000, `the tag took ${Math.round(moved)} ms to move`);
+  });
+
   it('deleting the old revision waits while workloads use it, then removes only that revision', async () => {
     const app = await env.namespace('app');
     await env.client.mergePatch({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: app, labels: { 'istio.io/rev': 'prod' } },
+      metadata: { name: app, labels: { 'istio.io/rev': 'next' } },
     } as k8s.KubernetesObject);
     await env.client.apply({
       apiVersion: 'v1',
@@ -249,7 +290,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     const stalled = condition(await get('canary'), 'Stalled');
     assert.equal(stalled?.status, 'True');
     assert.equal(stalled?.reason, 'RevisionInUse');
-    assert.match(stalled?.message ?? '', new RegExp(`namespace ${app} \\(istio.io/rev=prod\\)`));
+    assert.match(stalled?.message ?? '', new RegExp(`namespace ${app} \\(istio.io/rev=next\\)`));
     assert.match(stalled?.message ?? '', new RegExp(`pod ${app}/web \\(istio.io/rev=1-31\\)`));
     assert.match(stalled?.message ?? '', new RegExp(FORCE_DELETE_ANNOTATION));
     assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-31')), true, 'nothing deleted yet');
@@ -273,7 +314,8 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       200,
     );
     assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-31')), false);
-    assert.equal(await env.exists(mwcRef(`istio-revision-tag-prod-${ns}`)), false);
+    assert.equal(await env.exists(mwcRef(`istio-revision-tag-next-${ns}`)), false);
+    assert.equal(await env.exists(mwcRef(`istio-revision-tag-prod-${ns}`)), true, 'moved, kept');
     assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
     assert.equal(await env.exists(crdRef('virtualservices.networking.istio.io')), true);
     assert.equal(healthyAt('inplace')(await get('inplace')), true);
