@@ -8,9 +8,12 @@ import { UserError } from './errors.js';
  * clear message and exit 1; unexpected errors print their stack, because
  * those are bugs someone has to find.
  */
-export async function main(argv: string[], build: () => Command): Promise<number> {
+export async function main(
+  argv: string[],
+  build: (argv: string[]) => Command | Promise<Command>,
+): Promise<number> {
   stopQuietlyOnClosedPipe();
-  const program = build();
+  const program = await build(argv);
   program.exitOverride();
   try {
     await program.parseAsync(argv);

@@ -1,35 +1,53 @@
 import type { Command } from 'commander';
 import { configureLogger } from '../log/logger.js';
-import { clusterCommand } from './commands/cluster.js';
-import { manifestCommand } from './commands/manifest.js';
-import { profileCommand } from './commands/profile.js';
-import { validateCommand } from './commands/validate.js';
-import { versionCommand } from './commands/version.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { diffCommand } from './commands/diff.js';
-import { demoCommand } from './commands/demo.js';
-import { dumpCommand, initCommand, removeCommand } from './commands/install.js';
-import { rootCommand } from './root.js';
+import { commandName, rootCommand } from './root.js';
+
+/**
+ * Every command, in the order `--help` lists them, with the module that
+ * defines it. Modules are imported only when needed: one command's module
+ * may pull in the renderer and its 1 MB validator, the controller or the
+ * control-plane code, and `istio-operator status` should not load all of
+ * them to show one table.
+ */
+const COMMANDS: readonly { name: string; load: () => Promise<Command> }[] = [
+  { name: 'version', load: async () => (await import('./commands/version.js')).versionCommand() },
+  { name: 'cluster', load: async () => (await import('./commands/cluster.js')).clusterCommand() },
+  { name: 'run', load: async () => (await import('./commands/run.js')).runCommand() },
+  { name: 'init', load: async () => (await import('./commands/install.js')).initCommand() },
+  { name: 'remove', load: async () => (await import('./commands/install.js')).removeCommand() },
+  { name: 'dump', load: async () => (await import('./commands/install.js')).dumpCommand() },
+  { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand() },
+  { name: 'diff', load: async () => (await import('./commands/diff.js')).diffCommand() },
+  { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand() },
+  {
+    name: 'manifest',
+    load: async () => (await import('./commands/manifest.js')).manifestCommand(),
+  },
+  { name: 'profile', load: async () => (await import('./commands/profile.js')).profileCommand() },
+  {
+    name: 'validate',
+    load: async () => (await import('./commands/validate.js')).validateCommand(),
+  },
+];
+
+/** The names of every command, in help order. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
 /**
  * Builds the `istio-operator` command tree. Every command is its own module
  * under commands/ that returns a commander Command; this file only wires
  * them together under the root command and its global flags.
+ *
+ * Given the process's argv, it loads only the command argv names: a
+ * command's parsing, help and errors do not depend on its siblings. Without
+ * argv, and when argv names no known command (`--help`, `help`, a typo that
+ * commander should answer with "did you mean"), it loads them all.
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = rootCommand((o) => configureLogger({ format: o.logFormat, level: o.logLevel }));
-  program.addCommand(versionCommand());
-  program.addCommand(clusterCommand());
-  program.addCommand(runCommand());
-  program.addCommand(initCommand());
-  program.addCommand(removeCommand());
-  program.addCommand(dumpCommand());
-  program.addCommand(statusCommand());
-  program.addCommand(diffCommand());
-  program.addCommand(demoCommand());
-  program.addCommand(manifestCommand());
-  program.addCommand(profileCommand());
-  program.addCommand(validateCommand());
+  const name = argv ? commandName(argv.slice(2)) : undefined;
+  const one = COMMANDS.find((c) => c.name === name);
+  const commands = await Promise.all((one ? [one] : COMMANDS).map((c) => c.load()));
+  for (const c of commands) program.addCommand(c);
   return program;
 }

@@ -8,6 +8,25 @@ export interface GlobalOptions {
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
 
+/** Global flags that take their value as the next argument. */
+const FLAGS_WITH_VALUE = new Set(['--log-format', '--log-level']);
+
+/**
+ * The command name in the arguments after the script (`--log-level debug
+ * status -A` → `status`), or undefined when a flag such as --help comes
+ * first. bin/istio-operator.js has a copy, to route without loading any of
+ * this.
+ */
+export function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (FLAGS_WITH_VALUE.has(a)) i++;
+    else if (a.startsWith('--log-format=') || a.startsWith('--log-level=')) continue;
+    else return a.startsWith('-') ? undefined : a;
+  }
+  return undefined;
+}
+
 /**
  * The `istio-operator` root command: description, `--version` and the global
  * flags, without subcommands. Shared by the full program and the offline one

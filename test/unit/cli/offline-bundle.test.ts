@@ -71,8 +71,8 @@ describe('the offline bundle and bin/istio-operator.js', function () {
     assert.deepEqual(names.sort(), [...OFFLINE_COMMANDS].sort());
   });
 
-  it('gives the offline commands the same flags and help as the full program', () => {
-    const full = helpTexts(buildProgram());
+  it('gives the offline commands the same flags and help as the full program', async () => {
+    const full = helpTexts(await buildProgram());
     const offline = helpTexts(buildOfflineProgram());
     for (const [path, text] of offline) {
       if (path === 'istio-operator') continue; // lists fewer commands, by design
@@ -84,7 +84,7 @@ describe('the offline bundle and bin/istio-operator.js', function () {
         .sort(),
       [...OFFLINE_COMMANDS].sort(),
     );
-    assert.deepEqual(buildOfflineProgram().options, buildProgram().options);
+    assert.deepEqual(buildOfflineProgram().options, (await buildProgram()).options);
   });
 
   it('has a code cache that this Node accepts', async () => {
