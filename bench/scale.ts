@@ -25,6 +25,7 @@
  * Prints figures, asserts nothing: this is a benchmark, not a test.
  *
  *   npx tsx bench/scale.ts [--iops 300] [--namespaces 30] [--healthy-wait-s 120]
+ *     [--operator-node-options "--max-semi-space-size=2"]
  */
 import { WRITE_VERBS, type Verb } from '../src/kube/client.js';
 import {
@@ -105,6 +106,16 @@ function byVerb(m: Metrics): string {
   return VERBS.map((v) => `${v}=${m.sum('istio_operator_api_requests', { verb: v })}`).join(' ');
 }
 
+/** Answers other than 2xx, by code (0: no answer). */
+function failures(m: Metrics): string {
+  const codes = ['0', '400', '404', '409', '422', '429', '500', '503', '504'];
+  const out = codes
+    .map((c) => [c, m.sum('istio_operator_api_requests', { code: c })] as const)
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${c}=${n}`);
+  return out.length ? out.join(' ') : 'none';
+}
+
 function byResult(m: Metrics): string {
   const results = ['done', 'requeueAfter', 'terminal', 'error', 'conflict'];
   return results
@@ -136,7 +147,7 @@ main(
       await untilReady(first);
       const empty = first.memory().rss;
       console.log(
-        `operator: pid ${first.pid}, ${first.compiled ? `compiled (dist/cli/main.js built ${first.builtAt?.toISOString()})` : 'sources through tsx (no dist/)'}; ` +
+        `operator: pid ${first.pid}${first.nodeOptions.length ? ` (node ${first.nodeOptions.join(' ')})` : ''}, ${first.compiled ? `compiled (dist/cli/main.js built ${first.builtAt?.toISOString()})` : 'sources through tsx (no dist/)'}; ` +
           `RSS ${mib(empty)} with caches synced on the empty cluster`,
       );
       const count = (pred: typeof applied) =>
@@ -186,7 +197,9 @@ main(
       await idle(first, 120_000);
       const converged = first.memory();
       const m1 = await first.scrape();
-      console.log(`${reconcilesOf(m1)} reconciles (${byResult(m1)}); requests ${byVerb(m1)}`);
+      console.log(
+        `${reconcilesOf(m1)} reconciles (${byResult(m1)}); requests ${byVerb(m1)}; not 2xx: ${failures(m1)}`,
+      );
       const peak1 = Math.max(rss.peak(), converged.peak);
       report(
         'operator RSS',
@@ -213,7 +226,7 @@ main(
       const peak2 = Math.max(rss2.peak(), mem.peak);
       console.log(
         `restart: caches synced ${ms(synced)} after start, every IstioOperator reconciled and idle ${ms(confirmed)} after start ` +
-          `(${reconcilesOf(m2)} reconciles: ${byResult(m2)}); requests ${byVerb(m2)}`,
+          `(${reconcilesOf(m2)} reconciles: ${byResult(m2)}); requests ${byVerb(m2)}; not 2xx: ${failures(m2)}`,
       );
       report(
         'restart RSS',

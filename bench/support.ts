@@ -175,6 +175,8 @@ export interface OperatorProcess {
   compiled: boolean;
   /** When dist/cli/main.js was built, if compiled. */
   builtAt?: Date;
+  /** Node options it runs with (`--operator-node-options`). */
+  nodeOptions: string[];
   scrape(): Promise<Metrics>;
   /** `/readyz` says the caches have synced. */
   ready(): Promise<boolean>;
@@ -249,7 +251,10 @@ async function spawnOperatorProcess(
 ): Promise<OperatorProcess & { child: ChildProcess }> {
   const port = await freePort();
   const compiled = existsSync(COMPILED);
-  const args = [compiled ? COMPILED : BIN, '--log-format', 'json', '--log-level', logLevel];
+  // `--operator-node-options "--max-semi-space-size=2 …"`: V8 flags for the operator process.
+  const nodeOptions = option('--operator-node-options', '').split(/\s+/).filter(Boolean);
+  const args = [...nodeOptions, compiled ? COMPILED : BIN];
+  args.push('--log-format', 'json', '--log-level', logLevel);
   args.push('run', '--kubeconfig', kubeconfig);
   args.push('--metrics-addr', `127.0.0.1:${port}`, '--health-addr', '');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -264,6 +269,7 @@ async function spawnOperatorProcess(
     child,
     pid,
     compiled,
+    nodeOptions,
     ...(compiled ? { builtAt: statSync(COMPILED).mtime } : {}),
     scrape: async () => parseMetrics((await get('/metrics')).text),
     ready: () =>
