@@ -9,10 +9,61 @@ export interface RawResponse {
   body: string;
 }
 
+/** How throttling answers are handled; see {@link kubeRequest}. Tests may lower them. */
+export const throttling = {
+  /** Attempts of one request the server keeps throttling (client-go's default is 10 too). */
+  maxAttempts: 10,
+  /**
+   * The longest Retry-After a request waits out in place. A longer one fails
+   * the request at once (the caller's backoff takes over), but the wait is
+   * still honoured: the same request is held until it has passed.
+   */
+  maxInlineWaitMs: 60_000,
+};
+/** When the server answers 429 without Retry-After. */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+
+/** `server method path` → when the server allows that request again (epoch ms). */
+const notBefore = new Map<string, number>();
+
+/**
+ * How long the server asked us to wait, in ms: on 429 always (Retry-After
+ * header, else the Status body's `details.retryAfterSeconds`, else 1 s), on
+ * a 5xx only when it sent Retry-After. Undefined: not a throttling answer.
+ */
+export function retryAfterMs(
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  now = Date.now(),
+): number | undefined {
+  if (status !== 429 && !(status >= 500 && headers['retry-after'] !== undefined)) return undefined;
+  const header = headers['retry-after']?.trim();
+  if (header) {
+    if (/^\d+$/.test(header)) return Number(header) * 1000;
+    const at = Date.parse(header); // the HTTP-date form
+    if (Number.isFinite(at)) return Math.max(0, at - now);
+  }
+  try {
+    const seconds = (JSON.parse(body) as { details?: { retryAfterSeconds?: unknown } }).details
+      ?.retryAfterSeconds;
+    if (typeof seconds === 'number' && seconds >= 0) return seconds * 1000;
+  } catch {
+    // not a Status body
+  }
+  return status === 429 ? DEFAULT_RETRY_AFTER_MS : undefined;
+}
+
 /**
  * Sends one request to the API server with the kubeconfig's credentials and
  * returns the raw JSON text; non-2xx answers throw client-node's
  * ApiException (so kube/errors.ts can read them).
+ *
+ * Throttling is honoured here, once for every caller: a 429 (or a 5xx with
+ * Retry-After) is retried after the delay the server asked for, up to 10
+ * attempts, and until that delay has passed the same request (method and
+ * path) is held back even when a caller retries it on its own — so no
+ * request goes out again before its Retry-After, whoever sends it.
  *
  * Why not client-node's typed clients: they (de)serialize through their own
  * models, which drops fields the model spells differently — notably the
@@ -29,7 +80,39 @@ export async function kubeRequest(
 ): Promise<RawResponse> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/$/, '') + path);
+  const key = `${cluster.server} ${method} ${path.split('?')[0]}`;
+  for (let attempt = 1; ; attempt++) {
+    const until = notBefore.get(key);
+    if (until !== undefined) {
+      const wait = until - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (notBefore.get(key) === until) notBefore.delete(key);
+    }
+    const res = await send(kc, cluster.server, method, path, body, contentType);
+    if (res.status >= 200 && res.status <= 299) return res;
+    const wait = retryAfterMs(res.status, res.headers, res.body);
+    if (wait !== undefined) {
+      notBefore.set(key, Math.max(notBefore.get(key) ?? 0, Date.now() + wait));
+      if (attempt < throttling.maxAttempts && wait <= throttling.maxInlineWaitMs) continue;
+    }
+    throw new ApiException(
+      res.status,
+      `${method} ${path} failed with ${res.status}`,
+      res.body,
+      res.headers,
+    );
+  }
+}
+
+async function send(
+  kc: KubeConfig,
+  server: string,
+  method: string,
+  path: string,
+  body: unknown,
+  contentType: string,
+): Promise<RawResponse> {
+  const url = new URL(server.replace(/\/$/, '') + path);
   const opts: RequestOptions = {
     method,
     headers: { Accept: 'application/json' },
@@ -44,7 +127,7 @@ export async function kubeRequest(
       'Content-Length': Buffer.byteLength(payload),
     };
   }
-  const res = await new Promise<RawResponse>((resolve, reject) => {
+  return await new Promise<RawResponse>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, opts, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
@@ -65,13 +148,4 @@ export async function kubeRequest(
     if (payload !== undefined) req.write(payload);
     req.end();
   });
-  if (res.status < 200 || res.status > 299) {
-    throw new ApiException(
-      res.status,
-      `${method} ${path} failed with ${res.status}`,
-      res.body,
-      res.headers,
-    );
-  }
-  return res;
 }
