@@ -1,8 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { logger } from '../log/logger.js';
 import { KubeClient } from '../kube/client.js';
-import { describeKubeError, isNotFound } from '../kube/errors.js';
+import { describeKubeError, isGone, isNotFound } from '../kube/errors.js';
 import { collectionPath, objectKey, type ResourceType } from '../kube/resource.js';
+import { openWatch, type WatchEvent, type WatchHandle } from '../kube/watch.js';
 
 /** Settings for {@link Informer}. */
 export interface InformerOptions {
@@ -14,6 +15,8 @@ export interface InformerOptions {
   namespace?: string;
   /** Only objects with these labels are listed and watched (e.g. our managed label). */
   labelSelector?: string;
+  /** Only objects whose fields match are listed and watched (`metadata.name=x`). */
+  fieldSelector?: string;
   /**
    * The server ends each watch after this many seconds and it is re-opened
    * from the last resourceVersion; a watch quiet for longer than this plus a
@@ -27,27 +30,59 @@ export interface InformerOptions {
   /** Restart backoff after errors: first delay, and cap. Defaults 500 ms and 30 s. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * How long to wait before listing again a type the API server does not
+   * serve (its CRD is absent). For a custom resource the informer also
+   * watches for its CRD and lists as soon as it is Established, so this is
+   * only the safety net. Default 10 minutes.
+   */
+  absentRetryMs?: number;
 }
 
 type AddFn<T> = (obj: T) => void;
 type UpdateFn<T> = (oldObj: T, newObj: T) => void;
 
+/** A watch that ends sooner than this without delivering anything counts as a failure. */
+const HEALTHY_WATCH_MS = 1000;
+
+const CRD_RESOURCE: ResourceType = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+};
+
+/** Why a watch stream asked for a relist (410 Gone / Expired). */
+class WatchExpired extends Error {}
+
 /**
- * A label-selected cache of one resource type, built on client-node's
- * ListWatch and made durable:
- *  - ListWatch stops on any error; this restarts it with capped, jittered
- *    exponential backoff (a 410 Gone makes it list again from scratch);
+ * A label-selected cache of one resource type: a list, then a watch from the
+ * list's resourceVersion, made durable (the reflector of client-go, in
+ * small):
+ *  - a failed list or watch is retried with capped, jittered exponential
+ *    backoff; a watch that breaks resumes from the last resourceVersion;
+ *  - 410 Gone (an HTTP 410 answer, or an in-stream `ERROR` event with code
+ *    410) makes it list again from scratch — at once the first time, with
+ *    the same backoff when it keeps happening, so a server that answers
+ *    every watch with 410 does not get a list/watch loop;
+ *  - a watch that the server closes at once without any event is a failure
+ *    too (backoff), while one that lived or delivered events resets it;
  *  - the server ends each watch after `watchTimeoutSeconds`, so a watch that
  *    stays silent much longer is a dead connection and is restarted;
+ *  - a type that is not served (404: an optional CRD such as Multus's is
+ *    absent) counts as synced and empty; the informer then watches for the
+ *    CRD and lists as soon as it is Established, instead of polling;
  *  - update handlers get the previous object too, so filters can compare;
  *  - a jittered periodic resync hands every cached object to `onResync`;
  *  - `start()` resolves only after the initial list, so workers never act on
  *    an empty cache.
  */
 export class Informer<T extends k8s.KubernetesObject> {
-  private readonly opts: Required<Omit<InformerOptions, 'namespace' | 'labelSelector' | 'client'>> &
-    Pick<InformerOptions, 'namespace' | 'labelSelector' | 'client'>;
-  private lw: k8s.ListWatch<T> | undefined;
+  private readonly opts: Required<
+    Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'client'>
+  > &
+    Pick<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'client'>;
+  private readonly client: KubeClient;
   private readonly known = new Map<string, T>();
   private readonly adds: AddFn<T>[] = [];
   private readonly updates: UpdateFn<T>[] = [];
@@ -57,12 +92,21 @@ export class Informer<T extends k8s.KubernetesObject> {
   private synced = false;
   private failures = 0;
   private generation = 0;
+  /** Where the next watch starts; '' means list first. */
+  private resourceVersion = '';
+  private watchAbort: WatchHandle | undefined;
   private lastActivity = Date.now();
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  /** Times the underlying ListWatch was (re)started; for tests and metrics. */
+  /** Watches the CRD of a type found absent; undefined until then. */
+  private crdInformer: Informer<k8s.V1CustomResourceDefinition> | undefined;
+  /** True while the type is not served and we wait for its CRD. */
+  private absent = false;
+  /** Times a list or watch was (re)started after the first; for tests and metrics. */
   restarts = 0;
+  /** Lists issued (the first one included). */
+  lists = 0;
   /** Why the last (up to 20) restarts happened, oldest first. */
   readonly restartReasons: string[] = [];
 
@@ -73,8 +117,10 @@ export class Informer<T extends k8s.KubernetesObject> {
       resyncMs: 10 * 3600_000,
       backoffBaseMs: 500,
       backoffMaxMs: 30_000,
+      absentRetryMs: 10 * 60_000,
       ...opts,
     };
+    this.client = opts.client ?? new KubeClient(opts.kubeConfig);
   }
 
   /** Name for logs: `apps/v1 Deployment` (in `ns`). */
@@ -97,9 +143,14 @@ export class Informer<T extends k8s.KubernetesObject> {
     this.resyncs.push(fn);
   }
 
-  /** True once the initial list has been delivered. */
+  /** True once the initial list has been delivered (or the type found not served). */
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** True while the type is not served by the API server (its CRD is absent). */
+  isAbsent(): boolean {
+    return this.absent;
   }
 
   /** The cached object, if any. */
@@ -121,7 +172,7 @@ export class Informer<T extends k8s.KubernetesObject> {
     if (!this.stopped) return;
     this.stopped = false;
     const synced = new Promise<void>((resolve) => {
-      const check = () => (this.synced ? resolve() : setTimeout(check, 20).unref());
+      const check = () => (this.synced || this.stopped ? resolve() : setTimeout(check, 20).unref());
       check();
     });
     this.launch();
@@ -135,99 +186,229 @@ export class Informer<T extends k8s.KubernetesObject> {
     this.stopped = true;
     this.generation++;
     for (const t of [this.restartTimer, this.watchdog, this.resyncTimer]) if (t) clearTimeout(t);
-    const lw = this.lw;
-    this.lw = undefined;
-    await lw?.stop();
+    this.restartTimer = undefined;
+    this.watchAbort?.abort();
+    this.watchAbort = undefined;
+    await this.crdInformer?.stop();
   }
 
+  /** Lists (when there is no resourceVersion to resume from), then watches. */
   private launch(): void {
     const gen = ++this.generation;
-    this.restarts++;
-    const r = this.opts.resource;
-    const client = this.opts.client ?? new KubeClient(this.opts.kubeConfig);
-    const list = async (): Promise<k8s.KubernetesListObject<T>> => {
-      // Raw JSON, like the watch events, so cached objects look the same whichever delivered them.
-      const res = await client.listRaw<T>(r, this.opts.namespace, this.opts.labelSelector);
-      // A fresh list replaces the cache: anything we knew that is gone was deleted.
-      if (gen === this.generation) this.reconcileList(res.items);
-      return res;
+    void this.listAndWatch(gen).catch((err: unknown) => {
+      if (gen === this.generation) this.fail(err);
+    });
+  }
+
+  private async listAndWatch(gen: number): Promise<void> {
+    this.lastActivity = Date.now();
+    if (!this.resourceVersion) {
+      this.lists++;
+      const list = await this.client.listRaw<T>(
+        this.opts.resource,
+        this.opts.namespace,
+        this.opts.labelSelector,
+        this.opts.fieldSelector,
+      );
+      if (gen !== this.generation) return;
+      this.absent = false;
+      this.replaceAll(list.items);
+      this.resourceVersion = list.metadata?.resourceVersion ?? '';
+      this.synced = true;
+      this.lastActivity = Date.now();
+    }
+    const opened = Date.now();
+    let delivered = 0;
+    let expired = false;
+    let streamError: Error | undefined;
+    const query: Record<string, string | number | boolean> = {
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+      // The server closes idle watches after this, which is what lets the
+      // watchdog tell a quiet watch from a dead one.
+      timeoutSeconds: this.opts.watchTimeoutSeconds,
     };
-    // timeoutSeconds makes the server close idle watches, which is what lets
-    // the watchdog tell a quiet watch from a dead one; bookmarks keep the
-    // resourceVersion fresh so a re-watch rarely meets 410 Gone.
-    const path =
-      collectionPath(r, this.opts.namespace) +
-      `?timeoutSeconds=${this.opts.watchTimeoutSeconds}&allowWatchBookmarks=true`;
-    const lw = new k8s.ListWatch<T>(
-      path,
-      new k8s.Watch(this.opts.kubeConfig),
-      list,
-      false,
-      this.opts.labelSelector,
-    );
-    this.lw = lw;
-    lw.on('connect', () => {
+    if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
+    if (this.opts.fieldSelector) query.fieldSelector = this.opts.fieldSelector;
+    const onEvent = ({ type, object }: WatchEvent) => {
       if (gen !== this.generation) return;
       this.lastActivity = Date.now();
-    });
-    lw.on('add', (o) => gen === this.generation && this.observe(o));
-    lw.on('update', (o) => gen === this.generation && this.observe(o));
-    lw.on('delete', (o) => gen === this.generation && this.forgetObject(o));
-    lw.on('error', (err) => {
-      if (gen !== this.generation || this.stopped) return; // our own stop() aborts the watch
-      this.scheduleRestart(err);
-    });
-    lw.start().then(
-      () => {
-        if (gen !== this.generation) return;
-        this.lastActivity = Date.now();
-        if (!this.synced && lw.latestResourceVersion() !== '') this.synced = true;
-        if (this.synced) this.failures = 0;
-      },
-      (err: unknown) => gen === this.generation && this.scheduleRestart(err),
+      if (type === 'ERROR') {
+        if (object.code === 410) expired = true;
+        else {
+          streamError = Object.assign(new Error(object.message ?? 'watch error event'), {
+            statusCode: object.code,
+          });
+        }
+        return;
+      }
+      delivered++;
+      if (delivered === 1) this.failures = 0; // the watch works
+      const rv = object.metadata?.resourceVersion;
+      if (type === 'ADDED' || type === 'MODIFIED') this.observe(object as T);
+      else if (type === 'DELETED') this.forgetObject(object as T);
+      if (rv) this.resourceVersion = rv;
+    };
+    const onDone = (err: unknown) => {
+      if (gen !== this.generation || this.stopped) return;
+      this.watchAbort = undefined;
+      clearTimeout(settle);
+      if ((err && isGone(err)) || expired) {
+        this.resourceVersion = '';
+        this.relistAfterGone(err ?? new WatchExpired('watch expired (410 in the stream)'));
+      } else if (err) {
+        this.fail(err);
+      } else if (streamError) {
+        this.fail(streamError);
+      } else if (delivered === 0 && Date.now() - opened < HEALTHY_WATCH_MS) {
+        this.fail(new Error('the watch closed at once without any event'));
+      } else {
+        // The server ended a healthy watch (its timeout): resume at once.
+        this.failures = 0;
+        this.launch();
+      }
+    };
+    // A watch that stays open a while works, even if nothing happens on it.
+    const settle = setTimeout(() => {
+      if (gen === this.generation && this.watchAbort) this.failures = 0;
+    }, HEALTHY_WATCH_MS);
+    settle.unref();
+    this.watchAbort = openWatch(
+      this.opts.kubeConfig,
+      collectionPath(this.opts.resource, this.opts.namespace),
+      query,
+      onEvent,
+      onDone,
     );
   }
 
-  private scheduleRestart(err: unknown): void {
-    if (this.stopped || this.restartTimer) return;
-    if (!this.synced && isNotFound(err)) {
-      // The resource type is not served (an optional CRD such as Multus's is
-      // absent): there is nothing to cache, so count as synced and keep
-      // retrying in the background in case it is installed later.
-      this.synced = true;
+  /** 410: list again — at once the first time, with backoff when it keeps happening. */
+  private relistAfterGone(err: unknown): void {
+    if (this.failures === 0) {
+      this.failures = 1;
+      this.note(err, 0);
+      this.restarts++;
+      this.launch();
+      return;
     }
+    this.fail(err);
+  }
+
+  /** Restarts after `err`: backoff, or (for a type that is not served) wait for its CRD. */
+  private fail(err: unknown): void {
+    if (this.stopped || this.restartTimer) return;
+    this.generation++; // whatever is still running belongs to the failed attempt
+    this.watchAbort?.abort();
+    this.watchAbort = undefined;
+    let delay: number;
+    if (isNotFound(err) && this.resourceVersion !== '') {
+      // A watch on a type that stopped being served (its CRD was deleted):
+      // list next time, which tells whether it is gone for good.
+      this.resourceVersion = '';
+      delay = this.backoff();
+    } else if (isNotFound(err)) {
+      // The resource type is not served (an optional CRD is absent): there is
+      // nothing to cache. Count as synced, and list again when its CRD shows
+      // up (or, as a safety net, after a long while) rather than polling.
+      this.synced = true;
+      this.absent = true;
+      this.replaceAll([]);
+      const crdName = this.crdName();
+      if (crdName && this.crdEstablished() !== true) {
+        this.watchForCrd(crdName);
+        delay = Math.round(this.opts.absentRetryMs * (0.9 + Math.random() * 0.2));
+      } else {
+        // The CRD is there but the type not yet served: a short wait helps.
+        delay = this.backoff();
+      }
+    } else {
+      delay = this.backoff();
+    }
+    this.note(err, delay);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopped) {
+        this.restarts++;
+        this.launch();
+      }
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private backoff(): number {
     this.failures++;
     const exp = Math.min(
       this.opts.backoffMaxMs,
       this.opts.backoffBaseMs * 2 ** Math.min(this.failures - 1, 20),
     );
-    const delay = Math.round(exp * (0.5 + Math.random() * 0.5));
-    this.restartReasons.push(describeKubeError(err));
+    return Math.round(exp * (0.5 + Math.random() * 0.5));
+  }
+
+  private note(err: unknown, delay: number): void {
+    const reason = err instanceof WatchExpired ? err.message : describeKubeError(err);
+    this.restartReasons.push(reason);
     if (this.restartReasons.length > 20) this.restartReasons.shift();
-    // A type that is not served is expected (optional CRDs): say so quietly.
-    logger.log(isNotFound(err) ? 'debug' : 'warn', 'watch failed; restarting', {
+    // A type that is not served is expected (optional CRDs), and so is an
+    // occasional 410: say so quietly.
+    const quiet = isNotFound(err) || delay === 0;
+    logger.log(quiet ? 'debug' : 'warn', 'watch failed; restarting', {
       informer: this.name,
-      error: describeKubeError(err),
+      error: reason,
       retryInMs: delay,
       failures: this.failures,
     });
-    const old = this.lw;
-    this.generation++;
-    this.lw = undefined;
-    void old?.stop();
-    this.restartTimer = setTimeout(() => {
+  }
+
+  /** `<plural>.<group>`: the CRD that would serve this type, if it is a custom resource. */
+  private crdName(): string | undefined {
+    const r = this.opts.resource;
+    const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
+    // Built-in groups are served by the API server itself; custom ones have a dot.
+    if (!group.includes('.') || group.endsWith('.k8s.io')) return undefined;
+    return `${r.plural}.${group}`;
+  }
+
+  /** Whether the CRD watch sees the type's CRD Established; undefined when not watching. */
+  private crdEstablished(): boolean | undefined {
+    const name = this.crdName();
+    if (!this.crdInformer?.hasSynced() || !name) return undefined;
+    return established(this.crdInformer.get(name));
+  }
+
+  private watchForCrd(name: string): void {
+    if (this.crdInformer) return;
+    const inf = new Informer<k8s.V1CustomResourceDefinition>({
+      kubeConfig: this.opts.kubeConfig,
+      client: this.client,
+      resource: CRD_RESOURCE,
+      fieldSelector: `metadata.name=${name}`,
+      watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+      silenceMarginMs: this.opts.silenceMarginMs,
+      backoffBaseMs: this.opts.backoffBaseMs,
+      backoffMaxMs: this.opts.backoffMaxMs,
+    });
+    const wake = (crd: k8s.V1CustomResourceDefinition) => {
+      // Only while waiting: a list already under way needs no second one.
+      if (!this.absent || this.stopped || !this.restartTimer || !established(crd)) return;
+      logger.debug('CRD established; listing', { informer: this.name, crd: name });
+      clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
-      if (!this.stopped) this.launch();
-    }, delay);
-    this.restartTimer.unref();
+      this.failures = 0;
+      this.restarts++;
+      this.launch();
+    };
+    inf.onAdd(wake);
+    inf.onUpdate((_, crd) => wake(crd));
+    this.crdInformer = inf;
+    void inf.start();
   }
 
   private armWatchdog(): void {
     const limit = this.opts.watchTimeoutSeconds * 1000 + this.opts.silenceMarginMs;
     const check = () => {
       if (this.stopped) return;
-      if (!this.restartTimer && Date.now() - this.lastActivity > limit) {
-        this.scheduleRestart(new Error(`no watch activity for ${Math.round(limit / 1000)}s`));
+      if (!this.restartTimer && !this.absent && Date.now() - this.lastActivity > limit) {
+        this.fail(new Error(`no watch activity for ${Math.round(limit / 1000)}s`));
       }
       this.watchdog = setTimeout(check, Math.min(limit / 4, 30_000));
       this.watchdog.unref();
@@ -250,7 +431,6 @@ export class Informer<T extends k8s.KubernetesObject> {
   }
 
   private observe(o: T): void {
-    this.lastActivity = Date.now();
     const key = this.keyOf(o);
     const old = this.known.get(key);
     if (old && old.metadata?.resourceVersion === o.metadata?.resourceVersion) return;
@@ -260,14 +440,14 @@ export class Informer<T extends k8s.KubernetesObject> {
   }
 
   private forgetObject(o: T): void {
-    this.lastActivity = Date.now();
     const key = this.keyOf(o);
     const old = this.known.get(key) ?? o;
     if (!this.known.delete(key)) return;
     for (const fn of this.deletes) fn(old);
   }
 
-  private reconcileList(items: T[]): void {
+  /** A fresh list replaces the cache: adds, updates, and deletes for what is gone. */
+  private replaceAll(items: T[]): void {
     const present = new Set(items.map((o) => this.keyOf(o)));
     for (const [key, old] of [...this.known]) {
       if (!present.has(key)) {
@@ -275,6 +455,10 @@ export class Informer<T extends k8s.KubernetesObject> {
         for (const fn of this.deletes) fn(old);
       }
     }
-    // Adds and updates are delivered by ListWatch's own add/update callbacks.
+    for (const o of items) this.observe(o);
   }
+}
+
+function established(crd: k8s.V1CustomResourceDefinition | undefined): boolean {
+  return !!crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
 }

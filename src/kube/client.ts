@@ -76,8 +76,12 @@ export class KubeClient {
     rt: ResourceType,
     namespace?: string,
     labelSelector?: string,
+    fieldSelector?: string,
   ): Promise<k8s.KubernetesListObject<T>> {
-    const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    const params = new URLSearchParams();
+    if (labelSelector) params.set('labelSelector', labelSelector);
+    if (fieldSelector) params.set('fieldSelector', fieldSelector);
+    const q = params.size > 0 ? `?${params.toString()}` : '';
     const list = await this.json<k8s.KubernetesListObject<T>>(
       'list',
       'GET',
