@@ -76,6 +76,15 @@ export function parseIstioOperatorFile(name: string, content: string): ParsedFil
       fix: `set apiVersion: ${API_VERSION}`,
     });
   }
+  if (doc.spec !== null && doc.spec !== undefined && !isObject(doc.spec)) {
+    diagnostics.push({
+      severity: 'error',
+      path: `${name}: spec`,
+      value: doc.spec,
+      message: 'must be a map',
+      fix: 'write spec as a map of fields (profile, components, values, …), not a list or a scalar',
+    });
+  }
   if (diagnostics.length > 0) return { name, diagnostics };
   const object: JsonObject = { ...doc };
   if (object.spec === null || object.spec === undefined) object.spec = {};

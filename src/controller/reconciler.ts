@@ -15,7 +15,13 @@ import { OverlayError } from '../render/overlays.js';
 import { RenderInputError } from '../translate/plan.js';
 import { LABELS } from '../render/labels.js';
 import type { EventRecorder } from './events.js';
-import { computeStatus, sameStatus, type ReconcileOutcome } from './status.js';
+import {
+  computeStatus,
+  MAX_MESSAGES,
+  sameStatus,
+  summarize,
+  type ReconcileOutcome,
+} from './status.js';
 import {
   ALLOW_VERSION_SKEW_ANNOTATION,
   describeRevisionUsers,
@@ -120,9 +126,12 @@ export async function reconcile(
         err instanceof IstioOperatorValidationError
           ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
           : [(err as Error).message];
-      log.warn('invalid IstioOperator', { errors: messages });
+      log.warn('invalid IstioOperator', {
+        errors: messages.slice(0, MAX_MESSAGES),
+        total: messages.length,
+      });
       if (await writeStatus(iop, { kind: 'invalid', messages }, ctx)) {
-        ctx.event?.(iop, 'Warning', 'Invalid', messages.join('\n'));
+        ctx.event?.(iop, 'Warning', 'Invalid', summarize(messages));
       }
       return { result: 'terminal' };
     }
@@ -133,7 +142,7 @@ export async function reconcile(
         const messages = describeSkew(skews);
         log.warn('version change refused', { refused: messages });
         if (await writeStatus(iop, { kind: 'version-skew', messages }, ctx)) {
-          ctx.event?.(iop, 'Warning', 'VersionSkew', messages.join('\n'));
+          ctx.event?.(iop, 'Warning', 'VersionSkew', summarize(messages));
         }
         // Until the spec or the annotation changes, both of which enqueue it again.
         return { result: 'terminal' };
@@ -166,7 +175,7 @@ export async function reconcile(
       );
       log.warn('ownership conflict', { conflicts: messages });
       if (await writeStatus(iop, { kind: 'conflict', messages }, ctx)) {
-        ctx.event?.(iop, 'Warning', 'Conflict', messages.join('\n'));
+        ctx.event?.(iop, 'Warning', 'Conflict', summarize(messages));
       }
       // Soon: the other owner may be handing the objects over (its next
       // reconcile prunes them), and no event of ours announces that.

@@ -34,6 +34,24 @@ export type ReconcileOutcome =
       pruneErrors: string[];
     };
 
+/** At most this many messages are listed in status; the rest are counted. */
+export const MAX_MESSAGES = 20;
+/** Condition messages are limited to 32768 characters by the CRD (as metav1.Condition). */
+const MAX_MESSAGE_LENGTH = 32_000;
+
+/**
+ * One status message from many: the first {@link MAX_MESSAGES}, then a
+ * count, cut to what a condition may hold. A spec with thousands of errors
+ * must still get its status written — a status the API server refuses
+ * (413, or the schema's maxLength) would leave it RECONCILING forever.
+ */
+export function summarize(messages: readonly string[]): string {
+  const listed = messages.slice(0, MAX_MESSAGES);
+  if (messages.length > MAX_MESSAGES) listed.push(`… and ${messages.length - MAX_MESSAGES} more`);
+  const text = listed.join('\n');
+  return text.length <= MAX_MESSAGE_LENGTH ? text : `${text.slice(0, MAX_MESSAGE_LENGTH)} … (cut)`;
+}
+
 /** Sets `cond` in `conditions`, keeping lastTransitionTime unless the status flips. */
 export function setCondition(
   conditions: readonly Condition[],
@@ -92,22 +110,22 @@ export function computeStatus(
     case 'invalid':
       state = 'ERROR';
       reason = 'InvalidSpec';
-      message = outcome.messages.join('\n');
+      message = summarize(outcome.messages);
       break;
     case 'conflict':
       state = 'ERROR';
       reason = 'OwnershipConflict';
-      message = outcome.messages.join('\n');
+      message = summarize(outcome.messages);
       break;
     case 'uninstall-failed':
       state = 'ERROR';
       reason = 'UninstallFailed';
-      message = `uninstalling; will retry: ${outcome.messages.join('\n')}`;
+      message = `uninstalling; will retry: ${summarize(outcome.messages)}`;
       break;
     case 'version-skew':
       state = 'ERROR';
       reason = 'VersionSkew';
-      message = outcome.messages.join('\n');
+      message = summarize(outcome.messages);
       break;
     case 'revision-in-use':
       state = 'ACTION_REQUIRED';
@@ -141,7 +159,7 @@ export function computeStatus(
       if (errors.length > 0) {
         state = 'ERROR';
         reason = 'ApplyFailed';
-        message = errors.join('\n');
+        message = summarize(errors);
       } else if (waiting.length > 0) {
         state = 'UPDATING';
         reason = 'RollingOut';

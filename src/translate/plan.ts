@@ -178,13 +178,17 @@ export function translate(iop: RenderInput): RenderPlan {
   if (cniOn) plan.cni = resolve('Cni', comps.cni, 'cni');
   if (on(comps.ztunnel, false)) plan.ztunnel = resolve('Ztunnel', comps.ztunnel, 'ztunnel');
 
+  // Gateway objects are named after the gateway: two with one name in one
+  // namespace, even one ingress and one egress, would be the same objects
+  // rendered twice and fight each other on every apply.
+  const seen = new Map<string, string>();
   for (const [list, component, key] of [
     [comps.ingressGateways, 'IngressGateways', 'istio-ingressgateway'],
     [comps.egressGateways, 'EgressGateways', 'istio-egressgateway'],
   ] as const) {
     // values.gateways.<default gateway>.enabled: true switches that gateway on (Istio's alternative switch).
     const forced = getPath(values, `gateways.${key}.enabled`) === true;
-    const seen = new Set<string>();
+    const field = component === 'IngressGateways' ? 'ingressGateways' : 'egressGateways';
     for (const gw of list ?? []) {
       const name = gw.name ?? key;
       if (!(gw.enabled !== false || (forced && name === key))) continue;
@@ -196,13 +200,15 @@ export function translate(iop: RenderInput): RenderPlan {
         values,
       );
       const id = `${gwPlan.namespace}/${name}`;
-      if (seen.has(id)) {
+      const first = seen.get(id);
+      if (first) {
+        const also = first === field ? '' : ` (one in ${first}, one in ${field})`;
         throw new RenderInputError(
-          `spec.components.${component === 'IngressGateways' ? 'ingressGateways' : 'egressGateways'}: ` +
-            `two gateways named "${name}" in namespace ${gwPlan.namespace} (give each a distinct name)`,
+          `spec.components.${field}: two gateways named "${name}" in namespace ${gwPlan.namespace}` +
+            `${also} (give each a distinct name)`,
         );
       }
-      seen.add(id);
+      seen.set(id, field);
       plan.gateways.push(gwPlan);
     }
   }

@@ -70,7 +70,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       throw new Error(`${(err as Error).message}; status: ${JSON.stringify(last?.status)}`);
     }
   };
-  const healthyAt = (name: string) => (iop: IstioOperator) =>
+  const healthy = (iop: IstioOperator) =>
     iop.status?.status === 'HEALTHY' && iop.status.observedGeneration === iop.metadata.generation;
   const patchSpec = (name: string, spec: object) =>
     env.client.mergePatch({ ...iopRef(ns, name), spec } as k8s.KubernetesObject);
@@ -101,7 +101,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       ...iopRef(ns, 'inplace'),
       spec: { profile: 'default', namespace: ns, tag: '1.27.9' },
     });
-    await until('installed', healthyAt('inplace'), 'inplace');
+    await until('installed', healthy, 'inplace');
     let iop = await get('inplace');
     assert.equal(iop.status?.componentStatus?.Pilot?.version, '1.27.9');
     assert.equal((await deployment('istiod')).metadata?.labels?.[VERSION], '1.27.9');
@@ -133,7 +133,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
 
     // Once istiod has rolled out, the gateway follows and all is HEALTHY.
     await patchSpec('inplace', { components: { pilot: { k8s: { nodeSelector: null } } } });
-    await until('upgraded', healthyAt('inplace'), 'inplace', 120_000);
+    await until('upgraded', healthy, 'inplace', 120_000);
     iop = await get('inplace');
     for (const c of ['Base', 'Pilot', 'IngressGateways'])
       assert.equal(iop.status?.componentStatus?.[c]?.version, '1.28.0', c);
@@ -179,7 +179,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
         annotations: { [ALLOW_VERSION_SKEW_ANNOTATION]: 'true' },
       },
     } as k8s.KubernetesObject);
-    await until('forced upgrade', healthyAt('inplace'), 'inplace', 120_000);
+    await until('forced upgrade', healthy, 'inplace', 120_000);
     assert.equal(await image('istiod'), 'docker.io/istio/pilot:1.30.1');
     assert.equal(condition(await get('inplace'), 'Stalled')?.status, 'False');
   });
@@ -198,7 +198,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
         values: { revisionTags: ['prod', 'next'] },
       },
     });
-    await until('canary installed', healthyAt('canary'), 'canary');
+    await until('canary installed', healthy, 'canary');
     const canary = await get('canary');
     assert.equal(canary.status?.componentStatus?.Base?.status, 'HEALTHY');
     assert.equal(await image('istiod-1-31'), 'docker.io/istio/pilot:1.31.0');
@@ -235,6 +235,36 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     assert.equal(servedBy(main, { 'istio.io/rev': '1-31' }).length, 0);
   });
 
+  it("a revisioned IstioOperator never touches the default revision's gateway", async () => {
+    const gw = await deployment('istio-ingressgateway');
+    // The default profile brings the ingress gateway, which `inplace` owns.
+    await env.client.apply({
+      ...iopRef(ns, 'greedy'),
+      spec: { profile: 'default', namespace: ns, revision: '1-31', tag: '1.31.0' },
+    });
+    await until(
+      'conflict reported',
+      (i) => condition(i, 'Stalled')?.reason === 'OwnershipConflict',
+      'greedy',
+    );
+    assert.match(
+      condition(await get('greedy'), 'Stalled')?.message ?? '',
+      /Deployment .*\/istio-ingressgateway is owned by IstioOperator .*\/inplace/,
+    );
+    const after = await deployment('istio-ingressgateway');
+    assert.equal(after.metadata?.resourceVersion, gw.metadata?.resourceVersion);
+    await env.client.delete(iopRef(ns, 'greedy'));
+    await waitFor(
+      'greedy gone',
+      async () => !(await env.exists(iopRef(ns, 'greedy'))),
+      30_000,
+      undefined,
+      200,
+    );
+    assert.equal(await env.exists(deploymentRef(ns, 'istio-ingressgateway')), true);
+    assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-31')), true, "canary's istiod kept");
+  });
+
   it('moves a revision tag from one revision to the other by moving one line', async () => {
     await patchSpec('inplace', { values: { revisionTags: ['prod'] } });
     await patchSpec('canary', { values: { revisionTags: ['next'] } });
@@ -255,8 +285,8 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       100,
     );
     const moved = performance.now() - t0;
-    await until('inplace healthy', healthyAt('inplace'), 'inplace');
-    await until('canary healthy', healthyAt('canary'), 'canary');
+    await until('inplace healthy', healthy, 'inplace');
+    await until('canary healthy', healthy, 'canary');
     const tag = (await env.client.get(
       mwcRef(`istio-revision-tag-prod-${ns}`),
     )) as k8s.V1MutatingWebhookConfiguration;
@@ -318,7 +348,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     assert.equal(await env.exists(mwcRef(`istio-revision-tag-prod-${ns}`)), true, 'moved, kept');
     assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
     assert.equal(await env.exists(crdRef('virtualservices.networking.istio.io')), true);
-    assert.equal(healthyAt('inplace')(await get('inplace')), true);
+    assert.equal(healthy(await get('inplace')), true);
   });
 
   it('deletes a revision still in use when force-delete is annotated', async () => {
@@ -333,7 +363,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       ...iopRef(ns, 'old'),
       spec: { profile: 'minimal', namespace: ns, revision: '1-32', tag: '1.31.0' },
     });
-    await until('old installed', healthyAt('old'), 'old');
+    await until('old installed', healthy, 'old');
     await env.client.delete(iopRef(ns, 'old'));
     await until('deletion waits', (i) => i.status?.status === 'ACTION_REQUIRED', 'old');
     await env.client.mergePatch({

@@ -136,6 +136,22 @@ describe('status computation', () => {
     assert.equal(cond(ok, 'Stalled')?.status, 'False');
   });
 
+  it('lists at most 20 messages and stays within the condition size limit', () => {
+    const many = Array.from({ length: 6400 }, (_, i) => `spec.x[${i}]: ${'bad '.repeat(20)}`);
+    const s = computeStatus(undefined, 1, { kind: 'invalid', messages: many }, T0);
+    const msg = cond(s, 'Stalled')?.message ?? '';
+    assert.equal(msg.split('\n').length, 21);
+    assert.match(msg, /^spec\.x\[0\]:/);
+    assert.match(msg, /… and 6380 more$/);
+    const huge = computeStatus(
+      undefined,
+      1,
+      { kind: 'invalid', messages: ['x'.repeat(100_000)] },
+      T0,
+    );
+    assert.ok((cond(huge, 'Stalled')?.message ?? '').length <= 32_768);
+  });
+
   it('keeps the conditions untouched for an ignored IstioOperator', () => {
     const a = computeStatus(undefined, 1, healthy, T0);
     const ignored = computeStatus(a, 2, { kind: 'ignored' }, T1);

@@ -96,6 +96,22 @@ describe('translate: IstioOperator to render plan', () => {
     );
   });
 
+  it('rejects an ingress and an egress gateway with the same name and namespace', () => {
+    assert.throws(
+      () =>
+        translate({
+          spec: {
+            components: { ingressGateways: [{ name: 'gw' }], egressGateways: [{ name: 'gw' }] },
+          },
+        }),
+      (e: unknown) =>
+        e instanceof RenderInputError &&
+        /^spec\.components\.egressGateways: two gateways named "gw" in namespace istio-system \(one in ingressGateways, one in egressGateways\)/.test(
+          e.message,
+        ),
+    );
+  });
+
   it('rejects an unknown chart profile', () => {
     assert.throws(
       () => translate({ spec: { values: { profile: 'turbo' } } }),
