@@ -92,7 +92,9 @@ async function buildPackage(): Promise<string> {
   await rm(pkg, { recursive: true, force: true });
   await mkdir(join(pkg, 'bin'), { recursive: true });
   await copyFile(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  await copyFile(join(ROOT, 'bin', 'istio-operator.js'), join(pkg, 'bin', 'istio-operator.js'));
+  for (const f of ['istio-operator.js', 'package.json']) {
+    await copyFile(join(ROOT, 'bin', f), join(pkg, 'bin', f));
+  }
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'scripts', 'build.ts'), '--outdir', join(pkg, 'dist')],

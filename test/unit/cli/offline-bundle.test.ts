@@ -52,7 +52,9 @@ describe('the offline bundle and bin/istio-operator.js', function () {
     await rm(pkg, { recursive: true, force: true });
     await mkdir(join(pkg, 'bin'), { recursive: true });
     await mkdir(join(dist, 'cli'), { recursive: true });
-    await copyFile(join(ROOT, 'bin', 'istio-operator.js'), join(pkg, 'bin', 'istio-operator.js'));
+    for (const f of ['istio-operator.js', 'package.json']) {
+      await copyFile(join(ROOT, 'bin', f), join(pkg, 'bin', f));
+    }
     await writeFile(join(pkg, 'package.json'), '{ "type": "module" }\n');
     await buildOffline(dist);
     // A stand-in for the compiled full CLI, so routing is visible.
