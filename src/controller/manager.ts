@@ -272,6 +272,14 @@ export class OperatorManager {
     return undefined;
   }
 
+  /**
+   * Every cached IstioOperator of every revision, as the caches hold them
+   * (read-only, not copies: the same object until it changes).
+   */
+  private cachedIstioOperators(): readonly IstioOperator[] {
+    return this.iopInformers.flatMap((inf) => inf.list() as IstioOperator[]);
+  }
+
   /** Whether this operator's revision is the IstioOperator's. */
   private ownsRevision(iop: IstioOperator): boolean {
     return (iop.spec?.revision ?? '') === (this.opts.revision ?? '');
@@ -295,6 +303,7 @@ export class OperatorManager {
           // Another revision's operator handles it (deletion included).
           return iop && this.ownsRevision(iop) ? iop : undefined;
         },
+        otherIstioOperators: () => this.cachedIstioOperators(),
         now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         ...(this.opts.requeueWhileRollingMs
           ? { requeueWhileRollingMs: this.opts.requeueWhileRollingMs }

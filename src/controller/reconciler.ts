@@ -70,6 +70,12 @@ export interface ReconcileContext {
   live: LiveState;
   /** The cached IstioOperator, or undefined once it is gone. */
   getIstioOperator(namespace: string, name: string): IstioOperator | undefined;
+  /**
+   * Every IstioOperator the caches hold, of every revision, read-only: which
+   * objects the others render decides hand-overs (see applyManifest's
+   * ownerWants) and keeps prune from deleting what another one takes over.
+   */
+  otherIstioOperators?(): readonly IstioOperator[];
   /** Clock for condition transition times. */
   now(): string;
   /** Delay between readiness checks while rolling out. Default 5 s. */
@@ -162,7 +168,9 @@ export async function reconcile(
       shared: ['Base'],
       gate: gatewaysAfterIstiod(manifest),
       ownerWants: (other, object) => {
-        const theirs = ctx.getIstioOperator(other.namespace, other.name);
+        const theirs = ctx
+          .otherIstioOperators?.()
+          .find((o) => o.metadata.name === other.name && o.metadata.namespace === other.namespace);
         // Unknown to this cache, or unrenderable: assume it still wants it.
         const wanted = theirs && desiredIdentities(theirs);
         return !wanted || wanted.has(identity(object));
@@ -206,7 +214,11 @@ export async function reconcile(
     const failed = outcome.components.some((c) => c.error || c.blockedBy);
     let pruneErrors: string[] = [];
     if (!failed) {
-      const candidates = pruneCandidates(manifest.objects as KubernetesObject[], ctx.live, owner);
+      const candidates = pruneCandidates(
+        manifest.objects as KubernetesObject[],
+        ctx.live,
+        owner,
+      ).filter((o) => !wantedByAnother(o, owner, ctx));
       if (candidates.length > 0) {
         const r = await prune(ctx.client, candidates);
         pruneErrors = r.errors;
@@ -272,6 +284,21 @@ export function render(iop: IstioOperator): Manifest {
   }
 }
 
+/**
+ * Whether another IstioOperator renders this object: then it is being handed
+ * over (a revision tag moved between revisions in one commit) and is left for
+ * the other one to take over, instead of being deleted in between.
+ */
+function wantedByAnother(o: KubernetesObject, owner: Owner, ctx: ReconcileContext): boolean {
+  const id = identity(o);
+  return (ctx.otherIstioOperators?.() ?? []).some(
+    (other) =>
+      !(other.metadata.name === owner.name && other.metadata.namespace === owner.namespace) &&
+      !other.metadata.deletionTimestamp &&
+      desiredIdentities(other)?.has(id) === true,
+  );
+}
+
 const desiredCache = new WeakMap<IstioOperator, Set<string> | undefined>();
 
 /**
@@ -280,6 +307,7 @@ const desiredCache = new WeakMap<IstioOperator, Set<string> | undefined>();
  */
 function desiredIdentities(iop: IstioOperator): Set<string> | undefined {
   if (desiredCache.has(iop)) return desiredCache.get(iop);
+  if (iop.metadata.deletionTimestamp) return new Set();
   let ids: Set<string> | undefined;
   try {
     ids = new Set(render(iop).objects.map((o) => identity(o as KubernetesObject)));
