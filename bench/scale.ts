@@ -27,6 +27,7 @@
  *   npx tsx bench/scale.ts [--iops 300] [--namespaces 30] [--healthy-wait-s 120]
  *     [--operator-node-options "--max-semi-space-size=2"]
  */
+import { loadavg } from 'node:os';
 import { WRITE_VERBS, type Verb } from '../src/kube/client.js';
 import {
   applied,
@@ -34,6 +35,7 @@ import {
   healthy,
   main,
   ms,
+  procCpuSeconds,
   reconcilesOf,
   report,
   sleep,
@@ -154,6 +156,13 @@ main(
         env.iops.informer
           .list()
           .filter((o) => o.metadata?.namespace?.startsWith('scale-') && pred(o)).length;
+      // CPU used while converging, by the operator and by the control plane, to tell
+      // an operator short of CPU from one waiting on the API server.
+      const pids = [
+        { name: 'operator', pid: first.pid },
+        ...env.cp.processes.map((p) => ({ name: p.name, pid: p.pid })),
+      ];
+      const cpu0 = pids.map((p) => procCpuSeconds(p.pid));
       const t0 = performance.now();
       await pool(targets, IN_FLIGHT, async ({ ns, name }) => {
         await env.client.apply({
@@ -185,6 +194,10 @@ main(
           `${writesOf(await first.scrape())} writes so far; RSS now ${mib(first.memory().rss)}`,
       );
       report('empty -> all applied', ms(toApplied), `<= ${ms(TARGET_MS)}`, toApplied <= TARGET_MS);
+      console.log(
+        `  CPU used meanwhile (s): ${pids.map((p, i) => `${p.name} ${(procCpuSeconds(p.pid) - cpu0[i]!).toFixed(1)}`).join(', ')}; ` +
+          `machine load ${loadavg()[0]!.toFixed(1)}`,
+      );
       const allHealthy = await env.iops
         .until('all HEALTHY', () => count(healthy) === IOPS, HEALTHY_WAIT_MS)
         .then(() => true)
