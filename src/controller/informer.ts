@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { logger } from '../log/logger.js';
 import { KubeClient } from '../kube/client.js';
-import { describeKubeError, isGone, isNotFound } from '../kube/errors.js';
+import { describeKubeError, isGone, isNotFound, toKubeError } from '../kube/errors.js';
 import { collectionPath, objectKey, type ResourceType } from '../kube/resource.js';
 import { openWatch, type WatchEvent, type WatchHandle } from '../kube/watch.js';
 
@@ -322,7 +322,9 @@ export class Informer<T extends k8s.KubernetesObject> {
         delay = this.backoff();
       }
     } else {
-      delay = this.backoff();
+      // A throttled list or watch waits at least as long as the server asked.
+      const retryAfter = toKubeError(err).retryAfterSeconds;
+      delay = Math.max(this.backoff(), (retryAfter ?? 0) * 1000);
     }
     this.note(err, delay);
     this.restartTimer = setTimeout(() => {
