@@ -203,7 +203,10 @@ export class FaultProxy {
   private t0 = Date.now();
   /** Open watch streams, each with how to end it (and its upstream request). */
   private readonly watches = new Map<ServerResponse, (last?: string) => void>();
-  private readonly watchResources = new Map<ServerResponse, string | undefined>();
+  private readonly watchInfo = new Map<
+    ServerResponse,
+    { resource: string | undefined; since: number }
+  >();
   private readonly sockets = new Set<Socket>();
   /** Every request so far, in arrival order. */
   readonly log: RequestRecord[] = [];
@@ -317,17 +320,22 @@ export class FaultProxy {
     for (const end of [...this.watches.values()]) end(goneEvent());
   }
 
-  /** Watch streams open right now (of one plural resource, if given). */
-  openWatches(resource?: string): number {
-    if (resource === undefined) return this.watches.size;
-    return [...this.watchResources.values()].filter((r) => r === resource).length;
+  /**
+   * Watch streams open right now: of one plural resource if given, and open
+   * for at least `minAgeMs` (a client counts a watch as working after a while).
+   */
+  openWatches(resource?: string, minAgeMs = 0): number {
+    const now = this.now();
+    return [...this.watchInfo.values()].filter(
+      (w) => (resource === undefined || w.resource === resource) && now - w.since >= minAgeMs,
+    ).length;
   }
 
   private track(res: ServerResponse, info: RequestInfo, stopUpstream?: () => void): void {
-    this.watchResources.set(res, info.resource);
-    res.on('close', () => this.watchResources.delete(res));
+    this.watchInfo.set(res, { resource: info.resource, since: this.now() });
+    res.on('close', () => this.watchInfo.delete(res));
     this.watches.set(res, (last) => {
-      this.watchResources.delete(res);
+      this.watchInfo.delete(res);
       this.watches.delete(res);
       stopUpstream?.();
       if (!res.writableEnded) res.end(last);

@@ -375,10 +375,11 @@ describe('faults: HTTP faults between the operator and the API server (fault pro
       assert.ok(manager, 'the operator runs (previous tests)');
       const file = variant === 'HTTP 410' ? '/dev/gone-http' : '/dev/gone-event';
       // After earlier faults an informer may still be backing off: start
-      // once the IstioOperator informer is watching again.
+      // once the IstioOperator informer has been watching again for a while
+      // (it counts its watch as working, and resets its backoff, after 1 s).
       await waitFor(
         'IstioOperator watch open',
-        async () => proxy.openWatches('istiooperators') > 0,
+        async () => proxy.openWatches('istiooperators', 1500) > 0,
         60_000,
         undefined,
         50,
