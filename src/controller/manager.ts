@@ -48,6 +48,9 @@ export interface ReconcileRecord {
   ms: number;
 }
 
+/** How long the manager hands out its own status write instead of a cache that lacks it. */
+const WRITTEN_TTL_MS = 5000;
+
 /** Counts of reconcile results since start, by result. */
 export type ReconcileCounts = Record<ReconcileResult['result'], number>;
 
@@ -75,9 +78,12 @@ export class OperatorManager {
   private readonly owned = new Map<string, Informer<k8s.KubernetesObject>>();
   /**
    * Per key, the IstioOperator as the last reconcile that wrote its status
-   * left it, and the resourceVersion the cache had when that reconcile began.
+   * left it (status and resourceVersion of that write), until the cache has it,
+   * and when that was.
    */
-  private readonly written = new Map<string, { from: string | undefined; iop: IstioOperator }>();
+  private readonly written = new Map<string, { iop: IstioOperator; at: number }>();
+  /** True when two IstioOperators differ in more than status and bookkeeping metadata. */
+  private readonly differsBesidesStatus = ignoreStatus();
   private workers: Promise<void> | undefined;
   private ready = false;
 
@@ -166,14 +172,9 @@ export class OperatorManager {
       inf.onAdd(enqueue);
       // Our own status writes change only status: ignoring them keeps the loop from feeding itself.
       const iopFilter = ignoreStatus();
-      // Once the cache has moved on, what our last reconcile wrote is in it (or stale).
-      const caughtUp = (o: k8s.KubernetesObject) => {
-        if (this.written.get(key(o))?.from !== o.metadata?.resourceVersion)
-          this.written.delete(key(o));
-      };
       inf.onDelete((o) => this.written.delete(key(o)));
       inf.onUpdate((a, b) => {
-        caughtUp(b);
+        this.forgetWritten(b);
         if (!iopFilter(a, b)) return;
         // A new generation is a spec change, which the queue coalesces in bursts.
         // Not a deletion: setting deletionTimestamp bumps the generation too.
@@ -245,31 +246,46 @@ export class OperatorManager {
   }
 
   private getIstioOperator(namespace: string, name: string): IstioOperator | undefined {
-    return this.lookup(namespace, name)?.iop;
+    return this.lookup(namespace, name);
   }
 
-  /** A copy of the IstioOperator to reconcile, and the resourceVersion the cache has. */
-  private lookup(
-    namespace: string,
-    name: string,
-  ): { iop: IstioOperator; cached: string | undefined } | undefined {
+  /**
+   * A copy of the IstioOperator to reconcile. Reads our own writes: until the
+   * cache has the status our last reconcile wrote, that reconcile's copy is
+   * handed out instead. A reconcile reading the cache's older status would
+   * write status again, from a stale resourceVersion, and lose with a
+   * conflict. Only while the cache's object equals the copy in everything but
+   * status: a change by anyone else (spec, labels, finalizers, deletion) is
+   * always read from the cache.
+   */
+  private lookup(namespace: string, name: string): IstioOperator | undefined {
     const key = `${namespace}/${name}`;
     for (const inf of this.iopInformers) {
       const o = inf.get(name, namespace);
       if (!o) continue;
-      const cached = o.metadata?.resourceVersion;
-      // Read our own writes: until the cache has moved past the version our last
-      // status-writing reconcile started from, it lacks that status, and a
-      // reconcile reading it would write status again from a stale
-      // resourceVersion and lose with a conflict.
-      const mine = this.written.get(key);
-      if (mine && mine.from === cached) return { iop: structuredClone(mine.iop), cached };
-      this.written.delete(key);
+      this.forgetWritten(o);
       // Reconcile a copy: the reconciler updates status and resourceVersion as it writes.
-      return { iop: structuredClone(o), cached };
+      return structuredClone(this.written.get(key)?.iop ?? o);
     }
     this.written.delete(key);
     return undefined;
+  }
+
+  /**
+   * Drops our written copy of `o` once the cache has it, has moved on in other
+   * ways, or after {@link WRITTEN_TTL_MS}: a cache that lags longer is not the
+   * usual race, and someone else may have written status since.
+   */
+  private forgetWritten(o: k8s.KubernetesObject): void {
+    const key = objectKey(o.metadata?.namespace, o.metadata?.name ?? '');
+    const mine = this.written.get(key);
+    if (
+      mine &&
+      (mine.iop.metadata.resourceVersion === o.metadata?.resourceVersion ||
+        this.differsBesidesStatus(mine.iop as k8s.KubernetesObject, o) ||
+        Date.now() - mine.at > WRITTEN_TTL_MS)
+    )
+      this.written.delete(key);
   }
 
   /**
@@ -288,18 +304,16 @@ export class OperatorManager {
   private async handle(key: string): Promise<void> {
     const id = randomBytes(4).toString('hex');
     const startedAt = Date.now();
-    /** The copy this reconcile works on, its resourceVersion then, and the cache's. */
-    let handed:
-      { iop: IstioOperator; rv: string | undefined; cached: string | undefined } | undefined;
+    /** The copy this reconcile works on, and its resourceVersion then. */
+    let handed: { iop: IstioOperator; rv: string | undefined } | undefined;
     const r = await reconcile(
       key,
       {
         client: this.client,
         live: this.live,
         getIstioOperator: (ns, name) => {
-          const found = this.lookup(ns, name);
-          const iop = found?.iop;
-          if (found && !handed) handed = { ...found, rv: found.iop.metadata.resourceVersion };
+          const iop = this.lookup(ns, name);
+          if (iop && !handed) handed = { iop, rv: iop.metadata.resourceVersion };
           // Another revision's operator handles it (deletion included).
           return iop && this.ownsRevision(iop) ? iop : undefined;
         },
@@ -316,9 +330,16 @@ export class OperatorManager {
       id,
     );
     // The reconciler keeps its copy in step with the status it wrote; remember
-    // it until the cache has caught up (see getIstioOperator).
-    if (handed && handed.iop.metadata.resourceVersion !== handed.rv)
-      this.written.set(key, { from: handed.cached, iop: structuredClone(handed.iop) });
+    // it until the cache has it (see lookup).
+    if (r.result === 'conflict') {
+      // Someone else wrote meanwhile: our copy is behind; read the cache again.
+      this.written.delete(key);
+    } else if (handed && handed.iop.metadata.resourceVersion !== handed.rv) {
+      this.written.set(key, { iop: structuredClone(handed.iop), at: Date.now() });
+      const [ns, name] = key.split('/') as [string, string];
+      const cached = this.iopInformers.map((i) => i.get(name, ns)).find((o) => o !== undefined);
+      if (cached) this.forgetWritten(cached);
+    }
     this.counts[r.result]++;
     const ms = Date.now() - startedAt;
     this.opts.onReconcile?.({ key, reconcileID: id, result: r.result, startedAt, ms });
