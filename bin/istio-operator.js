@@ -4,7 +4,7 @@
 // With a current build (dist/, made by `npm run build`, which `npm ci` runs
 // through `prepare`):
 //  - the offline commands (manifest, profile, validate, version) run from
-//    dist/offline-cli.cjs, one pre-bundled file compiled with its V8 code
+//    dist/offline-cli.cjs, one pre-bundled file compiled with a V8 code
 //    cache (see scripts/offline-bundle.ts): they run in CI pipelines, where
 //    Node's start-up is most of their time;
 //  - every other command, and help, runs dist/cli/main.js.
@@ -21,7 +21,15 @@
 // every built-in module imported), a few percent of `manifest generate`.
 /* global require, __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose, see above */
-const { readdirSync, readFileSync, statSync } = require('node:fs');
+const {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -79,23 +87,70 @@ function staleReason() {
   return sources > built ? 'the sources changed since dist/ was built' : undefined;
 }
 
+/** FNV-1a of a string, as 8 hex digits: enough to tell flag sets apart in a file name. */
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The code cache to compile the bundle with. V8 accepts a cache only from
+ * its own version under the same V8 flags, so the build's cache (named for
+ * the build's Node, made without node flags) serves only that case. Any
+ * other (Node upgraded since the build, NODE_OPTIONS=--max-old-space-size=…
+ * as CI jobs often set) gets a cache of its own under $XDG_CACHE_HOME
+ * (~/.cache)/istio-operator/v8cache, keyed by Node version, flags and the
+ * bundle's size and time, written by the first run that lacks it.
+ */
+function codeCacheFile(bundle) {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
+  const built = join(DIST, `offline-cli-${process.version}.v8cache`);
+  if (flags === '' && mtime(built) !== undefined) return { file: built, own: false };
+  const { size, mtimeMs } = statSync(bundle);
+  const home = process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache');
+  const key = `offline-cli-${process.version}-${fnv1a(flags)}`;
+  const name = `${key}-${size}-${Math.round(mtimeMs)}.v8cache`;
+  return { file: join(home, 'istio-operator', 'v8cache', name), own: true, key };
+}
+
+/** Writes the cache bin keeps itself, replacing its older ones for the same Node and flags; best effort. */
+function saveOwnCache(target, data) {
+  try {
+    const dir = dirname(target.file);
+    mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(dir)) {
+      if (f.startsWith(`${target.key}-`)) rmSync(join(dir, f), { force: true });
+    }
+    const tmp = `${target.file}.${process.pid}`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, target.file);
+  } catch {
+    // A read-only home (a container) only means the next run compiles again.
+  }
+}
+
 /**
  * Loads the offline bundle the way the build's training run does (the same
- * file, compiled as it is), with the code cache when there is one; V8 falls
- * back to compiling when the cache does not fit this Node.
+ * file, compiled as it is), with a code cache that fits this Node; V8 falls
+ * back to compiling when there is none or it does not fit.
  */
 async function runOffline() {
   const file = join(DIST, 'offline-cli.cjs');
+  const cache = codeCacheFile(file);
   let cachedData;
   try {
-    cachedData = readFileSync(join(DIST, 'offline-cli.v8cache'));
+    cachedData = readFileSync(cache.file);
   } catch {
-    // No cache: compile from source.
+    // No cache yet: compile from source.
   }
   const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   const code = await module.exports.run(process.argv);
+  if (cache.own && (cachedData === undefined || script.cachedDataRejected)) {
+    saveOwnCache(cache, script.createCachedData());
+  }
   // Nothing else is left to do: exit now rather than wait for Node to tear
   // the process down (a few ms), unless output is still queued (stdout is
   // asynchronous for pipes on macOS).

@@ -16,12 +16,13 @@
  * training run below and bin compile: nothing can drift between them.
  *
  * V8 checks the cache against its version, its flags and the source length
- * and silently ignores a cache that does not fit (the command then runs,
- * only slower); the build writes both files together.
+ * and ignores a cache that does not fit (the command then runs, only
+ * slower); the build writes both files together, and bin makes its own
+ * cache when the build's cannot fit (another Node, node flags).
  */
 import { build, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +31,13 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** File names inside dist/ (bin/istio-operator.js spells them too). */
 export const OFFLINE_BUNDLE = 'offline-cli.cjs';
-export const OFFLINE_CODE_CACHE = 'offline-cli.v8cache';
+/**
+ * The cache is named for the Node version that made it (the build's): bin
+ * uses it only under that version and without extra node flags, the two
+ * cases where V8 would accept it; otherwise bin keeps a cache of its own per
+ * version and flags (see bin/istio-operator.js).
+ */
+export const OFFLINE_CODE_CACHE = `offline-cli-${process.version}.v8cache`;
 
 /**
  * The parameter list of the function the bundle is wrapped in: what a
@@ -158,7 +165,7 @@ writeFileSync(cacheFile, script.createCachedData());
 
 /**
  * Runs the training commands against `outDir/offline-cli.cjs` and writes
- * `outDir/offline-cli.v8cache`. Also the bundle's smoke test: the build fails
+ * `outDir/offline-cli-<node version>.v8cache`. Also the bundle's smoke test: the build fails
  * when one of them fails.
  */
 export function trainCodeCache(outDir: string): string {
@@ -180,7 +187,10 @@ export function trainCodeCache(outDir: string): string {
 
 /** Bundle plus code cache, replacing both (an old cache never survives a new bundle). */
 export async function buildOffline(outDir: string): Promise<{ bundle: string; cache: string }> {
-  await rm(join(outDir, OFFLINE_CODE_CACHE), { force: true });
+  const old = await readdir(outDir).catch(() => [] as string[]);
+  for (const f of old.filter((f) => /^offline-cli.*\.v8cache$/.test(f))) {
+    await rm(join(outDir, f), { force: true });
+  }
   const bundle = await bundleOffline(outDir);
   return { bundle, cache: trainCodeCache(outDir) };
 }

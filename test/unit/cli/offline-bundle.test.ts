@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -14,11 +25,15 @@ import { ROOT, type CliResult } from '../../support/cli.js';
 import { runInProcess } from './in-process.js';
 
 /** Runs `node <pkg>/bin/istio-operator.js ARGS` as a user would. */
-async function runBin(pkg: string, args: string[]): Promise<CliResult> {
+async function runBin(
+  pkg: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return await new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(pkg, 'bin', 'istio-operator.js'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -136,6 +151,34 @@ describe('the offline bundle and bin/istio-operator.js', function () {
       assert.equal(bundled.code, sources.code);
     });
   }
+
+  it("keeps a code cache of its own when node flags would void the build's", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'iop-v8cache-'));
+    try {
+      const env = { NODE_OPTIONS: '--max-old-space-size=1024', XDG_CACHE_HOME: home };
+      const args = ['manifest', 'generate', '--set', 'profile=minimal'];
+      const first = await runBin(pkg, args, env);
+      assert.equal(first.code, 0, first.stderr);
+      const dir = join(home, 'istio-operator', 'v8cache');
+      const [file, ...more] = await readdir(dir);
+      assert.ok(file && more.length === 0, 'one cache file');
+      assert.match(
+        file,
+        new RegExp(`^offline-cli-${process.version}-[0-9a-f]{8}-\\d+-\\d+\\.v8cache$`),
+      );
+      const written = (await stat(join(dir, file))).mtimeMs;
+      // The second run is given that cache and V8 takes it, so nothing is rewritten.
+      const second = await runBin(pkg, args, env);
+      assert.equal(second.stdout, first.stdout);
+      assert.deepEqual(await readdir(dir), [file]);
+      assert.equal((await stat(join(dir, file))).mtimeMs, written);
+      // Without the flags, the build's own cache is used and nothing new is written.
+      await runBin(pkg, args, { XDG_CACHE_HOME: home });
+      assert.deepEqual(await readdir(dir), [file]);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
 
   it('stops quietly when the reader closes the pipe (manifest generate | head)', async () => {
     const p = spawn(
