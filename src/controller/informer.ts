@@ -234,8 +234,12 @@ export class Informer<T extends k8s.KubernetesObject> {
       if (gen !== this.generation) return;
       this.lastActivity = Date.now();
       if (type === 'ERROR') {
-        if (object.code === 410) expired = true;
-        else {
+        if (object.code === 410) {
+          // The server ends the stream after this anyway; relist without waiting for it.
+          expired = true;
+          this.watchAbort?.abort();
+          onDone(undefined);
+        } else {
           streamError = Object.assign(new Error(object.message ?? 'watch error event'), {
             statusCode: object.code,
           });
@@ -268,9 +272,10 @@ export class Informer<T extends k8s.KubernetesObject> {
         this.launch();
       }
     };
-    // A watch that stays open a while works, even if nothing happens on it.
+    // A watch the server answered that stays open a while works, even if
+    // nothing happens on it (one still waiting for its answer does not).
     const settle = setTimeout(() => {
-      if (gen === this.generation && this.watchAbort) this.failures = 0;
+      if (gen === this.generation && this.watchAbort?.open) this.failures = 0;
     }, HEALTHY_WATCH_MS);
     settle.unref();
     this.watchAbort = openWatch(

@@ -20,6 +20,8 @@ export interface WatchEvent {
 /** A watch request in flight; `abort()` ends it at any stage, and `onDone` is not called then. */
 export interface WatchHandle {
   abort(): void;
+  /** True once the server has answered 200: the stream is open. */
+  readonly open: boolean;
 }
 
 /** How long a watch may take to answer with its headers (connect, TLS, admission). */
@@ -52,11 +54,15 @@ export function openWatch(
   };
   let req: ReturnType<typeof httpsRequest> | undefined;
   let aborted = false;
+  let open = false;
   const handle: WatchHandle = {
     abort: () => {
       aborted = true;
       finished = true;
       req?.destroy();
+    },
+    get open() {
+      return open && !finished;
     },
   };
   const cluster = kc.getCurrentCluster();
@@ -94,6 +100,7 @@ export function openWatch(
           res.on('error', finish);
           return;
         }
+        open = true;
         let pending = '';
         res.on('data', (chunk: string) => {
           pending += chunk;

@@ -413,4 +413,35 @@ describe('faults: HTTP faults between the operator and the API server (fault pro
       assert.equal(iop.status?.observedGeneration, iop.metadata.generation);
     });
   }
+
+  it('listed the absent NetworkAttachmentDefinition type once, and waits on its CRD instead of polling', async () => {
+    assert.ok(manager, 'the operator runs (previous tests)');
+    await assert.rejects(
+      env.client.get({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'network-attachment-definitions.k8s.cni.cncf.io' },
+      }),
+      (e) => isNotFound(e),
+      'the control plane has no Multus CRD',
+    );
+    const lists = proxy.requests(
+      0,
+      Infinity,
+      (r) => r.verb === 'list' && r.resource === 'network-attachment-definitions',
+    );
+    const runningMs = proxy.now() - (lists[0]?.at ?? 0);
+    note(`NetworkAttachmentDefinition lists in ${runningMs} ms of operation: ${lists.length}`);
+    assert.ok(runningMs > 30_000, `the operator has run long enough to tell (${runningMs} ms)`);
+    assert.equal(lists.length, 1, 'one list, no polling (it listed every 15-30 s before)');
+    assert.equal(lists[0]!.status, 404);
+    const crdWatches = proxy.requests(
+      0,
+      Infinity,
+      (r) =>
+        r.verb === 'watch' &&
+        r.selector === 'metadata.name=network-attachment-definitions.k8s.cni.cncf.io',
+    );
+    assert.ok(crdWatches.length >= 1, 'it watches for the CRD');
+  });
 });

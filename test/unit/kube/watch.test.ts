@@ -112,6 +112,7 @@ describe('openWatch (loopback server)', () => {
       () => (done = true),
     );
     await seen;
+    assert.equal(h.open, false, 'not open before the server answers');
     h.abort();
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(done, false);
