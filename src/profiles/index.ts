@@ -185,7 +185,14 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   const diagnostics = sortDiagnostics([
     ...errors,
     ...deprecated,
-    ...validateIstioOperator(iop as unknown),
+    // The schema on the user's layer only (the profiles are valid: see validateIstioOperator).
+    ...validateIstioOperator(iop as unknown, {
+      ...user,
+      apiVersion: API_VERSION,
+      kind: KIND,
+      spec: userSpec,
+      status: undefined,
+    }),
   ]);
   if (diagnostics.some((d) => d.severity === 'error')) {
     throw new IstioOperatorValidationError(diagnostics);

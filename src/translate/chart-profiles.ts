@@ -1,19 +1,11 @@
 import type { JsonObject } from '../render/object.js';
 import { embeddedValues } from './defaults.js';
-import { clone } from './merge.js';
 
 /** Chart profiles that only select components (their values are the defaults). */
 const EMPTY_PROFILES = new Set(['', 'default', 'minimal', 'empty', 'openshift']);
 
-/** Chart profiles with values of their own, from manifests/values/profile-<name>.yaml. */
-const PROFILES: Record<string, JsonObject> = Object.fromEntries(
-  ['demo', 'preview', 'stable', 'ambient', 'remote'].map((p) => [
-    p,
-    embeddedValues(`profile-${p}.yaml`),
-  ]),
-);
-
-const OPENSHIFT = embeddedValues('platform-openshift.yaml');
+/** Chart profiles with values of their own, in manifests/values/profile-<name>.yaml. */
+const PROFILES = new Set(['demo', 'preview', 'stable', 'ambient', 'remote']);
 
 /**
  * Values a chart-side profile (`values.profile`) layers over the component
@@ -24,8 +16,7 @@ const OPENSHIFT = embeddedValues('platform-openshift.yaml');
  */
 export function chartProfileValues(name: string): JsonObject | undefined {
   if (EMPTY_PROFILES.has(name)) return {};
-  const p = PROFILES[name];
-  return p === undefined ? undefined : clone(p);
+  return PROFILES.has(name) ? embeddedValues(`profile-${name}.yaml`) : undefined;
 }
 
 /**
@@ -34,5 +25,5 @@ export function chartProfileValues(name: string): JsonObject | undefined {
  * OpenShift's CNI directories. Unknown platforms add nothing.
  */
 export function platformValues(platform: string): JsonObject {
-  return platform === 'openshift' ? clone(OPENSHIFT) : {};
+  return platform === 'openshift' ? embeddedValues('platform-openshift.yaml') : {};
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { getPath } from '../../../src/api/paths.js';
 import type { IstioOperator } from '../../../src/api/types.js';
+import { schemaDiagnostics } from '../../../src/api/schema-validator.js';
+import { builtinProfile } from '../../../src/profiles/builtin.js';
 import { generateIstioOperator, PROFILE_NAMES } from '../../../src/profiles/index.js';
 import { DEFAULT_HUB, ISTIO_VERSION } from '../../../src/version.js';
 
@@ -179,6 +181,41 @@ describe('built-in profiles', () => {
         'tcp:31400->31400',
         'tls:15443->15443',
       ],
+    );
+  });
+});
+
+describe('built-in profiles against the schema', () => {
+  // generateIstioOperator checks the schema on the user's layer only, which
+  // is sound only while every built-in profile is valid on its own.
+  it('every built-in profile is valid as it stands', () => {
+    for (const name of PROFILE_NAMES) {
+      const ds = schemaDiagnostics({
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        ...builtinProfile(name),
+      });
+      assert.deepEqual(ds, [], name);
+    }
+  });
+
+  it('still names a bad field a user layer brings, next to a valid profile', () => {
+    assert.throws(
+      () =>
+        generateIstioOperator({
+          files: [
+            {
+              name: 'x.yaml',
+              content:
+                'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: demo\n  values:\n    global:\n      proxy:\n        privileged: "yes"\n',
+            },
+          ],
+          set: ['values.pilot.replicaCount=two'],
+        }),
+      (e: Error & { diagnostics?: { path: string }[] }) =>
+        ['spec.values.global.proxy.privileged', 'spec.values.pilot.replicaCount'].every((p) =>
+          e.diagnostics?.some((d) => d.path === p),
+        ),
     );
   });
 });
