@@ -294,32 +294,51 @@ function copyPath(target: unknown, source: unknown, path: string[]): void {
   copyPath(t[head], s[head], rest);
 }
 
+/** Annotation touched on a CRD the API server accepted but never established. */
+export const ESTABLISH_NUDGE = 'install.operator.istio.io/establish-nudge';
+/** How long a CRD may sit NamesAccepted-but-not-Established before it is nudged. */
+const NUDGE_AFTER_MS = 5000;
+
 async function waitEstablished(
   crds: readonly KubernetesObject[],
   ctx: ApplyContext,
 ): Promise<void> {
-  const established = (crd: V1CustomResourceDefinition | undefined) =>
-    !!crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+  const condition = (crd: V1CustomResourceDefinition | undefined, type: string) =>
+    !!crd?.status?.conditions?.some((c) => c.type === type && c.status === 'True');
   for (const crd of crds) {
     const name = crd.metadata!.name!;
     const cached = ctx.live.get(crd.apiVersion!, crd.kind!, undefined, name) as
       V1CustomResourceDefinition | undefined;
-    if (established(cached)) continue;
+    if (condition(cached, 'Established')) continue;
+    const started = Date.now();
+    let nudged = false;
     await waitFor(
       `CRD ${name} Established`,
       async () => {
+        let live: V1CustomResourceDefinition;
         try {
-          return established(
-            await ctx.client.get<V1CustomResourceDefinition>({
-              apiVersion: crd.apiVersion!,
-              kind: crd.kind!,
-              metadata: { name },
-            }),
-          );
+          live = await ctx.client.get<V1CustomResourceDefinition>({
+            apiVersion: crd.apiVersion!,
+            kind: crd.kind!,
+            metadata: { name },
+          });
         } catch (err) {
           if (isNotFound(err)) return false;
           throw err;
         }
+        if (condition(live, 'Established')) return true;
+        // The API server establishes a CRD when it sees the CRD change; one
+        // created just before the server stopped can stay NamesAccepted and
+        // never become Established after the restart. Any update wakes it.
+        if (!nudged && condition(live, 'NamesAccepted') && Date.now() - started > NUDGE_AFTER_MS) {
+          nudged = true;
+          await ctx.client.mergePatch({
+            apiVersion: crd.apiVersion!,
+            kind: crd.kind!,
+            metadata: { name, annotations: { [ESTABLISH_NUDGE]: new Date().toISOString() } },
+          });
+        }
+        return false;
       },
       ctx.crdTimeoutMs ?? 60_000,
       undefined,
