@@ -152,6 +152,15 @@ async function findConflicts(
 ): Promise<{ conflicts: OwnershipConflict[]; leftToOwner: Set<string> }> {
   const out: OwnershipConflict[] = [];
   const leftToOwner = new Set<string>();
+  // Asked once per owner: the answer may cost a GET, and a shared Base owned
+  // by another IstioOperator names the same owner on every CRD.
+  const exists = new Map<string, Promise<boolean>>();
+  const ownerExists = (o: Owner) => {
+    const key = `${o.namespace}/${o.name}`;
+    let p = exists.get(key);
+    if (!p) exists.set(key, (p = ctx.live.ownerExists(o)));
+    return p;
+  };
   for (const c of components) {
     for (const o of c.objects) {
       const live = ctx.live.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
@@ -159,7 +168,7 @@ async function findConflicts(
       const other =
         owner && (owner.name !== ctx.owner.name || owner.namespace !== ctx.owner.namespace);
       // An owner that no longer exists (its CRDs were kept at uninstall) does not block adoption.
-      if (owner && other && (await ctx.live.ownerExists(owner))) {
+      if (owner && other && (await ownerExists(owner))) {
         if (ctx.shared?.includes(c.component)) leftToOwner.add(identity(o));
         else if (!ctx.ownerWants || ctx.ownerWants(owner, o as KubernetesObject))
           out.push({ object: describeObject(o), owner });

@@ -230,7 +230,20 @@ describe('faults: bad input through the live path', function () {
     assert.ok(baseline.size >= 10, `only ${baseline.size} owned objects`);
   });
 
-  after(async () => {
+  after(async function () {
+    this.timeout(90_000);
+    // Uninstall the reference installation: the CRDs it owns are shared with
+    // the test files that run after this one.
+    if (env && ns) {
+      await env.client.delete(iopRef(ns, 'reference')).catch(() => undefined);
+      await waitFor(
+        'reference uninstalled',
+        async () => !(await env.exists(iopRef(ns, 'reference'))),
+        60_000,
+        undefined,
+        200,
+      ).catch(() => undefined);
+    }
     await manager?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
