@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { renderManifest } from '../../../src/render/manifest.js';
-import {
-  judgeVersionChange,
-  parseVersion,
-  versionOfTag,
-} from '../../../src/translate/version.js';
+import { judgeVersionChange, parseVersion, versionOfTag } from '../../../src/translate/version.js';
 
 describe('versions: tags, labels and the upgrade guard', () => {
   it('reads the release number a tag starts with', () => {
