@@ -43,10 +43,10 @@ export function createMetrics(queue: WorkQueue, client: KubeClient): OperatorMet
   });
   new Gauge({
     name: 'istio_operator_workqueue_depth',
-    help: 'IstioOperator keys waiting for a worker.',
+    help: 'IstioOperator keys waiting for a worker, including those held while a burst of spec changes settles.',
     registers: [registry],
     collect() {
-      this.set(queue.len());
+      this.set(queue.len() + queue.deferredLen());
     },
   });
   new Gauge({
