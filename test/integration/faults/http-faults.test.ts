@@ -88,8 +88,9 @@ describe('faults: HTTP faults between the operator and the API server (fault pro
       // The Base (CRDs) is shared: another test file's IstioOperator may own it.
       if (o.metadata.labels?.[LABELS.component] === 'Base') {
         const live = await env.client.get(o).catch(() => undefined);
-        const owner = live?.metadata?.labels?.[LABELS.owner];
-        if (owner && owner !== NAME) continue;
+        const labels = live?.metadata?.labels ?? {};
+        const owner = labels[LABELS.owner];
+        if (owner && (owner !== NAME || labels[LABELS.ownerNamespace] !== ns)) continue;
       }
       desired.push(identity(o as k8s.KubernetesObject));
     }
