@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root. */
@@ -36,4 +36,29 @@ export async function runCli(
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts `istio-operator run ARGS` from the sources as its own process, quiet
+ * (errors only, no health or metrics ports): an operator replica a test can
+ * SIGKILL.
+ */
+export function spawnOperator(args: string[]): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      '--log-level',
+      'error',
+      'run',
+      ...args,
+      '--health-addr',
+      '',
+      '--metrics-addr',
+      '',
+    ],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
 }

@@ -74,6 +74,26 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     iop.status?.status === 'HEALTHY' && iop.status.observedGeneration === iop.metadata.generation;
   const patchSpec = (name: string, spec: object) =>
     env.client.mergePatch({ ...iopRef(ns, name), spec } as k8s.KubernetesObject);
+  const annotate = (name: string, annotation: string) =>
+    env.client.mergePatch({
+      ...iopRef(ns, name),
+      metadata: { ...iopRef(ns, name).metadata, annotations: { [annotation]: 'true' } },
+    } as k8s.KubernetesObject);
+  const labelNamespace = (name: string, rev: string) =>
+    env.client.mergePatch({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels: { 'istio.io/rev': rev } },
+    } as k8s.KubernetesObject);
+  /** Waits until the IstioOperator is gone (its finalizer ran). */
+  const gone = (name: string, ms = 60_000) =>
+    waitFor(
+      `${name} uninstalled`,
+      async () => !(await env.exists(iopRef(ns, name))),
+      ms,
+      undefined,
+      200,
+    );
 
   before(async function () {
     this.timeout(30 * 60_000);
@@ -86,13 +106,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     this.timeout(120_000);
     // Leave nothing behind for the next file: the CRDs this file's IstioOperator owns are shared.
     await env.client.delete(iopRef(ns, 'inplace')).catch(() => undefined);
-    await waitFor(
-      'inplace uninstalled',
-      async () => !(await env.exists(iopRef(ns, 'inplace'))),
-      60_000,
-      undefined,
-      200,
-    ).catch(() => undefined);
+    await gone('inplace').catch(() => undefined);
     for (const m of managers) await m.stop();
   });
 
@@ -172,13 +186,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     );
     assert.equal(await image('istio-ingressgateway'), 'docker.io/istio/proxyv2:1.28.0');
 
-    await env.client.mergePatch({
-      ...iopRef(ns, 'inplace'),
-      metadata: {
-        ...iopRef(ns, 'inplace').metadata,
-        annotations: { [ALLOW_VERSION_SKEW_ANNOTATION]: 'true' },
-      },
-    } as k8s.KubernetesObject);
+    await annotate('inplace', ALLOW_VERSION_SKEW_ANNOTATION);
     await until('forced upgrade', healthy, 'inplace', 120_000);
     assert.equal(await image('istiod'), 'docker.io/istio/pilot:1.30.1');
     assert.equal(condition(await get('inplace'), 'Stalled')?.status, 'False');
@@ -255,13 +263,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     const after = await deployment('istio-ingressgateway');
     assert.equal(after.metadata?.resourceVersion, gw.metadata?.resourceVersion);
     await env.client.delete(iopRef(ns, 'greedy'));
-    await waitFor(
-      'greedy gone',
-      async () => !(await env.exists(iopRef(ns, 'greedy'))),
-      30_000,
-      undefined,
-      200,
-    );
+    await gone('greedy', 30_000);
     assert.equal(await env.exists(deploymentRef(ns, 'istio-ingressgateway')), true);
     assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-33')), false, 'nothing was applied');
   });
@@ -312,11 +314,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
 
   it('deleting the old revision waits while workloads use it, then removes only that revision', async () => {
     const app = await env.namespace('app');
-    await env.client.mergePatch({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: app, labels: { 'istio.io/rev': 'next' } },
-    } as k8s.KubernetesObject);
+    await labelNamespace(app, 'next');
     await env.client.apply({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -340,23 +338,13 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-31')), true, 'nothing deleted yet');
 
     // Move the workloads away: the uninstall continues by itself.
-    await env.client.mergePatch({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: app, labels: { 'istio.io/rev': 'default' } },
-    } as k8s.KubernetesObject);
+    await labelNamespace(app, 'default');
     await env.client.delete({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'web', namespace: app },
     });
-    await waitFor(
-      'canary uninstalled',
-      async () => !(await env.exists(iopRef(ns, 'canary'))),
-      60_000,
-      undefined,
-      200,
-    );
+    await gone('canary');
     assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-31')), false);
     assert.equal(await env.exists(mwcRef(`istio-revision-tag-next-${ns}`)), false);
     assert.equal(await env.exists(mwcRef(`istio-revision-tag-prod-${ns}`)), true, 'moved, kept');
@@ -368,11 +356,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
   it('deletes a revision still in use when force-delete is annotated', async () => {
     managers.push(await env.startOperator([ns], { revision: '1-32' }));
     const app = await env.namespace('pinned');
-    await env.client.mergePatch({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: app, labels: { 'istio.io/rev': '1-32' } },
-    } as k8s.KubernetesObject);
+    await labelNamespace(app, '1-32');
     await env.client.apply({
       ...iopRef(ns, 'old'),
       spec: { profile: 'minimal', namespace: ns, revision: '1-32', tag: '1.31.0' },
@@ -380,20 +364,8 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     await until('old installed', healthy, 'old');
     await env.client.delete(iopRef(ns, 'old'));
     await until('deletion waits', (i) => i.status?.status === 'ACTION_REQUIRED', 'old');
-    await env.client.mergePatch({
-      ...iopRef(ns, 'old'),
-      metadata: {
-        ...iopRef(ns, 'old').metadata,
-        annotations: { [FORCE_DELETE_ANNOTATION]: 'true' },
-      },
-    } as k8s.KubernetesObject);
-    await waitFor(
-      'old uninstalled',
-      async () => !(await env.exists(iopRef(ns, 'old'))),
-      60_000,
-      undefined,
-      200,
-    );
+    await annotate('old', FORCE_DELETE_ANNOTATION);
+    await gone('old');
     assert.equal(await env.exists(deploymentRef(ns, 'istiod-1-32')), false);
     assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
   });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import { useCluster } from '../../support/cluster.js';
-import { ROOT } from '../../support/cli.js';
+import { spawnOperator } from '../../support/cli.js';
 import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';
 
 /** A deterministic pseudo-random sequence, so a failing trial can be replayed. */
@@ -27,30 +26,7 @@ describe('faults: the operator killed at random points between apply and prune',
     ns = await env.namespace('kill');
   });
 
-  const startOperator = () =>
-    spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        '--log-level',
-        'error',
-        'run',
-        '--kubeconfig',
-        kubeconfig,
-        '--watch-namespaces',
-        ns,
-        '--health-addr',
-        '',
-        '--metrics-addr',
-        '',
-      ],
-      {
-        cwd: ROOT,
-        stdio: 'ignore',
-      },
-    );
+  const startOperator = () => spawnOperator(['--kubeconfig', kubeconfig, '--watch-namespaces', ns]);
   const spec = (gateway: boolean) => ({
     profile: 'minimal',
     namespace: ns,

@@ -1,9 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { waitFor } from '../../../src/cluster/health.js';
 import { useCluster } from '../../support/cluster.js';
-import { ROOT } from '../../support/cli.js';
+import { spawnOperator } from '../../support/cli.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
 const OWNER = 'install.operator.istio.io/owning-resource';
@@ -28,31 +28,17 @@ describe('faults: the leader killed during a reconcile', function () {
 
   /** `istio-operator run --leader-elect` as its own process, as each replica runs it. */
   const replica = () => {
-    const c = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        '--log-level',
-        'error',
-        'run',
-        '--kubeconfig',
-        kubeconfig,
-        '--watch-namespaces',
-        ns,
-        '--leader-elect',
-        '--leader-election-namespace',
-        ns,
-        '--leader-election-id',
-        LEASE,
-        '--health-addr',
-        '',
-        '--metrics-addr',
-        '',
-      ],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
+    const c = spawnOperator([
+      '--kubeconfig',
+      kubeconfig,
+      '--watch-namespaces',
+      ns,
+      '--leader-elect',
+      '--leader-election-namespace',
+      ns,
+      '--leader-election-id',
+      LEASE,
+    ]);
     children.push(c);
     return c;
   };
