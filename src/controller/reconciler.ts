@@ -3,17 +3,15 @@ import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
 import { watchedKind } from '../apply/kinds.js';
-import { identity, writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
+import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { prune, pruneCandidates } from '../apply/prune.js';
 import { componentReadiness } from '../apply/readiness.js';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isConflict, isNotFound } from '../kube/errors.js';
 import { logger } from '../log/logger.js';
-import { generateIstioOperator } from '../profiles/index.js';
-import { renderManifest, type Manifest } from '../render/manifest.js';
-import { OverlayError } from '../render/overlays.js';
-import { RenderInputError } from '../translate/plan.js';
+import type { Manifest } from '../render/manifest.js';
 import { LABELS } from '../render/labels.js';
+import { ownerWants, render, wantedByAnother } from './desired.js';
 import type { EventRecorder } from './events.js';
 import {
   computeStatus,
@@ -167,14 +165,7 @@ export async function reconcile(
       owner,
       shared: ['Base'],
       gate: gatewaysAfterIstiod(manifest),
-      ownerWants: (other, object) => {
-        const theirs = ctx
-          .otherIstioOperators?.()
-          .find((o) => o.metadata.name === other.name && o.metadata.namespace === other.namespace);
-        // Unknown to this cache, or unrenderable: assume it still wants it.
-        const wanted = theirs && desiredIdentities(theirs);
-        return !wanted || wanted.has(identity(object));
-      },
+      ownerWants: (other, object) => ownerWants(ctx.otherIstioOperators?.() ?? [], other, object),
     });
     if (outcome.conflicts.length > 0) {
       const messages = outcome.conflicts.map(
@@ -218,7 +209,7 @@ export async function reconcile(
         manifest.objects as KubernetesObject[],
         ctx.live,
         owner,
-      ).filter((o) => !wantedByAnother(o, owner, ctx));
+      ).filter((o) => !wantedByAnother(ctx.otherIstioOperators?.() ?? [], o, owner));
       if (candidates.length > 0) {
         const r = await prune(ctx.client, candidates);
         pruneErrors = r.errors;
@@ -261,61 +252,6 @@ export async function reconcile(
     if (isNotFound(err) && !ctx.getIstioOperator(namespace, name)) return { result: 'done' };
     return { result: 'error', error: describeKubeError(err) };
   }
-}
-
-/** Merges profile and spec, validates and renders; throws a validation or render error. */
-export function render(iop: IstioOperator): Manifest {
-  const content = JSON.stringify({
-    apiVersion: iop.apiVersion,
-    kind: iop.kind,
-    metadata: { name: iop.metadata.name, namespace: iop.metadata.namespace },
-    spec: iop.spec ?? {},
-  });
-  const { iop: merged } = generateIstioOperator({
-    files: [{ name: `${iop.metadata.namespace}/${iop.metadata.name}`, content }],
-    set: [],
-  });
-  try {
-    return renderManifest(merged);
-  } catch (err) {
-    if (err instanceof OverlayError || err instanceof RenderInputError)
-      throw new Error(err.message);
-    throw err;
-  }
-}
-
-/**
- * Whether another IstioOperator renders this object: then it is being handed
- * over (a revision tag moved between revisions in one commit) and is left for
- * the other one to take over, instead of being deleted in between.
- */
-function wantedByAnother(o: KubernetesObject, owner: Owner, ctx: ReconcileContext): boolean {
-  const id = identity(o);
-  return (ctx.otherIstioOperators?.() ?? []).some(
-    (other) =>
-      !(other.metadata.name === owner.name && other.metadata.namespace === owner.namespace) &&
-      !other.metadata.deletionTimestamp &&
-      desiredIdentities(other)?.has(id) === true,
-  );
-}
-
-const desiredCache = new WeakMap<IstioOperator, Set<string> | undefined>();
-
-/**
- * The identities of every object an IstioOperator renders, undefined when it
- * does not render; memoized per cached object (a new version is a new object).
- */
-function desiredIdentities(iop: IstioOperator): Set<string> | undefined {
-  if (desiredCache.has(iop)) return desiredCache.get(iop);
-  if (iop.metadata.deletionTimestamp) return new Set();
-  let ids: Set<string> | undefined;
-  try {
-    ids = new Set(render(iop).objects.map((o) => identity(o as KubernetesObject)));
-  } catch {
-    ids = undefined;
-  }
-  desiredCache.set(iop, ids);
-  return ids;
 }
 
 /** Writes the status for `outcome` if it differs from the current one; true when it wrote. */

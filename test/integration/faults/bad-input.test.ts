@@ -12,7 +12,7 @@ import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager } from '../../../src/controller/manager.js';
-import { render } from '../../../src/controller/reconciler.js';
+import { render } from '../../../src/controller/desired.js';
 import { isNotFound } from '../../../src/kube/errors.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { LABELS } from '../../../src/render/labels.js';

@@ -6,7 +6,7 @@ import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
 import { identity, writtenByOperator } from '../../../src/apply/live.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager } from '../../../src/controller/manager.js';
-import { render } from '../../../src/controller/reconciler.js';
+import { render } from '../../../src/controller/desired.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { isNotFound, toKubeError } from '../../../src/kube/errors.js';
 import { LABELS } from '../../../src/render/labels.js';
