@@ -169,6 +169,8 @@ export function demoCommand(): Command {
             `\nAll ${iops.length} IstioOperators are HEALTHY after ${((Date.now() - started) / 1000).toFixed(1)}s.\n` +
               `In another terminal:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get iop -A\n` +
               `  kubectl edit iop -n istio-system control-plane   # and watch the operator react here\n` +
+              `  npx istio-operator status                        # the same table, without kubectl\n` +
+              `  kubectl -n istio-system patch iop control-plane --type merge -p '{"spec":{"tag":"1.28.0"}}'   # an upgrade (docs/upgrades.md)\n` +
               `Press Ctrl-C to stop${cp ? ' and remove the local control plane' : ''}.\n`,
           );
         }
