@@ -52,6 +52,13 @@ export function summarize(messages: readonly string[]): string {
   return text.length <= MAX_MESSAGE_LENGTH ? text : `${text.slice(0, MAX_MESSAGE_LENGTH)} … (cut)`;
 }
 
+/** The Stalled reason of each outcome that refuses the spec as it is. */
+const ERROR_REASONS = {
+  invalid: 'InvalidSpec',
+  conflict: 'OwnershipConflict',
+  'version-skew': 'VersionSkew',
+} as const;
+
 /** Sets `cond` in `conditions`, keeping lastTransitionTime unless the status flips. */
 export function setCondition(
   conditions: readonly Condition[],
@@ -108,24 +115,16 @@ export function computeStatus(
       message = `applying generation ${generation}`;
       break;
     case 'invalid':
-      state = 'ERROR';
-      reason = 'InvalidSpec';
-      message = summarize(outcome.messages);
-      break;
     case 'conflict':
+    case 'version-skew':
       state = 'ERROR';
-      reason = 'OwnershipConflict';
+      reason = ERROR_REASONS[outcome.kind];
       message = summarize(outcome.messages);
       break;
     case 'uninstall-failed':
       state = 'ERROR';
       reason = 'UninstallFailed';
       message = `uninstalling; will retry: ${summarize(outcome.messages)}`;
-      break;
-    case 'version-skew':
-      state = 'ERROR';
-      reason = 'VersionSkew';
-      message = summarize(outcome.messages);
       break;
     case 'revision-in-use':
       state = 'ACTION_REQUIRED';
