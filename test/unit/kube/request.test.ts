@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server.js';
 import { toKubeError } from '../../../src/kube/errors.js';
 import { kubeRequest, retryAfterMs, throttling } from '../../../src/kube/request.js';
 
@@ -38,29 +39,20 @@ describe('kubeRequest: Retry-After', () => {
   });
 
   describe('against a loopback server', () => {
-    let server: Server;
+    let server: LoopbackServer;
     let kc: k8s.KubeConfig;
     let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
     const seen: { path: string; at: number }[] = [];
 
     before(async () => {
-      server = createServer((req, res) => {
+      server = await startLoopbackServer((req, res) => {
         seen.push({ path: req.url ?? '', at: Date.now() });
         handler(req, res);
       });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      kc = new k8s.KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-        users: [{ name: 'u' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
+      kc = server.kc;
     });
     after(async () => {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     });
     beforeEach(() => {
       seen.length = 0;
