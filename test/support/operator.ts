@@ -4,6 +4,7 @@ import type { IstioOperator } from '../../src/api/types.js';
 import { OperatorManager, type ManagerOptions } from '../../src/controller/manager.js';
 import type { ObjectRef } from '../../src/kube/client.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { waitFor } from '../../src/cluster/health.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import { useCluster } from './cluster.js';
 import { installIstioOperatorCrd } from './crd.js';
@@ -18,6 +19,8 @@ export interface OperatorEnv {
   startOperator(namespaces: string[], opts?: Partial<ManagerOptions>): Promise<OperatorManager>;
   /** Whether the object exists. */
   exists(ref: ObjectRef): Promise<boolean>;
+  /** Waits until the IstioOperator is gone (its finalizer ran); fails after `ms`. */
+  uninstalled(namespace: string, name: string, ms?: number): Promise<void>;
   /** The IstioOperator, as the API server has it now. */
   getIop(namespace: string, name: string): Promise<IstioOperator>;
 }
@@ -54,6 +57,14 @@ export async function operatorEnv(): Promise<OperatorEnv> {
     kc,
     client,
     exists,
+    uninstalled: (namespace, name, ms = 60_000) =>
+      waitFor(
+        `IstioOperator ${namespace}/${name} uninstalled`,
+        async () => !(await exists(iopRef(namespace, name))),
+        ms,
+        undefined,
+        200,
+      ),
     namespace: async (prefix) => {
       const name = `${prefix}-${randomBytes(3).toString('hex')}`;
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });

@@ -85,15 +85,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       kind: 'Namespace',
       metadata: { name, labels: { 'istio.io/rev': rev } },
     } as k8s.KubernetesObject);
-  /** Waits until the IstioOperator is gone (its finalizer ran). */
-  const gone = (name: string, ms = 60_000) =>
-    waitFor(
-      `${name} uninstalled`,
-      async () => !(await env.exists(iopRef(ns, name))),
-      ms,
-      undefined,
-      200,
-    );
+  const gone = (name: string, ms?: number) => env.uninstalled(ns, name, ms);
 
   before(async function () {
     this.timeout(30 * 60_000);

@@ -236,13 +236,7 @@ describe('faults: bad input through the live path', function () {
     // the test files that run after this one.
     if (env && ns) {
       await env.client.delete(iopRef(ns, 'reference')).catch(() => undefined);
-      await waitFor(
-        'reference uninstalled',
-        async () => !(await env.exists(iopRef(ns, 'reference'))),
-        60_000,
-        undefined,
-        200,
-      ).catch(() => undefined);
+      await env.uninstalled(ns, 'reference').catch(() => undefined);
     }
     await manager?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -497,13 +491,7 @@ describe('faults: bad input through the live path', function () {
     );
 
     await env.client.delete(iopRef(ns, 'huge-ip-ranges'));
-    await waitFor(
-      'huge IstioOperator gone',
-      async () => !(await env.exists(iopRef(ns, 'huge-ip-ranges'))),
-      30_000,
-      undefined,
-      200,
-    );
+    await env.uninstalled(ns, 'huge-ip-ranges', 30_000);
     await settled();
     await assertNothingOwnedChanged('after the 1 MiB inputs');
   });
