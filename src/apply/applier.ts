@@ -137,7 +137,6 @@ export async function applyManifest(
 /** `live`, except that objects in `written` (by identity) are seen as written. */
 function withWritten(live: LiveState, written: ReadonlyMap<string, KubernetesObject>): LiveState {
   return {
-    ...live,
     get: (apiVersion, kind, namespace, name) =>
       written.get(identity({ apiVersion, kind, metadata: { namespace, name } })) ??
       live.get(apiVersion, kind, namespace, name),
