@@ -55,24 +55,43 @@ function convert(s: JSONSchemaProps, ref: (s: JSONSchemaProps) => AjvSchema): Aj
 }
 
 /**
+ * A sub-schema with at least this many property nodes below it becomes a
+ * definition of its own even when used once (see toAjvSchema).
+ */
+const OWN_DEFINITION_NODES = 40;
+
+/**
  * Converts a structural CRD schema into an equivalent draft-07 schema for
  * ajv. A sub-schema object used in several places (the `k8s` block of every
- * component) becomes one definition, so ajv compiles it once.
+ * component) becomes one definition, so ajv compiles it once; so does every
+ * large one (`values`, `meshConfig`, each component). With the validator
+ * options' `inlineRefs: false` each definition is a function of its own, and
+ * a cold CLI run compiles and runs only the functions of the fields a spec
+ * has: one function for the whole schema was 1 MB, and took a cold
+ * `manifest generate` ~8 ms to enter even for `profile: demo`.
  */
 export function toAjvSchema(root: JSONSchemaProps): AjvSchema {
   const uses = new Map<JSONSchemaProps, number>();
-  const count = (s: JSONSchemaProps) => {
+  const nodes = new Map<JSONSchemaProps, number>();
+  const count = (s: JSONSchemaProps): number => {
     uses.set(s, (uses.get(s) ?? 0) + 1);
-    if ((uses.get(s) ?? 0) > 1) return;
-    for (const c of Object.values(s.properties ?? {})) count(c);
-    if (s.additionalProperties) count(s.additionalProperties);
-    if (s.items) count(s.items);
+    if ((uses.get(s) ?? 0) > 1) return nodes.get(s) ?? 0;
+    let n = 1;
+    for (const c of Object.values(s.properties ?? {})) n += count(c);
+    if (s.additionalProperties) n += count(s.additionalProperties);
+    if (s.items) n += count(s.items);
+    nodes.set(s, n);
+    return n;
   };
   count(root);
   const definitions: Record<string, AjvSchema> = {};
   const names = new Map<JSONSchemaProps, string>();
+  const own = (s: JSONSchemaProps) =>
+    s !== root &&
+    s.properties !== undefined &&
+    ((uses.get(s) ?? 0) > 1 || (nodes.get(s) ?? 0) >= OWN_DEFINITION_NODES);
   const ref = (s: JSONSchemaProps): AjvSchema => {
-    if ((uses.get(s) ?? 0) < 2 || !s.properties) return convert(s, ref);
+    if (!own(s)) return convert(s, ref);
     let name = names.get(s);
     if (!name) {
       name = `d${names.size}`;

@@ -10,6 +10,7 @@ export const VALIDATOR_OPTIONS: Options = {
   strict: true,
   allowUnionTypes: true,
   verbose: true,
+  inlineRefs: false,
   // Unoptimised code compiles in less than half the time and validates a
   // spec in well under 1 ms; the generated module is smaller too.
   code: { optimize: false, source: true, esm: true },
