@@ -1,9 +1,6 @@
-import yaml from 'js-yaml';
 import type { JsonObject } from '../api/types.js';
-import { EMBEDDED_PROFILES } from './embedded.js';
+import { EMBEDDED_PROFILE_TREES, EMBEDDED_PROFILES } from './embedded.js';
 import { PROFILE_NAMES, type ProfileName } from './names.js';
-
-const cache = new Map<ProfileName, JsonObject>();
 
 /**
  * A built-in profile as an IstioOperator object (a fresh copy each call, so
@@ -12,14 +9,9 @@ const cache = new Map<ProfileName, JsonObject>();
  * does.
  */
 export function builtinProfile(name: ProfileName): JsonObject {
-  let p = cache.get(name);
-  if (!p) {
-    const text = EMBEDDED_PROFILES[name];
-    if (text === undefined) throw new Error(`profile ${name} is not embedded`);
-    p = yaml.load(text) as JsonObject;
-    cache.set(name, p);
-  }
-  return structuredClone(p);
+  const json = EMBEDDED_PROFILE_TREES[name];
+  if (json === undefined) throw new Error(`profile ${name} is not embedded`);
+  return JSON.parse(json) as JsonObject;
 }
 
 /** The YAML text of a built-in profile, exactly as shipped in manifests/profiles/. */

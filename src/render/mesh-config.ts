@@ -1,4 +1,4 @@
-import yaml from 'js-yaml';
+import { dumpYaml } from './yaml-text.js';
 import { getObject, getPath, getString, mergeValues } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName } from './names.js';
@@ -78,5 +78,5 @@ export function meshNetworks(plan: RenderPlan): JsonObject {
 
 /** YAML text as stored in ConfigMap data, keys sorted so output is stable. */
 export function toYamlText(v: unknown): string {
-  return yaml.dump(v, { sortKeys: true, lineWidth: -1, noRefs: true });
+  return dumpYaml(v);
 }

@@ -1,15 +1,12 @@
-import yaml from 'js-yaml';
 import type { K8sObject } from './object.js';
+import { dumpYaml } from './yaml-text.js';
 
 /**
  * Multi-document YAML of the objects, in the given order, keys sorted, so
  * the text is byte-stable across runs (what GitOps diffs need).
  */
 export function toYamlDocuments(objects: readonly K8sObject[]): string {
-  return objects
-    .map((o) => yaml.dump(o, { sortKeys: true, lineWidth: -1, noRefs: true }))
-    .map((d) => `---\n${d}`)
-    .join('');
+  return objects.map((o) => `---\n${dumpYaml(o)}`).join('');
 }
 
 /** A `v1` List holding the objects, as indented JSON with sorted keys. */
