@@ -6,7 +6,7 @@
  * Why: `manifest generate` runs in CI pipelines, where the whole process is
  * what counts, and its render takes a few milliseconds while Node spends
  * most of the time starting up, resolving and reading some hundred modules,
- * compiling them and then compiling the 1 MB ahead-of-time validator on its
+ * compiling them and then compiling the 0.5 MB ahead-of-time validator on its
  * first call. One file removes the module resolution; the code cache
  * removes the compilation. Node 20 has no compile cache of its own
  * (module.enableCompileCache() arrived in 22.1) and accepts V8 cached data

@@ -5,7 +5,7 @@ import { commandName, rootCommand } from './root.js';
 /**
  * Every command, in the order `--help` lists them, with the module that
  * defines it. Modules are imported only when needed: one command's module
- * may pull in the renderer and its 1 MB validator, the controller or the
+ * may pull in the renderer and its 0.5 MB validator, the controller or the
  * control-plane code, and `istio-operator status` should not load all of
  * them to show one table.
  */
