@@ -2,6 +2,9 @@ import type { OverlayInput } from '../translate/input.js';
 import { clone } from '../translate/merge.js';
 import { toJson } from '../translate/plan.js';
 import { isJsonObject, type Json, type K8sObject } from './object.js';
+import { formatPath, parsePath, type PathStep } from './overlay-path.js';
+
+export { formatPath, parsePath, type PathStep } from './overlay-path.js';
 
 /** An overlay that cannot be applied; the message names the overlay and the path. */
 export class OverlayError extends Error {
@@ -11,76 +14,14 @@ export class OverlayError extends Error {
   }
 }
 
-/** One step of an overlay path. */
-export type PathStep =
-  | { kind: 'key'; key: string }
-  | { kind: 'index'; index: number }
-  | { kind: 'match'; field: string; value: string }
-  | { kind: 'value'; pattern: string };
-
-/**
- * Parses an overlay path: dot-separated keys, `[N]` a list index, `[k:v]`
- * the list element whose field k equals v, `[v]` the scalar list element
- * matching regular expression v. `\.` and `\:` escape a literal dot/colon.
- */
-export function parsePath(path: string): PathStep[] {
-  const parts: string[] = [];
-  let cur = '';
-  let depth = 0;
-  for (let i = 0; i < path.length; i++) {
-    const ch = path[i]!;
-    if (ch === '\\' && i + 1 < path.length) {
-      cur += ch + path[++i]!;
-      continue;
-    }
-    if (ch === '[') depth++;
-    if (ch === ']') depth--;
-    if (ch === '.' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  parts.push(cur);
-  return parts
-    .filter((p) => p !== '')
-    .map((p): PathStep => {
-      if (p.startsWith('[') && p.endsWith(']')) {
-        const inner = p.slice(1, -1);
-        if (/^\d+$/.test(inner)) return { kind: 'index', index: Number(inner) };
-        const colon = findUnescaped(inner, ':');
-        if (colon >= 0) {
-          return {
-            kind: 'match',
-            field: unescape(inner.slice(0, colon)),
-            value: unescape(inner.slice(colon + 1)),
-          };
-        }
-        return { kind: 'value', pattern: unescape(inner) };
-      }
-      return { kind: 'key', key: unescape(p) };
-    });
-}
-
-function findUnescaped(s: string, ch: string): number {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === ch) return i;
-  }
-  return -1;
-}
-
-function unescape(s: string): string {
-  return s.replace(/\\(.)/g, '$1');
-}
-
 /**
  * Applies a component's overlays to its objects. Each overlay selects one
  * object by kind and name (the apiVersion is not compared, as in Istio
  * 1.27). An overlay that matches no object, or a patch whose path does not
  * lead anywhere, is an error naming the overlay — a silent no-op hides typos.
- * Patches with a value set it; patches without one delete the target.
+ * Patches with a value set it; patches whose value is absent or null delete
+ * the target (istioctl treats both as a delete; a null written into a
+ * Kubernetes object would only clear the field at apply time, or be refused).
  */
 export function applyOverlays(
   objects: readonly K8sObject[],
@@ -100,58 +41,87 @@ export function applyOverlays(
     let doc = clone(out[idx] as unknown as Json);
     for (const [j, p] of (ov.patches ?? []).entries()) {
       if (!p.path) throw new OverlayError(`${label}.patches[${j}]: path is empty`);
-      doc = applyPatch(
-        doc,
-        parsePath(p.path),
-        p.value === undefined ? undefined : toJson(p.value),
-        {
-          label: `${label}.patches[${j}] path "${p.path}"`,
-        },
-      );
+      const value = p.value === undefined || p.value === null ? undefined : toJson(p.value);
+      doc = applyPatch(doc, parsePath(p.path), value, {
+        label: `${label}.patches[${j}] path "${p.path}"`,
+      });
     }
     out[idx] = doc as unknown as K8sObject;
   }
   return out;
 }
 
-/** Sets (or, with value undefined, deletes) the node at `steps` inside `doc`; returns the new doc. */
+/**
+ * Sets (or, with value undefined, deletes) the node at `steps` inside `doc`;
+ * returns the new doc, leaving `doc` unmodified.
+ *
+ * Where a path is missing or wrong, compared with istioctl 1.27 (its overlay
+ * code fetches the path creating missing maps, writes or deletes there, and
+ * drops a patch that fails without reporting it):
+ * - a set through missing keys creates them as maps (`spec.replicas.count`
+ *   on a Deployment without `replicas` yields `replicas: {count: …}`, as
+ *   istioctl's does, for the API server to refuse (`replicas` is an integer):
+ *   without the schemas the renderer cannot tell a map field from a number);
+ * - deleting a last key that is absent leaves the object unchanged and is
+ *   not an error: the state the patch asks for already holds, and an
+ *   overlay deleting a field that only some settings render (`spec.replicas`
+ *   without autoscaling) must not fail for the others. The renderer has no
+ *   channel for warnings (they are all produced before it, by profiles/),
+ *   so this passes silently, as in istioctl. Deleting below an absent key
+ *   stays an error ("does not exist"; istioctl leaves an empty map there).
+ * - a step below a scalar or a list (`spec.replicas.count` when `replicas`
+ *   is 2) is an error. istioctl drops such a patch without a word and keeps
+ *   the object as it was; the patch cannot mean anything, so silently
+ *   ignoring it would hide the mistake (the same reason as for an overlay
+ *   that matches no object).
+ */
 export function applyPatch(
   doc: Json,
-  steps: PathStep[],
+  steps: readonly PathStep[],
   value: Json | undefined,
   ctx: { label: string },
 ): Json {
-  const [step, ...rest] = steps;
+  return patchAt(doc, steps, 0, value, ctx.label);
+}
+
+function patchAt(
+  doc: Json,
+  steps: readonly PathStep[],
+  at: number,
+  value: Json | undefined,
+  label: string,
+): Json {
+  const step = steps[at];
   if (!step) return value === undefined ? null : value;
   const fail = (why: string): never => {
-    throw new OverlayError(`${ctx.label}: ${why}`);
+    throw new OverlayError(`${label}: ${why}`);
   };
+  const last = at === steps.length - 1;
+  const here = (): string => formatPath(steps.slice(0, at));
   if (step.kind === 'key') {
-    const obj = isJsonObject(doc)
-      ? { ...doc }
-      : doc === null
-        ? {}
-        : fail(`"${step.key}" is not inside a map`);
-    if (rest.length === 0) {
+    if (!isJsonObject(doc) && doc !== null) fail(notAMap(step.key, here(), doc));
+    const obj = isJsonObject(doc) ? { ...doc } : {};
+    if (last) {
+      // An absent key deletes as a no-op (see above).
       if (value === undefined) delete obj[step.key];
       else obj[step.key] = value;
       return obj;
     }
     const child =
       obj[step.key] ?? (value === undefined ? fail(`"${step.key}" does not exist`) : null);
-    obj[step.key] = applyPatch(child, rest, value, ctx);
+    obj[step.key] = patchAt(child, steps, at + 1, value, label);
     return obj;
   }
   const list = Array.isArray(doc)
     ? [...doc]
-    : fail('a list selector used on something that is not a list');
+    : fail(`a list selector used on something that is not a list: ${notAList(here(), doc)}`);
   let i: number;
   if (step.kind === 'index') {
     i = step.index;
     if (i >= list.length) {
       if (value === undefined) fail(`index ${i} is past the end of the list`);
-      if (rest.length === 0) return [...list, value as Json];
-      return [...list, applyPatch(null, rest, value, ctx)];
+      if (last) return [...list, value as Json];
+      return [...list, patchAt(null, steps, at + 1, value, label)];
     }
   } else if (step.kind === 'match') {
     i = list.findIndex((e) => isJsonObject(e) && scalar(e[step.field]) === step.value);
@@ -161,13 +131,48 @@ export function applyPatch(
     i = list.findIndex((e) => typeof e !== 'object' && re.test(scalar(e)));
     if (i < 0) fail(`no list element matches ${step.pattern}`);
   }
-  if (rest.length === 0) {
+  if (last) {
     if (value === undefined) list.splice(i, 1);
     else list[i] = value;
     return list;
   }
-  list[i] = applyPatch(list[i] ?? null, rest, value, ctx);
+  list[i] = patchAt(list[i] ?? null, steps, at + 1, value, label);
   return list;
+}
+
+/** Why `key` cannot be reached under `parent` (a scalar or a list), and the fix. */
+function notAMap(key: string, parent: string, node: Json): string {
+  if (Array.isArray(node)) {
+    return (
+      `"${key}" is not inside a map: "${parent}" holds a list ` +
+      `(istioctl 1.27 ignores this patch silently); ` +
+      `fix: select an element first, e.g. "${parent}.[0].${key}" or "${parent}.[name:…].${key}"`
+    );
+  }
+  return (
+    `"${key}" is not inside a map: "${parent}" holds ${describe(node)}, which has no fields ` +
+    `(istioctl 1.27 ignores this patch silently); ` +
+    `fix: patch "${parent}" itself, or correct the path`
+  );
+}
+
+/** What a list selector met instead of a list, and the fix. */
+function notAList(parent: string, node: Json): string {
+  if (node === null) {
+    return (
+      `"${parent}" does not exist; ` +
+      `fix: create it first with a patch on "${parent}" whose value is a list`
+    );
+  }
+  return `"${parent}" holds ${describe(node)}; fix: correct the path`;
+}
+
+function describe(node: Json): string {
+  if (isJsonObject(node)) return 'a map';
+  if (Array.isArray(node)) return 'a list';
+  const text = JSON.stringify(node);
+  const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return `a ${node === null ? 'null' : typeof node} (${shown})`;
 }
 
 function scalar(v: Json | undefined): string {
