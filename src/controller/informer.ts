@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/access.js';
 import { logger } from '../log/logger.js';
 import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isGone, isNotFound, toKubeError } from '../kube/errors.js';
@@ -7,7 +8,7 @@ import { openWatch, type WatchEvent, type WatchHandle } from '../kube/watch.js';
 
 /** Settings for {@link Informer}. */
 export interface InformerOptions {
-  kubeConfig: k8s.KubeConfig;
+  kubeConfig: KubeAccess;
   /** Client whose request counters include this informer's lists. Default: a new one. */
   client?: KubeClient;
   resource: ResourceType;

@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/access.js';
 import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
@@ -17,7 +18,7 @@ import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
 /** Settings for {@link OperatorManager}. */
 export interface ManagerOptions {
-  kubeConfig: k8s.KubeConfig;
+  kubeConfig: KubeAccess;
   /** Reconcile only IstioOperators in these namespaces (default: all). */
   watchNamespaces?: string[];
   /**

@@ -1,5 +1,4 @@
 import type {
-  KubeConfig,
   KubernetesObject,
   V1CustomResourceDefinition,
   V1Deployment,
@@ -7,6 +6,7 @@ import type {
 import { describeObject } from '../apply/live.js';
 import { workloadReady } from '../apply/readiness.js';
 import { waitFor } from '../cluster/health.js';
+import type { KubeAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
 
@@ -27,7 +27,7 @@ export interface InstallRun {
  * optionally waits for the Deployment and applies a first IstioOperator.
  */
 export async function installOperator(
-  kc: KubeConfig,
+  kc: KubeAccess,
   objects: KubernetesObject[],
   run: InstallRun,
 ): Promise<void> {
@@ -91,7 +91,7 @@ export async function installOperator(
  * CRD only with `purge`. Returns what was deleted.
  */
 export async function removeOperator(
-  kc: KubeConfig,
+  kc: KubeAccess,
   objects: KubernetesObject[],
   opts: { purge: boolean },
 ): Promise<string[]> {

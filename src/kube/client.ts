@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import type { KubeAccess } from './access.js';
 import { toKubeError } from './errors.js';
 import { kubeRequest } from './request.js';
 import { collectionPath, resourceTypeOf, type ResourceType } from './resource.js';
@@ -30,7 +31,7 @@ export class KubeClient {
   /** Requests issued, by `verb` then HTTP code (0 = no answer). */
   readonly requests = new Map<Verb, Map<number, number>>();
 
-  constructor(readonly kubeConfig: k8s.KubeConfig) {}
+  constructor(readonly kubeConfig: KubeAccess) {}
 
   private async count<T>(verb: Verb, call: () => Promise<T>): Promise<T> {
     const byCode = this.requests.get(verb) ?? new Map<number, number>();

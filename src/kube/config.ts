@@ -1,4 +1,15 @@
-import * as k8s from '@kubernetes/client-node';
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import yaml from 'js-yaml';
+import {
+  fromKubeconfig,
+  inClusterConfig,
+  type KubeAccess,
+  UnsupportedKubeconfig,
+} from './access.js';
+
+export type { KubeAccess } from './access.js';
 
 /** Where to find the cluster: `--kubeconfig` / `--context`, else the usual defaults. */
 export interface KubeconfigOptions {
@@ -10,24 +21,67 @@ export interface KubeconfigOptions {
  * Loads client configuration the way kubectl does: an explicit file, else
  * $KUBECONFIG, else ~/.kube/config, else the in-cluster service account when
  * running in a pod. `--context` picks a context from the file.
+ *
+ * The operator's own loader (access.ts) handles the usual cases, a single
+ * file with client certificates or tokens and the in-cluster service
+ * account, without loading client-node; anything else (several files in
+ * $KUBECONFIG, exec plugins, auth providers, proxies…) goes to client-node's
+ * KubeConfig, imported only then.
  */
-export function loadKubeConfig(opts: KubeconfigOptions): k8s.KubeConfig {
+export async function loadKubeConfig(opts: KubeconfigOptions): Promise<KubeAccess> {
+  return lightKubeConfig(opts) ?? (await clientNodeKubeConfig(opts));
+}
+
+/** The kubeconfig file kubectl would read: --kubeconfig, a single $KUBECONFIG, ~/.kube/config; null for several; undefined for none. */
+function kubeconfigFile(opts: KubeconfigOptions): string | null | undefined {
+  if (opts.kubeconfig) return opts.kubeconfig;
+  const env = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (env.length > 1) return null;
+  if (env.length === 1) return env[0];
+  const home = join(homedir(), '.kube', 'config');
+  return statSync(home, { throwIfNoEntry: false }) ? home : undefined;
+}
+
+function lightKubeConfig(opts: KubeconfigOptions): KubeAccess | undefined {
+  const file = kubeconfigFile(opts);
+  if (file === null) return undefined;
+  if (file === undefined) return opts.context ? undefined : inClusterConfig();
+  const text = readFileSync(file, 'utf8');
+  try {
+    const { access, contexts } = fromKubeconfig(yaml.load(text), file, opts.context);
+    if (access) return access;
+    if (opts.context) throw contextError(opts.context, contexts);
+    throw noCluster();
+  } catch (err) {
+    if (err instanceof UnsupportedKubeconfig) return undefined;
+    throw err;
+  }
+}
+
+async function clientNodeKubeConfig(opts: KubeconfigOptions): Promise<KubeAccess> {
+  const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new Error(
-        `--context: no context "${opts.context}" in the kubeconfig (it has: ${known.join(', ') || 'none'})`,
+      throw contextError(
+        opts.context,
+        kc.getContexts().map((c) => c.name),
       );
     }
     kc.setCurrentContext(opts.context);
   }
-  if (!kc.getCurrentCluster()) {
-    throw new Error(
-      'no cluster configured: pass --kubeconfig, set KUBECONFIG, or run inside a pod',
-    );
-  }
+  if (!kc.getCurrentCluster()) throw noCluster();
   return kc;
+}
+
+function contextError(context: string, known: string[]): Error {
+  return new Error(
+    `--context: no context "${context}" in the kubeconfig (it has: ${known.join(', ') || 'none'})`,
+  );
+}
+
+function noCluster(): Error {
+  return new Error('no cluster configured: pass --kubeconfig, set KUBECONFIG, or run inside a pod');
 }

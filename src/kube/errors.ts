@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from './api-exception.js';
 
 /**
  * A Kubernetes API error reduced to what callers decide on. client-node 1.x

@@ -1,4 +1,5 @@
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './access.js';
+import { ApiException } from './api-exception.js';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 
@@ -72,7 +73,7 @@ export function retryAfterMs(
  * rendered ones, so it needs the wire JSON, byte for byte.
  */
 export async function kubeRequest(
-  kc: KubeConfig,
+  kc: KubeAccess,
   method: string,
   path: string,
   body?: unknown,
@@ -105,7 +106,7 @@ export async function kubeRequest(
 }
 
 async function send(
-  kc: KubeConfig,
+  kc: KubeAccess,
   server: string,
   method: string,
   path: string,

@@ -1,4 +1,5 @@
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './access.js';
+import { ApiException } from './api-exception.js';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 
@@ -40,7 +41,7 @@ const HEADERS_TIMEOUT_MS = 30_000;
  * stage either. Like kubeRequest, one connection per request (no keep-alive).
  */
 export function openWatch(
-  kc: KubeConfig,
+  kc: KubeAccess,
   path: string,
   query: Record<string, string | number | boolean | undefined>,
   onEvent: (e: WatchEvent) => void,

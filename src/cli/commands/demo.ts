@@ -83,7 +83,7 @@ export function demoCommand(): Command {
           );
       const kc = cp
         ? cp.kubeConfig()
-        : loadKubeConfig({
+        : await loadKubeConfig({
             ...(external ? { kubeconfig: external } : {}),
             ...(o.context ? { context: o.context } : {}),
           });

@@ -54,7 +54,7 @@ export function diffCommand(): Command {
         ]);
       let client;
       try {
-        client = new KubeClient(loadKubeConfig(o));
+        client = new KubeClient(await loadKubeConfig(o));
       } catch (err) {
         throw new UserError((err as Error).message);
       }

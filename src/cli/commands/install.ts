@@ -141,7 +141,7 @@ export function initCommand(): Command {
       const { loadKubeConfig } = await import('../../kube/config.js');
       let kc;
       try {
-        kc = loadKubeConfig(o);
+        kc = await loadKubeConfig(o);
       } catch (err) {
         throw new UserError((err as Error).message);
       }
@@ -208,7 +208,7 @@ export function removeCommand(): Command {
           ...(o.revision ? { revision: o.revision } : {}),
         });
         try {
-          const removed = await removeOperator(loadKubeConfig(o), objects, {
+          const removed = await removeOperator(await loadKubeConfig(o), objects, {
             purge: o.purge === true,
           });
           process.stdout.write(

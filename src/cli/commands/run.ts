@@ -129,7 +129,7 @@ export function runCommand(): Command {
       ]);
       let kc;
       try {
-        kc = loadKubeConfig(opts);
+        kc = await loadKubeConfig(opts);
       } catch (err) {
         throw new UserError((err as Error).message);
       }

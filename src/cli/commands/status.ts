@@ -53,7 +53,7 @@ export function statusCommand(): Command {
       ]);
       let client;
       try {
-        client = new KubeClient(loadKubeConfig(o));
+        client = new KubeClient(await loadKubeConfig(o));
       } catch (err) {
         throw new UserError((err as Error).message);
       }
