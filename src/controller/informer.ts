@@ -38,6 +38,12 @@ export interface InformerOptions {
    * only the safety net. Default 10 minutes.
    */
   absentRetryMs?: number;
+  /**
+   * Applied to every object before it is cached and handed to handlers:
+   * drop what no handler reads, so that thousands of cached objects cost
+   * less memory (controller-runtime's cache transforms).
+   */
+  transform?: <O extends k8s.KubernetesObject>(obj: O) => O;
 }
 
 type AddFn<T> = (obj: T) => void;
@@ -80,9 +86,9 @@ class WatchExpired extends Error {}
  */
 export class Informer<T extends k8s.KubernetesObject> {
   private readonly opts: Required<
-    Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'client'>
+    Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'client' | 'transform'>
   > &
-    Pick<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'client'>;
+    Pick<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'client' | 'transform'>;
   private readonly client: KubeClient;
   private readonly known = new Map<string, T>();
   private readonly adds: AddFn<T>[] = [];
@@ -438,7 +444,8 @@ export class Informer<T extends k8s.KubernetesObject> {
     return objectKey(o.metadata?.namespace, o.metadata?.name ?? '');
   }
 
-  private observe(o: T): void {
+  private observe(received: T): void {
+    const o = this.opts.transform ? this.opts.transform(received) : received;
     const key = this.keyOf(o);
     const old = this.known.get(key);
     if (old && old.metadata?.resourceVersion === o.metadata?.resourceVersion) return;

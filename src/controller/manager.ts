@@ -4,7 +4,13 @@ import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
 import { ignoreStatus } from '../apply/kinds.js';
-import { ownerOf, writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
+import {
+  ownerOf,
+  withoutFieldSets,
+  writtenByOperator,
+  type LiveState,
+  type Owner,
+} from '../apply/live.js';
 import { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { objectKey } from '../kube/resource.js';
@@ -231,6 +237,7 @@ export class OperatorManager {
       resource: w,
       labelSelector: `${LABELS.managed}=Reconcile`,
       ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
+      transform: withoutFieldSets,
     });
     const toOwner = (o: k8s.KubernetesObject) => {
       // Objects others derive from ours (Endpoints of our Services) carry our

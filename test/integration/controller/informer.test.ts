@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { withoutFieldSets } from '../../../src/apply/live.js';
 import { Informer } from '../../../src/controller/informer.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { ResourceType } from '../../../src/kube/resource.js';
@@ -112,6 +113,23 @@ describe('Informer (real API server)', function () {
     await core.deleteNamespacedConfigMap({ namespace: ns, name: 'a' });
     await waitFor('events', async () => events.length >= 3, 10_000);
     assert.deepEqual(events, ['add a', 'update a 1->2', 'delete a']);
+  });
+
+  it('caches listed and watched objects through its transform (field sets dropped, managers kept)', async () => {
+    await core.createNamespacedConfigMap({ namespace: ns, body: cm('listed') });
+    const inf = await startInformer({ transform: withoutFieldSets });
+    await core.createNamespacedConfigMap({ namespace: ns, body: cm('watched') });
+    await waitFor('the watched object', async () => inf.list().length === 2, 10_000);
+    for (const o of inf.list()) {
+      const fields = o.metadata?.managedFields ?? [];
+      assert.ok(fields.length > 0, `${o.metadata?.name}: managers kept`);
+      for (const f of fields) {
+        assert.deepEqual(Object.keys(f).sort(), ['manager', 'operation'], o.metadata?.name);
+      }
+    }
+    // What the server holds still has them: only the cache is smaller.
+    const live = await core.readNamespacedConfigMap({ namespace: ns, name: 'watched' });
+    assert.ok(live.metadata?.managedFields?.some((f) => f.fieldsV1 !== undefined));
   });
 
   it('recovers after its connections are reset and refused, catching up on what changed meanwhile', async () => {
