@@ -20,6 +20,7 @@ import { Informer } from '../src/controller/informer.js';
 import { OperatorManager, type ManagerOptions } from '../src/controller/manager.js';
 import { IOP_RESOURCE } from '../src/controller/reconciler.js';
 import { KubeClient, WRITE_VERBS, type ObjectRef, type Verb } from '../src/kube/client.js';
+import { loadKubeConfig } from '../src/kube/config.js';
 import type { ResourceType } from '../src/kube/resource.js';
 import { configureLogger, parseLogLevel } from '../src/log/logger.js';
 import { installIstioOperatorCrd } from '../test/support/crd.js';
@@ -397,7 +398,10 @@ export async function runBench(
         // `--coalesce-quiet-ms 0` turns burst coalescing off, for comparisons.
         const quiet = option('--coalesce-quiet-ms', '');
         const queue = quiet === '' ? {} : { queue: { coalesceQuietMs: Number(quiet) } };
-        const m = new OperatorManager({ kubeConfig: kc, ...queue, ...opts });
+        // Credentials as `istio-operator run --kubeconfig` loads them (and so
+        // its connection reuse), not the benchmark's own client-node KubeConfig.
+        const own = await loadKubeConfig({ kubeconfig });
+        const m = new OperatorManager({ kubeConfig: own, ...queue, ...opts });
         operators.push(m);
         await m.start();
         return m;

@@ -89,9 +89,8 @@ export class LightKubeConfig implements KubeAccess {
     if (key) opts.key = key;
     const token = u.token ?? (u.tokenFile ? this.read(u.tokenFile).toString('utf8').trim() : '');
     if (token) opts.headers = { ...opts.headers, Authorization: `Bearer ${token}` };
-    // One connection per request, as with client-node (it sets a new Agent
-    // each time): no pooled connection outlives an API-server restart.
-    opts.agent = false;
+    // No agent: how connections are reused is the caller's choice
+    // (kubeRequest keeps them alive, a watch has its own).
     return Promise.resolve();
   }
 

@@ -1,7 +1,7 @@
 import type { KubeAccess } from './access.js';
 import { ApiException } from './api-exception.js';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 
 /** A raw JSON answer of the API server. */
 export interface RawResponse {
@@ -23,6 +23,28 @@ export const throttling = {
 };
 /** When the server answers 429 without Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 1000;
+
+/**
+ * Connections kept alive between requests, when the credentials leave the
+ * choice to us (the operator's own kubeconfig loader does; client-node's
+ * KubeConfig sets an agent of its own, one per request). A TLS handshake
+ * with a client certificate per request was about a third of the
+ * operator's CPU (docs/benchmarks.md, converge). Node keys pooled
+ * connections by server and TLS options, so credentials never mix. Idle
+ * connections close after 30 s and do not keep the process alive.
+ */
+const pools = {
+  'https:': new HttpsAgent({
+    keepAlive: true,
+    maxSockets: 32,
+    timeout: 30_000,
+    scheduling: 'lifo',
+  }),
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 32, timeout: 30_000, scheduling: 'lifo' }),
+};
+
+/** Methods sent again when a kept-alive connection turns out closed: they may safely arrive twice. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']);
 
 /** `server method path` → when the server allows that request again (epoch ms). */
 const notBefore = new Map<string, number>();
@@ -119,6 +141,7 @@ async function send(
     headers: { Accept: 'application/json' },
   };
   await kc.applyToHTTPSOptions(opts);
+  opts.agent ??= url.protocol === 'https:' ? pools['https:'] : pools['http:'];
   const payload =
     body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   if (payload !== undefined) {
@@ -128,7 +151,24 @@ async function send(
       'Content-Length': Buffer.byteLength(payload),
     };
   }
-  return await new Promise<RawResponse>((resolve, reject) => {
+  return await exchange(url, opts, method, path, payload);
+}
+
+/**
+ * One request and its answer. A server (restarted, or closing idle
+ * connections) may close a kept-alive connection just as a request goes out
+ * on it; such a request is sent once more on a new connection when it may
+ * arrive twice ({@link IDEMPOTENT}), as Go's HTTP client does.
+ */
+function exchange(
+  url: URL,
+  opts: RequestOptions,
+  method: string,
+  path: string,
+  payload: string | undefined,
+  retried = false,
+): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, opts, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
@@ -145,7 +185,14 @@ async function send(
       });
     });
     req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer within 60s`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale =
+        req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !retried;
+      if (stale && IDEMPOTENT.has(method)) {
+        // On a new connection: the pool may hold more of the closed ones.
+        resolve(exchange(url, { ...opts, agent: false }, method, path, payload, true));
+      } else reject(err);
+    });
     if (payload !== undefined) req.write(payload);
     req.end();
   });

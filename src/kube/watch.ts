@@ -38,7 +38,8 @@ const HEADERS_TIMEOUT_MS = 30_000;
  * Why not client-node's Watch: it hands out its abort handle only once the
  * server has answered, so a request stuck before the answer (a stalled
  * connection) could never be cancelled, and it has no timeout for that
- * stage either. Like kubeRequest, one connection per request (no keep-alive).
+ * stage either. Each watch has a connection of its own (kubeRequest pools
+ * its connections; a watch would hold a pooled one for minutes).
  */
 export function openWatch(
   kc: KubeAccess,
@@ -79,6 +80,8 @@ export function openWatch(
   kc.applyToHTTPSOptions(opts).then(
     () => {
       if (aborted) return;
+      // A connection of its own: a watch holds it for minutes.
+      opts.agent ??= false;
       const r = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, opts, (res) => {
         clearTimeout(headersTimer);
         res.setEncoding('utf8');

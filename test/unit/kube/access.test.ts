@@ -63,7 +63,7 @@ describe('kubeconfig access without client-node', () => {
     assert.equal(String(opts.key), 'KEY');
     assert.equal(opts.servername, 'kubernetes');
     assert.equal(opts.rejectUnauthorized, false);
-    assert.equal(opts.agent, false, 'one connection per request');
+    assert.equal(opts.agent, undefined, 'connection reuse is left to the caller');
     assert.deepEqual(opts.headers, { Accept: 'application/json' }, 'no token, no header');
   });
 

@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server.js';
+import { LightKubeConfig } from '../../../src/kube/access.js';
 import { toKubeError } from '../../../src/kube/errors.js';
 import { kubeRequest, retryAfterMs, throttling } from '../../../src/kube/request.js';
 
@@ -136,5 +137,78 @@ describe('kubeRequest: Retry-After', () => {
       );
       assert.equal(seen.length, 1);
     });
+  });
+});
+
+describe('kubeRequest: kept-alive connections', () => {
+  let server: LoopbackServer;
+  let kc: LightKubeConfig;
+  /** Requests seen per connection, in the order the connections were opened. */
+  const perSocket = new Map<object, string[]>();
+  /** Whether a request that arrives on a connection already used is answered by closing it. */
+  let closeReused = false;
+
+  // A server per test, so that no pooled connection carries over.
+  beforeEach(async () => {
+    perSocket.clear();
+    closeReused = false;
+    server = await startLoopbackServer((req, res) => {
+      const seen = perSocket.get(req.socket) ?? [];
+      perSocket.set(req.socket, [...seen, `${req.method} ${req.url}`]);
+      if (closeReused && seen.length > 0) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    // The operator's own credentials leave the connection handling to kubeRequest.
+    const url = server.kc.getCurrentCluster()!.server;
+    kc = new LightKubeConfig({ name: 'c', server: url, skipTLSVerify: true }, {});
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('sends consecutive requests over one connection', async () => {
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await kubeRequest(kc, 'GET', `/api/v1/namespaces/n${i}`)).status, 200);
+    }
+    assert.deepEqual(
+      [...perSocket.values()].map((reqs) => reqs.length),
+      [5],
+    );
+  });
+
+  it('sends an idempotent request again on a new connection when the kept-alive one was closed', async () => {
+    closeReused = true;
+    await kubeRequest(kc, 'GET', '/api/v1/namespaces/a');
+    const res = await kubeRequest(
+      kc,
+      'PATCH',
+      '/api/v1/namespaces/b',
+      {},
+      'application/apply-patch+yaml',
+    );
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      [...perSocket.values()],
+      [['GET /api/v1/namespaces/a', 'PATCH /api/v1/namespaces/b'], ['PATCH /api/v1/namespaces/b']],
+    );
+  });
+
+  it('does not send a create twice: the error goes to the caller, whose retry decides', async () => {
+    closeReused = true;
+    await kubeRequest(kc, 'GET', '/api/v1/namespaces/a');
+    await assert.rejects(
+      kubeRequest(kc, 'POST', '/api/v1/namespaces', { metadata: { name: 'x' } }),
+      {
+        code: 'ECONNRESET',
+      },
+    );
+    assert.deepEqual(
+      [...perSocket.values()],
+      [['GET /api/v1/namespaces/a', 'POST /api/v1/namespaces']],
+    );
   });
 });
