@@ -33,15 +33,13 @@ const DEFAULT_RETRY_AFTER_MS = 1000;
  * connections by server and TLS options, so credentials never mix. Idle
  * connections close after 30 s and do not keep the process alive.
  */
-const pools = {
-  'https:': new HttpsAgent({
-    keepAlive: true,
-    maxSockets: 32,
-    timeout: 30_000,
-    scheduling: 'lifo',
-  }),
-  'http:': new HttpAgent({ keepAlive: true, maxSockets: 32, timeout: 30_000, scheduling: 'lifo' }),
-};
+const POOL_OPTIONS = {
+  keepAlive: true,
+  maxSockets: 32,
+  timeout: 30_000,
+  scheduling: 'lifo',
+} as const;
+const pools = { 'https:': new HttpsAgent(POOL_OPTIONS), 'http:': new HttpAgent(POOL_OPTIONS) };
 
 /** Methods sent again when a kept-alive connection turns out closed: they may safely arrive twice. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']);
