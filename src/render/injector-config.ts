@@ -2,7 +2,7 @@ import { getObject, getPath, getString } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { injectionTemplates } from './injection/templates.js';
 import { injectorConfigMapName, revLabel } from './names.js';
-import { toYamlText } from './mesh-config.js';
+import { dumpYaml } from './yaml-text.js';
 import type { Json, JsonObject, K8sObject } from './object.js';
 
 /**
@@ -60,7 +60,7 @@ export function renderInjectorConfigMap(plan: RenderPlan, namespace: string): K8
       labels: { 'istio.io/rev': revLabel(plan.revision), release: 'istio' },
     },
     data: {
-      config: toYamlText(injectorConfig(plan)),
+      config: dumpYaml(injectorConfig(plan)),
       values: JSON.stringify(sortDeep(injectorValues(plan)), null, 2),
     },
   };

@@ -1,4 +1,3 @@
-import { dumpYaml } from './yaml-text.js';
 import { getObject, getPath, getString, mergeValues } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName } from './names.js';
@@ -74,9 +73,4 @@ function proxyTracing(v: JsonObject, namespace: string): JsonObject | undefined 
 /** The `meshNetworks` key: `networks` from `values.global.meshNetworks` (empty by default). */
 export function meshNetworks(plan: RenderPlan): JsonObject {
   return { networks: getObject(plan.values, 'global.meshNetworks') };
-}
-
-/** YAML text as stored in ConfigMap data, keys sorted so output is stable. */
-export function toYamlText(v: unknown): string {
-  return dumpYaml(v);
 }

@@ -35,7 +35,7 @@ export function writeYaml(value: unknown): string | undefined {
 
 const DUMP_OPTIONS: yaml.DumpOptions = { sortKeys: true, lineWidth: -1, noRefs: true };
 
-/** Thrown (and caught in dumpYaml) on anything this writer leaves to js-yaml. */
+/** Thrown (and caught in writeYaml) on anything this writer leaves to js-yaml. */
 const UNSUPPORTED = new Error('left to js-yaml');
 
 /** js-yaml's indentation per nesting level (its `indent` option, left at the default). */
