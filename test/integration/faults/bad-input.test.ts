@@ -261,6 +261,22 @@ describe('faults: bad input through the live path', function () {
     assert.ok(has(/gateway/) >= 4 && has(/^live\/gateway/) >= 1);
   });
 
+  /** `kubectl apply --dry-run=server` of a file in the test namespace: its stderr, '' when accepted. */
+  const dryRunApply = (file: string): Promise<string> =>
+    run(kubectl, [
+      '--kubeconfig',
+      kubeconfig,
+      'apply',
+      '--dry-run=server',
+      '-n',
+      ns,
+      '-f',
+      file,
+    ]).then(
+      () => '',
+      (e: { stderr?: string }) => String(e.stderr ?? e),
+    );
+
   it('stops syntactically broken YAML before the API server: kubectl and validate name the line', async () => {
     const broken = fixtures('syntax');
     const laxer: string[] = [];
@@ -276,21 +292,7 @@ describe('faults: bad input through the live path', function () {
       assert.ok(r.stderr.includes(want.message), `${f.name}: ${want.message}`);
       // kubectl parses before it sends anything, and names the line too —
       // except where its YAML parser is laxer (declared in the fixture).
-      let kubectlError = '';
-      try {
-        await run(kubectl, [
-          '--kubeconfig',
-          kubeconfig,
-          'apply',
-          '--dry-run=server',
-          '-n',
-          ns,
-          '-f',
-          f.file,
-        ]);
-      } catch (e) {
-        kubectlError = String((e as { stderr?: string }).stderr ?? e);
-      }
+      const kubectlError = await dryRunApply(f.file);
       if (/^# kubectl-parses: /m.test(f.content)) {
         // It got past parsing: what stops it here is only the missing name.
         assert.match(kubectlError, /resource name may not be empty/, `kubectl on ${f.name}`);
@@ -310,19 +312,7 @@ describe('faults: bad input through the live path', function () {
     const doc = yaml.load(wrongKind.content) as Obj;
     const file = join(tmp, 'wrong-kind.yaml');
     await writeFile(file, yaml.dump({ ...doc, metadata: { name: 'wrong-kind' } }));
-    const out = await run(kubectl, [
-      '--kubeconfig',
-      kubeconfig,
-      'apply',
-      '--dry-run=server',
-      '-n',
-      ns,
-      '-f',
-      file,
-    ]).then(
-      () => '',
-      (e: { stderr?: string }) => String(e.stderr),
-    );
+    const out = await dryRunApply(file);
     assert.match(out, /no matches for kind "IstioOperatorConfig"/);
     // Two documents: the CLI takes one IstioOperator per file, while each
     // document alone is a valid IstioOperator (so the API server would take
