@@ -16,6 +16,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import type { ReconcileRecord } from '../src/controller/manager.js';
+import { sendSpecBurst } from '../test/support/burst.js';
 import { demoIop, flag, healthy, iopRef, main, ms, reconciles, report, Watch } from './support.js';
 
 const UPDATES = flag('--updates', 100);
@@ -42,20 +43,8 @@ main(`burst: ${UPDATES} spec updates to one IstioOperator`, 10 * 60_000, async (
     const traced = trace.length;
     const wall0 = Date.now();
     const t0 = performance.now();
-    const update = (i: number) =>
-      env.client.mergePatch({
-        ...iopRef(ns, 'demo'),
-        spec: { meshConfig: { accessLogFile: logFile(i) } },
-      } as k8s.KubernetesObject);
-    // All but the last with a few in flight (one at a time takes ~2 s on a
-    // contended API server), then the last alone, so "last" is unambiguous.
-    let next = 1;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < UPDATES) await update(next++);
-      }),
-    );
-    await update(UPDATES);
+    // A few in flight: one at a time takes ~2 s on a contended API server.
+    await sendSpecBurst(env.client, iopRef(ns, 'demo'), logFile, UPDATES, IN_FLIGHT);
     const sent = performance.now() - t0;
     const last = logFile(UPDATES);
     const meshValue = () => {

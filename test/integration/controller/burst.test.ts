@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager, ReconcileRecord } from '../../../src/controller/manager.js';
 import type { KubeClient } from '../../../src/kube/client.js';
+import { sendSpecBurst } from '../../support/burst.js';
 import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
 const UPDATES = 50;
@@ -68,19 +69,7 @@ describe('operator: a burst of spec updates to one IstioOperator', function () {
   it(`coalesces ${UPDATES} rapid spec updates into a bounded number of reconciles and ends exactly on the last`, async () => {
     const before = trace.length;
     const t0 = Date.now();
-    const update = (i: number) =>
-      client.mergePatch({
-        ...ref(),
-        spec: { meshConfig: { accessLogFile: logFile(i) } },
-      } as k8s.KubernetesObject);
-    // All but the last with a few in flight, then the last alone, so "last" is unambiguous.
-    let next = 1;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < UPDATES) await update(next++);
-      }),
-    );
-    await update(UPDATES);
+    await sendSpecBurst(client, ref(), logFile, UPDATES, IN_FLIGHT);
     const sentMs = Date.now() - t0;
 
     await waitFor(
