@@ -43,13 +43,7 @@ describe('istio-operator diff (server-side dry run against the real control plan
 
   after(async () => {
     await env.client.delete(iopRef(ns, 'cp'));
-    await waitFor(
-      'uninstalled',
-      async () => !(await env.exists(iopRef(ns, 'cp'))),
-      30_000,
-      undefined,
-      200,
-    );
+    await env.uninstalled(ns, 'cp', 30_000);
     await manager.stop();
     await rm(dir, { recursive: true, force: true });
   });

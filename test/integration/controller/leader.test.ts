@@ -373,13 +373,7 @@ describe('leader election on a real control plane', function () {
 
       // Uninstall through the operator that leads, so the namespace is left clean.
       await env.client.delete(iopRef(iopNs, 'minimal'));
-      await waitFor(
-        'uninstalled',
-        async () => !(await env.exists(iopRef(iopNs, 'minimal'))),
-        30_000,
-        undefined,
-        200,
-      );
+      await env.uninstalled(iopNs, 'minimal', 30_000);
     } finally {
       await stopAll();
       await env.client

@@ -29,13 +29,7 @@ describe('istio-operator status (against the real control plane)', function () {
 
   after(async () => {
     await env.client.delete(iopRef(ns, 'cp'));
-    await waitFor(
-      'uninstalled',
-      async () => !(await env.exists(iopRef(ns, 'cp'))),
-      30_000,
-      undefined,
-      200,
-    );
+    await env.uninstalled(ns, 'cp', 30_000);
     await manager.stop();
   });
 

@@ -110,13 +110,7 @@ describe('faults: the operator killed at random points between apply and prune',
       );
 
       await env.client.delete(iopRef(ns, 'cp'));
-      await waitFor(
-        'uninstalled',
-        async () => !(await env.exists(iopRef(ns, 'cp'))),
-        60_000,
-        undefined,
-        250,
-      );
+      await env.uninstalled(ns, 'cp', 60_000);
       assert.equal(
         await env.exists(others),
         true,

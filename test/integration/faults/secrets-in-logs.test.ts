@@ -219,13 +219,7 @@ describe('faults: logs never contain credentials or Secret data', function () {
       200,
     );
     await env.client.delete(iopRef(ns, 'cp'));
-    await waitFor(
-      'uninstalled',
-      async () => !(await env.exists(iopRef(ns, 'cp'))),
-      60_000,
-      undefined,
-      200,
-    );
+    await env.uninstalled(ns, 'cp', 60_000);
     const events = await env.client.list<k8s.CoreV1Event>(
       { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
       ns,
