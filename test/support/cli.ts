@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root. */
@@ -20,11 +21,7 @@ export async function runCli(
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return await new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawnCli(args, { env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -39,26 +36,29 @@ export async function runCli(
 }
 
 /**
+ * Starts `istio-operator ARGS` from the TypeScript sources (through tsx) as a
+ * child process in the repository root, stdout and stderr piped unless
+ * `stdio` says otherwise.
+ */
+export function spawnCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; stdio?: 'ignore' } = {},
+): ChildProcess & { stdout: Readable; stderr: Readable } {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', opts.stdio ?? 'pipe', opts.stdio ?? 'pipe'],
+    ...(opts.env ? { env: opts.env } : {}),
+  }) as ChildProcess & { stdout: Readable; stderr: Readable };
+}
+
+/**
  * Starts `istio-operator run ARGS` from the sources as its own process, quiet
  * (errors only, no health or metrics ports): an operator replica a test can
  * SIGKILL.
  */
 export function spawnOperator(args: string[]): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      '--log-level',
-      'error',
-      'run',
-      ...args,
-      '--health-addr',
-      '',
-      '--metrics-addr',
-      '',
-    ],
-    { cwd: ROOT, stdio: 'ignore' },
+  return spawnCli(
+    ['--log-level', 'error', 'run', ...args, '--health-addr', '', '--metrics-addr', ''],
+    { stdio: 'ignore' },
   );
 }

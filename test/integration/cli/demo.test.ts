@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { ControlPlaneState } from '../../../src/cluster/controlplane.js';
 import { isAlive } from '../../../src/cluster/process.js';
-import { ROOT } from '../../support/cli.js';
+import { spawnCli } from '../../support/cli.js';
 
 describe('npm start (istio-operator demo)', () => {
   it('brings up a control plane, makes the demo IstioOperators HEALTHY, and tears it all down on Ctrl-C', async function () {
@@ -16,15 +15,7 @@ describe('npm start (istio-operator demo)', () => {
     const dir = join(base, 'cp');
     const env = { ...process.env };
     delete env.KUBECONFIG; // the demo must use its own control plane
-    const p = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--dir', dir],
-      {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const p = spawnCli(['demo', '--dir', dir], { env });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (out += c.toString()));

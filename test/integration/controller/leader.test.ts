@@ -1,6 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +15,7 @@ import { OperatorManager } from '../../../src/controller/manager.js';
 import { KubeClient, type ObjectRef } from '../../../src/kube/client.js';
 import { isConflict } from '../../../src/kube/errors.js';
 import { useCluster } from '../../support/cluster.js';
-import { ROOT } from '../../support/cli.js';
+import { spawnCli } from '../../support/cli.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
@@ -387,31 +386,24 @@ describe('leader election on a real control plane', function () {
     const name = `run-${randomBytes(3).toString('hex')}`;
     const start = async () => {
       const health = await freePort();
-      const p = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          '--log-format',
-          'json',
-          'run',
-          '--kubeconfig',
-          kubeconfig,
-          '--watch-namespaces',
-          ns,
-          '--health-addr',
-          `127.0.0.1:${health}`,
-          '--metrics-addr',
-          '',
-          '--leader-elect',
-          '--leader-election-namespace',
-          ns,
-          '--leader-election-id',
-          name,
-        ],
-        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const p = spawnCli([
+        '--log-format',
+        'json',
+        'run',
+        '--kubeconfig',
+        kubeconfig,
+        '--watch-namespaces',
+        ns,
+        '--health-addr',
+        `127.0.0.1:${health}`,
+        '--metrics-addr',
+        '',
+        '--leader-elect',
+        '--leader-election-namespace',
+        ns,
+        '--leader-election-id',
+        name,
+      ]);
       const proc = { p, output: '', exited: new Promise<number | null>((r) => p.on('exit', r)) };
       p.stdout.on('data', (c: Buffer) => (proc.output += c.toString()));
       p.stderr.on('data', (c: Buffer) => (proc.output += c.toString()));

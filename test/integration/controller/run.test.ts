@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { probe, waitFor } from '../../../src/cluster/health.js';
 import { freePorts } from '../../../src/cluster/ports.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { useCluster } from '../../support/cluster.js';
-import { ROOT, runCli } from '../../support/cli.js';
+import { runCli, spawnCli } from '../../support/cli.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';
 
 describe('istio-operator run (as a process)', function () {
@@ -35,26 +35,19 @@ describe('istio-operator run (as a process)', function () {
 
   it('serves health and metrics, installs an IstioOperator, and exits 0 on SIGTERM', async () => {
     const [health, metrics] = await freePorts(2);
-    op = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        '--log-format',
-        'json',
-        'run',
-        '--kubeconfig',
-        kubeconfig,
-        '--watch-namespaces',
-        ns,
-        '--health-addr',
-        `127.0.0.1:${health}`,
-        '--metrics-addr',
-        `127.0.0.1:${metrics}`,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    op = spawnCli([
+      '--log-format',
+      'json',
+      'run',
+      '--kubeconfig',
+      kubeconfig,
+      '--watch-namespaces',
+      ns,
+      '--health-addr',
+      `127.0.0.1:${health}`,
+      '--metrics-addr',
+      `127.0.0.1:${metrics}`,
+    ]);
     op.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     op.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((r) => op!.on('exit', (code) => r(code)));

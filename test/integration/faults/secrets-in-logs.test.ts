@@ -1,7 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +13,7 @@ import { waitFor } from '../../../src/cluster/health.js';
 import { operatorClusterRules } from '../../../src/install/rbac.js';
 import { kubeRequest } from '../../../src/kube/request.js';
 import { configureLogger, logger } from '../../../src/log/logger.js';
-import { ROOT } from '../../support/cli.js';
+import { spawnCli } from '../../support/cli.js';
 import { useCluster } from '../../support/cluster.js';
 import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
@@ -57,28 +56,21 @@ function leaks(log: string, needles: Needles): string[] {
 
 /** A spawned `istio-operator run`, its stdout and stderr captured together. */
 function spawnRun(kubeconfig: string, namespace: string) {
-  const p = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      '--log-level',
-      'debug',
-      '--log-format',
-      'json',
-      'run',
-      '--kubeconfig',
-      kubeconfig,
-      '--watch-namespaces',
-      namespace,
-      '--health-addr',
-      '',
-      '--metrics-addr',
-      '',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const p = spawnCli([
+    '--log-level',
+    'debug',
+    '--log-format',
+    'json',
+    'run',
+    '--kubeconfig',
+    kubeconfig,
+    '--watch-namespaces',
+    namespace,
+    '--health-addr',
+    '',
+    '--metrics-addr',
+    '',
+  ]);
   let output = '';
   p.stdout.on('data', (c: Buffer) => (output += c.toString()));
   p.stderr.on('data', (c: Buffer) => (output += c.toString()));
