@@ -18,6 +18,13 @@ export interface UninstallRun {
   onProgress?: (line: string) => void;
 }
 
+/**
+ * How often the finalizer looks again while a revision is still in use; a
+ * value of its own, so a wait for the user is told apart from a wait for
+ * deletions (which the finalizer rechecks after 500 ms).
+ */
+const REVISION_RECHECK_MS = 1000;
+
 /** An uninstall that cannot finish until the user acts (a revision still in use, a failing delete). */
 export class UninstallBlocked extends Error {}
 
@@ -123,7 +130,7 @@ export async function uninstallInProcess(
     progress(`deleting IstioOperator ${key}`);
   }
   const events = eventRecorder(client);
-  const deleted = new Set<string>();
+  const before = await ownedSnapshot(client, { namespace, name });
   const deadline = Date.now() + run.timeoutMs;
   let lastWait = '';
   for (;;) {
@@ -148,6 +155,7 @@ export async function uninstallInProcess(
     }
     const current = iop;
     const live = await ownedSnapshot(client, { namespace, name });
+    const deletesBefore = client.total(['delete']);
     const r = await reconcile(
       key,
       {
@@ -155,45 +163,47 @@ export async function uninstallInProcess(
         live,
         getIstioOperator: (ns, n) => (ns === namespace && n === name ? current : undefined),
         now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        onPruned: () => {},
         event: events,
-        requeueWhileRollingMs: 1000,
+        requeueWhileRollingMs: REVISION_RECHECK_MS,
       },
       `uninstall-${randomBytes(3).toString('hex')}`,
     );
-    for (const o of live.ownedBy({ namespace, name })) {
-      if (!o.metadata?.deletionTimestamp) deleted.add(describeObject(o));
-    }
     if (r.result === 'error') {
       throw new UninstallBlocked(`IstioOperator ${key}: uninstall failed: ${r.error}`);
     }
     if (r.result !== 'requeueAfter') continue;
-    // The finalizer deletes every owned object it selects, or none when the
-    // revision is still in use: objects left undeleted mean it is waiting.
-    const after = await ownedSnapshot(client, { namespace, name });
-    const untouched = after
-      .ownedBy({ namespace, name })
-      .filter((o) => !o.metadata?.deletionTimestamp);
-    if (untouched.length > 0 && current.status?.status === 'ACTION_REQUIRED') {
+    // The finalizer either deletes what is left and looks again soon, or —
+    // while the revision is in use — deletes nothing, sets ACTION_REQUIRED
+    // and looks again after requeueWhileRollingMs. Only the user can end that wait.
+    if (
+      client.total(['delete']) === deletesBefore &&
+      r.ms === REVISION_RECHECK_MS &&
+      current.status?.status === 'ACTION_REQUIRED'
+    ) {
       throw new UninstallBlocked(
         `IstioOperator ${key}: ${current.status.message ?? 'the uninstall waits'} ` +
           '(or annotate it install.istio.io/force-delete=true to uninstall anyway)',
       );
     }
-    if (Date.now() > deadline) {
-      throw new UninstallBlocked(
-        `IstioOperator ${key}: not uninstalled after ${Math.round(run.timeoutMs / 1000)}s ` +
-          `(${after.ownedBy({ namespace, name }).length} object(s) still being deleted); run the command again to resume`,
-      );
-    }
-    const line = `IstioOperator ${key}: waiting for ${after.ownedBy({ namespace, name }).length} object(s) to go`;
-    if (line !== lastWait && after.ownedBy({ namespace, name }).length > 0) progress(line);
+    const waiting = live.ownedBy({ namespace, name }).length;
+    const line = `IstioOperator ${key}: waiting for ${waiting} object(s) to go`;
+    if (line !== lastWait && waiting > 0) progress(line);
     lastWait = line;
     await new Promise((res) => setTimeout(res, Math.min(r.ms, 500)));
   }
+  const after = new Set(
+    (await ownedSnapshot(client, { namespace, name }))
+      .ownedBy({ namespace, name })
+      .filter((o) => !o.metadata?.deletionTimestamp)
+      .map(identity),
+  );
+  const deleted = before
+    .ownedBy({ namespace, name })
+    .filter((o) => !o.metadata?.deletionTimestamp && !after.has(identity(o)))
+    .map(describeObject);
   // Events go out in the background; give them a moment so `kubectl describe` shows them.
   const until = Date.now() + 2000;
   while (events.pending() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  progress(`IstioOperator ${key} uninstalled (${deleted.size} object(s) deleted)`);
-  return [...deleted].sort();
+  progress(`IstioOperator ${key} uninstalled (${deleted.length} object(s) deleted)`);
+  return deleted.sort();
 }
