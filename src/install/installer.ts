@@ -41,6 +41,7 @@ export async function installOperator(
   run: InstallRun,
 ): Promise<void> {
   const client = new KubeClient(kc);
+  await refuseTerminatingCrd(client);
   for (const o of objects) {
     try {
       await client.apply(o);
@@ -93,6 +94,36 @@ export async function installOperator(
       `applied ${describeObject(iop)}; follow it with: kubectl get iop -n ${iop.metadata?.namespace ?? 'default'} -w`,
     );
   }
+}
+
+/**
+ * A CRD being deleted still answers as Established, so `init --wait` would
+ * succeed on top of it, and the CRD — with every IstioOperator — vanishes as
+ * soon as the finalizers holding it are gone (the next operator to start
+ * runs them: it uninstalls Istio). Refuse, and say how to finish the
+ * deletion without uninstalling.
+ */
+async function refuseTerminatingCrd(client: KubeClient): Promise<void> {
+  let crd: KubernetesObject;
+  try {
+    crd = await client.get(CRD_REF as never);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw new Error(`reading the IstioOperator CRD: ${describeKubeError(err)}`);
+  }
+  if (!crd.metadata?.deletionTimestamp) return;
+  let held = '';
+  try {
+    const left = (await client.list(IOP_RESOURCE)) as unknown as IstioOperator[];
+    held = left.length ? ` (held by ${listOf(left)}, which still have finalizers)` : '';
+  } catch {
+    // the message below says enough
+  }
+  throw new Error(
+    `the IstioOperator CRD is being deleted${held}: let the deletion finish first — ` +
+      '`istio-operator remove --purge -y` releases the IstioOperators without uninstalling Istio ' +
+      '(or `istio-operator remove --uninstall-istio --purge -y` uninstalls it) — then run init again',
+  );
 }
 
 /**

@@ -173,6 +173,33 @@ describe('the README real-cluster path, then remove (control plane of its own)',
     assert.doesNotMatch(r.stderr, /404 page not found/);
   });
 
+  it('init refuses to build on a Terminating CRD; remove --purge finishes the deletion without uninstalling', async function () {
+    this.timeout(180_000);
+    const before = await uid(ISTIOD);
+    assert.equal((await cli('init', '--wait', '--timeout', '90s')).code, 0);
+    // An IstioOperator the operator had reconciled (it carries the finalizer), no
+    // operator running, and the CRD deleted under it: the CRD sticks in Terminating.
+    await client.apply({
+      ...iopRef('istio-system', 'control-plane'),
+      metadata: {
+        ...iopRef('istio-system', 'control-plane').metadata,
+        finalizers: ['istio-finalizer.install.istio.io'],
+      },
+      spec: DEMO[0]!.spec,
+    } as KubernetesObject);
+    await client.delete(CRD);
+    const init = await cli('init', '--wait', '--timeout', '90s');
+    assert.equal(init.code, 1, init.stderr);
+    assert.match(
+      init.stderr,
+      /the IstioOperator CRD is being deleted \(held by istio-system\/control-plane, which still have finalizers\): let the deletion finish first — `istio-operator remove --purge -y` releases/,
+    );
+    const r = await cli('remove', '--purge', '-y', '--timeout', '90s');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await exists(CRD), false, 'the CRD is gone');
+    assert.equal(await uid(ISTIOD), before, 'istiod untouched');
+  });
+
   it('init again and the same IstioOperators adopt the running installation: nothing recreated', async function () {
     this.timeout(240_000);
     const before = await uid(ISTIOD);
