@@ -130,13 +130,14 @@ export function formatStatus(rows: readonly StatusRow[]): string {
     const uninstall = `istio-operator uninstall ${r.name} -n ${r.namespace}`;
     if (r.deleting && r.problem) {
       out.push(
-        `${key}: deletion pending, and no operator runs to finish it (${r.problem}).\n` +
-          `  Finish the uninstall here: ${uninstall}`,
+        `${key}: deletion pending, and no operator runs to finish it: ${r.problem}.\n` +
+          `  Or finish the uninstall here: ${uninstall}`,
       );
     } else if (r.deleting && r.hint) {
       out.push(
-        `${key}: deletion pending, and no operator may run to finish it (${r.hint}).\n` +
-          `  Unless one runs outside the cluster, finish the uninstall here: ${uninstall}`,
+        `${key}: deletion pending, and no operator may run to finish it: no istio-operator Deployment is ` +
+          'installed (one running outside the cluster is not visible here).\n' +
+          `  Unless one runs, finish the uninstall here: ${uninstall}`,
       );
     } else if (r.problem) {
       out.push(`${key}: not reconciled: ${r.problem}`);

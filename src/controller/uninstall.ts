@@ -132,7 +132,7 @@ export async function uninstallInProcess(
   const events = eventRecorder(client);
   const before = await ownedSnapshot(client, { namespace, name });
   const deadline = Date.now() + run.timeoutMs;
-  let lastWait = '';
+  let waitSaid = false;
   for (;;) {
     iop = await get();
     if (!iop) break;
@@ -185,10 +185,8 @@ export async function uninstallInProcess(
           '(or annotate it install.istio.io/force-delete=true to uninstall anyway)',
       );
     }
-    const waiting = live.ownedBy({ namespace, name }).length;
-    const line = `IstioOperator ${key}: waiting for ${waiting} object(s) to go`;
-    if (line !== lastWait && waiting > 0) progress(line);
-    lastWait = line;
+    if (!waitSaid) progress(`IstioOperator ${key}: waiting for its objects to be deleted`);
+    waitSaid = true;
     await new Promise((res) => setTimeout(res, Math.min(r.ms, 500)));
   }
   const after = new Set(

@@ -109,7 +109,10 @@ export function coverageProblem(
     );
   }
   if (watching.every((o) => o.available === 0)) {
-    return `operator ${watching.map((o) => o.deployment).join(', ')} is not running (no available replica)`;
+    return (
+      `operator ${watching.map((o) => o.deployment).join(', ')} is not running (no available replica; ` +
+      'one running outside the cluster is not visible here)'
+    );
   }
   return undefined;
 }

@@ -370,13 +370,16 @@ export async function removeOperator(
     );
   }
   const dep = objects.find((o) => o.kind === 'Deployment')!;
+  const removed: string[] = [];
   if (uninstallIstio && plan.iops.length > 0) {
     const viaOperator = byOperator(plan);
     if (viaOperator.length > 0) await uninstallThroughOperator(client, viaOperator, run);
     const rest = plan.iops.filter((i) => !viaOperator.includes(i));
     if (rest.length > 0) {
       // Nothing may start reconciling them half-way: an operator that is not available now stays stopped.
-      if (!plan.operator || plan.operator.available === 0) await stopOperator(client, dep, run);
+      if (!plan.operator || plan.operator.available === 0) {
+        if (await stopOperator(client, dep, run)) removed.push(describeObject(dep));
+      }
       for (const i of rest) {
         await uninstallInProcess(client, i.metadata.namespace!, i.metadata.name!, {
           timeoutMs: run.timeoutMs,
@@ -385,13 +388,12 @@ export async function removeOperator(
       }
     }
   } else if (purge && plan.iops.length > 0) {
-    await stopOperator(client, dep, run);
+    if (await stopOperator(client, dep, run)) removed.push(describeObject(dep));
     for (const i of plan.iops) await release(client, i);
     run.onProgress(
       `released ${plan.iops.length} IstioOperator(s): nothing they installed is uninstalled`,
     );
   }
-  const removed: string[] = [];
   const targets = [...objects]
     .reverse()
     .filter((o) => o.kind !== 'Namespace' && (purge || o.kind !== 'CustomResourceDefinition'));
@@ -460,12 +462,14 @@ async function stopOperator(
   client: KubeClient,
   dep: KubernetesObject,
   run: RemoveRun,
-): Promise<void> {
+): Promise<boolean> {
+  let deleted = true;
   try {
     await client.delete(dep as never);
   } catch (err) {
     if (!isNotFound(err))
       throw new Error(`deleting ${describeObject(dep)}: ${describeKubeError(err)}`);
+    deleted = false;
   }
   const ns = dep.metadata!.namespace!;
   const instance = (dep as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[
@@ -479,7 +483,12 @@ async function stopOperator(
     undefined,
     250,
   );
-  run.onProgress(`stopped the operator (${describeObject(dep)} deleted, its pods gone)`);
+  run.onProgress(
+    deleted
+      ? `stopped the operator (${describeObject(dep)} deleted, its pods gone)`
+      : `no operator runs in ${ns} (no ${describeObject(dep)}, no pods)`,
+  );
+  return deleted;
 }
 
 const PODS = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
