@@ -171,6 +171,33 @@ describe('the README real-cluster path, then remove (control plane of its own)',
       /error: listing IstioOperators: the IstioOperator CRD \(istiooperators\.install\.istio\.io\) is not installed in this cluster: install it with `istio-operator init`/,
     );
     assert.doesNotMatch(r.stderr, /404 page not found/);
+    // run starts and waits for the CRD, but says why it does nothing.
+    const run = spawnCli([
+      'run',
+      '--kubeconfig',
+      kubeconfig,
+      '--health-addr',
+      '',
+      '--metrics-addr',
+      '',
+    ]);
+    let out = '';
+    run.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    run.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitFor(
+        'run names the missing CRD',
+        async () =>
+          /IstioOperator CRD \(istiooperators\.install\.istio\.io\) is not installed in this cluster: install it with `istio-operator init`.*; waiting for it/.test(
+            out,
+          ),
+        30_000,
+        () => (run.exitCode !== null ? `run exited:\n${out}` : undefined),
+        100,
+      );
+    } finally {
+      run.kill('SIGKILL');
+    }
   });
 
   it('init refuses to build on a Terminating CRD; remove --purge finishes the deletion without uninstalling', async function () {
