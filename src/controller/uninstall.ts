@@ -2,7 +2,14 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS } from '../apply/kinds.js';
-import { describeObject, identity, ownerOf, type LiveState, type Owner } from '../apply/live.js';
+import {
+  describeObject,
+  identity,
+  ownerOf,
+  writtenByOperator,
+  type LiveState,
+  type Owner,
+} from '../apply/live.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { crdMissingMessage } from './iop-crd.js';
@@ -197,7 +204,10 @@ export async function uninstallInProcess(
   );
   const deleted = before
     .ownedBy({ namespace, name })
-    .filter((o) => !o.metadata?.deletionTimestamp && !after.has(identity(o)))
+    // What the finalizer deleted: not what Kubernetes removed along (Endpoints of our Services).
+    .filter(
+      (o) => writtenByOperator(o) && !o.metadata?.deletionTimestamp && !after.has(identity(o)),
+    )
     .map(describeObject);
   // Events go out in the background; give them a moment so `kubectl describe` shows them.
   const until = Date.now() + 2000;

@@ -282,11 +282,11 @@ export function describeRemoval(plan: RemovalPlan): string {
     );
     if (viaOperator.length > 0)
       lines.push(
-        `The running operator ${plan.deployment} uninstalls ${viaOperator.length === n ? 'them' : listOf(viaOperator)}; remove waits until they are gone.`,
+        `The running operator ${plan.deployment} uninstalls ${viaOperator.length === n ? (n === 1 ? 'it' : 'them') : listOf(viaOperator)}; remove waits until ${viaOperator.length === 1 ? 'it is' : 'they are'} gone.`,
       );
     if (inProcess.length > 0)
       lines.push(
-        `No running operator reconciles ${inProcess.length === n ? 'them' : listOf(inProcess)}: this command uninstalls ${inProcess.length === 1 ? 'it' : 'them'} itself.`,
+        `No running operator reconciles ${inProcess.length === n ? (n === 1 ? 'it' : 'them') : listOf(inProcess)}: this command uninstalls ${inProcess.length === 1 ? 'it' : 'them'} itself.`,
       );
     lines.push(
       `Then the operator is removed from namespace ${ns}${purge ? ', with the IstioOperator CRD' : ''}.`,

@@ -292,10 +292,7 @@ describe('the README real-cluster path, then remove (control plane of its own)',
     // The ingress IstioOperator is still pending: remove --uninstall-istio finishes it itself.
     const r = await cli('remove', '--uninstall-istio', '--purge', '-y', '--timeout', '90s');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(
-      r.stderr,
-      /No running operator reconciles them: this command uninstalls them itself/,
-    );
+    assert.match(r.stderr, /No running operator reconciles it: this command uninstalls it itself/);
     for (const ref of [iopRef('istio-ingress', 'ingress'), INGRESS, CRD])
       assert.equal(await exists(ref), false, `${ref.kind} ${ref.metadata.name} is gone`);
   });
