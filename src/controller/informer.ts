@@ -338,7 +338,8 @@ export class Informer<T extends k8s.KubernetesObject> {
       this.launch();
       return;
     }
-    this.fail(err, this.delay(inARow));
+    // One step on from the first backoff, as when 410s counted as failures.
+    this.fail(err, this.delay(inARow + 1));
   }
 
   /**
