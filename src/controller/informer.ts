@@ -376,8 +376,7 @@ export class Informer<T extends k8s.KubernetesObject> {
       }
     } else {
       // A throttled list or watch waits at least as long as the server asked.
-      const retryAfter = toKubeError(err).retryAfterSeconds;
-      delay = Math.max(this.backoff(), (retryAfter ?? 0) * 1000);
+      delay = Math.max(this.backoff(), (toKubeError(err).retryAfterSeconds ?? 0) * 1000);
     }
     this.note(err, delay);
     const restart = () => {
@@ -389,17 +388,20 @@ export class Informer<T extends k8s.KubernetesObject> {
     };
     this.restartTimer = setTimeout(restart, delay);
     this.restartTimer.unref();
-    // The server did not answer (or failed as a whole): come back as soon as
-    // it answers again rather than when the backoff says. Not after a
-    // Retry-After, which is the server's own wish.
+    // The server did not answer, or failed or throttled as a whole (a
+    // restarting server says "storage is (re)initializing"): come back as
+    // soon as it answers again rather than when the backoff says — but never
+    // before a Retry-After it asked for.
     const k = toKubeError(err);
-    if ((k.code === 0 || k.code >= 500) && k.retryAfterSeconds === undefined) {
+    if (k.code === 0 || k.code === 429 || k.code >= 500) {
+      const notBefore = Date.now() + (k.retryAfterSeconds ?? 0) * 1000;
       this.stopWaitingForServer = reachabilityOf(this.opts.kubeConfig).whenBack(() => {
         this.stopWaitingForServer = undefined;
-        if (this.restartTimer) {
-          logger.debug('API server answers again; resuming', { informer: this.name });
-          restart();
-        }
+        if (!this.restartTimer) return;
+        logger.debug('API server answers again; resuming', { informer: this.name });
+        clearTimeout(this.restartTimer);
+        this.restartTimer = setTimeout(restart, Math.max(0, notBefore - Date.now()));
+        this.restartTimer.unref();
       });
     }
   }

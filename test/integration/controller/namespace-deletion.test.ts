@@ -15,7 +15,7 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-/** Records what the operator logs (every level the logger passes) until `stop()`. */
+/** Records what the operator logs, info and up, until `stop()`. */
 function captureLogs(): { lines: LogLine[]; stop(): void } {
   const lines: LogLine[] = [];
   const sink = new winston.transports.Stream({
@@ -27,8 +27,17 @@ function captureLogs(): { lines: LogLine[]; stop(): void } {
       },
     }),
   });
+  // Info lines count here, whatever level an earlier test left behind.
+  const level = logger.level;
+  if (level !== 'debug') logger.level = 'info';
   logger.add(sink);
-  return { lines, stop: () => logger.remove(sink) };
+  return {
+    lines,
+    stop: () => {
+      logger.remove(sink);
+      logger.level = level;
+    },
+  };
 }
 
 const mentionsTermination = (l: LogLine) => /terminat/i.test(JSON.stringify(l));
