@@ -13,7 +13,7 @@ const PROBE_INTERVAL_MS = 1000;
  *
  * While anyone waits, `/readyz` is asked once a second — one request for all
  * the informers of a kubeconfig, not one per informer. Waiters are woken
- * only on a transition: the probe failed (no answer, or 5xx) and then
+ * only on a transition: the probe failed (no answer, 429 or 5xx) and then
  * succeeds. A server that was reachable all along (a single connection
  * reset, a proxy dropping watches) wakes nobody, so backoff keeps its say
  * there. `/readyz` is readable by every authenticated user
