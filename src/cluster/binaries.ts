@@ -118,8 +118,19 @@ async function isExecutable(path: string): Promise<boolean> {
 /** Progress callback: one human-readable line per step. */
 export type Progress = (line: string) => void;
 
+/**
+ * The default progress of {@link ensureBinaries}: lines on stderr. A build
+ * takes minutes on a cold cache, and a caller that forgot to ask for
+ * progress (a test's `before` hook, say) must not leave the user looking at
+ * a silent terminal; finding cached binaries prints nothing.
+ */
+export const buildProgressToStderr: Progress = (line) => {
+  process.stderr.write(`• [go build] ${line}\n`);
+};
+
 /** Options for {@link ensureBinaries}. */
 export interface EnsureOptions {
+  /** Default {@link buildProgressToStderr}; pass `() => {}` for silence. */
   onProgress?: Progress;
   toolsDir?: string;
   /** Defaults to process.env.KUBEBUILDER_ASSETS. */
@@ -136,7 +147,7 @@ export async function ensureBinaries(
   names: readonly BinaryName[],
   opts: EnsureOptions = {},
 ): Promise<Record<BinaryName, string>> {
-  const progress = opts.onProgress ?? (() => {});
+  const progress = opts.onProgress ?? buildProgressToStderr;
   const toolsDir = opts.toolsDir ?? TOOLS_DIR;
   const assets = opts.assetsDir ?? process.env.KUBEBUILDER_ASSETS;
   const found: Partial<Record<BinaryName, string>> = {};

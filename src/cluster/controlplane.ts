@@ -1,7 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultClusterDir as defaultDir } from './dirs.js';
 import {
   ensureBinaries,
@@ -10,6 +12,7 @@ import {
   type BinaryName,
   type Progress,
 } from './binaries.js';
+import { EGRESS_FILES, egressSelectorConfig, registerLocalBackend } from './egress.js';
 import { probe, waitFor, type TlsClient } from './health.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generatePki, type PkiFiles } from './pki.js';
@@ -52,7 +55,15 @@ export interface ControlPlaneState {
 }
 
 /** Items in a control-plane folder that `down` removes; nothing else there is touched. */
-const OWNED_ENTRIES = ['state.json', 'kubeconfig', 'pki', 'etcd-data', 'logs', 'kubeconfigs'];
+const OWNED_ENTRIES = [
+  'state.json',
+  'kubeconfig',
+  'pki',
+  'etcd-data',
+  'logs',
+  'kubeconfigs',
+  ...Object.values(EGRESS_FILES),
+];
 
 export { defaultClusterDir } from './dirs.js';
 
@@ -293,8 +304,14 @@ async function bootstrap(
     throw await withTail(e, etcd);
   }
 
-  progress('starting kube-apiserver');
   const server = `https://127.0.0.1:${apiPort}`;
+  progress('starting the egress proxy (keeps webhook calls on loopback)');
+  const egress = await startEgressProcess(dir, server, launch, timeoutMs).catch(async (e) => {
+    const p = started.find((x) => x.name === 'egress-proxy');
+    throw p ? await withTail(e, p) : e;
+  });
+
+  progress('starting kube-apiserver');
   const apiserver = launch('kube-apiserver', bin['kube-apiserver'], [
     `--etcd-servers=${etcdUrl}`,
     '--bind-address=127.0.0.1',
@@ -313,6 +330,9 @@ async function bootstrap(
     // In minimal mode no controller creates ServiceAccounts, so pods could never be admitted.
     ...(mode === 'minimal' ? ['--disable-admission-plugins=ServiceAccount'] : []),
     `--cert-dir=${join(dir, 'pki')}`,
+    // Calls to Services (webhooks, aggregated APIs, kubelets) go through our
+    // proxy, which dials only loopback: see egress.ts.
+    `--egress-selector-config-file=${egress.config}`,
     '--v=1',
   ]);
   const tls = tlsOf(dir);
@@ -326,6 +346,13 @@ async function bootstrap(
   } catch (e) {
     throw await withTail(e, apiserver);
   }
+
+  // The `kubernetes` Service is the API server itself.
+  await registerLocalBackend(
+    dir,
+    { namespace: 'default', name: 'kubernetes', port: 443 },
+    Number(apiPort),
+  );
 
   const kubeconfigs = join(dir, 'kubeconfigs');
   await mkdir(kubeconfigs, { recursive: true });
@@ -455,6 +482,62 @@ async function bootstrap(
     startedAt: new Date().toISOString(),
     kubernetesVersion: version.gitVersion,
   };
+}
+
+/**
+ * Starts the egress proxy (egress-main.ts) as a process of the control plane
+ * and waits for its socket. The socket path must fit a Unix socket address
+ * (107 bytes); a deep `--dir` gets one in the temporary folder instead.
+ */
+async function startEgressProcess(
+  dir: string,
+  server: string,
+  launch: (name: string, binary: string, args: string[]) => ProcessRecord,
+  timeoutMs: number,
+): Promise<{ config: string; socket: string }> {
+  let socket = join(dir, EGRESS_FILES.socket);
+  if (Buffer.byteLength(socket) > 100) {
+    const { createHash } = await import('node:crypto');
+    const id = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+    socket = join(tmpdir(), `istio-operator-egress-${id}.sock`);
+  }
+  const config = join(dir, EGRESS_FILES.config);
+  await writeFile(config, egressSelectorConfig(socket));
+  // From a build, the compiled file; in a checkout run through tsx, the
+  // TypeScript source with tsx loaded the same way.
+  const self = import.meta.url;
+  const fromSources = self.endsWith('.ts');
+  const entry = fileURLToPath(new URL(`./egress-main.${fromSources ? 'ts' : 'js'}`, self));
+  const nodeArgs = fromSources ? ['--import', import.meta.resolve('tsx')] : [];
+  const proxy = launch('egress-proxy', process.execPath, [
+    ...nodeArgs,
+    entry,
+    `--dir=${dir}`,
+    `--socket=${socket}`,
+    `--server=${server}`,
+  ]);
+  await waitFor(
+    'egress proxy',
+    async () => (await probeSocket(socket)) === 405,
+    timeoutMs,
+    () => (isAlive(proxy) ? undefined : `egress proxy exited; see ${proxy.log}`),
+    50,
+  );
+  return { config, socket };
+}
+
+/** GETs / on a Unix socket: the status code, or 0 when nothing answers. */
+async function probeSocket(socketPath: string): Promise<number> {
+  const { request } = await import('node:http');
+  return await new Promise((resolve) => {
+    const req = request({ socketPath, path: '/', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(0));
+    req.end();
+  });
 }
 
 /** A Node object kwok will manage: it fills in status and keeps it Ready. */

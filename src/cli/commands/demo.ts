@@ -95,15 +95,23 @@ export function demoCommand(): Command {
         if (stopping) return;
         stopping = true;
         say('stopping the operator');
-        await manager.stop();
+        await manager.stop().catch(() => {});
         if (cp) {
           say(`stopping the local control plane in ${cp.dir}`);
           await cp.stop();
         }
         process.exit(code);
       };
-      process.once('SIGINT', () => void teardown(0));
-      process.once('SIGTERM', () => void teardown(0));
+      // Shutdown must not depend on the terminal: with `npm start | tee log`,
+      // Ctrl-C ends tee too (writes then fail with EPIPE) and npm passes the
+      // signal on, so it arrives twice. Output errors are ignored, repeated
+      // signals wait for the teardown already running, and if the process
+      // dies anyway the control plane's processes die with it.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        process.on(signal, () => void teardown(0));
+      }
+      process.on('exit', () => cp?.killNow());
 
       say(`cluster: ${kc.getCurrentCluster()?.server}`);
       await client.apply(istioOperatorCrd() as unknown as KubernetesObject);

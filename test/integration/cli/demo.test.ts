@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { ControlPlaneState } from '../../../src/cluster/controlplane.js';
 import { isAlive } from '../../../src/cluster/process.js';
-import { spawnCli } from '../../support/cli.js';
+import { ROOT, spawnCli } from '../../support/cli.js';
 
 describe('npm start (istio-operator demo)', () => {
   it('brings up a control plane, makes the demo IstioOperators HEALTHY, and tears it all down on Ctrl-C', async function () {
@@ -39,6 +40,58 @@ describe('npm start (istio-operator demo)', () => {
       assert.equal(existsSync(join(dir, 'state.json')), false, 'control-plane data removed');
     } finally {
       if (p.exitCode === null) p.kill('SIGKILL');
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('tears it all down on Ctrl-C when its output goes through a pipe (npm start | tee)', async function () {
+    this.timeout(240_000);
+    const base = await mkdtemp(join(tmpdir(), 'demo-pipe-test-'));
+    const dir = join(base, 'cp');
+    const log = join(base, 'demo.log');
+    const env = { ...process.env };
+    delete env.KUBECONFIG;
+    // What a terminal does: the pipeline in a process group of its own, and
+    // Ctrl-C sends SIGINT to the whole group (npm, node and tee alike).
+    const p = spawn(
+      'sh',
+      ['-c', `npm start --silent -- --dir '${dir}' 2>&1 | tee '${log}' >/dev/null`],
+      { cwd: ROOT, env, detached: true, stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    const output = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    try {
+      await waitFor(
+        'all HEALTHY',
+        async () => /All 3 IstioOperators are HEALTHY/.test(output()),
+        200_000,
+        () => (p.exitCode !== null ? `the pipeline exited early:\n${output()}` : undefined),
+        250,
+      );
+      const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
+      assert.ok(state.processes.length >= 6, 'etcd, egress proxy, apiserver, cm, scheduler, kwok');
+      process.kill(-p.pid!, 'SIGINT');
+      await exited;
+      await waitFor(
+        'every control-plane process gone',
+        async () => !state.processes.some(isAlive),
+        30_000,
+        undefined,
+        100,
+      );
+      await waitFor(
+        'control-plane data removed',
+        async () => !existsSync(join(dir, 'state.json')),
+        10_000,
+        undefined,
+        100,
+      );
+    } finally {
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
       await rm(base, { recursive: true, force: true });
     }
   });

@@ -75,4 +75,44 @@ describe('control-plane binaries', () => {
       },
     );
   });
+
+  it('shows build progress on stderr when the caller asked for none', async () => {
+    // A stand-in `go` that lists two packages and "compiles" them, so the
+    // progress path runs without a real build.
+    process.env.XDG_CACHE_HOME = scratch;
+    const fakeBin = join(scratch, 'fakebin');
+    await mkdir(fakeBin);
+    await writeFile(
+      join(fakeBin, 'go'),
+      [
+        '#!/bin/sh',
+        'case "$1" in',
+        '  version) echo "go version go0.0 fake"; exit 0;;',
+        '  list) echo a/one; echo a/two; exit 0;;',
+        '  build) echo a/one >&2; echo a/two >&2',
+        '    while [ "$1" != "-o" ]; do shift; done; printf "#!/bin/sh\\n" > "$2"; chmod +x "$2"; exit 0;;',
+        'esac',
+        'exit 1',
+        '',
+      ].join('\n'),
+    );
+    await chmod(join(fakeBin, 'go'), 0o755);
+    process.env.PATH = `${fakeBin}:${savedPath}`;
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const found = await ensureBinaries(['kstatus'], { assetsDir: join(scratch, 'none') });
+      assert.match(found.kstatus, new RegExp(`^${scratch}/istio-operator/bin/kstatus-`));
+    } finally {
+      process.stderr.write = write;
+    }
+    const out = lines.join('');
+    assert.match(out, /• \[go build\] building kstatus from pinned Go modules/);
+    assert.match(out, /kstatus: compiling up to 2 packages/);
+    assert.match(out, /built .*kstatus in \d+s/);
+  });
 });
