@@ -78,7 +78,7 @@ class WatchExpired extends Error {}
  *  - a successful list resets the backoff: the server is back;
  *  - while it backs off after the server stopped answering, it is woken as
  *    soon as the server answers again (see {@link reachabilityOf}), instead
- *    of sleeping out a backoff of up to 30 s;
+ *    of sleeping out a backoff of up to 30 s, and its backoff starts over;
  *  - a watch that the server closes at once without any event is a failure
  *    too (backoff), while one that lived or delivered events resets it;
  *  - the server ends each watch after `watchTimeoutSeconds`, so a watch that
@@ -399,6 +399,11 @@ export class Informer<T extends k8s.KubernetesObject> {
         this.stopWaitingForServer = undefined;
         if (!this.restartTimer) return;
         logger.debug('API server answers again; resuming', { informer: this.name });
+        // Its failures were about its absence. A server just back may still
+        // say "storage is (re)initializing" for a while (429, Retry-After
+        // 1 s, past /readyz for custom resources): that must cost a second,
+        // not the 30 s the outage's backoff had reached.
+        this.failures = 0;
         clearTimeout(this.restartTimer);
         this.restartTimer = setTimeout(restart, Math.max(0, notBefore - Date.now()));
         this.restartTimer.unref();
