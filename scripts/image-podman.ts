@@ -15,8 +15,9 @@
  * test's container reaches the API server on 127.0.0.1.
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A podman store: where its files live and how to call podman on it. */
@@ -61,6 +62,16 @@ function storageConf(driver: StorageDriver, graphroot: string, runroot: string):
   return `# Written by scripts/image-podman.ts.\n[storage]\ndriver = "${driver}"\ngraphroot = ${JSON.stringify(graphroot)}\nrunroot = ${JSON.stringify(runroot)}\n`;
 }
 
+/**
+ * The run root of the store in `dir`: podman's overlay driver refuses a run
+ * root longer than 50 characters, so it lives under /run (tmpfs, as run roots
+ * should), named by a hash of `dir`.
+ */
+function shortRunRoot(dir: string): string {
+  const id = createHash('sha256').update(dir).digest('hex').slice(0, 10);
+  return join(existsSync('/run') ? '/run' : tmpdir(), `iop-image-${id}`);
+}
+
 /** The storage drivers a store may use. */
 export type StorageDriver = 'overlay' | 'vfs';
 
@@ -71,16 +82,17 @@ export type StorageDriver = 'overlay' | 'vfs';
  */
 function overlayWorks(dir: string): boolean {
   const probe = join(dir, 'overlay-probe');
+  const run = join(shortRunRoot(dir), 'probe');
   mkdirSync(probe, { recursive: true });
   const conf = join(probe, 'storage.conf');
-  writeFileSync(conf, storageConf('overlay', join(probe, 'root'), join(probe, 'run')));
+  writeFileSync(conf, storageConf('overlay', join(probe, 'root'), run));
   const r = spawnSync(
     'podman',
     [
       '--root',
       join(probe, 'root'),
       '--runroot',
-      join(probe, 'run'),
+      run,
       '--storage-driver',
       'overlay',
       'info',
@@ -97,6 +109,7 @@ function overlayWorks(dir: string): boolean {
     },
   );
   rmSync(probe, { recursive: true, force: true });
+  rmSync(run, { recursive: true, force: true });
   return r.status === 0 && r.stdout.trim() === 'overlay';
 }
 
@@ -110,8 +123,8 @@ export function podmanStore(dir: string, driver?: StorageDriver): PodmanStore {
   writeFileSync(join(dir, 'containers.conf'), CONTAINERS_CONF);
   const chosen = driver ?? (overlayWorks(dir) ? 'overlay' : 'vfs');
   const storage = join(dir, `storage-${chosen}`);
-  const run = join(dir, `run-${chosen}`);
-  for (const d of [dir, storage, run, join(dir, 'tmp')]) mkdirSync(d, { recursive: true });
+  const run = join(shortRunRoot(dir), chosen);
+  for (const d of [storage, run, join(dir, 'tmp')]) mkdirSync(d, { recursive: true });
   const containersConf = join(dir, 'containers.conf');
   const storageConfFile = join(dir, 'storage.conf');
   const registriesConf = join(dir, 'registries.conf');
