@@ -26,6 +26,8 @@ export interface PodmanStore {
   readonly dir: string;
   /** `overlay` or `vfs`. */
   readonly driver: StorageDriver;
+  /** podman's run root (outside `dir`, see shortRunRoot). */
+  readonly runRoot: string;
   /** Global flags that select this store, for every podman call. */
   readonly globalArgs: readonly string[];
   /** Environment for podman: points it at this store's configuration files. */
@@ -133,6 +135,7 @@ export function podmanStore(dir: string, driver?: StorageDriver): PodmanStore {
   return {
     dir,
     driver: chosen,
+    runRoot: run,
     globalArgs: [
       '--root',
       storage,

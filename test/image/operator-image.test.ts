@@ -116,6 +116,7 @@ describe('the operator image, run as a pod against the local control plane', fun
         stdio: 'ignore',
       });
     }
+    if (store) await rm(store.runRoot, { recursive: true, force: true });
     if (work) await rm(work, { recursive: true, force: true });
   });
 
