@@ -22,7 +22,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { IstioOperator } from '../../src/api/types.js';
 import { waitFor } from '../../src/cluster/health.js';
 import { operatorObjects } from '../../src/install/objects.js';
@@ -116,7 +116,7 @@ describe('the operator image, run as a pod against the local control plane', fun
         stdio: 'ignore',
       });
     }
-    if (store) await rm(store.runRoot, { recursive: true, force: true });
+    if (store) await rm(dirname(store.runRoot), { recursive: true, force: true });
     if (work) await rm(work, { recursive: true, force: true });
   });
 
