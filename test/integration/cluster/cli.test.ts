@@ -43,7 +43,7 @@ describe('istio-operator cluster up|status|down (minimal mode)', function () {
     state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
     assert.deepEqual(
       state.processes.map((p) => p.name),
-      ['etcd', 'kube-apiserver'],
+      ['etcd', 'egress-proxy', 'kube-apiserver'],
     );
     for (const p of state.processes) assert.ok(isAlive(p), `${p.name} is running`);
   });
@@ -81,7 +81,7 @@ describe('istio-operator cluster up|status|down (minimal mode)', function () {
   it('stops every process and removes the data with cluster down', async () => {
     const r = await runCli(['cluster', 'down', '--dir', dir]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /stopped 2 process\(es\)/);
+    assert.match(r.stdout, /stopped 3 process\(es\)/);
     // isAlive, not kill(pid, 0): a stopped process may linger as a zombie until init reaps it.
     for (const p of state!.processes) {
       assert.equal(isAlive(p), false, `${p.name} (pid ${p.pid}) still runs`);
