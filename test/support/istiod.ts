@@ -118,7 +118,7 @@ export async function kubeInjectTemplate(opts: {
       f('mesh.yaml'),
       ...(opts.revision ? ['--revision', opts.revision] : []),
     ]);
-    const injected = yaml.load(out) as k8s.V1Deployment;
+    const injected = yaml.loadAll(out).find(Boolean) as k8s.V1Deployment;
     const ns = injected.metadata!.namespace!;
     injected.metadata = { name: `${injected.metadata!.name}-kube-inject`, namespace: ns };
     const res = await kubeRequest(
@@ -190,4 +190,17 @@ export function isLoopbackAddress(a: string): boolean {
     /^::ffff:127\./.test(a) ||
     a.startsWith('[0000:0000:0000:0000:0000:0000:0000:0001]')
   );
+}
+
+/** CPU time (user + system, seconds) and resident memory (MiB, now and peak) of a process, from /proc. */
+export function processUsage(pid: number): { cpuSeconds: number; rssMiB: number; peakMiB: number } {
+  // Fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  // USER_HZ is 100 on every Linux the project runs on.
+  return { cpuSeconds: ticks / 100, rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
 }

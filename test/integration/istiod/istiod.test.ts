@@ -12,6 +12,7 @@ import {
   injectedParts,
   isLoopbackAddress,
   kubeInjectTemplate,
+  processUsage,
   socketsOf,
 } from '../../support/istiod.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
@@ -372,6 +373,13 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     }
     await new Promise((r) => setTimeout(r, 120_000));
     assert.deepEqual(writes(), writesBefore, 'writes by the operators in 2 minutes');
+    for (const i of istiods) {
+      const u = processUsage(i.pid);
+      process.stderr.write(
+        `      [istiod] ${i.namespace}/${i.name}: CPU ${u.cpuSeconds.toFixed(1)}s since start, ` +
+          `RSS ${u.rssMiB.toFixed(0)} MiB (peak ${u.peakMiB.toFixed(0)} MiB)\n`,
+      );
+    }
     const after = await read();
     for (const [i, h] of after.entries()) {
       assert.equal(
