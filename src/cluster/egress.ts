@@ -35,21 +35,34 @@ export const EGRESS_FILES = {
 } as const;
 
 /**
- * The egress selector configuration: `cluster` traffic (webhooks, aggregated
- * APIs, kubelet connections) through our proxy's Unix socket; `controlplane`
- * and `etcd` stay direct, they are loopback already.
+ * The egress selector configuration. What kube-apiserver 1.34 sends where
+ * (read in k8s.io/apiserver and k8s.io/kubernetes v1.34.4, and exercised by
+ * test/integration/cluster/egress.test.ts):
+ * - `cluster`: admission and conversion webhooks that name a Service, the
+ *   aggregator's API services, kubelet connections (logs, exec) and the
+ *   `proxy` subresources;
+ * - `controlplane`: admission webhooks given by `url:`, and the audit,
+ *   authentication, authorization and tracing webhooks;
+ * - `etcd`: storage.
+ * Both `cluster` and `controlplane` go through our proxy (it lets loopback
+ * through, so a webhook at `https://127.0.0.1:…` still works); `etcd` stays
+ * direct, it is on loopback already.
  */
 export function egressSelectorConfig(socketPath: string): string {
-  return [
-    'apiVersion: apiserver.k8s.io/v1beta1',
-    'kind: EgressSelectorConfiguration',
-    'egressSelections:',
-    '  - name: cluster',
+  const selection = (name: string) => [
+    `  - name: ${name}`,
     '    connection:',
     '      proxyProtocol: HTTPConnect',
     '      transport:',
     '        uds:',
     `          udsName: ${JSON.stringify(socketPath)}`,
+  ];
+  return [
+    'apiVersion: apiserver.k8s.io/v1beta1',
+    'kind: EgressSelectorConfiguration',
+    'egressSelections:',
+    ...selection('cluster'),
+    ...selection('controlplane'),
     '',
   ].join('\n');
 }

@@ -135,6 +135,35 @@ try {
       spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' } }] }] },
     }),
   );
+  // A webhook given by URL (routed as `controlplane` traffic, not `cluster`).
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'egress-test-url' },
+      webhooks: [
+        {
+          name: 'url.egress-test.invalid',
+          clientConfig: { url: 'https://10.0.0.200/validate' },
+          rules: [
+            {
+              apiGroups: [''],
+              apiVersions: ['v1'],
+              operations: ['CREATE'],
+              resources: ['configmaps'],
+            },
+          ],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'app' } },
+          failurePolicy: 'Fail',
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          timeoutSeconds: 5,
+        },
+      ],
+    }),
+  );
+  result.urlWebhook = await kubectl(['create', 'configmap', 'probe', '-n', 'app']);
   // Give any late call (controller retries) time to show up before counting.
   await new Promise((r) => setTimeout(r, 2000));
 } catch (err) {

@@ -16,6 +16,7 @@ interface ScenarioResult {
   deployment?: KubectlResult;
   replicaSetEvents?: string;
   virtualService?: KubectlResult;
+  urlWebhook?: KubectlResult;
   error?: string;
 }
 
@@ -96,5 +97,15 @@ describe('local control plane: webhook calls stay on the machine', function () {
 
   it('still stores a VirtualService: the validating webhook fails open until istiod patches it', () => {
     assert.equal(result.virtualService!.code, 0, result.virtualService!.out);
+  });
+
+  it('routes a webhook given by URL through the proxy too, and refuses an off-machine one', () => {
+    const r = result.urlWebhook!;
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /10\.0\.0\.200:443 is not on this machine/);
+    assert.ok(
+      result.proxy.some((e) => e.target === '10.0.0.200:443' && e.decision === 'refused'),
+      JSON.stringify(result.proxy),
+    );
   });
 });

@@ -78,7 +78,9 @@ describe('egress proxy routing (cluster/egress)', () => {
     assert.match(text, /kind: EgressSelectorConfiguration/);
     assert.match(text, /- name: cluster\n\s+connection:\n\s+proxyProtocol: HTTPConnect/);
     assert.match(text, /udsName: "\/tmp\/a b\/egress.sock"/);
-    assert.doesNotMatch(text, /name: (controlplane|etcd)/);
+    assert.match(text, /- name: controlplane\n\s+connection:\n\s+proxyProtocol: HTTPConnect/);
+    assert.equal(text.match(/udsName/g)?.length, 2);
+    assert.doesNotMatch(text, /name: etcd/);
   });
 
   it('parses a ServiceList, single-stack and dual-stack', () => {
