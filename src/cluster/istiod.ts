@@ -296,7 +296,7 @@ export async function startLocalIstiod(opts: LocalIstiodOptions): Promise<LocalI
   const url = new URL(server);
   const processEnv: NodeJS.ProcessEnv = {
     // Nothing of this shell's environment (KUBECONFIG, proxies) leaks in.
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: root,
     // What every pod gets for the `kubernetes` Service; istiod reads it to
     // know it runs in a cluster (its CA then trusts the API server's TokenReview).
