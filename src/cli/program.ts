@@ -15,6 +15,10 @@ const COMMANDS: readonly { name: string; load: () => Promise<Command> }[] = [
   { name: 'run', load: async () => (await import('./commands/run.js')).runCommand() },
   { name: 'init', load: async () => (await import('./commands/install.js')).initCommand() },
   { name: 'remove', load: async () => (await import('./commands/install.js')).removeCommand() },
+  {
+    name: 'uninstall',
+    load: async () => (await import('./commands/uninstall.js')).uninstallCommand(),
+  },
   { name: 'dump', load: async () => (await import('./commands/install.js')).dumpCommand() },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand() },
   { name: 'diff', load: async () => (await import('./commands/diff.js')).diffCommand() },

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, parseLogFormat, parseLogLevel } from '../log/logger.js';
 import { OPERATOR_VERSION } from '../version.js';
 
@@ -28,6 +28,25 @@ export function commandName(args: readonly string[]): string | undefined {
 }
 
 /**
+ * A flag parser whose errors are usage errors: commander prints them with
+ * the flag and a hint to --help and exits 1, instead of main() treating the
+ * plain Error as a bug (an "internal error" with a stack trace).
+ */
+function usage<T>(parse: (v: string) => T): (v: string) => T {
+  return (v) => {
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message.replace(/^--[a-z-]+: /, ''));
+    }
+  };
+}
+
+// Made once: the offline program and the full one must share the very same parsers.
+const logFormatFlag = usage(parseLogFormat);
+const logLevelFlag = usage(parseLogLevel);
+
+/**
  * The `istio-operator` root command: description, `--version` and the global
  * flags, without subcommands. Shared by the full program and the offline one
  * (src/cli/offline.ts) so both parse and print exactly alike; `onGlobals`
@@ -44,11 +63,11 @@ export function rootCommand(onGlobals: (o: GlobalOptions) => void): Command {
       new Option(
         '--log-format <format>',
         'log line format: json or text (default: text on a terminal, else json)',
-      ).argParser(parseLogFormat),
+      ).argParser(logFormatFlag),
     )
     .addOption(
       new Option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`)
-        .argParser(parseLogLevel)
+        .argParser(logLevelFlag)
         .default('info'),
     )
     .showHelpAfterError('(run with --help for usage)')

@@ -1,4 +1,8 @@
 import type { Condition, IstioOperator } from '../api/types.js';
+import { coverageProblem, type OperatorInstance } from '../install/coverage.js';
+
+/** The operator's finalizer (as controller/reconciler.ts; not imported, to keep this module light). */
+const FINALIZER = 'istio-finalizer.install.istio.io';
 
 /** One IstioOperator as `istio-operator status` shows it. */
 export interface StatusRow {
@@ -10,6 +14,16 @@ export interface StatusRow {
   ready: string;
   version: string;
   message: string;
+  /** Being deleted, waiting for the operator's finalizer to uninstall it. */
+  deleting: boolean;
+  /** Why no running operator acts on it, with the fix (only when the operators could be read). */
+  problem?: string;
+  /**
+   * No operator Deployment exists at all: unless one runs outside the
+   * cluster (invisible here), nothing acts on it. Set only where that matters
+   * (never reconciled, stale, or being deleted); not counted as unhealthy.
+   */
+  hint?: string;
   components: { name: string; status: string; version: string; objects: number; error?: string }[];
 }
 
@@ -18,13 +32,16 @@ function condition(iop: IstioOperator, type: string): Condition | undefined {
 }
 
 /**
- * Builds the rows of the status view from IstioOperators and a count of the
- * objects each owns per component (`namespace/name` → component → count).
- * Pure, so the view is unit-tested without a cluster.
+ * Builds the rows of the status view from IstioOperators, a count of the
+ * objects each owns per component (`namespace/name` → component → count)
+ * and, when known, the operators installed in the cluster (to say which
+ * IstioOperators no running operator will act on). Pure, so the view is
+ * unit-tested without a cluster.
  */
 export function statusRows(
   iops: readonly IstioOperator[],
   objectCounts: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  operators?: readonly OperatorInstance[],
 ): StatusRow[] {
   return [...iops]
     .sort((a, b) =>
@@ -37,18 +54,32 @@ export function statusRows(
       const counts = objectCounts.get(key) ?? new Map<string, number>();
       const comps = iop.status?.componentStatus ?? {};
       const names = [...new Set([...Object.keys(comps), ...counts.keys()])].sort();
+      const deleting =
+        !!iop.metadata.deletionTimestamp && (iop.metadata.finalizers ?? []).includes(FINALIZER);
+      // Deleting bumps the generation too: that is not a stale status.
       const stale =
+        !deleting &&
         iop.status?.observedGeneration !== undefined &&
         iop.status.observedGeneration !== iop.metadata.generation;
+      const place = { namespace: iop.metadata.namespace ?? '', revision: iop.spec?.revision ?? '' };
+      const problem = operators?.length ? coverageProblem(place, operators) : undefined;
+      const hint =
+        operators?.length === 0 && (deleting || stale || !iop.status?.status)
+          ? coverageProblem(place, operators)
+          : undefined;
+      const suffix = deleting ? ' (deleting)' : stale ? ' (stale)' : '';
       return {
         namespace: iop.metadata.namespace ?? '',
         name: iop.metadata.name ?? '',
         revision: iop.spec?.revision || 'default',
         profile: iop.spec?.profile || 'default',
-        status: (iop.status?.status ?? 'NONE') + (stale ? ' (stale)' : ''),
+        status: (iop.status?.status ?? 'NONE') + suffix,
         ready: condition(iop, 'Ready')?.status ?? 'Unknown',
         version: Object.values(comps).find((c) => c.version)?.version ?? '',
         message: iop.status?.message ?? '',
+        deleting,
+        ...(problem ? { problem } : {}),
+        ...(hint ? { hint } : {}),
         components: names.map((n) => ({
           name: n,
           status: comps[n]?.status ?? 'NONE',
@@ -93,8 +124,40 @@ export function formatStatus(rows: readonly StatusRow[]): string {
       ]);
     }
   }
-  const notes = rows
-    .filter((r) => r.status !== 'HEALTHY' && r.message)
-    .map((r) => `${r.namespace}/${r.name}: ${r.message.split('\n').join('\n  ')}`);
+  const notes = rows.flatMap((r) => {
+    const key = `${r.namespace}/${r.name}`;
+    const out: string[] = [];
+    const uninstall = `istio-operator uninstall ${r.name} -n ${r.namespace}`;
+    if (r.deleting && r.problem) {
+      out.push(
+        `${key}: deletion pending, and no operator runs to finish it: ${r.problem}.\n` +
+          `  Or finish the uninstall here: ${uninstall}`,
+      );
+    } else if (r.deleting && r.hint) {
+      out.push(
+        `${key}: deletion pending, and no operator may run to finish it: no istio-operator Deployment is ` +
+          'installed (one running outside the cluster is not visible here).\n' +
+          `  Unless one runs, finish the uninstall here: ${uninstall}`,
+      );
+    } else if (r.problem) {
+      out.push(`${key}: not reconciled: ${r.problem}`);
+    } else if (r.hint) {
+      out.push(`${key}: ${r.hint}`);
+    } else if (r.deleting) {
+      out.push(`${key}: being deleted; the operator is uninstalling it`);
+    }
+    if (r.status !== 'HEALTHY' && r.message)
+      out.push(`${key}: ${r.message.split('\n').join('\n  ')}`);
+    return out;
+  });
   return table(lines) + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
+}
+
+/**
+ * Whether a row counts as unhealthy for `status --fail-unhealthy`: not
+ * HEALTHY, a status older than the spec, a deletion in progress, or no
+ * running operator to act on it.
+ */
+export function unhealthy(r: StatusRow): boolean {
+  return r.status !== 'HEALTHY' || r.deleting || r.problem !== undefined;
 }

@@ -223,8 +223,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Server
     return route(host, port, await services(true), backends);
   };
 
-  const refuse = (client: Duplex, target: string, reason: string, code = 503) => {
-    log({ target, decision: 'refused', reason });
+  const refuse = (client: Duplex, target: string, reason: string, code = 503, service?: string) => {
+    log({ target, ...(service ? { service } : {}), decision: 'refused', reason });
     // The API server quotes the status line in its error, which kubectl shows.
     client.end(`HTTP/1.1 ${code} ${reason.replace(/[\r\n]/g, ' ')}\r\n\r\n`);
   };
@@ -242,7 +242,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Server
     const port = Number(m[2]);
     decide(host, port).then(
       (r) => {
-        if ('refuse' in r) return refuse(client, target, r.refuse);
+        if ('refuse' in r) return refuse(client, target, r.refuse, 503, r.service);
         const upstream: Socket = connect(r.dial.port, r.dial.host);
         let tunnelled = false;
         upstream.once('connect', () => {
@@ -260,6 +260,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Server
               target,
               `local backend 127.0.0.1:${r.dial.port} of ${r.service ?? target} refused: ${err.message}`,
               502,
+              r.service,
             );
           } else {
             client.destroy();

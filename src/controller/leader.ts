@@ -166,6 +166,22 @@ export interface LeaderElectionOptions {
   now?: () => number;
 }
 
+/**
+ * The Lease cannot be created because its namespace does not exist — a
+ * setup mistake (typically `run --leader-elect` outside a pod, where the
+ * namespace defaults to istio-operator), not a transient failure, so it is
+ * reported once with what to do.
+ */
+export class LeaseNamespaceMissing extends Error {
+  constructor(readonly namespace: string) {
+    super(
+      `leader election: namespace ${namespace} does not exist, so the leader Lease cannot be created ` +
+        `and this replica never leads: create it (kubectl create namespace ${namespace}) or pass ` +
+        '--leader-election-namespace with an existing namespace (retrying quietly until then)',
+    );
+  }
+}
+
 /** How one acquire-or-renew ended; `deadline`: the renew deadline passed while it was in flight. */
 type Attempt = 'ok' | 'held' | 'conflict' | 'error' | 'deadline';
 
@@ -199,6 +215,8 @@ export class LeaderElector {
   private leading = false;
   private running = false;
   private loop: Promise<void> | undefined;
+  /** The last attempt found the Lease's namespace missing (warned about once). */
+  private namespaceMissing = false;
   private wake: (() => void) | undefined;
 
   constructor(private readonly opts: LeaderElectionOptions) {
@@ -320,13 +338,26 @@ export class LeaderElector {
    * request must not keep a leader that can no longer prove its claim.
    */
   private async attempt(): Promise<Attempt> {
-    const call = this.tryAcquireOrRenew().catch((err: unknown) => {
-      logger.warn('leader election: request failed', {
-        ...this.logFields(),
-        error: describeKubeError(err),
-      });
-      return 'error' as const;
-    });
+    const call = this.tryAcquireOrRenew().then(
+      (a) => {
+        this.namespaceMissing = false;
+        return a;
+      },
+      (err: unknown) => {
+        if (err instanceof LeaseNamespaceMissing) {
+          // Said once, with the fix; retried quietly, as the namespace may yet be created.
+          if (!this.namespaceMissing) logger.warn(err.message, this.logFields());
+          else logger.debug('leader election: Lease namespace still missing', this.logFields());
+          this.namespaceMissing = true;
+          return 'error' as const;
+        }
+        logger.warn('leader election: request failed', {
+          ...this.logFields(),
+          error: describeKubeError(err),
+        });
+        return 'error' as const;
+      },
+    );
     if (!this.leading) return await call;
     const left = this.lastRenewMs + this.renewDeadlineMs - this.clock();
     // Timers may fire a hair early by our clock: the race itself is the verdict.
@@ -353,6 +384,8 @@ export class LeaderElector {
         });
       } catch (e) {
         if (isAlreadyExists(e) || isConflict(e)) return 'conflict';
+        // Creating in a namespace that does not exist is the one NotFound here.
+        if (isNotFound(e)) throw new LeaseNamespaceMissing(namespace);
         throw e;
       }
       this.observed = observe(this.observed, this.lease.spec ?? {}, this.clock());

@@ -13,7 +13,13 @@ export interface InstallOptions {
   tag?: string;
   /** Default `istio-operator`. */
   operatorNamespace?: string;
-  /** Namespaces whose IstioOperators the operator reconciles (created by init). Default `istio-system`. */
+  /**
+   * Namespaces whose IstioOperators the operator reconciles (created by
+   * init). Default: all namespaces — the ClusterRole already grants
+   * IstioOperator access cluster-wide, and a narrower default left the
+   * gateway IstioOperators of examples/demo.yaml (istio-ingress, istio-egress)
+   * silently unreconciled.
+   */
   watchedNamespaces?: string[];
   imagePullSecrets?: string[];
   /**
@@ -39,7 +45,7 @@ export const HEALTH_PORT = 8081;
  */
 export function operatorObjects(opts: InstallOptions = {}): KubernetesObject[] {
   const ns = opts.operatorNamespace ?? 'istio-operator';
-  const watched = opts.watchedNamespaces?.length ? opts.watchedNamespaces : ['istio-system'];
+  const watched = opts.watchedNamespaces?.length ? opts.watchedNamespaces : undefined;
   const name = operatorName(opts.revision);
   const image =
     opts.image ??
@@ -63,8 +69,7 @@ export function operatorObjects(opts: InstallOptions = {}): KubernetesObject[] {
     ns,
     '--leader-election-id',
     `${name}-leader`,
-    '--watch-namespaces',
-    watched.join(','),
+    ...(watched ? ['--watch-namespaces', watched.join(',')] : []),
     '--log-format',
     'json',
     '--metrics-addr',
@@ -73,7 +78,9 @@ export function operatorObjects(opts: InstallOptions = {}): KubernetesObject[] {
     `:${HEALTH_PORT}`,
     ...(opts.revision ? ['--revision', opts.revision] : []),
   ];
-  const namespaces = [...new Set([ns, ...watched])].map((n) => ({
+  // istio-system too when every namespace is watched: it is where the control
+  // plane's IstioOperator and Istio itself usually live.
+  const namespaces = [...new Set([ns, ...(watched ?? ['istio-system'])])].map((n) => ({
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name: n, labels: { 'app.kubernetes.io/part-of': 'istio-operator' } },

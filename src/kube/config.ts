@@ -45,8 +45,24 @@ function kubeconfigFile(opts: KubeconfigOptions): string | null | undefined {
 function lightKubeConfig(opts: KubeconfigOptions): KubeAccess | undefined {
   const file = kubeconfigFile(opts);
   if (file === null) return undefined;
-  if (file === undefined) return opts.context ? undefined : inClusterConfig();
-  const text = readFileSync(file, 'utf8');
+  if (file === undefined) {
+    // client-node would fall back to http://localhost:8080, and every request
+    // would then fail with a TLS complaint that names nothing the user set.
+    const inCluster = opts.context ? undefined : inClusterConfig();
+    if (inCluster) return inCluster;
+    throw noKubeconfig(opts.context);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const source = opts.kubeconfig ? '--kubeconfig' : 'KUBECONFIG';
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new Error(
+      `${source} ${file}: cannot read the kubeconfig (${why}): pass --kubeconfig PATH or set KUBECONFIG to an existing file`,
+    );
+  }
   try {
     const { access, contexts } = fromKubeconfig(yaml.load(text), file, opts.context);
     if (access) return access;
@@ -79,6 +95,14 @@ async function clientNodeKubeConfig(opts: KubeconfigOptions): Promise<KubeAccess
 function contextError(context: string, known: string[]): Error {
   return new Error(
     `--context: no context "${context}" in the kubeconfig (it has: ${known.join(', ') || 'none'})`,
+  );
+}
+
+function noKubeconfig(context: string | undefined): Error {
+  return new Error(
+    `no kubeconfig found${context ? ` for --context ${context}` : ''}: KUBECONFIG is not set, ` +
+      `${join(homedir(), '.kube', 'config')} does not exist${context ? '' : ', and this is not a pod (no in-cluster service account)'}. ` +
+      'Pass --kubeconfig PATH or set KUBECONFIG (for a local control plane: `istio-operator cluster up` prints the export line)',
   );
 }
 

@@ -12,7 +12,7 @@ interface CommonOpts {
   tag?: string;
   image?: string;
   operatorNamespace: string;
-  watchedNamespaces: string;
+  watchedNamespaces?: string;
   imagePullSecrets?: string;
   revision?: string;
 }
@@ -50,8 +50,7 @@ function withInstallFlags(cmd: Command): Command {
     .option('--operator-namespace <ns>', 'namespace the operator runs in', 'istio-operator')
     .option(
       '--watched-namespaces <a,b>',
-      'namespaces whose IstioOperators it reconciles',
-      'istio-system',
+      'namespaces whose IstioOperators it reconciles (default: all namespaces)',
     )
     .option('--image-pull-secrets <a,b>', 'pull secrets for the operator image')
     .option(
@@ -91,7 +90,34 @@ interface InitOpts extends CommonOpts {
   timeout: string;
 }
 
-function parseDuration(v: string): number {
+/**
+ * Refuses `-f` with an IstioOperator the operator being installed would
+ * never reconcile (another namespace, another revision): it would sit there
+ * without status and without a word from the operator.
+ */
+function checkWatched(iop: unknown, opts: InstallOptions): void {
+  const meta = (iop as { metadata?: { namespace?: string; name?: string } } | undefined)?.metadata;
+  if (!iop || !meta) return;
+  const ns = meta.namespace ?? 'default';
+  const watched = opts.watchedNamespaces ?? [];
+  if (watched.length > 0 && !watched.includes(ns)) {
+    throw new UserError(
+      `-f: IstioOperator ${ns}/${meta.name ?? ''} is in namespace ${ns}, which the operator will not watch ` +
+        `(--watched-namespaces ${watched.join(',')}): add ${ns}, or leave the flag out to watch all namespaces`,
+    );
+  }
+  const rev = (iop as { spec?: { revision?: string } }).spec?.revision ?? '';
+  if (rev !== (opts.revision ?? '')) {
+    throw new UserError(
+      `-f: IstioOperator ${ns}/${meta.name ?? ''} has spec.revision "${rev}", but this operator reconciles ` +
+        `${opts.revision ? `revision "${opts.revision}"` : 'IstioOperators without a revision'} only: ` +
+        `${rev ? `pass --revision ${rev}` : 'leave --revision out'}`,
+    );
+  }
+}
+
+/** A `--timeout` value (`90s`, `5m`, `500ms`, or seconds) in milliseconds. */
+export function parseDuration(v: string): number {
   const m = /^(\d+)(ms|s|m)?$/.exec(v);
   if (!m) throw new UserError(`--timeout: "${v}" is not a duration (use e.g. 90s or 5m)`);
   const n = Number(m[1]);
@@ -132,6 +158,7 @@ export function initCommand(): Command {
           throw new UserError(`-f ${o.file}: ${(err as Error).message}`);
         }
       }
+      checkWatched(iop, installOptions(o));
       if (o.dryRun) {
         print(objects as unknown as K8sObject[], 'yaml');
         return;
@@ -158,65 +185,97 @@ export function initCommand(): Command {
     });
 }
 
-/** `istio-operator remove`: uninstall the operator (not Istio, not the CRD unless --purge). */
+interface RemoveOpts {
+  kubeconfig?: string;
+  context?: string;
+  operatorNamespace: string;
+  purge?: boolean;
+  uninstallIstio?: boolean;
+  revision?: string;
+  yes?: boolean;
+  timeout: string;
+}
+
+/**
+ * `istio-operator remove`: uninstall the operator. Istio keeps running unless
+ * `--uninstall-istio` says otherwise; `--purge` deletes the CRD after
+ * releasing every IstioOperator, so nothing is uninstalled by it.
+ */
 export function removeCommand(): Command {
   return new Command('remove')
     .description(
       'remove the operator: its Deployment, RBAC, ServiceAccount and Service.\n' +
-        'The Istio installation it manages stays, and so do IstioOperators and the CRD\n' +
-        '(--purge removes the CRD, and with it every IstioOperator resource)',
+        'The Istio installation it manages keeps running (no longer reconciled), and the\n' +
+        'IstioOperators and their CRD stay. --purge also deletes the CRD and every IstioOperator,\n' +
+        'releasing them first so that nothing is uninstalled; --uninstall-istio uninstalls\n' +
+        'Istio first (deletes every IstioOperator and waits until what it installed is gone)',
     )
     .option('--kubeconfig <path>', 'kubeconfig file')
     .option('--context <name>', 'kubeconfig context')
     .option('--operator-namespace <ns>', 'namespace the operator runs in', 'istio-operator')
-    .option('--purge', 'also delete the IstioOperator CRD (and so every IstioOperator)')
+    .option(
+      '--purge',
+      'also delete the IstioOperator CRD and every IstioOperator (released first: Istio keeps running)',
+    )
+    .option(
+      '--uninstall-istio',
+      'uninstall Istio first: delete the IstioOperators and wait until everything they installed is gone',
+    )
     .option('--revision <rev>', 'remove the operator of this revision (istio-operator-<rev>) only')
+    .option('--timeout <duration>', 'how long to wait for each step', '5m')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText(
       'after',
-      '\nExamples:\n  istio-operator remove\n  istio-operator remove --purge -y\n',
+      '\nExamples:\n' +
+        '  istio-operator remove                          # the operator only; Istio keeps running\n' +
+        '  istio-operator remove --purge -y               # also the CRD; Istio keeps running, unmanaged\n' +
+        '  istio-operator remove --uninstall-istio --purge # uninstall Istio, then remove everything\n',
     )
-    .action(
-      async (o: {
-        kubeconfig?: string;
-        context?: string;
-        operatorNamespace: string;
-        purge?: boolean;
-        revision?: string;
-        yes?: boolean;
-      }) => {
-        if (o.purge && o.revision) {
-          throw new UserError(
-            '--purge deletes the CRD every revision shares: use it without --revision',
-          );
-        }
-        process.stderr.write(
-          `This removes the operator from namespace ${o.operatorNamespace}. The Istio installation it manages keeps running` +
-            ` and is no longer reconciled${o.purge ? '; --purge also deletes the IstioOperator CRD and every IstioOperator' : ''}.\n`,
+    .action(async (o: RemoveOpts) => {
+      if (o.purge && o.revision) {
+        throw new UserError(
+          '--purge deletes the CRD every revision shares: use it without --revision',
         );
-        if (!o.yes) {
-          if (!process.stdin.isTTY) throw new UserError('not a terminal: pass -y to confirm');
-          const rl = createInterface({ input: process.stdin, output: process.stderr });
-          const answer = await rl.question('Proceed? [y/N] ');
-          rl.close();
-          if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('aborted');
-        }
-        const { removeOperator } = await import('../../install/installer.js');
-        const { loadKubeConfig } = await import('../../kube/config.js');
-        const objects = operatorObjects({
-          operatorNamespace: o.operatorNamespace,
+      }
+      const timeoutMs = parseDuration(o.timeout);
+      const { planRemoval, describeRemoval, removeOperator } =
+        await import('../../install/installer.js');
+      const { loadKubeConfig } = await import('../../kube/config.js');
+      let kc;
+      try {
+        kc = await loadKubeConfig(o);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      const objects = operatorObjects({
+        operatorNamespace: o.operatorNamespace,
+        ...(o.revision ? { revision: o.revision } : {}),
+      });
+      let plan;
+      try {
+        plan = await planRemoval(kc, objects, {
+          purge: o.purge === true,
+          uninstallIstio: o.uninstallIstio === true,
           ...(o.revision ? { revision: o.revision } : {}),
         });
-        try {
-          const removed = await removeOperator(await loadKubeConfig(o), objects, {
-            purge: o.purge === true,
-          });
-          process.stdout.write(
-            removed.length ? `removed ${removed.join(', ')}\n` : 'nothing to remove\n',
-          );
-        } catch (err) {
-          throw new UserError(`remove failed: ${(err as Error).message}`);
-        }
-      },
-    );
+      } catch (err) {
+        throw new UserError(`remove: ${(err as Error).message}`);
+      }
+      process.stderr.write(describeRemoval(plan));
+      if (!o.yes) {
+        if (!process.stdin.isTTY) throw new UserError('not a terminal: pass -y to confirm');
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question('Proceed? [y/N] ');
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('aborted');
+      }
+      try {
+        const removed = await removeOperator(kc, objects, plan, { timeoutMs, onProgress: step });
+        process.stdout.write(
+          removed.length ? `removed ${removed.join(', ')}\n` : 'nothing to remove\n',
+        );
+      } catch (err) {
+        throw new UserError(`remove failed: ${(err as Error).message}`);
+      }
+    });
 }

@@ -6,6 +6,7 @@ import { logger } from '../../log/logger.js';
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
 import { within } from '../../controller/shutdown.js';
 import { UserError } from '../errors.js';
+import type { KubeClient } from '../../kube/client.js';
 
 interface RunOptions {
   kubeconfig?: string;
@@ -31,6 +32,19 @@ function defaultLeaseNamespace(): string {
     return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || 'istio-operator';
   } catch {
     return 'istio-operator';
+  }
+}
+
+async function warnIfCrdMissing(client: KubeClient, namespace: string | undefined): Promise<void> {
+  const [{ IOP_RESOURCE }, { crdMissingMessage }, { isNotFound }] = await Promise.all([
+    import('../../controller/reconciler.js'),
+    import('../../controller/iop-crd.js'),
+    import('../../kube/errors.js'),
+  ]);
+  try {
+    await client.listRaw(IOP_RESOURCE, namespace);
+  } catch (err) {
+    if (isNotFound(err)) logger.warn(`${crdMissingMessage()}; waiting for it`);
   }
 }
 
@@ -235,6 +249,10 @@ export function runCommand(): Command {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      // Without the CRD the operator still starts and waits for it (its
+      // informer lists once the CRD is Established), but say so: otherwise it
+      // just sits there.
+      await warnIfCrdMissing(manager.client, watchNamespaces?.[0]);
       await manager.start({ workers: !elector });
       if (elector && !stopping) {
         logger.info('ready: caches synced, waiting for leadership');

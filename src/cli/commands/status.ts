@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import yaml from 'js-yaml';
 import type { IstioOperator } from '../../api/types.js';
-import { formatStatus, statusRows } from '../status-table.js';
+import { formatStatus, statusRows, unhealthy } from '../status-table.js';
 import { UserError } from '../errors.js';
 
 interface StatusOpts {
@@ -9,6 +9,7 @@ interface StatusOpts {
   context?: string;
   namespace?: string;
   output: 'table' | 'yaml' | 'json';
+  failUnhealthy?: boolean;
 }
 
 /** `istio-operator status`: IstioOperators, their health and their components at a glance. */
@@ -26,9 +27,15 @@ export function statusCommand(): Command {
         .choices(['table', 'yaml', 'json'])
         .default('table'),
     )
+    .option(
+      '--fail-unhealthy',
+      'exit 1 unless every IstioOperator shown is HEALTHY, current, not being deleted and reconciled by a running operator (for scripts and CI)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  istio-operator status\n  istio-operator status -n istio-system control-plane -o yaml\n',
+      '\nExit status: 0; 1 on errors, and with --fail-unhealthy when an IstioOperator shown is not healthy.\n' +
+        '\nExamples:\n  istio-operator status\n  istio-operator status -n istio-system control-plane -o yaml\n' +
+        '  istio-operator status --fail-unhealthy || echo "not healthy"\n',
     )
     .action(async (name: string | undefined, o: StatusOpts) => {
       if (name && !o.namespace)
@@ -41,7 +48,8 @@ export function statusCommand(): Command {
         { ownerOf },
         { LABELS },
         { IOP_RESOURCE },
-        { describeKubeError },
+        { describeIopListError },
+        { OPERATOR_DEPLOYMENT_SELECTOR, operatorFromDeployment },
       ] = await Promise.all([
         import('../../kube/config.js'),
         import('../../kube/client.js'),
@@ -49,7 +57,8 @@ export function statusCommand(): Command {
         import('../../apply/live.js'),
         import('../../render/labels.js'),
         import('../../controller/reconciler.js'),
-        import('../../kube/errors.js'),
+        import('../../controller/iop-crd.js'),
+        import('../../install/coverage.js'),
       ]);
       let client;
       try {
@@ -61,7 +70,7 @@ export function statusCommand(): Command {
       try {
         iops = (await client.list(IOP_RESOURCE, o.namespace)) as unknown as IstioOperator[];
       } catch (err) {
-        throw new UserError(`listing IstioOperators: ${describeKubeError(err)}`);
+        throw new UserError(`listing IstioOperators: ${describeIopListError(err)}`);
       }
       if (name) iops = iops.filter((i) => i.metadata.name === name);
       if (name && iops.length === 0) throw new UserError(`no IstioOperator ${o.namespace}/${name}`);
@@ -82,9 +91,26 @@ export function statusCommand(): Command {
           }
         }),
       );
-      const rows = statusRows(iops, counts);
+      // Which operators run, and what they watch, from their Deployments' args;
+      // unknown (no notes) when this user may not list Deployments.
+      const operators = await client
+        .list(
+          { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+          undefined,
+          OPERATOR_DEPLOYMENT_SELECTOR,
+        )
+        .then((deps) => deps.flatMap((d) => operatorFromDeployment(d) ?? []))
+        .catch(() => undefined);
+      const rows = statusRows(iops, counts, operators);
       if (o.output === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else if (o.output === 'yaml') process.stdout.write(yaml.dump(rows, { lineWidth: -1 }));
       else process.stdout.write(formatStatus(rows));
+      const bad = rows.filter(unhealthy);
+      if (o.failUnhealthy && bad.length > 0) {
+        process.stderr.write(
+          `${bad.length} of ${rows.length} IstioOperator(s) not healthy: ${bad.map((r) => `${r.namespace}/${r.name}`).join(', ')}\n`,
+        );
+        process.exitCode = 1;
+      }
     });
 }

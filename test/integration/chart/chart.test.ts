@@ -100,6 +100,16 @@ describe('Helm chart (real Helm, built from the module proxy)', function () {
     });
   }
 
+  it('watches every namespace by default, with the same container args as init --dry-run', async () => {
+    const chart = await template();
+    const init = operatorObjects({ operatorNamespace: 'istio-operator' });
+    const args = (objs: KubernetesObject[]) =>
+      (objs.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!
+        .containers[0]!.args!;
+    assert.deepEqual(args(chart), args(init));
+    assert.equal(args(chart).includes('--watch-namespaces'), false, args(chart).join(' '));
+  });
+
   it('installs with helm install and the operator Deployment becomes available', async function () {
     this.timeout(180_000);
     const cp = await useCluster();

@@ -56,4 +56,60 @@ describe('istio-operator status (against the real control plane)', function () {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /add -n NAMESPACE/);
   });
+
+  it('--fail-unhealthy exits 1 while an IstioOperator is in ERROR, naming it (0 without the flag, 0 once healthy)', async () => {
+    const bad = iopRef(ns, 'bad');
+    // Accepted by the API server (values is open there) but refused by the operator's validator.
+    await env.client.apply({
+      ...bad,
+      spec: {
+        profile: 'minimal',
+        namespace: ns,
+        values: { global: { proxy: { includeIPRanges: 'not-a-cidr' } } },
+      },
+    });
+    try {
+      await waitFor(
+        'ERROR',
+        async () => (await env.getIop(ns, 'bad')).status?.status === 'ERROR',
+        30_000,
+        undefined,
+        200,
+      );
+      const plain = await runCli(['status', '--kubeconfig', kubeconfig, '-n', ns]);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, new RegExp(`^${ns}/bad\\s+ERROR`, 'm'));
+      const strict = await runCli([
+        'status',
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        ns,
+        '--fail-unhealthy',
+      ]);
+      assert.equal(strict.code, 1, strict.stderr);
+      assert.match(
+        strict.stderr,
+        new RegExp(`1 of 2 IstioOperator\\(s\\) not healthy: ${ns}/bad$`, 'm'),
+      );
+      assert.match(
+        strict.stdout,
+        new RegExp(`^${ns}/cp\\s+HEALTHY`, 'm'),
+        'the table is still printed',
+      );
+      const one = await runCli([
+        'status',
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        ns,
+        'cp',
+        '--fail-unhealthy',
+      ]);
+      assert.equal(one.code, 0, one.stderr);
+    } finally {
+      await env.client.delete(bad);
+      await env.uninstalled(ns, 'bad', 30_000);
+    }
+  });
 });

@@ -1,6 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import { OperatorManager } from '../../../src/controller/manager.js';
@@ -63,6 +66,67 @@ describe('istio-operator init / remove on the local control plane', function () 
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(((await client.get(dep)) as k8s.V1Deployment).metadata?.resourceVersion, before);
+  });
+
+  it('warns about IstioOperators outside the watched namespaces, and status says no operator watches them', async () => {
+    // The README path before the fix: an operator watching one namespace, an
+    // IstioOperator in another — it sat there without status and without a word.
+    const other = `gw-${id}`;
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: other } });
+    await client.apply({ ...iopRef(other, 'ingress'), spec: { profile: 'empty' } });
+    try {
+      const r = await runCli([
+        'init',
+        '--kubeconfig',
+        kubeconfig,
+        '--operator-namespace',
+        opNs,
+        '--watched-namespaces',
+        watched,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `warning: 1 IstioOperator\\(s\\) are outside the watched namespaces \\(${watched}\\) and will not be reconciled: ` +
+            `${other}/ingress; watch them with --watched-namespaces ${watched},${other}`,
+        ),
+      );
+      const st = await runCli([
+        'status',
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        other,
+        '--fail-unhealthy',
+      ]);
+      assert.equal(st.code, 1, st.stdout + st.stderr);
+      assert.match(
+        st.stdout,
+        new RegExp(
+          `^${other}/ingress: not reconciled: not watched: operator ${opNs}/istio-operator reconciles IstioOperators in ${watched} only; ` +
+            `add ${other} with \`istio-operator init --watched-namespaces ${watched},${other}\``,
+          'm',
+        ),
+      );
+      // -f with an IstioOperator the operator would never see is refused up front.
+      const file = join(await mkdtemp(join(tmpdir(), 'iop-')), 'gw.yaml');
+      await writeFile(
+        file,
+        `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: gw\n  namespace: ${other}\nspec:\n  profile: empty\n`,
+      );
+      const f = await runCli(['init', '--dry-run', '--watched-namespaces', watched, '-f', file]);
+      assert.equal(f.code, 1);
+      assert.match(
+        f.stderr,
+        new RegExp(
+          `-f: IstioOperator ${other}/gw is in namespace ${other}, which the operator will not watch`,
+        ),
+      );
+    } finally {
+      await client.delete(iopRef(other, 'ingress'));
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: other } });
+    }
   });
 
   it("grants the operator's ServiceAccount enough to install and uninstall Istio, and no more than the table says", async () => {

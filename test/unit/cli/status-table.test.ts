@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IstioOperator } from '../../../src/api/types.js';
-import { formatStatus, statusRows } from '../../../src/cli/status-table.js';
+import { formatStatus, statusRows, unhealthy } from '../../../src/cli/status-table.js';
+import type { OperatorInstance } from '../../../src/install/coverage.js';
 
 const iop = (name: string, generation: number, status: IstioOperator['status']): IstioOperator => ({
   apiVersion: 'install.istio.io/v1alpha1',
@@ -75,6 +76,77 @@ describe('status view', () => {
     assert.match(
       out,
       /^istio-system\/gateways: spec\.components\.ingressGateways\[0\]\.name: bad$/m,
+    );
+  });
+
+  const deleting: IstioOperator = {
+    ...healthy,
+    metadata: {
+      ...healthy.metadata,
+      // Deletion bumps the generation: the status is not stale, it is pending deletion.
+      generation: 3,
+      deletionTimestamp: '2026-01-01T00:00:00Z',
+      finalizers: ['istio-finalizer.install.istio.io'],
+    },
+  };
+  const operator = (watch?: string[], available = 1): OperatorInstance => ({
+    deployment: 'istio-operator/istio-operator',
+    ...(watch ? { watchNamespaces: watch } : {}),
+    revision: '',
+    available,
+  });
+
+  it('says when a deletion is pending with no operator to finish it, and how to finish it', () => {
+    for (const operators of [[], [operator(undefined, 0)]]) {
+      const rows = statusRows([deleting], counts, operators);
+      assert.equal(rows[0]!.status, 'HEALTHY (deleting)');
+      const out = formatStatus(rows);
+      assert.match(
+        out,
+        /^istio-system\/control-plane: deletion pending, and no operator (runs|may run) to finish it/m,
+      );
+      assert.match(
+        out,
+        /^ {2}.*finish the uninstall here: istio-operator uninstall control-plane -n istio-system$/im,
+      );
+      assert.ok(unhealthy(rows[0]!));
+    }
+    const running = formatStatus(statusRows([deleting], counts, [operator()]));
+    assert.match(running, /being deleted; the operator is uninstalling it/);
+    assert.doesNotMatch(running, /istio-operator uninstall/);
+  });
+
+  it('names an IstioOperator no operator watches, and the fix', () => {
+    const gateway: IstioOperator = {
+      ...healthy,
+      metadata: { ...healthy.metadata, name: 'ingress', namespace: 'istio-ingress' },
+    };
+    const rows = statusRows([gateway, healthy], counts, [operator(['istio-system'])]);
+    const out = formatStatus(rows);
+    assert.match(
+      out,
+      /^istio-ingress\/ingress: not reconciled: not watched: operator istio-operator\/istio-operator reconciles IstioOperators in istio-system only; add istio-ingress with `istio-operator init --watched-namespaces istio-system,istio-ingress`/m,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.name, unhealthy(r)]),
+      [
+        ['ingress', true],
+        ['control-plane', false],
+      ],
+    );
+    // Operators unknown (not allowed to list Deployments): no guesses.
+    assert.doesNotMatch(formatStatus(statusRows([gateway], counts)), /not reconciled/);
+  });
+
+  it('counts ERROR, stale and never-reconciled IstioOperators as unhealthy', () => {
+    const rows = statusRows([broken, healthy, iop('new', 1, undefined)], counts, [operator()]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, unhealthy(r)]),
+      [
+        ['control-plane', false],
+        ['gateways', true],
+        ['new', true],
+      ],
     );
   });
 

@@ -144,8 +144,9 @@ describe('egress proxy routing (cluster/egress)', () => {
           method: 'CONNECT',
           path: target,
         });
-        req.on('connect', (res, socket) => {
-          let body = '';
+        req.on('connect', (res, socket, head) => {
+          // Bytes that came with the response headers arrive in `head`.
+          let body = head.toString();
           socket.on('data', (c: Buffer) => (body += c.toString()));
           socket.on('end', () =>
             resolve({

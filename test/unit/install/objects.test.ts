@@ -147,6 +147,19 @@ describe('operator install objects', () => {
     assert.equal(crb.subjects[0]!.namespace, 'ops');
   });
 
+  it('watches IstioOperators in every namespace by default, and still creates istio-system', () => {
+    // examples/demo.yaml puts gateway IstioOperators in istio-ingress and istio-egress:
+    // a default of istio-system alone left them unreconciled, without a word.
+    const objs = operatorObjects();
+    const dep = objs.find((o) => o.kind === 'Deployment') as V1Deployment;
+    const args = dep.spec!.template.spec!.containers[0]!.args!;
+    assert.equal(args.includes('--watch-namespaces'), false, args.join(' '));
+    assert.deepEqual(
+      objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata?.name),
+      ['istio-operator', 'istio-system'],
+    );
+  });
+
   it('applies the CRD before anything that needs it, and RBAC before the Deployment', () => {
     const kinds = operatorObjects().map((o) => o.kind);
     assert.ok(kinds.indexOf('CustomResourceDefinition') < kinds.indexOf('Deployment'));

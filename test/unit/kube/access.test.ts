@@ -186,6 +186,38 @@ describe('kubeconfig access without client-node', () => {
       );
     });
 
+    it('fails naming --kubeconfig, KUBECONFIG and in-cluster when there is no kubeconfig (never localhost:8080)', async () => {
+      const home = process.env.HOME;
+      delete process.env.KUBECONFIG;
+      process.env.HOME = join(dir, 'empty-home');
+      try {
+        // client-node would have answered with a localhost:8080 cluster here, and
+        // every request would then fail with a TLS complaint naming nothing the user set.
+        await assert.rejects(
+          loadKubeConfig({}),
+          /no kubeconfig found: KUBECONFIG is not set, .*empty-home\/\.kube\/config does not exist, and this is not a pod \(no in-cluster service account\)\. Pass --kubeconfig PATH or set KUBECONFIG/,
+        );
+        await assert.rejects(
+          loadKubeConfig({ context: 'c' }),
+          /no kubeconfig found for --context c/,
+        );
+      } finally {
+        process.env.HOME = home;
+      }
+    });
+
+    it('names the file and the flag when the kubeconfig given does not exist', async () => {
+      const missing = join(dir, 'missing', 'config');
+      await assert.rejects(loadKubeConfig({ kubeconfig: missing }), {
+        message: `--kubeconfig ${missing}: cannot read the kubeconfig (no such file): pass --kubeconfig PATH or set KUBECONFIG to an existing file`,
+      });
+      process.env.KUBECONFIG = missing;
+      await assert.rejects(
+        loadKubeConfig({}),
+        new RegExp(`^Error: KUBECONFIG ${missing}: cannot read`),
+      );
+    });
+
     it('names the contexts there are when --context names none, on either path', async () => {
       const plain = write('plain', kubeconfig({ a: { token: 't' } }));
       const exec = write('exec', kubeconfig({ b: { exec: { command: 'true' } } }));
