@@ -3,11 +3,18 @@ import { createHash } from 'node:crypto';
 import { waitFor } from '../cluster/health.js';
 import { watchedKind } from './kinds.js';
 import type { KubeClient } from '../kube/client.js';
-import { describeKubeError, isNotFound } from '../kube/errors.js';
+import {
+  describeKubeError,
+  isKindNotServed,
+  isNamespaceTerminating,
+  isNotFound,
+} from '../kube/errors.js';
+import { resourceTypeOf } from '../kube/resource.js';
 import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { applyWaves, presentDependencies } from './graph.js';
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
+import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
 import { isSubset, subsetDifferences } from './subset.js';
 
 /** Outcome of applying one component. */
@@ -25,6 +32,19 @@ export interface ComponentApplyResult {
   blockedBy?: ComponentName;
   /** Set when the gate held this component back for now (not an error): why. */
   heldBack?: string;
+  /**
+   * Set when the component stopped because a namespace it writes to is
+   * being deleted: what it waits for. Not an error (nothing to fix, no
+   * Warning), and its dependents wait too.
+   */
+  waiting?: string;
+  /**
+   * Objects of kinds this cluster does not serve (an optional CRD such as
+   * Multus's is absent), each with what is missing and the fix. Every other
+   * object of the component was applied and its dependents go ahead; the
+   * component still reports these as its error.
+   */
+  missingKinds?: string[];
 }
 
 /** Objects of ours that another IstioOperator already owns. */
@@ -105,9 +125,19 @@ export async function applyManifest(
   for (const wave of applyWaves(present)) {
     await Promise.all(
       wave.map(async (name) => {
-        const failedDep = presentDependencies(name, present).find(
-          (d) => results.get(d)?.error || results.get(d)?.blockedBy,
-        );
+        const deps = presentDependencies(name, present);
+        const failedDep = deps.find((d) => results.get(d)?.error || results.get(d)?.blockedBy);
+        const waitingDep = deps.find((d) => results.get(d)?.waiting);
+        if (!failedDep && waitingDep) {
+          results.set(name, {
+            component: name,
+            applied: [],
+            drifted: [],
+            unchanged: 0,
+            heldBack: `${waitingDep}, which waits for ${results.get(waitingDep)!.waiting!}`,
+          });
+          return;
+        }
         if (failedDep) {
           results.set(name, {
             component: name,
@@ -214,17 +244,42 @@ async function applyComponent(
             result.unchanged++;
             return;
           }
+          const strays = strayServicePorts(desired, live);
           if (live) {
             const diff = subsetDifferences(body, live).filter(
               (p) => p !== `metadata.annotations.${DESIRED_HASH}`,
             );
+            const moved = strays.map((p) => `spec.ports: ${p.port} instead of ${p.insteadOf}`);
             result.drifted.push(
-              `${describeObject(desired)} (${diff.length ? diff.join(', ') : 'fields no longer desired'})`,
+              `${describeObject(desired)} (${moved.length ? moved.join(', ') : diff.length ? diff.join(', ') : 'fields no longer desired'})`,
             );
           }
           try {
+            // A port changed by hand is another element to server-side apply
+            // (ports merge by port and protocol) and would collide with ours:
+            // take it out first, or the apply is refused every time.
+            if (strays.length > 0) {
+              await ctx.client.jsonPatch(
+                {
+                  apiVersion: desired.apiVersion!,
+                  kind: desired.kind!,
+                  metadata: {
+                    name: desired.metadata!.name!,
+                    namespace: desired.metadata!.namespace!,
+                  },
+                },
+                removeStrayPortsPatch(strays),
+              );
+            }
             written.set(identity(desired), await ctx.client.apply(body));
           } catch (err) {
+            if (isKindNotServed(err)) {
+              (result.missingKinds ??= []).push(describeMissingKind(desired));
+              return;
+            }
+            if (isNamespaceTerminating(err)) {
+              throw new NamespaceTerminating(desired.metadata!.namespace!);
+            }
             throw new Error(`apply ${describeObject(desired)}: ${describeKubeError(err)}`);
           }
           result.applied.push(describeObject(desired));
@@ -233,9 +288,31 @@ async function applyComponent(
       if (run[0]!.kind === 'CustomResourceDefinition') await waitEstablished(run, ctx);
     }
   } catch (err) {
-    result.error = (err as Error).message;
+    if (err instanceof NamespaceTerminating) {
+      result.waiting = `namespace ${err.namespace} to finish terminating (it is being deleted)`;
+    } else result.error = (err as Error).message;
   }
   return result;
+}
+
+/** An apply refused because the object's namespace is being deleted. */
+class NamespaceTerminating extends Error {
+  constructor(readonly namespace: string) {
+    super(`namespace ${namespace} is being terminated`);
+  }
+}
+
+/** What is missing when the cluster does not serve `o`'s kind, and the way out. */
+function describeMissingKind(o: KubernetesObject): string {
+  const apiVersion = o.apiVersion ?? '';
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  const plural = resourceTypeOf(apiVersion, o.kind ?? '')?.plural;
+  const crd = group.includes('.') && plural ? ` (its CRD ${plural}.${group} is not installed)` : '';
+  const hint = watchedKind(apiVersion, o.kind ?? '')?.whenMissing;
+  return (
+    `${describeObject(o)}: this cluster does not serve ${apiVersion} ${o.kind}${crd}` +
+    `${hint ? `; ${hint}` : ''}; every other object was applied`
+  );
 }
 
 /**

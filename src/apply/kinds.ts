@@ -19,6 +19,11 @@ export interface WatchedKind extends ResourceType {
   createOnly?: string[][];
   /** Never deleted by prune (CRDs hold users' data). */
   neverPrune?: boolean;
+  /**
+   * For a kind the cluster may not serve (an optional CRD): what provides it
+   * and how to do without it, for the component error when it is missing.
+   */
+  whenMissing?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -118,7 +123,11 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   kind('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'),
   kind('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'),
   // Only rendered for OpenShift (Multus); its CRD may be absent elsewhere.
-  kind('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition'),
+  kind('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition', {
+    whenMissing:
+      'it comes with Multus: install Multus, or set values.cni.provider to "default" ' +
+      '(the openshift profiles set "multus") so that it is not rendered',
+  }),
 ];
 
 /** The table entry for an object's apiVersion and kind, if the operator manages that kind. */

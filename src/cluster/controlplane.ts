@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defaultClusterDir as defaultDir } from './dirs.js';
 import {
   ensureBinaries,
@@ -512,7 +513,11 @@ async function startEgressProcess(
   const self = import.meta.url;
   const fromSources = self.endsWith('.ts');
   const entry = fileURLToPath(new URL(`./egress-main.${fromSources ? 'ts' : 'js'}`, self));
-  const nodeArgs = fromSources ? ['--import', import.meta.resolve('tsx')] : [];
+  // createRequire, not import.meta.resolve: under mocha, tsx may load this
+  // module as CommonJS, where import.meta.resolve does not exist.
+  const nodeArgs = fromSources
+    ? ['--import', pathToFileURL(createRequire(self).resolve('tsx')).href]
+    : [];
   const proxy = launch('egress-proxy', process.execPath, [
     ...nodeArgs,
     entry,

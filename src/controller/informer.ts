@@ -5,6 +5,7 @@ import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isGone, isNotFound, toKubeError } from '../kube/errors.js';
 import { collectionPath, objectKey, type ResourceType } from '../kube/resource.js';
 import { openWatch, type WatchEvent, type WatchHandle } from '../kube/watch.js';
+import { reachabilityOf } from './reachability.js';
 
 /** Settings for {@link Informer}. */
 export interface InformerOptions {
@@ -69,9 +70,15 @@ class WatchExpired extends Error {}
  *  - a failed list or watch is retried with capped, jittered exponential
  *    backoff; a watch that breaks resumes from the last resourceVersion;
  *  - 410 Gone (an HTTP 410 answer, or an in-stream `ERROR` event with code
- *    410) makes it list again from scratch — at once the first time, with
- *    the same backoff when it keeps happening, so a server that answers
- *    every watch with 410 does not get a list/watch loop;
+ *    410) makes it list again from scratch — at once the first time since
+ *    a watch last worked, whatever failed before (after an API server
+ *    restart the resumed watch gets a 410, and waiting then is blindness),
+ *    with backoff when it keeps happening, so a server that answers every
+ *    watch with 410 does not get a list/watch loop;
+ *  - a successful list resets the backoff: the server is back;
+ *  - while it backs off after the server stopped answering, it is woken as
+ *    soon as the server answers again (see {@link reachabilityOf}), instead
+ *    of sleeping out a backoff of up to 30 s, and its backoff starts over;
  *  - a watch that the server closes at once without any event is a failure
  *    too (backoff), while one that lived or delivered events resets it;
  *  - the server ends each watch after `watchTimeoutSeconds`, so a watch that
@@ -98,6 +105,10 @@ export class Informer<T extends k8s.KubernetesObject> {
   private stopped = true;
   private synced = false;
   private failures = 0;
+  /** 410s since a watch last worked: the first relists at once, later ones back off. */
+  private goneInARow = 0;
+  /** Stops waiting for the server to come back (set while backing off after it went away). */
+  private stopWaitingForServer: (() => void) | undefined;
   private generation = 0;
   /** Where the next watch starts; '' means list first. */
   private resourceVersion = '';
@@ -114,6 +125,7 @@ export class Informer<T extends k8s.KubernetesObject> {
   restarts = 0;
   /** Lists issued (the first one included). */
   lists = 0;
+  private readonly serveds: (() => void)[] = [];
   /** Why the last (up to 20) restarts happened, oldest first. */
   readonly restartReasons: string[] = [];
 
@@ -148,6 +160,13 @@ export class Informer<T extends k8s.KubernetesObject> {
   /** Called for every cached object at each periodic resync. */
   onResync(fn: AddFn<T>): void {
     this.resyncs.push(fn);
+  }
+  /**
+   * Called when a type that was not served (its CRD absent) is listed after
+   * all: whoever could not write objects of it may try again now.
+   */
+  onServed(fn: () => void): void {
+    this.serveds.push(fn);
   }
 
   /** True once the initial list has been delivered (or the type found not served). */
@@ -192,8 +211,8 @@ export class Informer<T extends k8s.KubernetesObject> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.generation++;
-    for (const t of [this.restartTimer, this.watchdog, this.resyncTimer]) if (t) clearTimeout(t);
-    this.restartTimer = undefined;
+    for (const t of [this.watchdog, this.resyncTimer]) if (t) clearTimeout(t);
+    this.cancelRestart();
     this.watchAbort?.abort();
     this.watchAbort = undefined;
     await this.crdInformer?.stop();
@@ -218,11 +237,16 @@ export class Informer<T extends k8s.KubernetesObject> {
         this.opts.fieldSelector,
       );
       if (gen !== this.generation) return;
+      const wasAbsent = this.absent;
       this.absent = false;
       this.replaceAll(list.items);
       this.resourceVersion = list.metadata?.resourceVersion ?? '';
       this.synced = true;
       this.lastActivity = Date.now();
+      // The server answers again: whatever failed before, the next trouble
+      // starts from a short backoff (410 storms have their own count).
+      this.failures = 0;
+      if (wasAbsent) for (const fn of this.serveds) fn();
     }
     const opened = Date.now();
     let delivered = 0;
@@ -254,7 +278,7 @@ export class Informer<T extends k8s.KubernetesObject> {
         return;
       }
       delivered++;
-      if (delivered === 1) this.failures = 0; // the watch works
+      if (delivered === 1) this.watchWorks();
       const rv = object.metadata?.resourceVersion;
       if (type === 'ADDED' || type === 'MODIFIED') this.observe(object as T);
       else if (type === 'DELETED') this.forgetObject(object as T);
@@ -275,14 +299,14 @@ export class Informer<T extends k8s.KubernetesObject> {
         this.fail(new Error('the watch closed at once without any event'));
       } else {
         // The server ended a healthy watch (its timeout): resume at once.
-        this.failures = 0;
+        this.watchWorks();
         this.launch();
       }
     };
     // A watch the server answered that stays open a while works, even if
     // nothing happens on it (one still waiting for its answer does not).
     const settle = setTimeout(() => {
-      if (gen === this.generation && this.watchAbort?.open) this.failures = 0;
+      if (gen === this.generation && this.watchAbort?.open) this.watchWorks();
     }, HEALTHY_WATCH_MS);
     settle.unref();
     this.watchAbort = openWatch(
@@ -294,26 +318,43 @@ export class Informer<T extends k8s.KubernetesObject> {
     );
   }
 
-  /** 410: list again — at once the first time, with backoff when it keeps happening. */
+  /** A watch delivered events or stayed open: errors before it are history. */
+  private watchWorks(): void {
+    this.failures = 0;
+    this.goneInARow = 0;
+  }
+
+  /**
+   * 410: list again — at once the first time since a watch last worked, even
+   * right after network errors (the usual way back from an API server
+   * restart); with backoff when it keeps happening, counted on its own since
+   * each successful list resets the other count.
+   */
   private relistAfterGone(err: unknown): void {
-    if (this.failures === 0) {
-      this.failures = 1;
+    const inARow = this.goneInARow++;
+    if (inARow === 0) {
       this.note(err, 0);
       this.restarts++;
       this.launch();
       return;
     }
-    this.fail(err);
+    // One step on from the first backoff, as when 410s counted as failures.
+    this.fail(err, this.delay(inARow + 1));
   }
 
-  /** Restarts after `err`: backoff, or (for a type that is not served) wait for its CRD. */
-  private fail(err: unknown): void {
+  /**
+   * Restarts after `err`: backoff (or `delay`), or (for a type that is not
+   * served) wait for its CRD.
+   */
+  private fail(err: unknown, delayMs?: number): void {
     if (this.stopped || this.restartTimer) return;
     this.generation++; // whatever is still running belongs to the failed attempt
     this.watchAbort?.abort();
     this.watchAbort = undefined;
     let delay: number;
-    if (isNotFound(err) && this.resourceVersion !== '') {
+    if (delayMs !== undefined) {
+      delay = delayMs;
+    } else if (isNotFound(err) && this.resourceVersion !== '') {
       // A watch on a type that stopped being served (its CRD was deleted):
       // list next time, which tells whether it is gone for good.
       this.resourceVersion = '';
@@ -335,25 +376,59 @@ export class Informer<T extends k8s.KubernetesObject> {
       }
     } else {
       // A throttled list or watch waits at least as long as the server asked.
-      const retryAfter = toKubeError(err).retryAfterSeconds;
-      delay = Math.max(this.backoff(), (retryAfter ?? 0) * 1000);
+      delay = Math.max(this.backoff(), (toKubeError(err).retryAfterSeconds ?? 0) * 1000);
     }
     this.note(err, delay);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
+    const restart = () => {
+      this.cancelRestart();
       if (!this.stopped) {
         this.restarts++;
         this.launch();
       }
-    }, delay);
+    };
+    this.restartTimer = setTimeout(restart, delay);
     this.restartTimer.unref();
+    // The server did not answer, or failed or throttled as a whole (a
+    // restarting server says "storage is (re)initializing"): come back as
+    // soon as it answers again rather than when the backoff says — but never
+    // before a Retry-After it asked for.
+    const k = toKubeError(err);
+    if (k.code === 0 || k.code === 429 || k.code >= 500) {
+      const notBefore = Date.now() + (k.retryAfterSeconds ?? 0) * 1000;
+      this.stopWaitingForServer = reachabilityOf(this.opts.kubeConfig).whenBack(() => {
+        this.stopWaitingForServer = undefined;
+        if (!this.restartTimer) return;
+        logger.debug('API server answers again; resuming', { informer: this.name });
+        // Its failures were about its absence. A server just back may still
+        // say "storage is (re)initializing" for a while (429, Retry-After
+        // 1 s, past /readyz for custom resources): that must cost a second,
+        // not the 30 s the outage's backoff had reached.
+        this.failures = 0;
+        clearTimeout(this.restartTimer);
+        this.restartTimer = setTimeout(restart, Math.max(0, notBefore - Date.now()));
+        this.restartTimer.unref();
+      });
+    }
+  }
+
+  /** Drops the pending restart: its timer, and its wait for the server. */
+  private cancelRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.stopWaitingForServer?.();
+    this.stopWaitingForServer = undefined;
   }
 
   private backoff(): number {
     this.failures++;
+    return this.delay(this.failures);
+  }
+
+  /** The jittered exponential delay before attempt `n` (1: the base). */
+  private delay(n: number): number {
     const exp = Math.min(
       this.opts.backoffMaxMs,
-      this.opts.backoffBaseMs * 2 ** Math.min(this.failures - 1, 20),
+      this.opts.backoffBaseMs * 2 ** Math.min(n - 1, 20),
     );
     return Math.round(exp * (0.5 + Math.random() * 0.5));
   }
@@ -405,8 +480,7 @@ export class Informer<T extends k8s.KubernetesObject> {
       // Only while waiting: a list already under way needs no second one.
       if (!this.absent || this.stopped || !this.restartTimer || !established(crd)) return;
       logger.debug('CRD established; listing', { informer: this.name, crd: name });
-      clearTimeout(this.restartTimer);
-      this.restartTimer = undefined;
+      this.cancelRestart();
       this.failures = 0;
       this.restarts++;
       this.launch();

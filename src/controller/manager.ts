@@ -250,6 +250,15 @@ export class OperatorManager {
     inf.onAdd(toOwner);
     inf.onUpdate((a, b) => w.filter(a, b) && toOwner(b));
     inf.onDelete(toOwner);
+    // A kind that was not served is now (Multus installed after an
+    // openshift profile): the IstioOperators that could not apply their
+    // objects of it try again. No object of it exists yet to map to one.
+    inf.onServed(() => {
+      for (const iop of this.cachedIstioOperators()) {
+        if (this.ownsRevision(iop))
+          this.queue.add(objectKey(iop.metadata.namespace, iop.metadata.name ?? ''));
+      }
+    });
     return inf;
   }
 

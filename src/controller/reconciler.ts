@@ -50,6 +50,12 @@ export const IOP_RESOURCE = {
   namespaced: true,
 } as const;
 
+/**
+ * How often a component whose only trouble is a kind the cluster does not
+ * serve is applied again, should the CRD's arrival go unnoticed.
+ */
+const MISSING_KIND_RETRY_MS = 5 * 60_000;
+
 /** What the work loop does with the key after a reconcile. */
 export type ReconcileResult =
   | { result: 'done' }
@@ -153,10 +159,9 @@ export async function reconcile(
       }
     }
 
-    if (
-      iop.status?.observedGeneration !== iop.metadata.generation ||
-      iop.status?.status === 'ERROR'
-    ) {
+    // Only for a new generation: retrying the same one (a conflict, a failed
+    // apply) must not flip status to RECONCILING and back every few seconds.
+    if (iop.status?.observedGeneration !== iop.metadata.generation) {
       await writeStatus(iop, { kind: 'reconciling' }, ctx);
     }
     const outcome = await applyManifest(manifest.components, {
@@ -196,13 +201,12 @@ export async function reconcile(
           ...(c.drifted.length ? { corrected: c.drifted } : {}),
         });
       }
-      if (c.error) {
-        log.warn('apply failed', { component: c.component, error: c.error });
-        ctx.event?.(iop, 'Warning', 'Failed', `${c.component}: ${c.error}`);
-      }
+      if (c.error) log.warn('apply failed', { component: c.component, error: c.error });
     }
 
-    const failed = outcome.components.some((c) => c.error || c.blockedBy);
+    // A component waiting for its namespace to go applied only part of its
+    // objects: pruning now could delete what the rest still needs.
+    const failed = outcome.components.some((c) => c.error || c.blockedBy || c.waiting);
     let pruneErrors: string[] = [];
     if (!failed) {
       const candidates = pruneCandidates(
@@ -227,8 +231,11 @@ export async function reconcile(
         .flatMap((m) => m.objects);
       const readiness = componentReadiness(desired as KubernetesObject[], outcome.live);
       const error =
-        c.error ?? (c.blockedBy ? `waiting for ${c.blockedBy}, which failed` : undefined);
-      const waitingFor = c.heldBack ? [c.heldBack] : readiness.waitingFor;
+        c.error ??
+        (c.blockedBy ? `waiting for ${c.blockedBy}, which failed` : undefined) ??
+        c.missingKinds?.join('; ');
+      const held = c.heldBack ?? c.waiting;
+      const waitingFor = held ? [held] : readiness.waitingFor;
       return {
         name: c.component,
         ready: !error && waitingFor.length === 0,
@@ -237,15 +244,37 @@ export async function reconcile(
         ...(error ? { error } : {}),
       };
     });
-    await writeStatus(iop, { kind: 'applied', components, pruneErrors }, ctx);
-    if (failed || pruneErrors.length > 0) {
+    // Warnings only when the status changed: a retry that fails the same way
+    // again is no news (no new Event every backoff step).
+    const said = iop.status?.message ?? '';
+    if (await writeStatus(iop, { kind: 'applied', components, pruneErrors }, ctx)) {
+      // Once per wait: which component meets it first may change between retries.
+      const waits = new Set(outcome.components.flatMap((c) => c.waiting ?? []));
+      for (const w of waits) if (!said.includes(w)) log.info('waiting', { for: w });
+      for (const c of outcome.components) {
+        const error = c.error ?? c.missingKinds?.join('; ');
+        if (error) ctx.event?.(iop, 'Warning', 'Failed', `${c.component}: ${error}`);
+        if (c.missingKinds) {
+          log.warn('kinds not served; the rest was applied', {
+            component: c.component,
+            missing: c.missingKinds,
+          });
+        }
+      }
+    }
+    const hardErrors = outcome.components.filter((c) => c.error || c.blockedBy);
+    if (hardErrors.length > 0 || pruneErrors.length > 0) {
       return {
         result: 'error',
         error: [...components.flatMap((c) => c.error ?? []), ...pruneErrors].join('; '),
       };
     }
-    if (components.some((c) => !c.ready))
+    if (components.some((c) => c.waitingFor.length > 0))
       return { result: 'requeueAfter', ms: ctx.requeueWhileRollingMs ?? 5000 };
+    // A kind the cluster does not serve: its informer wakes this IstioOperator
+    // when the CRD shows up; this is only the safety net.
+    if (components.some((c) => c.error))
+      return { result: 'requeueAfter', ms: MISSING_KIND_RETRY_MS };
     return { result: 'done' };
   } catch (err) {
     if (isConflict(err)) return { result: 'conflict' };

@@ -13,6 +13,10 @@ export type Verb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'update' | 'd
 /** Verbs that change state in the API server. */
 export const WRITE_VERBS: readonly Verb[] = ['create', 'apply', 'patch', 'update', 'delete'];
 
+/** One operation of a JSON patch. */
+export type JsonPatchOp =
+  { op: 'test' | 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
+
 /** A reference to one object. */
 export interface ObjectRef {
   apiVersion: string;
@@ -126,6 +130,21 @@ export class KubeClient {
       objectPath(refOf(obj)) + `?fieldManager=${FIELD_MANAGER}`,
       obj,
       'application/merge-patch+json',
+    );
+  }
+
+  /**
+   * JSON patch (RFC 6902): the one way to remove particular list elements,
+   * with `test` operations guarding against a list that changed since it was
+   * read (a failed test is a 422 and nothing is changed).
+   */
+  async jsonPatch<T extends k8s.KubernetesObject>(ref: ObjectRef, ops: JsonPatchOp[]): Promise<T> {
+    return await this.json<T>(
+      'patch',
+      'PATCH',
+      objectPath(ref) + `?fieldManager=${FIELD_MANAGER}`,
+      ops,
+      'application/json-patch+json',
     );
   }
 

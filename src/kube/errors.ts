@@ -15,6 +15,17 @@ export interface KubeError {
   retryAfterSeconds?: number;
   /** Field causes of an Invalid error, as `field: message`. */
   causes: string[];
+  /**
+   * The `reason` of each cause (`NamespaceTerminating`, `FieldValueDuplicate`,
+   * …): what a 403 or 422 is about, without reading its message.
+   */
+  causeReasons: string[];
+  /**
+   * False when the answer was not a Kubernetes `Status` but a plain body: the
+   * API server's `404 page not found` for a path that nothing serves (a
+   * custom resource whose CRD is absent), as opposed to a missing object.
+   */
+  statusBody: boolean;
 }
 
 interface StatusBody {
@@ -22,19 +33,24 @@ interface StatusBody {
   reason?: string;
   message?: string;
   code?: number;
-  details?: { retryAfterSeconds?: number; causes?: { field?: string; message?: string }[] };
+  details?: {
+    retryAfterSeconds?: number;
+    causes?: { field?: string; message?: string; reason?: string }[];
+  };
 }
 
 function parseBody(body: unknown): StatusBody | undefined {
+  let parsed: unknown = body;
   if (typeof body === 'string') {
     try {
-      return JSON.parse(body) as StatusBody;
+      parsed = JSON.parse(body);
     } catch {
       return undefined;
     }
   }
-  if (body && typeof body === 'object') return body as StatusBody;
-  return undefined;
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  const st = parsed as StatusBody;
+  return st.kind === 'Status' || typeof st.reason === 'string' ? st : undefined;
 }
 
 const REASON_BY_CODE: Record<number, string> = {
@@ -75,6 +91,8 @@ export function toKubeError(err: unknown): KubeError {
       causes: (status?.details?.causes ?? []).map((c) =>
         `${c.field ?? ''}: ${c.message ?? ''}`.replace(/^: /, ''),
       ),
+      causeReasons: (status?.details?.causes ?? []).flatMap((c) => (c.reason ? [c.reason] : [])),
+      statusBody: status !== undefined,
     };
   }
   const e = err as { code?: unknown; message?: unknown; statusCode?: unknown } | undefined;
@@ -84,9 +102,18 @@ export function toKubeError(err: unknown): KubeError {
       reason: REASON_BY_CODE[e.statusCode] ?? 'Unknown',
       message: String(e.message),
       causes: [],
+      causeReasons: [],
+      statusBody: false,
     };
   }
-  return { code: 0, reason: 'Network', message: String(e?.message ?? err), causes: [] };
+  return {
+    code: 0,
+    reason: 'Network',
+    message: String(e?.message ?? err),
+    causes: [],
+    causeReasons: [],
+    statusBody: false,
+  };
 }
 
 // toKubeError already falls back from the code to a reason, so comparing
@@ -113,6 +140,23 @@ export function isGone(err: unknown): boolean {
 /** The object failed validation (422): retrying the same object cannot help. */
 export function isInvalid(err: unknown): boolean {
   return hasReason(err, 'Invalid');
+}
+/**
+ * A create refused because its namespace is being deleted (403 Forbidden
+ * with the cause `NamespaceTerminating`): nothing to fix, only to wait for.
+ */
+export function isNamespaceTerminating(err: unknown): boolean {
+  const k = toKubeError(err);
+  return k.code === 403 && k.causeReasons.includes('NamespaceTerminating');
+}
+/**
+ * The request's path is served by nothing (a plain `404 page not found`, not
+ * a NotFound Status): the kind does not exist in this cluster, typically a
+ * custom resource whose CRD is not installed.
+ */
+export function isKindNotServed(err: unknown): boolean {
+  const k = toKubeError(err);
+  return k.code === 404 && !k.statusBody;
 }
 /** Worth retrying after a while: network errors, throttling, server-side trouble. */
 export function isTransient(err: unknown): boolean {

@@ -68,6 +68,50 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('runs nothing in the runtime stage, so the image needs no shell', () => {
+    assert.deepEqual(
+      final.filter((i) => i.op === 'RUN').map((i) => i.args),
+      [],
+      'a RUN in the runtime stage needs a shell in the runtime base',
+    );
+    const from = final.find((i) => i.op === 'FROM')!;
+    assert.match(from.args, /^\$\{RUNTIME_IMAGE\}\s+AS\s+runtime$/i);
+    const arg = ins.find((i) => i.op === 'ARG' && i.args.startsWith('RUNTIME_IMAGE='));
+    assert.ok(arg, 'ARG RUNTIME_IMAGE has a default');
+    assert.match(arg.args, /^RUNTIME_IMAGE=gcr\.io\/distroless\/cc-debian\d+:nonroot$/);
+  });
+
+  it('runs the Node.js binary that built dist/ (the code cache is valid only for it)', () => {
+    assert.ok(
+      final.some(
+        (i) => i.op === 'COPY' && /^--from=build\s+\/usr\/local\/bin\/node\s+\S+$/.test(i.args),
+      ),
+      'COPY --from=build /usr/local/bin/node',
+    );
+  });
+
+  it('sends every COPY source, and not node_modules, dist or .git, in the build context', () => {
+    // .dockerignore is an allow-list: `*`, then `!name` for what the build may copy.
+    const lines = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    assert.equal(lines[0], '*', '.dockerignore starts by excluding everything');
+    const allowed = new Set(lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1)));
+    assert.equal(allowed.size, lines.length - 1, 'every other line allows a path back in');
+    for (const i of ins.filter((x) => x.op === 'COPY' && !x.args.includes('--from'))) {
+      for (const s of i.args.split(/\s+/).slice(0, -1)) {
+        assert.ok(
+          allowed.has(s.replace(/\/$/, '')),
+          `COPY source ${s} is excluded by .dockerignore`,
+        );
+      }
+    }
+    for (const kept of ['node_modules', 'dist', '.git', 'test', 'tools']) {
+      assert.ok(!allowed.has(kept), `${kept} must stay out of the build context`);
+    }
+  });
+
   it('runs on a Node LTS base image the project supports', () => {
     const arg = ins.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='));
     assert.ok(arg);

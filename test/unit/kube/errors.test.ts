@@ -6,6 +6,8 @@ import {
   isConflict,
   isGone,
   isInvalid,
+  isKindNotServed,
+  isNamespaceTerminating,
   isNotFound,
   isTransient,
   toKubeError,
@@ -71,6 +73,40 @@ describe('Kubernetes error normalization', () => {
       checks: [isTransient],
     },
     {
+      name: 'a create in a namespace being deleted (403, cause NamespaceTerminating)',
+      err: apiError(403, {
+        reason: 'Forbidden',
+        message:
+          'configmaps "istio" is forbidden: unable to create new content in namespace x because it is being terminated',
+        code: 403,
+        details: {
+          name: 'istio',
+          kind: 'configmaps',
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: 'namespace x is being terminated',
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      }),
+      reason: 'Forbidden',
+      checks: [isNamespaceTerminating],
+    },
+    {
+      name: 'Forbidden by RBAC',
+      err: apiError(403, { reason: 'Forbidden', message: 'cannot create configmaps', code: 403 }),
+      reason: 'Forbidden',
+      checks: [],
+    },
+    {
+      name: 'a path nothing serves (plain 404 page not found: the CRD is absent)',
+      err: apiError(404, '404 page not found\n'),
+      reason: 'NotFound',
+      checks: [isNotFound, isKindNotServed],
+    },
+    {
       name: 'network error',
       err: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {
         code: 'ECONNREFUSED',
@@ -79,7 +115,16 @@ describe('Kubernetes error normalization', () => {
       checks: [isTransient],
     },
   ];
-  const all = [isNotFound, isAlreadyExists, isConflict, isGone, isInvalid, isTransient];
+  const all = [
+    isNotFound,
+    isAlreadyExists,
+    isConflict,
+    isGone,
+    isInvalid,
+    isTransient,
+    isNamespaceTerminating,
+    isKindNotServed,
+  ];
 
   for (const c of cases) {
     it(`classifies ${c.name} by its reason, and as nothing else`, () => {
