@@ -105,7 +105,26 @@ export async function kubeInjectTemplate(opts: {
     await writeFile(f('config.yaml'), injector.config ?? '');
     await writeFile(f('values.json'), injector.values ?? '');
     await writeFile(f('mesh.yaml'), mesh.mesh ?? '');
-    await writeFile(f('deployment.yaml'), yaml.dump(opts.deployment));
+    // kube-inject sees the Deployment as the API server defaults it, as the
+    // webhook sees the pod (port protocols, probe schemes and timeouts end up
+    // in ISTIO_META_POD_PORTS and ISTIO_KUBE_APP_PROBERS).
+    const ns0 = opts.deployment.metadata!.namespace!;
+    const defaulted = JSON.parse(
+      (
+        await kubeRequest(
+          opts.kc,
+          'POST',
+          `/apis/apps/v1/namespaces/${ns0}/deployments?dryRun=All`,
+          {
+            ...opts.deployment,
+            metadata: { name: `${opts.deployment.metadata!.name}-defaulted`, namespace: ns0 },
+          },
+        )
+      ).body,
+    ) as k8s.V1Deployment;
+    defaulted.metadata = opts.deployment.metadata;
+    delete defaulted.status;
+    await writeFile(f('deployment.yaml'), yaml.dump(defaulted));
     const out = await run(opts.istioctl, [
       'kube-inject',
       '-f',

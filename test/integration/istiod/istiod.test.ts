@@ -17,6 +17,12 @@ import {
 } from '../../support/istiod.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 
+/**
+ * istiod's validation controller logs this as an error, by design, until its
+ * dry-run of an invalid Gateway is denied (then it switches to fail-closed).
+ */
+const TRANSIENT = /webhook is not ready, retry/;
+
 /** A cold build of pilot-discovery (and istioctl) on a contended 2-core machine. */
 const BUILD_TIMEOUT_MS = 40 * 60_000;
 
@@ -193,7 +199,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     await healthy('control-plane');
     const log = readFileSync(istiod.log, 'utf8');
     assert.match(log, /mesh configuration: /, 'istiod read the mesh ConfigMap');
-    const errors = log.split('\n').filter((l) => /\terror\t/.test(l));
+    const errors = log.split('\n').filter((l) => /\terror\t/.test(l) && !TRANSIENT.test(l));
     assert.deepEqual(errors, [], `errors in ${istiod.log}`);
   });
 
@@ -224,7 +230,11 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     const vs = (regex: string) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
-      metadata: { name: 'reviews', namespace: appNs },
+      // Only labelled objects: the rendered istio-validator-<ns> selects
+      // istio.io/rev=default; istioctl adds istiod-default-validator for
+      // unlabelled ones at install time, which manifest generate (and so the
+      // operator) does not render.
+      metadata: { name: 'reviews', namespace: appNs, labels: { 'istio.io/rev': 'default' } },
       spec: {
         hosts: ['reviews'],
         http: [{ match: [{ uri: { regex } }], route: [{ destination: { host: 'reviews' } }] }],
@@ -233,7 +243,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     const dr = (maxConnections: number) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
-      metadata: { name: 'reviews', namespace: appNs },
+      metadata: { name: 'reviews', namespace: appNs, labels: { 'istio.io/rev': 'default' } },
       spec: {
         host: 'reviews',
         trafficPolicy: { connectionPool: { tcp: { maxConnections } } },
@@ -245,7 +255,10 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
         (e: unknown) => toKubeError(e),
       );
       assert.ok(err, `${obj.kind} was admitted`);
-      assert.match(err.message, /admission webhook "validation\.istio\.io" denied the request/);
+      assert.match(
+        err.message,
+        /admission webhook "rev\.validation\.istio\.io" denied the request/,
+      );
       assert.match(err.message, why);
     };
     await denied(vs('[a-z'), /error parsing regexp/);
@@ -329,7 +342,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     assert.equal(tagged.metadata?.annotations?.['istio.io/rev'], 'canary');
     const log = readFileSync(canary.log, 'utf8');
     assert.deepEqual(
-      log.split('\n').filter((l) => /\terror\t/.test(l)),
+      log.split('\n').filter((l) => /\terror\t/.test(l) && !TRANSIENT.test(l)),
       [],
       `errors in ${canary.log}`,
     );
