@@ -43,6 +43,13 @@ describe('Dockerfile', () => {
     );
   });
 
+  it("gives the build stage Go and the istio.io/api pin, from which the build takes Istio's CRDs", () => {
+    const build = ins.filter((i) => i.stage > 0 && i.stage < last);
+    assert.ok(build.some((i) => i.op === 'COPY' && /--from=go\s+\/usr\/local\/go/.test(i.args)));
+    assert.ok(build.some((i) => i.op === 'ENV' && /PATH=\/usr\/local\/go\/bin/.test(i.args)));
+    assert.ok(build.some((i) => i.op === 'COPY' && /^tools\/istio-api\s/.test(i.args)));
+  });
+
   it('runs the runtime stage as a numeric non-root user', () => {
     const users = final.filter((i) => i.op === 'USER');
     assert.equal(users.length, 1);
