@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js';
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
+import { describeKept } from '../apply/crd-guard.js';
 import { watchedKind } from '../apply/kinds.js';
 import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { prune, pruneCandidates } from '../apply/prune.js';
@@ -237,7 +238,17 @@ export async function reconcile(
         ...(error ? { error } : {}),
       };
     });
-    await writeStatus(iop, { kind: 'applied', components, pruneErrors }, ctx);
+    const notes = describeKept(outcome.keptCrds);
+    const wrote = await writeStatus(
+      iop,
+      { kind: 'applied', components, pruneErrors, ...(notes.length ? { notes } : {}) },
+      ctx,
+    );
+    if (notes.length > 0) {
+      log.info('CRDs left as they are', { kept: notes });
+      // With the status: once per change, not on every reconcile.
+      if (wrote) ctx.event?.(iop, 'Normal', 'CRDsKept', summarize(notes));
+    }
     if (failed || pruneErrors.length > 0) {
       return {
         result: 'error',
