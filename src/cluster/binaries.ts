@@ -15,7 +15,6 @@ export type BinaryName =
   | 'kubectl'
   | 'kwok'
   | 'istioctl'
-  | 'pilot-discovery'
   | 'kstatus'
   | 'helm';
 
@@ -31,7 +30,7 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 ];
 
 /** A wrapper module folder under tools/. */
-export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'istiod' | 'kstatus' | 'helm';
+export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus' | 'helm';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */
@@ -51,11 +50,6 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   kubectl: { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kubectl' },
   kwok: { module: 'kwok', pkg: 'sigs.k8s.io/kwok/cmd/kwok' },
   istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
-  // istiod, run locally against what the operator installs (istiod.ts). A
-  // wrapper of its own with the same Istio pins: adding it to tools/istioctl
-  // would change that cache key and rebuild istioctl; the Go build cache
-  // shares the packages both compile.
-  'pilot-discovery': { module: 'istiod', pkg: 'istio.io/istio/pilot/cmd/pilot-discovery' },
   // Our own main package on top of the pinned library.
   kstatus: { module: 'kstatus', pkg: 'istio-operator.invalid/tools/kstatus' },
   helm: { module: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm' },
@@ -67,7 +61,6 @@ const PINNED_MODULE: Record<ToolModule, string> = {
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
   istioctl: 'istio.io/istio',
-  istiod: 'istio.io/istio',
   kstatus: 'sigs.k8s.io/cli-utils',
   helm: 'helm.sh/helm/v3',
 };
@@ -84,7 +77,7 @@ export async function pinnedVersion(mod: ToolModule, toolsDir = TOOLS_DIR): Prom
   const file = join(toolsDir, mod, 'go.mod');
   const gomod = await readFile(file, 'utf8');
   const re =
-    PINNED_MODULE[mod] === 'istio.io/istio'
+    mod === 'istioctl'
       ? /^\/\/ istio-version: (\S+)/m
       : new RegExp(
           `^\\s*(?:require\\s+)?${PINNED_MODULE[mod].replace(/[.]/g, '\\.')}\\s+(v\\S+)`,
@@ -209,9 +202,8 @@ async function requireGo(missing: BinaryName[], assets: string | undefined): Pro
 }
 
 function ldflagsFor(mod: ToolModule, version: string): string {
-  if (PINNED_MODULE[mod] === 'istio.io/istio') {
-    // Without these istioctl renders hub gcr.io/istio-testing and tag latest,
-    // and istiod reports version "unknown".
+  if (mod === 'istioctl') {
+    // Without these istioctl renders hub gcr.io/istio-testing and tag latest.
     return `-s -w -X istio.io/istio/pkg/version.buildVersion=${version} -X istio.io/istio/pkg/version.buildHub=docker.io/istio`;
   }
   if (mod !== 'k8s') return '-s -w';

@@ -16,7 +16,6 @@ const BUILDABLE: readonly BinaryName[] = [
   ...FULL_BINARIES,
   'kubectl',
   'istioctl',
-  'pilot-discovery',
   'kstatus',
   'helm',
 ];
