@@ -20,8 +20,12 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would compile before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# The pin of istio.io/api (go.mod, go.sum). Istio's CRDs come with src/ as
+# src/render/generated/istio-crds.ts, extracted by the host's `npm ci` (which
+# needs Go); the build below finds it current for this pin and needs no Go.
+COPY tools/istio-api ./tools/istio-api
 COPY src ./src
-# scripts/build.ts: tsc, then the offline-command bundle and its V8 code cache.
+# scripts/build.ts: Istio's CRDs, tsc, then the offline-command bundle and its V8 code cache.
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

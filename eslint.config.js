@@ -4,7 +4,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'tools/**', 'charts/**', 'src/api/generated/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'tools/**',
+      'charts/**',
+      'src/api/generated/**',
+      'src/render/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

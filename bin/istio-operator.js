@@ -10,8 +10,8 @@
 //  - every other command, and help, runs dist/cli/main.js.
 // Without one it runs the TypeScript sources through tsx, so nobody runs
 // stale code by accident: in a checkout (src/ exists), dist/ counts as
-// current only while dist/build-info.json exists and nothing under src/ or
-// scripts/, nor package-lock.json, is newer than it (the build sets its time
+// current only while dist/build-info.json exists and nothing under src/,
+// scripts/ or tools/istio-api/, nor package-lock.json, is newer than it (the build sets its time
 // to when it started). When dist/ exists but is not current, a line on stderr
 // says that the sources run instead. An installed package has no src/ and
 // always runs dist/.
@@ -82,6 +82,8 @@ function staleReason() {
   const sources = Math.max(
     newest(join(ROOT, 'src')),
     newest(join(ROOT, 'scripts')),
+    // The istio.io/api pin: a new one means new CRDs (scripts/istio-crds.ts).
+    newest(join(ROOT, 'tools', 'istio-api')),
     mtime(join(ROOT, 'package-lock.json')) ?? 0,
   );
   return sources > built ? 'the sources changed since dist/ was built' : undefined;

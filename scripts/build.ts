@@ -1,6 +1,9 @@
 /**
  * `npm run build` (and so `npm ci`, through `prepare`): everything
  * bin/istio-operator.js runs.
+ *  0. Istio's CRDs from the pinned Go module istio.io/api →
+ *     src/render/generated/istio-crds.ts (scripts/istio-crds.ts; needs Go
+ *     only when the pin changed or the file is missing);
  *  1. tsc: src/ → dist/ (the full CLI, dist/cli/main.js, and the library);
  *  2. esbuild: the offline commands → dist/offline-cli.cjs, plus its V8
  *     code cache (scripts/offline-bundle.ts);
@@ -17,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { GENERATED_CRDS, generateIstioCrds } from './istio-crds.js';
 import { buildOffline, OFFLINE_BUNDLE, ROOT } from './offline-bundle.js';
 
 /** The stamp bin/istio-operator.js compares with the sources. */
@@ -28,6 +32,13 @@ async function main(): Promise<void> {
   const outDir = i >= 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]!) : join(ROOT, 'dist');
   await mkdir(outDir, { recursive: true });
   await rm(join(outDir, BUILD_STAMP), { force: true });
+
+  const crds = await generateIstioCrds();
+  if (crds.written) {
+    console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.version}`);
+    // Written by this build: not a source change that makes dist/ stale.
+    await utimes(GENERATED_CRDS, started, started);
+  }
 
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(

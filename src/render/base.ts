@@ -2,11 +2,12 @@ import type { RenderPlan } from '../translate/plan.js';
 import { getPath } from '../translate/merge.js';
 import { pullSecretsField } from './common.js';
 import { renderDefaultValidator } from './webhooks.js';
-import { ISTIO_CRDS, renderCrd } from './crds.js';
+import { renderIstioCrds } from './crds.js';
 import type { K8sObject } from './object.js';
 
 /**
- * The `Base` component: Istio's 14 config CRDs (minus any listed in
+ * The `Base` component: Istio's 14 config CRDs as Istio publishes them
+ * (src/render/crds.ts; minus any listed in
  * `values.base.excludedCRDs`, none when `values.base.enableIstioConfigCRDs`
  * is false) and the `istio-reader-service-account` other clusters use to
  * read this one; with `values.defaultRevision`, the default-revision
@@ -17,9 +18,7 @@ export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
   const excluded = getPath(plan.values, 'base.excludedCRDs');
   const skip = new Set(Array.isArray(excluded) ? excluded.map(String) : []);
   if (getPath(plan.values, 'base.enableIstioConfigCRDs') !== false) {
-    for (const c of ISTIO_CRDS) {
-      if (!skip.has(`${c.plural}.${c.group}`)) out.push(renderCrd(c));
-    }
+    out.push(...renderIstioCrds(skip));
   }
   out.push({
     apiVersion: 'v1',

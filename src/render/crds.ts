@@ -1,181 +1,65 @@
-import type { JsonObject, K8sObject } from './object.js';
-
-/** One Istio config CRD: its group, names and the versions the API server serves. */
-interface CrdFact {
-  plural: string;
-  kind: string;
-  group: string;
-  shortNames: string[];
-  /** Served versions; the one marked `storage` is where objects are persisted. */
-  versions: string[];
-  storage: string;
-}
-
-const NET = 'networking.istio.io';
-const SEC = 'security.istio.io';
+import { ISTIO_API_VERSION, ISTIO_CRD_JSON, ISTIO_CRD_SPEC_YAML } from './generated/istio-crds.js';
+import { isJsonObject, type JsonObject, type K8sObject } from './object.js';
+import { registerWrittenText } from './yaml-text.js';
 
 /**
- * The 14 Istio configuration CRDs of Istio 1.27, with the served and stored
- * versions Istio uses (networking types promoted to v1 store v1; security stays on v1beta1 and
- * telemetry on v1alpha1).
+ * Istio's 14 configuration CRDs (VirtualService, DestinationRule, …) as
+ * Istio publishes them: the CustomResourceDefinitions of the Go module
+ * istio.io/api pinned in tools/istio-api — schemas, CEL validation rules,
+ * printer columns, subresources, categories, short names and the
+ * `helm.sh/resource-policy: keep` annotation — extracted at build time
+ * into src/render/generated/istio-crds.ts (scripts/istio-crds.ts). That
+ * file is the one istioctl 1.27's base chart installs, byte for byte; it
+ * is not committed here, go.sum pins it.
+ *
+ * Why Istio's own and not an open schema: with the real schema the API
+ * server validates Istio config (CEL rules included) even while istiod is
+ * down, `kubectl explain` documents it, `kubectl get vs` shows Istio's
+ * columns, and an operator taking over an istioctl install leaves the
+ * CRDs exactly as they were.
  */
-export const ISTIO_CRDS: readonly CrdFact[] = [
-  {
-    plural: 'wasmplugins',
-    kind: 'WasmPlugin',
-    group: 'extensions.istio.io',
-    shortNames: [],
-    versions: ['v1alpha1'],
-    storage: 'v1alpha1',
-  },
-  {
-    plural: 'destinationrules',
-    kind: 'DestinationRule',
-    group: NET,
-    shortNames: ['dr'],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'envoyfilters',
-    kind: 'EnvoyFilter',
-    group: NET,
-    shortNames: [],
-    versions: ['v1alpha3'],
-    storage: 'v1alpha3',
-  },
-  {
-    plural: 'gateways',
-    kind: 'Gateway',
-    group: NET,
-    shortNames: ['gw'],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'proxyconfigs',
-    kind: 'ProxyConfig',
-    group: NET,
-    shortNames: [],
-    versions: ['v1beta1'],
-    storage: 'v1beta1',
-  },
-  {
-    plural: 'serviceentries',
-    kind: 'ServiceEntry',
-    group: NET,
-    shortNames: ['se'],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'sidecars',
-    kind: 'Sidecar',
-    group: NET,
-    shortNames: [],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'virtualservices',
-    kind: 'VirtualService',
-    group: NET,
-    shortNames: ['vs'],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'workloadentries',
-    kind: 'WorkloadEntry',
-    group: NET,
-    shortNames: ['we'],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'workloadgroups',
-    kind: 'WorkloadGroup',
-    group: NET,
-    shortNames: ['wg'],
-    versions: ['v1', 'v1alpha3', 'v1beta1'],
-    storage: 'v1',
-  },
-  {
-    plural: 'authorizationpolicies',
-    kind: 'AuthorizationPolicy',
-    group: SEC,
-    shortNames: ['ap'],
-    versions: ['v1', 'v1beta1'],
-    storage: 'v1beta1',
-  },
-  {
-    plural: 'peerauthentications',
-    kind: 'PeerAuthentication',
-    group: SEC,
-    shortNames: ['pa'],
-    versions: ['v1', 'v1beta1'],
-    storage: 'v1beta1',
-  },
-  {
-    plural: 'requestauthentications',
-    kind: 'RequestAuthentication',
-    group: SEC,
-    shortNames: ['ra'],
-    versions: ['v1', 'v1beta1'],
-    storage: 'v1beta1',
-  },
-  {
-    plural: 'telemetries',
-    kind: 'Telemetry',
-    group: 'telemetry.istio.io',
-    shortNames: ['telemetry'],
-    versions: ['v1', 'v1alpha1'],
-    storage: 'v1alpha1',
-  },
-];
+export const ISTIO_CRDS_SOURCE = `istio.io/api ${ISTIO_API_VERSION}`;
+
+/** The names of the CRDs, in the module's order (`virtualservices.networking.istio.io`, …). */
+export const ISTIO_CRD_NAMES: readonly string[] = ISTIO_CRD_JSON.map(([name]) => name);
+
+/** The Istio release the CRDs belong to (`1.27.0`): the API module's version. */
+export const ISTIO_CRDS_VERSION = ISTIO_API_VERSION.replace(/^v/, '');
 
 /**
- * A structural schema that accepts what Istio accepts without restating
- * Istio's API: `spec` and `status` are objects whose content is left open
- * (istiod validates content through its validating webhook).
+ * The labels istioctl's base chart puts on each CRD instead of the file's
+ * static ones (its `istio.labels` helper: release `istio`, chart `base` of
+ * the release the CRDs come from, whatever image tag is installed). The
+ * version label also tells a later install which release wrote a live CRD.
+ * The ownership labels are added later, as on every object.
  */
-function openSchema(): JsonObject {
+export function crdLabels(version = ISTIO_CRDS_VERSION): Record<string, string> {
   return {
-    openAPIV3Schema: {
-      type: 'object',
-      properties: {
-        spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-      },
-    },
+    'app.kubernetes.io/instance': 'istio',
+    'app.kubernetes.io/managed-by': 'Helm',
+    'app.kubernetes.io/part-of': 'istio',
+    'app.kubernetes.io/version': version,
+    'helm.sh/chart': `base-${version}`.replace(/\+/g, '_').slice(0, 63).replace(/-+$/, ''),
   };
 }
 
-/** Renders one CRD object. */
-export function renderCrd(c: CrdFact): K8sObject {
-  const category = `${c.group.split('.')[0]}-istio-io`;
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${c.plural}.${c.group}` },
-    spec: {
-      group: c.group,
-      names: {
-        categories: ['istio-io', category],
-        kind: c.kind,
-        listKind: `${c.kind}List`,
-        plural: c.plural,
-        singular: c.kind.toLowerCase(),
-        ...(c.shortNames.length ? { shortNames: c.shortNames } : {}),
-      },
-      scope: 'Namespaced',
-      versions: c.versions.map((v) => ({
-        name: v,
-        served: true,
-        storage: v === c.storage,
-        schema: openSchema(),
-        subresources: { status: {} },
-      })),
-    },
-  };
+/**
+ * The Istio CRDs except those named in `excluded`, each a fresh object with
+ * the labels of {@link crdLabels}. Each `spec` comes with its YAML text
+ * written at build time (see registerWrittenText): change a copy, as
+ * overlays do, never the object itself.
+ */
+export function renderIstioCrds(excluded: ReadonlySet<string>): K8sObject[] {
+  const labels = crdLabels();
+  const out: K8sObject[] = [];
+  ISTIO_CRD_JSON.forEach(([name, json], i) => {
+    if (excluded.has(name)) return;
+    const crd = JSON.parse(json) as K8sObject;
+    crd.metadata = { ...crd.metadata, labels: { ...labels } };
+    const text = ISTIO_CRD_SPEC_YAML[i];
+    if (text && isJsonObject(crd.spec ?? null))
+      registerWrittenText(crd.spec as JsonObject, 1, text);
+    out.push(crd);
+  });
+  return out;
 }

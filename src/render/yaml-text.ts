@@ -33,6 +33,41 @@ export function writeYaml(value: unknown): string | undefined {
   }
 }
 
+/**
+ * Text written ahead of time for subtrees that never change: Istio's CRD
+ * specs, some 17,000 lines, are written at build time (scripts/istio-crds.ts)
+ * by this very writer, and `manifest generate` pastes that text instead of
+ * writing them again on every run (in a short-lived process that is most
+ * of the output, written by code V8 has not optimised yet). Keyed by the
+ * object, so a copy (an overlay's, a structuredClone) is written as usual.
+ * The registered object must never be changed in place: renderers return
+ * fresh objects and every later step (k8s settings, overlays, the applier)
+ * copies before it changes anything. Freezing it instead would cost a walk
+ * of 17,000 lines on every run, more than the text saves.
+ */
+const WRITTEN = new WeakMap<object, { level: number; text: string }>();
+
+/**
+ * Registers `text` as what this writer writes for `v` as a map value at
+ * nesting `level` (see {@link writtenValueText}). For data fixed at build
+ * time only; the caller guarantees the text is current
+ * (test/unit/render/crds.test.ts checks it).
+ */
+export function registerWrittenText(v: object, level: number, text: string): void {
+  WRITTEN.set(v, { level, text });
+}
+
+/**
+ * The text this writer writes for the map `v` when it is the value of a key
+ * of a top-level map (nesting level 1): what {@link registerWrittenText}
+ * takes. Undefined when `v` needs js-yaml.
+ */
+export function writtenValueText(v: object): string | undefined {
+  const body = writeYaml({ k: v })?.slice('k:'.length, -1);
+  // A map with entries continues on new lines; `{}` would stay on the key's line.
+  return body?.startsWith('\n') ? body : undefined;
+}
+
 const DUMP_OPTIONS: yaml.DumpOptions = { sortKeys: true, lineWidth: -1, noRefs: true };
 
 /** Thrown (and caught in writeYaml) on anything this writer leaves to js-yaml. */
@@ -86,6 +121,10 @@ function node(v: object, level: number, compact: boolean): string {
   }
   if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
     throw UNSUPPORTED;
+  }
+  if (!compact) {
+    const written = WRITTEN.get(v);
+    if (written?.level === level) return written.text;
   }
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);

@@ -43,6 +43,16 @@ describe('Dockerfile', () => {
     );
   });
 
+  it("gives the build stage the istio.io/api pin, and needs no Go: Istio's CRDs come extracted with src/", () => {
+    const build = ins.filter((i) => i.stage < last);
+    assert.ok(build.some((i) => i.op === 'COPY' && /^tools\/istio-api\s/.test(i.args)));
+    assert.ok(build.some((i) => i.op === 'COPY' && /^src\s/.test(i.args)));
+    assert.ok(
+      !ins.some((i) => /golang|\/usr\/local\/go/.test(i.args)),
+      'no Go toolchain in the image build: the generated CRD file is current for the pin',
+    );
+  });
+
   it('runs the runtime stage as a numeric non-root user', () => {
     const users = final.filter((i) => i.op === 'USER');
     assert.equal(users.length, 1);

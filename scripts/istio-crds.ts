@@ -1,0 +1,245 @@
+/**
+ * Istio's config CRDs, from Istio's published API module, into the renderer.
+ *
+ * tools/istio-api/go.mod pins `istio.io/api`; its go.sum pins the module's
+ * content. At build time (`npm ci` → `prepare` → scripts/build.ts, and the
+ * image's build stage) this asks the Go toolchain for the module (`go mod
+ * download`, which verifies it against go.sum), reads
+ * `kubernetes/customresourcedefinitions.gen.yaml` — the file istioctl's base
+ * chart installs, byte for byte — and writes src/render/generated/istio-crds.ts,
+ * one JSON text per CRD. The renderer imports that file, so rendering stays
+ * pure (no file reads, no Go at run time), and Istio's CRD text is never
+ * committed here: the generated file is git-ignored.
+ *
+ * It also holds each CRD's `spec` as YAML text, written by the project's own
+ * YAML writer (src/render/yaml-text.ts), which `manifest generate` pastes
+ * instead of writing 17,000 lines on every run.
+ *
+ * The generated file records a digest of tools/istio-api (go.mod and go.sum)
+ * and one of the writer: a build with both unchanged leaves it alone (no Go,
+ * no network needed), a changed writer rewrites the texts (no Go either), a
+ * changed pin extracts the CRDs again, and test/unit/render/crds.test.ts
+ * fails on a file older than either.
+ *
+ *   node --import tsx scripts/istio-crds.ts      # regenerate now
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import yaml from 'js-yaml';
+import { writtenValueText } from '../src/render/yaml-text.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The wrapper module that pins istio.io/api. */
+export const ISTIO_API_TOOLS = join(ROOT, 'tools', 'istio-api');
+/** The module and the file in it that holds the CRDs. */
+export const ISTIO_API_MODULE = 'istio.io/api';
+export const CRD_FILE = 'kubernetes/customresourcedefinitions.gen.yaml';
+/** What the build writes (git-ignored). */
+export const GENERATED_CRDS = join(ROOT, 'src', 'render', 'generated', 'istio-crds.ts');
+
+/** sha256 (16 hex digits) over the wrapper module's files: changes whenever the pin does. */
+export async function pinDigest(toolsDir = ISTIO_API_TOOLS): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of (await readdir(toolsDir)).sort()) {
+    h.update(`${f}\0`);
+    h.update(await readFile(join(toolsDir, f)));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The version of istio.io/api that go.mod requires. */
+export async function pinnedApiVersion(toolsDir = ISTIO_API_TOOLS): Promise<string> {
+  const file = join(toolsDir, 'go.mod');
+  const m = /^\s*(?:require\s+)?istio\.io\/api\s+(v\S+)/m.exec(await readFile(file, 'utf8'));
+  if (!m?.[1]) throw new Error(`${file}: no \`require istio.io/api vX.Y.Z\` line`);
+  return m[1];
+}
+
+/** The message for a build machine without Go: what is missing and the two ways out. */
+export function noGoMessage(version: string): string {
+  return (
+    `cannot extract Istio's CRDs: the Go toolchain (\`go\`) is not on PATH.\n` +
+    `The Istio config CRDs (VirtualService, DestinationRule, …, with their schemas) come from the Go module ` +
+    `${ISTIO_API_MODULE} ${version}, pinned in tools/istio-api/go.mod and verified by its go.sum; ` +
+    `the build downloads it with \`go mod download\` (seconds; no compilation).\n` +
+    'Fix: install Go 1.24 or newer (https://go.dev/dl/) and run `npm run build` (or `npm ci`) again.'
+  );
+}
+
+/** Runs `go mod download -json istio.io/api` in the wrapper module; returns the module's folder. */
+export async function downloadIstioApi(toolsDir = ISTIO_API_TOOLS): Promise<string> {
+  const version = await pinnedApiVersion(toolsDir);
+  const { code, stdout, stderr, missing } = await new Promise<{
+    code: number;
+    stdout: string;
+    stderr: string;
+    missing: boolean;
+  }>((res) => {
+    const p = spawn('go', ['mod', 'download', '-json', ISTIO_API_MODULE], {
+      cwd: toolsDir,
+      // -mod=mod: the wrapper has no vendor folder and no sources; go.sum
+      // still verifies what is downloaded. GOWORK off: a go.work above the
+      // checkout must not change the pin. Tagged istio.io/api versions are
+      // in the checksum database, so GONOSUMDB is not needed.
+      env: { ...process.env, GOFLAGS: '-mod=mod', GOWORK: 'off', GOTOOLCHAIN: 'local' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('error', (e: NodeJS.ErrnoException) =>
+      res({ code: -1, stdout: out, stderr: e.message, missing: e.code === 'ENOENT' }),
+    );
+    p.on('exit', (c) => res({ code: c ?? -1, stdout: out, stderr: err, missing: false }));
+  });
+  if (missing) throw new Error(noGoMessage(version));
+  let info: { Dir?: string; Error?: string } = {};
+  try {
+    info = JSON.parse(stdout || '{}') as typeof info;
+  } catch {
+    // Reported below with go's own words.
+  }
+  if (code !== 0 || !info.Dir) {
+    throw new Error(
+      `go mod download ${ISTIO_API_MODULE}@${version} (in ${toolsDir}) failed` +
+        `${code !== 0 ? ` with exit ${code}` : ''}:\n${(info.Error ?? '') + stderr}`.trim() +
+        '\nFix: check the network access to the Go module proxy (GOPROXY), or that tools/istio-api/go.sum ' +
+        'matches go.mod (`cd tools/istio-api && go mod download istio.io/api`).',
+    );
+  }
+  return info.Dir;
+}
+
+/** One CRD: its name and its object as JSON text. */
+export interface CrdEntry {
+  name: string;
+  json: string;
+}
+
+/** The YAML writer, whose output for each CRD's spec the generated file holds. */
+const WRITER = join(ROOT, 'src', 'render', 'yaml-text.ts');
+
+/** sha256 (16 hex digits) of the YAML writer's source: the spec texts are regenerated when it changes. */
+export async function writerDigest(file = WRITER): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The CRDs of the module's YAML file, in file order (the order istioctl renders them). */
+export function parseCrdFile(text: string): CrdEntry[] {
+  const out: CrdEntry[] = [];
+  for (const doc of yaml.loadAll(text)) {
+    if (doc === null || doc === undefined) continue;
+    const o = doc as { kind?: string; metadata?: { name?: string } };
+    if (o.kind !== 'CustomResourceDefinition' || !o.metadata?.name) {
+      throw new Error(`${CRD_FILE}: expected only CustomResourceDefinitions, found ${o.kind}`);
+    }
+    out.push({ name: o.metadata.name, json: JSON.stringify(doc) });
+  }
+  if (out.length === 0) throw new Error(`${CRD_FILE}: no CustomResourceDefinition`);
+  return out;
+}
+
+/** Source text of the generated module. */
+export function generatedSource(
+  version: string,
+  digest: string,
+  writer: string,
+  crds: readonly CrdEntry[],
+): string {
+  return (
+    `// Generated by scripts/istio-crds.ts from ${ISTIO_API_MODULE} ${version}\n` +
+    `// (${CRD_FILE}), pinned in tools/istio-api. Do not edit; not committed.\n` +
+    '/* eslint-disable */\n\n' +
+    `/** The ${ISTIO_API_MODULE} version the CRDs come from. */\n` +
+    `export const ISTIO_API_VERSION = ${JSON.stringify(version)};\n\n` +
+    '/** Digest of tools/istio-api (go.mod, go.sum) when this file was generated. */\n' +
+    `export const ISTIO_API_PIN_DIGEST = ${JSON.stringify(digest)};\n\n` +
+    '/** Digest of src/render/yaml-text.ts, the writer of ISTIO_CRD_SPEC_YAML. */\n' +
+    `export const YAML_WRITER_DIGEST = ${JSON.stringify(writer)};\n\n` +
+    '/** Each CRD by name, as JSON text (parsed on use: JSON.parse is cheaper than a JS literal). */\n' +
+    'export const ISTIO_CRD_JSON: readonly (readonly [string, string])[] = [\n' +
+    crds.map((c) => `  [${JSON.stringify(c.name)}, ${JSON.stringify(c.json)}],\n`).join('') +
+    '];\n\n' +
+    "/** Each CRD's `spec` as the YAML writer writes it at nesting level 1 (null: left to js-yaml). */\n" +
+    'export const ISTIO_CRD_SPEC_YAML: readonly (string | null)[] = [\n' +
+    crds
+      .map((c) => {
+        const spec = (JSON.parse(c.json) as { spec: object }).spec;
+        return `  ${JSON.stringify(writtenValueText(spec) ?? null)},\n`;
+      })
+      .join('') +
+    '];\n'
+  );
+}
+
+/** The digests recorded in an existing generated file, if any. */
+async function recorded(file: string): Promise<{ pin?: string; writer?: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return {};
+  }
+  return {
+    pin: /ISTIO_API_PIN_DIGEST = "([0-9a-f]+)"/.exec(text)?.[1],
+    writer: /YAML_WRITER_DIGEST = "([0-9a-f]+)"/.exec(text)?.[1],
+  };
+}
+
+/**
+ * Writes src/render/generated/istio-crds.ts unless it is current for the
+ * pin (then nothing runs: no Go needed). Returns what it did.
+ */
+export async function generateIstioCrds(
+  opts: { toolsDir?: string; out?: string; force?: boolean } = {},
+): Promise<{ written: boolean; version: string; count?: number }> {
+  const toolsDir = opts.toolsDir ?? ISTIO_API_TOOLS;
+  const out = opts.out ?? GENERATED_CRDS;
+  const [digest, writer, version, old] = await Promise.all([
+    pinDigest(toolsDir),
+    writerDigest(),
+    pinnedApiVersion(toolsDir),
+    recorded(out),
+  ]);
+  if (!opts.force && old.pin === digest && old.writer === writer)
+    return { written: false, version };
+  let crds: CrdEntry[];
+  if (!opts.force && old.pin === digest) {
+    // Same pin, changed writer: the CRDs are already here, no Go needed.
+    const mod = (await import(pathToFileURL(out).href)) as {
+      ISTIO_CRD_JSON: readonly (readonly [string, string])[];
+    };
+    crds = mod.ISTIO_CRD_JSON.map(([name, json]) => ({ name, json }));
+  } else {
+    const dir = await downloadIstioApi(toolsDir);
+    crds = parseCrdFile(await readFile(join(dir, CRD_FILE), 'utf8'));
+  }
+  await mkdir(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  await writeFile(tmp, generatedSource(version, digest, writer, crds));
+  await rename(tmp, out);
+  return { written: true, version, count: crds.length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  generateIstioCrds({ force: process.argv.includes('--force') }).then(
+    (r) =>
+      console.log(
+        r.written
+          ? `wrote ${GENERATED_CRDS}: ${r.count} CRDs from ${ISTIO_API_MODULE} ${r.version}`
+          : `${GENERATED_CRDS} is current for ${ISTIO_API_MODULE} ${r.version}`,
+      ),
+    (err: unknown) => {
+      console.error((err as Error).message);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  downloadIstioApi,
+  parseCrdFile,
+  pinDigest,
+  writerDigest,
+} from '../../../scripts/istio-crds.js';
+import { ISTIO_CRD_NAMES, renderIstioCrds } from '../../../src/render/crds.js';
+import {
+  ISTIO_API_PIN_DIGEST,
+  ISTIO_API_VERSION,
+  YAML_WRITER_DIGEST,
+} from '../../../src/render/generated/istio-crds.js';
+import type { JsonObject, K8sObject } from '../../../src/render/object.js';
+import { toYamlDocuments } from '../../../src/render/output.js';
+import { dumpYaml, writtenValueText } from '../../../src/render/yaml-text.js';
+import { find, render } from './helpers.js';
+
+type Rec = Record<string, unknown>;
+const at = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (v as Rec | undefined)?.[k as string], o);
+
+/** The version entry `name` of a CRD. */
+function version(crd: K8sObject, name: string): Rec {
+  const v = (at(crd, 'spec', 'versions') as Rec[]).find((x) => x.name === name);
+  assert.ok(v, `${crd.metadata.name} serves ${name}`);
+  return v;
+}
+
+describe("render: Istio's CRDs from istio.io/api", () => {
+  it('come from the pinned module as it is now (else: npm run build)', async () => {
+    assert.equal(
+      ISTIO_API_PIN_DIGEST,
+      await pinDigest(),
+      'src/render/generated/istio-crds.ts is older than tools/istio-api: run `npm run build`',
+    );
+    assert.equal(
+      YAML_WRITER_DIGEST,
+      await writerDigest(),
+      'the CRD texts were written by an older src/render/yaml-text.ts: run `npm run build`',
+    );
+    assert.match(ISTIO_API_VERSION, /^v1\.27\.\d+$/);
+  });
+
+  it('renders all 14 with their schemas, CEL rules, printer columns, subresources and categories', () => {
+    const m = render({ profile: 'default' });
+    const crds = m.objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [...ISTIO_CRD_NAMES].sort());
+    assert.equal(crds.length, 14);
+    const vs = find(m, 'CustomResourceDefinition', 'virtualservices.networking.istio.io');
+    const v1 = version(vs, 'v1');
+    assert.equal(v1.storage, true);
+    const http = at(v1, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'properties', 'http');
+    assert.equal(at(http, 'type'), 'array');
+    assert.ok(at(http, 'items', 'properties', 'route'), 'spec.http[].route is described');
+    assert.ok(at(http, 'items', 'properties', 'match'), 'spec.http[].match is described');
+    assert.deepEqual(
+      (v1.additionalPrinterColumns as Rec[]).map((c) => c.name),
+      ['Gateways', 'Hosts', 'Age'],
+    );
+    assert.deepEqual(v1.subresources, { status: {} });
+    assert.deepEqual(at(vs, 'spec', 'names', 'shortNames'), ['vs']);
+    assert.deepEqual(at(vs, 'spec', 'names', 'categories'), ['istio-io', 'networking-istio-io']);
+    // CEL rules are there (x-kubernetes-validations), somewhere in the schema.
+    assert.match(JSON.stringify(vs.spec), /"x-kubernetes-validations":\[\{"message":/);
+    const spec = at(v1, 'schema', 'openAPIV3Schema', 'properties', 'spec') as Rec;
+    assert.equal(spec['x-kubernetes-preserve-unknown-fields'], undefined, 'not an open schema');
+  });
+
+  it('carries the annotation and labels istioctl puts on them, plus the ownership labels', () => {
+    const vs = find(render({}), 'CustomResourceDefinition', 'virtualservices.networking.istio.io');
+    assert.deepEqual(vs.metadata.annotations, { 'helm.sh/resource-policy': 'keep' });
+    const version = ISTIO_API_VERSION.slice(1);
+    assert.deepEqual(vs.metadata.labels, {
+      'app.kubernetes.io/instance': 'istio',
+      'app.kubernetes.io/managed-by': 'Helm',
+      'app.kubernetes.io/part-of': 'istio',
+      'app.kubernetes.io/version': version,
+      'helm.sh/chart': `base-${version}`,
+      'install.operator.istio.io/owning-resource': 'test',
+      'install.operator.istio.io/owning-resource-namespace': 'istio-system',
+      'istio.io/rev': 'default',
+      'operator.istio.io/component': 'Base',
+      'operator.istio.io/managed': 'Reconcile',
+      'operator.istio.io/version': vs.metadata.labels?.['operator.istio.io/version'] ?? '',
+    });
+  });
+
+  it('keeps base.excludedCRDs and base.enableIstioConfigCRDs working', () => {
+    const names = (m: { objects: K8sObject[] }) =>
+      m.objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
+    const excluded = names(
+      render({ values: { base: { excludedCRDs: ['envoyfilters.networking.istio.io'] } } }),
+    );
+    assert.equal(excluded.length, 13);
+    assert.ok(!excluded.includes('envoyfilters.networking.istio.io'));
+    assert.deepEqual(names(render({ values: { base: { enableIstioConfigCRDs: false } } })), []);
+  });
+
+  it('writes each spec from its build-time text exactly as the writer writes it afresh', () => {
+    for (const crd of renderIstioCrds(new Set())) {
+      const copy = structuredClone(crd.spec) as JsonObject; // not registered: written afresh
+      assert.equal(dumpYaml(crd), dumpYaml({ ...crd, spec: copy }), crd.metadata.name);
+      assert.ok(writtenValueText(copy)?.startsWith('\n'), `${crd.metadata.name} needs no js-yaml`);
+    }
+  });
+
+  it('writes an overlaid CRD with its change (an overlay copies, so the text is not reused)', () => {
+    const m = render({
+      components: {
+        base: {
+          k8s: {
+            overlays: [
+              {
+                kind: 'CustomResourceDefinition',
+                name: 'sidecars.networking.istio.io',
+                patches: [{ path: 'spec.names.shortNames', value: ['sc'] }],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const sidecar = find(m, 'CustomResourceDefinition', 'sidecars.networking.istio.io');
+    assert.deepEqual(at(sidecar, 'spec', 'names', 'shortNames'), ['sc']);
+    assert.match(toYamlDocuments([sidecar]), /\n {4}shortNames:\n {6}- sc\n/);
+  });
+
+  it('hands out fresh objects: changing one render never shows in the next', () => {
+    const [a] = renderIstioCrds(new Set());
+    (a!.spec as Rec).group = 'changed.example';
+    const [b] = renderIstioCrds(new Set());
+    assert.notEqual((b!.spec as Rec).group, 'changed.example');
+  });
+
+  it("rejects anything but CRDs in the module's file", () => {
+    assert.throws(
+      () => parseCrdFile('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'),
+      /expected only CustomResourceDefinitions, found ConfigMap/,
+    );
+  });
+
+  it('without Go, fails the build saying what is missing and how to fix it', async () => {
+    const saved = process.env.PATH;
+    const scratch = await mkdtemp(join(tmpdir(), 'istio-api-'));
+    process.env.PATH = join(scratch, 'no-go-here');
+    try {
+      await assert.rejects(downloadIstioApi(), (e: Error) => {
+        assert.match(e.message, /the Go toolchain \(`go`\) is not on PATH/);
+        assert.match(e.message, /istio\.io\/api v1\.27\.\d+, pinned in tools\/istio-api\/go\.mod/);
+        assert.match(e.message, /install Go 1\.24 or newer/);
+        return true;
+      });
+    } finally {
+      process.env.PATH = saved;
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
