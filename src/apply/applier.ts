@@ -12,6 +12,7 @@ import {
 import { resourceTypeOf } from '../kube/resource.js';
 import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
+import { guardCrds, type CrdLookup, type KeptCrd } from './crd-guard.js';
 import { applyWaves, presentDependencies } from './graph.js';
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
 import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
@@ -64,6 +65,8 @@ export interface ApplyOutcome {
    * apply would see the previous, finished rollout.
    */
   live: LiveState;
+  /** Desired CRDs left as they are because applying them would weaken the live ones (crd-guard.ts). */
+  keptCrds: KeptCrd[];
 }
 
 /** What {@link applyManifest} needs. */
@@ -109,11 +112,12 @@ export interface ApplyContext {
  * if one exists, nothing is applied and the conflicts are returned.
  */
 export async function applyManifest(
-  components: readonly RenderedComponent[],
+  rendered: readonly RenderedComponent[],
   ctx: ApplyContext,
 ): Promise<ApplyOutcome> {
+  const { components, kept: keptCrds } = await withoutWeakeningCrds(rendered, ctx);
   const { conflicts, leftToOwner } = await findConflicts(components, ctx);
-  if (conflicts.length > 0) return { components: [], conflicts, live: ctx.live };
+  if (conflicts.length > 0) return { components: [], conflicts, live: ctx.live, keptCrds };
   const written = new Map<string, KubernetesObject>();
   const live = withWritten(ctx.live, written);
 
@@ -161,7 +165,42 @@ export async function applyManifest(
       }),
     );
   }
-  return { components: present.map((n) => results.get(n)!), conflicts: [], live };
+  return { components: present.map((n) => results.get(n)!), conflicts: [], live, keptCrds };
+}
+
+/**
+ * The components without the CRDs that would weaken live ones (newer or
+ * richer; see crd-guard.ts). CRDs another installer wrote are not in the
+ * caches (they lack the managed label), so those are read from the API
+ * server.
+ */
+async function withoutWeakeningCrds(
+  components: readonly RenderedComponent[],
+  ctx: ApplyContext,
+): Promise<{ components: RenderedComponent[]; kept: KeptCrd[] }> {
+  const lookup: CrdLookup = async (name) => {
+    const ref = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+    const cached = ctx.live.get(ref.apiVersion, ref.kind, undefined, name);
+    if (cached) return cached;
+    try {
+      return await ctx.client.get({ ...ref, metadata: { name } });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  const kept: KeptCrd[] = [];
+  const out: RenderedComponent[] = [];
+  for (const c of components) {
+    if (!c.objects.some((o) => o.kind === 'CustomResourceDefinition')) {
+      out.push(c);
+      continue;
+    }
+    const r = await guardCrds(c.objects, lookup);
+    kept.push(...r.kept);
+    out.push({ ...c, objects: r.apply });
+  }
+  return { components: out, kept };
 }
 
 /** `live`, except that objects in `written` (by identity) are seen as written. */

@@ -5,6 +5,7 @@ import { describeKubeError, isNotFound } from '../kube/errors.js';
 import { diffJson, type FieldChange } from '../render/diff.js';
 import type { Json } from '../render/object.js';
 import { LABELS } from '../render/labels.js';
+import { describeKept, weakening, type KeptCrd } from './crd-guard.js';
 import { WATCHED_KINDS } from './kinds.js';
 import { describeObject, identity, ownerOf, writtenByOperator, type Owner } from './live.js';
 
@@ -18,6 +19,8 @@ export interface Preview {
   leftToOwner: string[];
   /** Objects the API server refused in the dry run (the real apply would fail too). */
   errors: string[];
+  /** Live CRDs newer or richer than ours, which the operator leaves as they are (crd-guard.ts). */
+  keptCrds: KeptCrd[];
 }
 
 /** Fields the server maintains: never a difference a user cares about. */
@@ -49,6 +52,7 @@ export async function previewApply(
     prune: [],
     leftToOwner: [],
     errors: [],
+    keptCrds: [],
   };
   for (const d of desired) {
     let live: KubernetesObject | undefined;
@@ -71,6 +75,11 @@ export async function previewApply(
       (who.name !== owner.name || who.namespace !== owner.namespace)
     ) {
       out.leftToOwner.push(`IstioOperator ${who.namespace}/${who.name}`);
+      continue;
+    }
+    const weaker = d.kind === 'CustomResourceDefinition' ? weakening(d, live) : undefined;
+    if (weaker) {
+      out.keptCrds.push({ name: d.metadata!.name!, reason: weaker });
       continue;
     }
     try {
@@ -117,6 +126,7 @@ export function formatPreview(p: Preview): string {
   for (const o of p.leftToOwner) owners.set(o, (owners.get(o) ?? 0) + 1);
   for (const [o, n] of owners)
     lines.push(`= ${n} shared Base object(s) left to ${o}, which owns them`);
+  for (const k of describeKept(p.keptCrds)) lines.push(`= ${k}`);
   lines.push(
     `${p.create.length} to create, ${p.change.length} to change, ${p.prune.length} to prune, ${p.unchanged} unchanged` +
       (p.errors.length ? `, ${p.errors.length} refused by the API server` : ''),

@@ -14,7 +14,9 @@ export type EventReason =
   | 'Failed'
   | 'Uninstalled'
   | 'VersionSkew'
-  | 'RevisionInUse';
+  | 'RevisionInUse'
+  /** CRDs newer or richer than ours were left as they are (apply/crd-guard.ts). */
+  | 'CRDsKept';
 
 /** Records a Kubernetes Event on an IstioOperator. */
 export type EventRecorder = (

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js';
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
+import { describeKept } from '../apply/crd-guard.js';
 import { watchedKind } from '../apply/kinds.js';
 import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { prune, pruneCandidates } from '../apply/prune.js';
@@ -247,7 +248,13 @@ export async function reconcile(
     // Warnings only when the status changed: a retry that fails the same way
     // again is no news (no new Event every backoff step).
     const said = iop.status?.message ?? '';
-    if (await writeStatus(iop, { kind: 'applied', components, pruneErrors }, ctx)) {
+    const notes = describeKept(outcome.keptCrds);
+    const wrote = await writeStatus(
+      iop,
+      { kind: 'applied', components, pruneErrors, ...(notes.length ? { notes } : {}) },
+      ctx,
+    );
+    if (wrote) {
       // Once per wait: which component meets it first may change between retries.
       const waits = new Set(outcome.components.flatMap((c) => c.waiting ?? []));
       for (const w of waits) if (!said.includes(w)) log.info('waiting', { for: w });
@@ -261,6 +268,11 @@ export async function reconcile(
           });
         }
       }
+    }
+    if (notes.length > 0) {
+      log.info('CRDs left as they are', { kept: notes });
+      // With the status: once per change, not on every reconcile.
+      if (wrote) ctx.event?.(iop, 'Normal', 'CRDsKept', summarize(notes));
     }
     const hardErrors = outcome.components.filter((c) => c.error || c.blockedBy);
     if (hardErrors.length > 0 || pruneErrors.length > 0) {

@@ -32,6 +32,11 @@ export type ReconcileOutcome =
       }[];
       /** Errors deleting objects that are no longer desired. */
       pruneErrors: string[];
+      /**
+       * What was deliberately left as it is (CRDs newer or richer than
+       * ours): told in the message, not an error.
+       */
+      notes?: string[];
     };
 
 /** At most this many messages are listed in status; the rest are counted. */
@@ -168,6 +173,7 @@ export function computeStatus(
         reason = 'Installed';
         message = `all components healthy (${outcome.components.map((c) => c.name).join(', ') || 'none'})`;
       }
+      if (outcome.notes?.length) message = `${message}\n${summarize(outcome.notes)}`;
       break;
     }
   }
