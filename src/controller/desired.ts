@@ -7,12 +7,36 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../api/types.js';
 import { identity, type Owner } from '../apply/live.js';
 import { generateIstioOperator } from '../profiles/index.js';
+import { withDefaultRevisionTag } from '../render/default-tag.js';
 import { renderManifest, type Manifest } from '../render/manifest.js';
 import { OverlayError } from '../render/overlays.js';
 import { RenderInputError } from '../translate/plan.js';
 
-/** Merges profile and spec, validates and renders; throws a validation or render error. */
-export function render(iop: IstioOperator): Manifest {
+/**
+ * Merges profile and spec, validates and renders what the operator applies:
+ * the manifest plus, for the default revision, what `istioctl install` adds
+ * (the `default` revision tag and validator, the per-revision injector
+ * deactivated: render/default-tag.ts), unless one of `others` lists the tag
+ * `default` itself. Throws a validation or render error.
+ */
+export function render(iop: IstioOperator, others: readonly IstioOperator[] = []): Manifest {
+  return withDefaultRevisionTag(renderSpec(iop), {
+    tagClaimedElsewhere: claimsDefaultTag(others, iop),
+  });
+}
+
+/** Whether an IstioOperator other than `self` lists the revision tag `default`. */
+export function claimsDefaultTag(all: readonly IstioOperator[], self: IstioOperator): boolean {
+  return all.some((o) => {
+    if (o.metadata.deletionTimestamp) return false;
+    if (o.metadata.name === self.metadata.name && o.metadata.namespace === self.metadata.namespace)
+      return false;
+    const tags = (o.spec?.values as { revisionTags?: unknown } | undefined)?.revisionTags;
+    return Array.isArray(tags) && tags.map(String).includes('default');
+  });
+}
+
+function renderSpec(iop: IstioOperator): Manifest {
   const content = JSON.stringify({
     apiVersion: iop.apiVersion,
     kind: iop.kind,
@@ -47,26 +71,34 @@ export function wantedByAnother(
     (other) =>
       !(other.metadata.name === owner.name && other.metadata.namespace === owner.namespace) &&
       !other.metadata.deletionTimestamp &&
-      desiredIdentities(other)?.has(id) === true,
+      desiredIdentities(other, all)?.has(id) === true,
   );
 }
 
-const desiredCache = new WeakMap<IstioOperator, Set<string> | undefined>();
+const desiredCache = new WeakMap<IstioOperator, Map<boolean, Set<string> | undefined>>();
 
 /**
- * The identities of every object an IstioOperator renders, undefined when it
- * does not render; memoized per cached object (a new version is a new object).
+ * The identities of every object an IstioOperator renders (among `all`),
+ * undefined when it does not render; memoized per cached object (a new
+ * version is a new object) and per whether another one claims the tag
+ * `default`, the one thing outside its spec its render depends on.
  */
-function desiredIdentities(iop: IstioOperator): Set<string> | undefined {
-  if (desiredCache.has(iop)) return desiredCache.get(iop);
+function desiredIdentities(
+  iop: IstioOperator,
+  all: readonly IstioOperator[],
+): Set<string> | undefined {
   if (iop.metadata.deletionTimestamp) return new Set();
+  const claimed = claimsDefaultTag(all, iop);
+  let byClaim = desiredCache.get(iop);
+  if (!byClaim) desiredCache.set(iop, (byClaim = new Map()));
+  if (byClaim.has(claimed)) return byClaim.get(claimed);
   let ids: Set<string> | undefined;
   try {
-    ids = new Set(render(iop).objects.map((o) => identity(o as KubernetesObject)));
+    ids = new Set(render(iop, all).objects.map((o) => identity(o as KubernetesObject)));
   } catch {
     ids = undefined;
   }
-  desiredCache.set(iop, ids);
+  byClaim.set(claimed, ids);
   return ids;
 }
 
@@ -82,6 +114,6 @@ export function ownerWants(
   const theirs = all.find(
     (o) => o.metadata.name === owner.name && o.metadata.namespace === owner.namespace,
   );
-  const wanted = theirs && desiredIdentities(theirs);
+  const wanted = theirs && desiredIdentities(theirs, all);
   return !wanted || wanted.has(identity(object));
 }

@@ -131,7 +131,7 @@ export async function reconcile(
 
     let manifest: Manifest;
     try {
-      manifest = render(iop);
+      manifest = render(iop, ctx.otherIstioOperators?.() ?? []);
     } catch (err) {
       const messages =
         err instanceof IstioOperatorValidationError

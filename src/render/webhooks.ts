@@ -143,12 +143,23 @@ export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sO
  */
 export function renderRevisionTags(plan: RenderPlan, namespace: string): K8sObject[] {
   const tags = getPath(plan.values, 'revisionTags');
-  const ns = namespace === 'istio-system' ? '' : `-${namespace}`;
-  return (Array.isArray(tags) ? tags.map(String) : []).map((tag) => ({
+  return (Array.isArray(tags) ? tags.map(String) : []).map((tag) =>
+    renderRevisionTag(plan, namespace, tag),
+  );
+}
+
+/** The name of tag T's webhook configuration: `istio-revision-tag-T[-<ns>]`. */
+export function revisionTagName(tag: string, namespace: string): string {
+  return `istio-revision-tag-${tag}${namespace === 'istio-system' ? '' : `-${namespace}`}`;
+}
+
+/** The injector webhook configuration of one revision tag (see {@link renderRevisionTags}). */
+export function renderRevisionTag(plan: RenderPlan, namespace: string, tag: string): K8sObject {
+  return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: {
-      name: `istio-revision-tag-${tag}${ns}`,
+      name: revisionTagName(tag, namespace),
       labels: {
         app: 'sidecar-injector',
         'istio.io/rev': revLabel(plan.revision),
@@ -157,16 +168,20 @@ export function renderRevisionTags(plan: RenderPlan, namespace: string): K8sObje
       },
     },
     webhooks: injectorHooks(plan, namespace, tag, tag === 'default'),
-  }));
+  };
 }
 
 /**
  * The default-revision validator `istiod-default-validator` (Base, rendered
- * when `values.defaultRevision` is set): validates Istio config carrying no
- * revision label, through the default revision's istiod.
+ * when `values.defaultRevision` is set; `dflt` names another revision):
+ * validates Istio config carrying no revision label, through the default
+ * revision's istiod.
  */
-export function renderDefaultValidator(plan: RenderPlan, namespace: string): K8sObject[] {
-  const dflt = getString(plan.values, 'defaultRevision');
+export function renderDefaultValidator(
+  plan: RenderPlan,
+  namespace: string,
+  dflt = getString(plan.values, 'defaultRevision'),
+): K8sObject[] {
   if (!dflt) return [];
   return [
     {

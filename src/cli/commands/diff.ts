@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { withDefaultRevisionTag } from '../../render/default-tag.js';
 import { renderManifest } from '../../render/manifest.js';
 import { OverlayError } from '../../render/overlays.js';
 import { RenderInputError } from '../../translate/plan.js';
@@ -40,7 +41,8 @@ export function diffCommand(): Command {
       printWarnings(result.warnings);
       let manifest;
       try {
-        manifest = renderManifest(result.iop);
+        // What the operator applies: with the default revision tag istioctl install adds.
+        manifest = withDefaultRevisionTag(renderManifest(result.iop));
       } catch (err) {
         if (err instanceof OverlayError || err instanceof RenderInputError)
           throw new UserError(err.message);
