@@ -8,7 +8,7 @@ import type { IstioOperator } from '../../../src/api/types.js';
 import { startControlPlane, type RunningControlPlane } from '../../../src/cluster/controlplane.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import { OperatorManager } from '../../../src/controller/manager.js';
-import { KubeClient } from '../../../src/kube/client.js';
+import { FIELD_MANAGER, KubeClient } from '../../../src/kube/client.js';
 import { kubeRequest } from '../../../src/kube/request.js';
 import { renderIstioCrds } from '../../../src/render/crds.js';
 import type { K8sObject } from '../../../src/render/object.js';
@@ -47,11 +47,18 @@ describe('operator: never weakens a live CRD', function () {
   let client: KubeClient;
   let manager: OperatorManager | undefined;
   const ns = 'istio-system';
-  const before_: Record<string, string> = {};
+  const before_: Record<string, unknown> = {};
 
   const iop = async () => (await client.get(iopRef(ns, 'base-only'))) as unknown as IstioOperator;
-  const resourceVersion = async (name: string) =>
-    (await client.get(crdRef(name))).metadata?.resourceVersion;
+  /** What the operator must not touch: spec and labels, and that it never wrote the object. */
+  const untouched = async (name: string) => {
+    const o = (await client.get(crdRef(name))) as unknown as K8sObject & k8s.KubernetesObject;
+    return {
+      spec: o.spec,
+      labels: o.metadata.labels,
+      ours: (o.metadata.managedFields ?? []).some((f) => f.manager === FIELD_MANAGER),
+    };
+  };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crd-guard-'));
@@ -89,7 +96,7 @@ describe('operator: never weakens a live CRD', function () {
       await kubeRequest(kc, 'POST', `${CRDS}?fieldManager=another-installer`, c);
     }
     for (const name of ['virtualservices', 'sidecars']) {
-      before_[name] = (await resourceVersion(`${name}.networking.istio.io`))!;
+      before_[name] = await untouched(`${name}.networking.istio.io`);
     }
 
     manager = new OperatorManager({
@@ -118,11 +125,12 @@ describe('operator: never weakens a live CRD', function () {
   });
 
   it('leaves the newer and the richer CRD exactly as they are and installs the rest', async () => {
-    assert.equal(
-      await resourceVersion('virtualservices.networking.istio.io'),
+    assert.deepEqual(
+      await untouched('virtualservices.networking.istio.io'),
       before_.virtualservices,
     );
-    assert.equal(await resourceVersion('sidecars.networking.istio.io'), before_.sidecars);
+    assert.deepEqual(await untouched('sidecars.networking.istio.io'), before_.sidecars);
+    assert.equal((before_.sidecars as { ours: boolean }).ours, false);
     const gw = (await client.get(crdRef('gateways.networking.istio.io'))) as unknown as K8sObject;
     const v1 = versionsOf(gw).find((v) => v.name === 'v1')!;
     assert.ok(
@@ -197,8 +205,8 @@ describe('operator: never weakens a live CRD', function () {
     for (const c of renderIstioCrds(new Set())) {
       await client.get(crdRef(c.metadata.name)); // throws when it is gone
     }
-    assert.equal(
-      await resourceVersion('virtualservices.networking.istio.io'),
+    assert.deepEqual(
+      await untouched('virtualservices.networking.istio.io'),
       before_.virtualservices,
     );
   });
