@@ -24,7 +24,8 @@ import { build, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generatedConstants } from './istio-crds.js';
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -110,6 +111,81 @@ const lazyChildProcess: Plugin = {
   },
 };
 
+/** The file beside the bundle holding Istio's CRDs (bin/istio-operator.js needs not know it). */
+export const OFFLINE_CRD_DATA = 'offline-istio-crds.json';
+
+/**
+ * Istio's CRDs (src/render/generated/istio-crds.ts, 1.3 MB of JSON and YAML
+ * text) stay out of the bundle: in it they were also copied into the V8
+ * code cache, and loading both cost every offline command, `version`
+ * included, some tens of milliseconds. The bundle gets a stub with the same
+ * exports whose data is read from {@link OFFLINE_CRD_DATA}, written here
+ * beside the bundle, on first use: only a render that includes Base reads it.
+ */
+async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
+  const generated = join(ROOT, 'src', 'render', 'generated', 'istio-crds.ts');
+  const mod = (await import(pathToFileURL(generated).href)) as {
+    ISTIO_API_VERSION: string;
+    ISTIO_API_PIN_DIGEST: string;
+    YAML_WRITER_DIGEST: string;
+    ISTIO_CRD_NAMES: readonly string[];
+    istioCrdData(): unknown;
+  };
+  await writeFile(
+    join(outDir, OFFLINE_CRD_DATA),
+    packTexts(mod.istioCrdData() as { json: string[]; specYaml: (string | null)[] }),
+    'latin1',
+  );
+  const stub =
+    generatedConstants(
+      mod.ISTIO_API_VERSION,
+      mod.ISTIO_API_PIN_DIGEST,
+      mod.YAML_WRITER_DIGEST,
+      mod.ISTIO_CRD_NAMES,
+    ) +
+    "import { readFileSync } from 'node:fs';\n" +
+    "import { join } from 'node:path';\n" +
+    'let data;\n' +
+    '/** Read from beside the bundle on first use (scripts/offline-bundle.ts, packTexts). */\n' +
+    'export function istioCrdData() {\n' +
+    `  if (data) return data;\n` +
+    `  const file = readFileSync(join(__dirname, ${JSON.stringify(OFFLINE_CRD_DATA)}), 'latin1');\n` +
+    "  const nl = file.indexOf('\\n');\n" +
+    '  const head = JSON.parse(file.slice(0, nl));\n' +
+    '  const text = (r) => (r ? file.slice(nl + 1 + r[0], nl + 1 + r[1]) : null);\n' +
+    '  return (data = { json: head.json.map(text), specYaml: head.specYaml.map(text) });\n' +
+    '}\n';
+  return {
+    name: 'istio-crds-beside-bundle',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]render[\\/]generated[\\/]istio-crds\.ts$/ }, () => ({
+        contents: stub,
+        loader: 'ts',
+      }));
+    },
+  };
+}
+
+/**
+ * The CRD data as one line of JSON giving each text's place, then the texts
+ * one after another, unescaped: read as one latin1 string (the texts are
+ * ASCII) and sliced, which costs next to nothing, where parsing the same
+ * 1.3 MB as JSON (every quote and line break escaped) was the largest part
+ * of a `manifest generate` run's extra time.
+ */
+export function packTexts(data: { json: string[]; specYaml: (string | null)[] }): string {
+  let body = '';
+  const place = (t: string | null) => {
+    if (t === null) return null;
+    if (/[^\x20-\x7e\n\t\r]/.test(t)) throw new Error(`${OFFLINE_CRD_DATA}: expected ASCII text`);
+    const r = [body.length, body.length + t.length];
+    body += t;
+    return r;
+  };
+  const head = { json: data.json.map(place), specYaml: data.specYaml.map(place) };
+  return `${JSON.stringify(head)}\n${body}`;
+}
+
 /**
  * Bundles src/cli/offline-main.ts into `outDir/offline-cli.cjs`. The output
  * is ASCII (esbuild escapes the rest), which bin relies on to read it as
@@ -130,7 +206,7 @@ export async function bundleOffline(outDir: string): Promise<string> {
     // package loaded at run time do it from import.meta.url.
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [bundleValidatorRuntime, lazyChildProcess],
+    plugins: [bundleValidatorRuntime, lazyChildProcess, await istioCrdsBesideBundle(outDir)],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error('esbuild: expected one output file');

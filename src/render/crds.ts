@@ -1,4 +1,4 @@
-import { ISTIO_API_VERSION, ISTIO_CRD_JSON, ISTIO_CRD_SPEC_YAML } from './generated/istio-crds.js';
+import { ISTIO_API_VERSION, ISTIO_CRD_NAMES, istioCrdData } from './generated/istio-crds.js';
 import { isJsonObject, type JsonObject, type K8sObject } from './object.js';
 import { registerWrittenText } from './yaml-text.js';
 
@@ -21,7 +21,7 @@ import { registerWrittenText } from './yaml-text.js';
 export const ISTIO_CRDS_SOURCE = `istio.io/api ${ISTIO_API_VERSION}`;
 
 /** The names of the CRDs, in the module's order (`virtualservices.networking.istio.io`, …). */
-export const ISTIO_CRD_NAMES: readonly string[] = ISTIO_CRD_JSON.map(([name]) => name);
+export { ISTIO_CRD_NAMES };
 
 /** The Istio release the CRDs belong to (`1.27.0`): the API module's version. */
 export const ISTIO_CRDS_VERSION = ISTIO_API_VERSION.replace(/^v/, '');
@@ -52,11 +52,13 @@ export function crdLabels(version = ISTIO_CRDS_VERSION): Record<string, string> 
 export function renderIstioCrds(excluded: ReadonlySet<string>): K8sObject[] {
   const labels = crdLabels();
   const out: K8sObject[] = [];
-  ISTIO_CRD_JSON.forEach(([name, json], i) => {
+  const data = istioCrdData();
+  ISTIO_CRD_NAMES.forEach((name, i) => {
     if (excluded.has(name)) return;
+    const json = data.json[i]!;
     const crd = JSON.parse(json) as K8sObject;
     crd.metadata = { ...crd.metadata, labels: { ...labels } };
-    const text = ISTIO_CRD_SPEC_YAML[i];
+    const text = data.specYaml[i];
     if (text && isJsonObject(crd.spec ?? null))
       registerWrittenText(crd.spec as JsonObject, 1, text);
     out.push(crd);
