@@ -43,6 +43,7 @@ import {
   type PodmanStore,
   type StorageDriver,
 } from './image-podman.js';
+import { generateIstioCrds } from './istio-crds.js';
 import { ROOT } from './offline-bundle.js';
 
 /** Node.js in the image: an even (LTS) line the project supports, as in the Dockerfile's node:24. */
@@ -333,6 +334,10 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const t0 = Date.now();
   ensureTools(opts.install);
+  // The image's build stage has no Go: Istio's CRDs travel in the build
+  // context, extracted here (a no-op when `npm ci` already did it).
+  const crds = await generateIstioCrds();
+  if (crds.written) console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.version}`);
   const store = podmanStore(join(opts.stateDir, 'podman'), opts.storageDriver);
   const downloads = join(opts.stateDir, 'downloads');
   await mkdir(downloads, { recursive: true });

@@ -154,6 +154,12 @@ export interface IstioCrdData {
   specYaml: readonly (string | null)[];
 }
 
+/**
+ * The layout of the generated module. Raise it whenever generatedSource()
+ * changes shape: a file of another layout is extracted again, never imported.
+ */
+export const GENERATED_FORMAT = 2;
+
 /** The small constants of the generated module, written into it and into the offline bundle's stub. */
 export function generatedConstants(
   version: string,
@@ -164,6 +170,8 @@ export function generatedConstants(
   return (
     `/** The ${ISTIO_API_MODULE} version the CRDs come from. */\n` +
     `export const ISTIO_API_VERSION = ${JSON.stringify(version)};\n\n` +
+    '/** The layout of this file (scripts/istio-crds.ts GENERATED_FORMAT). */\n' +
+    `export const GENERATED_FORMAT = ${GENERATED_FORMAT};\n\n` +
     '/** Digest of tools/istio-api (go.mod, go.sum) when this file was generated. */\n' +
     `export const ISTIO_API_PIN_DIGEST = ${JSON.stringify(digest)};\n\n` +
     '/** Digest of src/render/yaml-text.ts, the writer of the spec texts. */\n' +
@@ -205,7 +213,9 @@ export function generatedSource(
 }
 
 /** The digests recorded in an existing generated file, if any. */
-async function recorded(file: string): Promise<{ pin?: string; writer?: string }> {
+async function recorded(
+  file: string,
+): Promise<{ pin?: string; writer?: string; format?: number }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -215,6 +225,7 @@ async function recorded(file: string): Promise<{ pin?: string; writer?: string }
   return {
     pin: /ISTIO_API_PIN_DIGEST = "([0-9a-f]+)"/.exec(text)?.[1],
     writer: /YAML_WRITER_DIGEST = "([0-9a-f]+)"/.exec(text)?.[1],
+    format: Number(/GENERATED_FORMAT = (\d+)/.exec(text)?.[1] ?? 1),
   };
 }
 
@@ -233,10 +244,11 @@ export async function generateIstioCrds(
     pinnedApiVersion(toolsDir),
     recorded(out),
   ]);
-  if (!opts.force && old.pin === digest && old.writer === writer)
+  const sameLayout = old.format === GENERATED_FORMAT;
+  if (!opts.force && sameLayout && old.pin === digest && old.writer === writer)
     return { written: false, version };
   let crds: CrdEntry[];
-  if (!opts.force && old.pin === digest) {
+  if (!opts.force && sameLayout && old.pin === digest) {
     // Same pin, changed writer: the CRDs are already here, no Go needed.
     const mod = (await import(pathToFileURL(out).href)) as {
       ISTIO_CRD_NAMES: readonly string[];

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   downloadIstioApi,
+  GENERATED_CRDS,
+  GENERATED_FORMAT,
+  generateIstioCrds,
   parseCrdFile,
   pinDigest,
   writerDigest,
@@ -153,6 +156,27 @@ describe("render: Istio's CRDs from istio.io/api", () => {
       });
     } finally {
       process.env.PATH = saved;
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('extracts again a generated file of an older layout, even with the same pin and writer', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'istio-crds-'));
+    const out = join(scratch, 'istio-crds.ts');
+    try {
+      // What a checkout left by an older build holds: same digests, no format line, no names.
+      const old =
+        `export const ISTIO_API_PIN_DIGEST = ${JSON.stringify(await pinDigest())};\n` +
+        `export const YAML_WRITER_DIGEST = ${JSON.stringify(await writerDigest())};\n`;
+      await writeFile(out, old);
+      const r = await generateIstioCrds({ out });
+      assert.equal(r.written, true, 'an older layout is never taken as current');
+      const text = await readFile(out, 'utf8');
+      assert.match(text, new RegExp(`GENERATED_FORMAT = ${GENERATED_FORMAT};`));
+      assert.equal(text, await readFile(GENERATED_CRDS, 'utf8'), 'the same file the build wrote');
+      const again = await generateIstioCrds({ out });
+      assert.equal(again.written, false, 'a current file is left alone');
+    } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   });
