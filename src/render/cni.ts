@@ -122,6 +122,9 @@ function cniConfig(v: JsonObject, cni: JsonObject, tag: string): Record<string, 
 function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObject {
   const policy = pullPolicy(v, 'cni.pullPolicy');
   const userEnv = getObject(cni, 'env');
+  const ambient = getBool(cni, 'ambient.enabled');
+  // Repairing pods and ambient both look into other processes' /proc.
+  const needsProcfs = (getPath(cni, 'repair.repairPods') ?? true) === true || ambient;
   const container: JsonObject = {
     name: 'install-cni',
     image: imageRef(
@@ -163,15 +166,22 @@ function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObje
     },
     volumeMounts: [
       { mountPath: '/host/opt/cni/bin', name: 'cni-bin-dir' },
-      { mountPath: '/host/proc', name: 'cni-host-procfs', readOnly: true },
+      ...(needsProcfs
+        ? [{ mountPath: '/host/proc', name: 'cni-host-procfs', readOnly: true }]
+        : []),
       { mountPath: '/host/etc/cni/net.d', name: 'cni-net-dir' },
       { mountPath: '/var/run/istio-cni', name: 'cni-socket-dir' },
-      {
-        mountPath: '/host/var/run/netns',
-        mountPropagation: 'HostToContainer',
-        name: 'cni-netns-dir',
-      },
-      { mountPath: '/var/run/ztunnel', name: 'cni-ztunnel-sock-dir' },
+      // Only ambient enters pod network namespaces and talks to ztunnel.
+      ...(ambient
+        ? [
+            {
+              mountPath: '/host/var/run/netns',
+              mountPropagation: 'HostToContainer',
+              name: 'cni-netns-dir',
+            },
+            { mountPath: '/var/run/ztunnel', name: 'cni-ztunnel-sock-dir' },
+          ]
+        : []),
     ],
   };
   const hostPath = (name: string, path: string, type?: string): JsonObject => ({
@@ -219,8 +229,10 @@ function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObje
           containers: [container],
           volumes: [
             hostPath('cni-bin-dir', getString(cni, 'cniBinDir') || '/opt/cni/bin'),
-            hostPath('cni-host-procfs', '/proc', 'Directory'),
-            hostPath('cni-ztunnel-sock-dir', '/var/run/ztunnel', 'DirectoryOrCreate'),
+            ...(needsProcfs ? [hostPath('cni-host-procfs', '/proc', 'Directory')] : []),
+            ...(ambient
+              ? [hostPath('cni-ztunnel-sock-dir', '/var/run/ztunnel', 'DirectoryOrCreate')]
+              : []),
             hostPath('cni-net-dir', getString(cni, 'cniConfDir') || '/etc/cni/net.d'),
             hostPath('cni-socket-dir', '/var/run/istio-cni'),
             hostPath(

@@ -1,5 +1,4 @@
 import yaml from 'js-yaml';
-import { diffJson, type FieldChange } from '../../src/render/diff.js';
 import {
   isJsonObject,
   type Json,
@@ -13,139 +12,140 @@ export function identity(o: K8sObject): string {
   return `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-function obj(v: Json | undefined): JsonObject {
-  return isJsonObject(v ?? null) ? (v as JsonObject) : {};
-}
-
-function list(v: Json | undefined): Json[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function pick(o: JsonObject, keys: string[]): JsonObject {
-  const out: JsonObject = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  return out;
-}
-
-/** Ports as the API server stores them: `protocol` defaults to TCP. */
-function ports(v: Json | undefined): Json[] {
-  return list(v).map((p) => ({ protocol: 'TCP', ...obj(p) }));
-}
-
-/** The parts of a container the suite compares: image, ports, env (by name), resources. */
-function container(c: Json): JsonObject {
-  const o = obj(c);
-  return { ...pick(o, ['name', 'image', 'env', 'resources']), ports: ports(o.ports) };
-}
-
-/** A spec as the API server stores it: explicit nulls are the same as absent fields. */
-function dropNulls(o: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v === null) continue;
-    out[k] = isJsonObject(v) ? dropNulls(v) : v;
+/**
+ * A string that holds a JSON object or array (PROXY_CONFIG, the injection
+ * status annotation, ISTIO_META_POD_PORTS, …) as the document it holds:
+ * two writers print the same document with different whitespace.
+ */
+function parseJsonText(v: string): Json | undefined {
+  if (!/^\s*[[{]/.test(v)) return undefined;
+  try {
+    return JSON.parse(v) as Json;
+  } catch {
+    return undefined;
   }
-  return out;
-}
-
-function parseYaml(text: Json | undefined): Json {
-  return typeof text === 'string' ? ((yaml.load(text) ?? null) as Json) : null;
 }
 
 /**
- * The fields of one object that conformance compares, as a plain tree:
- * labels, then per kind the workload's images, replicas, ports, env,
- * resources and selectors; Service type, ports, selector; webhook rules,
- * selectors and clientConfig; RBAC rules and bindings; mesh config (parsed);
- * PDB and HPA specs; CRD versions.
+ * A ConfigMap data value that holds a YAML or JSON document (the mesh
+ * config, the injector's `config` and `values`) as the document; plain
+ * text stays text.
  */
-export function project(o: K8sObject): JsonObject {
-  const p: JsonObject = { labels: (o.metadata.labels ?? {}) as JsonObject };
-  const spec = obj(o.spec as Json);
-  switch (o.kind) {
-    case 'Deployment':
-    case 'DaemonSet': {
-      const tmpl = obj(spec.template);
-      const podSpec = obj(tmpl.spec);
-      p.replicas = spec.replicas ?? null;
-      p.selector = spec.selector ?? null;
-      p.templateLabels = obj(tmpl.metadata).labels ?? {};
-      p.containers = list(podSpec.containers).map(container);
-      p.initContainers = list(podSpec.initContainers).map(container);
-      p.serviceAccountName = podSpec.serviceAccountName ?? null;
-      break;
-    }
-    case 'Service':
-      p.type = spec.type ?? 'ClusterIP';
-      p.ports = ports(spec.ports);
-      p.selector = spec.selector ?? {};
-      break;
-    case 'MutatingWebhookConfiguration':
-    case 'ValidatingWebhookConfiguration':
-      p.webhooks = list(o.webhooks as Json).map((w) =>
-        pick(obj(w), [
-          'name',
-          'rules',
-          'namespaceSelector',
-          'objectSelector',
-          'clientConfig',
-          'failurePolicy',
-          'sideEffects',
-          'admissionReviewVersions',
-          'reinvocationPolicy',
-        ]),
-      );
-      break;
-    case 'ClusterRole':
-    case 'Role':
-      p.rules = (o.rules as Json) ?? [];
-      break;
-    case 'ClusterRoleBinding':
-    case 'RoleBinding':
-      p.roleRef = (o.roleRef as Json) ?? null;
-      p.subjects = (o.subjects as Json) ?? [];
-      break;
-    case 'ConfigMap': {
-      const data = obj(o.data as Json);
-      if ('mesh' in data) {
-        p.mesh = parseYaml(data.mesh);
-        p.meshNetworks = parseYaml(data.meshNetworks);
-      }
-      if ('config' in data && 'values' in data) {
-        const config = obj(parseYaml(data.config));
-        p.injectorPolicy = config.policy ?? null;
-        p.injectorTemplates = Object.keys(obj(config.templates)).sort();
-        p.injectorValues = parseYaml(data.values);
-      }
-      if (!('mesh' in data) && !('config' in data)) p.dataKeys = Object.keys(data).sort();
-      break;
-    }
-    case 'PodDisruptionBudget':
-    case 'HorizontalPodAutoscaler':
-    case 'ResourceQuota':
-      p.spec = dropNulls(spec);
-      break;
-    case 'CustomResourceDefinition':
-      p.group = spec.group ?? null;
-      p.scope = spec.scope ?? null;
-      p.names = spec.names ?? null;
-      p.versions = list(spec.versions).map((v) => pick(obj(v), ['name', 'served', 'storage']));
-      break;
-    case 'ServiceAccount':
-      p.imagePullSecrets = (o.imagePullSecrets as Json) ?? [];
-      break;
+function parseDocumentText(v: string): Json {
+  if (!v.includes('\n') && !/^\s*[[{]/.test(v)) return v;
+  try {
+    const doc = yaml.load(v) as Json;
+    return isJsonObject(doc) || Array.isArray(doc) ? doc : v;
+  } catch {
+    return v;
   }
-  return p;
 }
 
-/** One difference between the oracle and our render. */
+/** Values the API server stores for an absent field, per place in a probe. */
+const PROBE_DEFAULTS: JsonObject = {
+  timeoutSeconds: 1,
+  periodSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+};
+
+function withDefaults(o: Json, defaults: JsonObject): Json {
+  return isJsonObject(o) ? { ...defaults, ...o } : o;
+}
+
+/** A probe as stored: period/timeout/thresholds and the HTTP scheme filled in. */
+function probe(p: Json): Json {
+  if (!isJsonObject(p)) return p;
+  const out = withDefaults(p, PROBE_DEFAULTS) as JsonObject;
+  if (isJsonObject(out.httpGet ?? null))
+    out.httpGet = withDefaults(out.httpGet!, { scheme: 'HTTP' });
+  return out;
+}
+
+/** A container as stored: port protocols and probe defaults filled in. */
+function container(c: Json): Json {
+  if (!isJsonObject(c)) return c;
+  const out: JsonObject = { ...c };
+  if (Array.isArray(out.ports))
+    out.ports = out.ports.map((p) => withDefaults(p, { protocol: 'TCP' }));
+  for (const k of ['readinessProbe', 'livenessProbe', 'startupProbe'])
+    if (out[k] !== undefined) out[k] = probe(out[k]);
+  return out;
+}
+
+/**
+ * The object as the API server would store it, for comparison: embedded
+ * JSON/YAML documents parsed, the server's defaults for absent fields
+ * filled in (Service and container port protocol TCP, Service targetPort =
+ * port, type ClusterIP, probe timings and scheme), and empty values (null,
+ * "", {}, []) dropped, since the server treats them as absent.
+ */
+export function canonical(o: K8sObject): Json {
+  const walk = (v: Json, key: string): Json => {
+    if (typeof v === 'string') return parseJsonText(v) ?? v;
+    if (Array.isArray(v)) {
+      const items = key === 'containers' || key === 'initContainers' ? v.map(container) : v;
+      return items.map((x) => walk(x, ''));
+    }
+    if (!isJsonObject(v)) return v;
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+    return out;
+  };
+  const copy = JSON.parse(JSON.stringify(o)) as JsonObject;
+  if (o.kind === 'ConfigMap' && isJsonObject(copy.data ?? null)) {
+    const data = copy.data as JsonObject;
+    for (const [k, v] of Object.entries(data))
+      if (typeof v === 'string') data[k] = parseDocumentText(v);
+  }
+  if (o.kind === 'Service' && isJsonObject(copy.spec ?? null)) {
+    const spec = copy.spec as JsonObject;
+    spec.type ??= 'ClusterIP';
+    if (Array.isArray(spec.ports))
+      spec.ports = spec.ports.map((p) =>
+        isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port ?? null, ...p } : p,
+      );
+  }
+  return dropEmpty(walk(copy, '')) ?? {};
+}
+
+/** Drops null, "", {} and [] (recursively), which the API server stores as absent. */
+function dropEmpty(v: Json): Json | undefined {
+  if (v === null || v === '') return undefined;
+  if (Array.isArray(v)) {
+    const items = v.map(dropEmpty).filter((x): x is Json => x !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (isJsonObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) {
+      const d = dropEmpty(x);
+      if (d !== undefined) out[k] = d;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v;
+}
+
+/** Number of leaves (scalars) of a value: what the equal-field share counts. */
+export function leafCount(v: Json | undefined): number {
+  if (v === undefined) return 0;
+  if (Array.isArray(v)) return v.reduce<number>((n, x) => n + leafCount(x), 0);
+  if (isJsonObject(v)) return Object.values(v).reduce<number>((n, x) => n + leafCount(x), 0);
+  return 1;
+}
+
+/** One difference between the oracle and our render, at the highest path where they part. */
 export interface Difference {
   object: string;
   kind: string;
   name: string;
+  /** `(object)` for an object one side lacks; else a dotted path, list items as `[name=x]` or `[i]`. */
   path: string;
   oracle?: Json;
   ours?: Json;
+  /** Leaves under the path (the larger side): how many fields this difference counts for. */
+  leaves: number;
 }
 
 /** The outcome of comparing one input. */
@@ -154,6 +154,64 @@ export interface Comparison {
   unexplained: Difference[];
   /** Differences explained, with the allow-list entry that explains each. */
   allowed: { diff: Difference; by: Allowance }[];
+  /** Leaves (fields) of both renders together, each counted once. */
+  fields: number;
+  /** Leaves present on both sides with the same value. */
+  equal: number;
+}
+
+/** The key a list's items are matched by: a unique `name`, else their position. */
+function nameKeyed(a: Json[], b: Json[]): boolean {
+  const unique = (l: Json[]) => {
+    const names = l.map((e) => (isJsonObject(e) && typeof e.name === 'string' ? e.name : null));
+    return names.every((n) => n !== null) && new Set(names).size === names.length;
+  };
+  return unique(a) && unique(b);
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * Walks two canonical trees in step: maps by key, lists of uniquely named
+ * items by name (containers, env, ports, volumes, webhooks, CRD versions),
+ * other lists by position; counts equal leaves and reports each difference
+ * once, at the highest path where the two part.
+ */
+function diffTrees(
+  a: Json | undefined,
+  b: Json | undefined,
+  path: string,
+  emit: (path: string, a: Json | undefined, b: Json | undefined) => void,
+  equal: () => void,
+): void {
+  if (a === undefined && b === undefined) return;
+  if (isJsonObject(a ?? null) && isJsonObject(b ?? null)) {
+    const ao = a as JsonObject;
+    const bo = b as JsonObject;
+    for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort())
+      diffTrees(ao[k], bo[k], join(path, k), emit, equal);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (nameKeyed(a, b)) {
+      const byName = (l: Json[]) => new Map(l.map((e) => [(e as { name: string }).name, e]));
+      const an = byName(a);
+      const bn = byName(b);
+      for (const n of [...new Set([...an.keys(), ...bn.keys()])])
+        diffTrees(an.get(n), bn.get(n), `${path}[name=${n}]`, emit, equal);
+      return;
+    }
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
+      diffTrees(a[i], b[i], `${path}[${i}]`, emit, equal);
+    return;
+  }
+  if (a !== undefined && b !== undefined && !isJsonObject(a) && !Array.isArray(a) && a === b) {
+    equal();
+    return;
+  }
+  emit(path, a, b);
 }
 
 function matches(a: Allowance, d: Difference): boolean {
@@ -165,68 +223,93 @@ function matches(a: Allowance, d: Difference): boolean {
   return a.accepts ? a.accepts(d) : true;
 }
 
-/**
- * Compares the oracle's objects with ours: the same identities, then the
- * projected fields of each pair. Every difference is either explained by
- * exactly the first matching allow-list entry or reported as unexplained.
- */
-export function compare(oracle: K8sObject[], ours: K8sObject[]): Comparison {
-  return explain('manifest', diffObjects(oracle, ours, project));
-}
-
 /** Ids of allow-list entries that explained at least one difference in this process. */
 export const USED_ALLOWANCES = new Set<string>();
 
-/** Splits differences into those an allow-list entry of `suite` explains and the rest. */
-export function explain(suite: Allowance['suite'], diffs: Difference[]): Comparison {
-  const result: Comparison = { unexplained: [], allowed: [] };
-  for (const d of diffs) {
+/**
+ * Compares the oracle's objects with ours, whole: the same identities, then
+ * every field of each pair in canonical form. Each difference is explained
+ * by the first matching allow-list entry of `suite` or reported as
+ * unexplained; the field counts give the share of equal fields.
+ */
+export function compareObjects(
+  suite: Allowance['suite'],
+  oracle: K8sObject[],
+  ours: K8sObject[],
+): Comparison {
+  const a = new Map(oracle.map((o) => [identity(o), o]));
+  const b = new Map(ours.map((o) => [identity(o), o]));
+  const result: Comparison = { unexplained: [], allowed: [], fields: 0, equal: 0 };
+  const record = (d: Difference) => {
+    result.fields += d.leaves;
     const by = ALLOW_LIST.find((al) => al.suite === suite && matches(al, d));
     if (by) {
       USED_ALLOWANCES.add(by.id);
       result.allowed.push({ diff: d, by });
     } else result.unexplained.push(d);
+  };
+  for (const id of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(id);
+    const y = b.get(id);
+    const o = (x ?? y)!;
+    const base = { object: id, kind: o.kind, name: o.metadata.name };
+    if (!x || !y) {
+      const whole = canonical(o);
+      record({
+        ...base,
+        path: '(object)',
+        ...(x ? { oracle: whole } : { ours: whole }),
+        leaves: leafCount(whole),
+      });
+      continue;
+    }
+    diffTrees(
+      canonical(x),
+      canonical(y),
+      '',
+      (path, p, q) =>
+        record({
+          ...base,
+          path,
+          ...(p !== undefined ? { oracle: p } : {}),
+          ...(q !== undefined ? { ours: q } : {}),
+          leaves: Math.max(leafCount(p), leafCount(q)),
+        }),
+      () => {
+        result.fields += 1;
+        result.equal += 1;
+      },
+    );
   }
   return result;
 }
 
-/** Differences between two object sets: identities first, then the projected fields of each pair. */
-export function diffObjects(
-  oracle: K8sObject[],
-  ours: K8sObject[],
-  projection: (o: K8sObject) => JsonObject,
-): Difference[] {
-  const a = new Map(oracle.map((o) => [identity(o), o]));
-  const b = new Map(ours.map((o) => [identity(o), o]));
-  const diffs: Difference[] = [];
-  for (const [id, o] of a) {
-    if (!b.has(id))
-      diffs.push({ object: id, kind: o.kind, name: o.metadata.name, path: '(object)', oracle: id });
-  }
-  for (const [id, o] of b) {
-    if (!a.has(id))
-      diffs.push({ object: id, kind: o.kind, name: o.metadata.name, path: '(object)', ours: id });
-  }
-  for (const [id, o] of a) {
-    const mine = b.get(id);
-    if (!mine) continue;
-    for (const f of diffJson(projection(o), projection(mine)) as FieldChange[]) {
-      diffs.push({
-        object: id,
-        kind: o.kind,
-        name: o.metadata.name,
-        path: f.path,
-        ...(f.before !== undefined ? { oracle: f.before } : {}),
-        ...(f.after !== undefined ? { ours: f.after } : {}),
-      });
-    }
-  }
-  return diffs;
+/** Leaves explained by allow-list entries. */
+export function allowedLeaves(r: Comparison): number {
+  return r.allowed.reduce((n, x) => n + x.diff.leaves, 0);
 }
 
-/** One line per difference, for failure messages. */
+/**
+ * One line for the run's log: the share of equal fields outside the
+ * allow-list (the goal: 100 %) and counting every field.
+ */
+export function formatShare(label: string, r: Comparison): string {
+  const allowed = allowedLeaves(r);
+  const outside = r.fields - allowed;
+  const pct = (n: number, d: number) => (d === 0 ? '100.00' : ((100 * n) / d).toFixed(2));
+  return (
+    `${label}: ${pct(r.equal, outside)} % of ${outside} fields equal outside the allow-list ` +
+    `(${pct(r.equal, r.fields)} % of all ${r.fields}; ${allowed} allow-listed)`
+  );
+}
+
+/** One line per difference, for failure messages (long values cut). */
 export function formatDifferences(diffs: Difference[]): string {
-  const show = (v: Json | undefined) => (v === undefined ? '<absent>' : JSON.stringify(v));
+  const show = (v: Json | undefined) => {
+    if (v === undefined) return '<absent>';
+    const s = JSON.stringify(v);
+    return s.length > 300 ? `${s.slice(0, 300)}…` : s;
+  };
   return diffs
     .map((d) => `  ${d.object} ${d.path}: istioctl ${show(d.oracle)} / ours ${show(d.ours)}`)
     .join('\n');

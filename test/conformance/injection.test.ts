@@ -6,10 +6,10 @@ import yaml from 'js-yaml';
 import { parseManifest } from '../../src/render/diff.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { ALLOW_LIST } from './allow-list.js';
-import { diffObjects, explain, formatDifferences, USED_ALLOWANCES } from './compare.js';
+import { compareObjects, formatDifferences, USED_ALLOWANCES } from './compare.js';
+import { injectorInputs, writeInjectorInputs } from './injector-files.js';
 import { istioctl, ISTIOCTL_BUILD_TIMEOUT_MS, run } from './istioctl.js';
 import { renderOurs, TAG_FLAG } from './ours.js';
-import { projectPod } from './pods.js';
 
 const WORKLOADS = join(import.meta.dirname, 'workloads', 'workloads.yaml');
 
@@ -86,35 +86,10 @@ function iopYaml(spec: Record<string, unknown>): string {
   return yaml.dump({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec });
 }
 
-/** Writes the three kube-inject inputs (config, values, mesh) from a rendered manifest. */
+/** The kube-inject flags for a rendered manifest's injector ConfigMaps (written to `dir`). */
 function injectorFiles(objects: K8sObject[], dir: string, side: string): string[] {
-  const data = (pred: (o: K8sObject) => boolean, what: string) => {
-    const o = objects.find(pred);
-    if (!o) throw new Error(`${side}: no ${what} ConfigMap in the render`);
-    return o.data as Record<string, string>;
-  };
-  const injector = data(
-    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('istio-sidecar-injector'),
-    'injector',
-  );
-  const mesh = data(
-    (o) =>
-      o.kind === 'ConfigMap' &&
-      typeof (o.data as { mesh?: unknown } | undefined)?.mesh === 'string',
-    'mesh',
-  );
-  const files = ['config.yaml', 'values.json', 'mesh.yaml'].map((f) => join(dir, `${side}-${f}`));
-  writeFileSync(files[0]!, injector.config!);
-  writeFileSync(files[1]!, injector.values!);
-  writeFileSync(files[2]!, mesh.mesh!);
-  return [
-    '--injectConfigFile',
-    files[0]!,
-    '--valuesFile',
-    files[1]!,
-    '--meshConfigFile',
-    files[2]!,
-  ];
+  const f = writeInjectorInputs(injectorInputs(objects, side), dir, side);
+  return ['--injectConfigFile', f.config, '--valuesFile', f.values, '--meshConfigFile', f.mesh];
 }
 
 describe("conformance: sidecar injection with Istio's own injector (istioctl kube-inject)", function () {
@@ -169,7 +144,7 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
           'native sidecars: istio-proxy runs as an init container',
         );
       }
-      const r = explain('injection', diffObjects(a, b, projectPod));
+      const r = compareObjects('injection', a, b);
       assert.equal(
         r.unexplained.length,
         0,
@@ -211,7 +186,7 @@ describe("conformance: sidecar injection with Istio's own injector (istioctl kub
     }
     const [a, b] = pods as [K8sObject[], K8sObject[]];
     assert.match(JSON.stringify(a), /proxyv2:1\.27\.0/, 'the proxy image was injected');
-    const r = explain('injection', diffObjects(a, b, projectPod));
+    const r = compareObjects('injection', a, b);
     assert.equal(
       r.unexplained.length,
       0,
