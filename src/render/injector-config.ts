@@ -7,7 +7,7 @@ import type { Json, JsonObject, K8sObject } from './object.js';
 
 /**
  * The injector's `config` key: policy, selectors, injected annotations,
- * default templates and the templates themselves (ours, plus any user
+ * default templates, the pre-1.9 tripwire and the templates themselves (ours, plus any user
  * templates from `values.sidecarInjectorWebhook.templates`, which win on a
  * name clash).
  */
@@ -26,6 +26,9 @@ export function injectorConfig(plan: RenderPlan): JsonObject {
     neverInjectSelector: (getPath(w, 'neverInjectSelector') ?? []) as Json,
     injectedAnnotations: getObject(w, 'injectedAnnotations'),
     defaultTemplates: Array.isArray(defaults) && defaults.length ? defaults : ['sidecar'],
+    // Not read by istiod 1.27: a tripwire an istiod older than 1.9 would
+    // execute as its single template, failing loudly on the unknown function.
+    template: '{{ Template_Version_And_Istio_Version_Mismatched_Check_Installation }}',
     templates,
   };
 }

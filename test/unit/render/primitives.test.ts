@@ -83,12 +83,14 @@ describe('render: revision naming', () => {
 describe('render: injection templates', () => {
   const templates = injectionTemplates();
 
-  it('ships sidecar, gateway, grpc-simple and grpc-agent', () => {
+  it('ships every template istiod 1.27 reads: the four pod templates, kube-gateway and waypoint', () => {
     assert.deepEqual(Object.keys(templates).sort(), [
       'gateway',
       'grpc-agent',
       'grpc-simple',
+      'kube-gateway',
       'sidecar',
+      'waypoint',
     ]);
   });
 

@@ -1,0 +1,354 @@
+/**
+ * The `kube-gateway` and `waypoint` templates. Unlike the pod templates
+ * these are not overlays: istiod's Gateway API deployment controller
+ * executes them once per Gateway of an Istio-managed class (`istio` →
+ * kube-gateway; `istio-waypoint`, and `istio-east-west` → waypoint) and
+ * server-side applies every document they yield. Without them istiod
+ * cannot deploy Gateway API gateways or ambient waypoints.
+ *
+ * The data is the controller's template input: the Gateway itself (`.Name`,
+ * `.Namespace`, `.UID`, `.Spec`, `.ObjectMeta`), `.DeploymentName`,
+ * `.ServiceAccount`, `.Ports` (Service ports from the listeners),
+ * `.ServiceType`, `.ClusterID`, `.KubeVersion` (e.g. 134), `.Revision`,
+ * `.ProxyUID`/`.ProxyGID`, `.InfrastructureLabels`/`.InfrastructureAnnotations`
+ * (spec.infrastructure, else the Gateway's own), `.GatewayNameLabel`,
+ * `.ControllerLabel`, plus `.ProxyImage`, `.ProxyConfig`, `.MeshConfig` and
+ * `.Values` as for pods. HPA and PDB documents are kept only when a
+ * parameters ConfigMap overlays them.
+ *
+ * Sub-objects are written as one line of JSON (valid YAML), built with the
+ * template functions `toJsonMap`, `strdict`, `dict` and `toJson`.
+ * Verified against Istio's own templates through istiod's controller by
+ * test/conformance/gateway-templates.test.ts.
+ */
+
+/** Variables both templates start with: metadata shared by every document they yield. */
+const PRELUDE = `{{- $meta := omit .InfrastructureAnnotations "kubectl.kubernetes.io/last-applied-configuration" "gateway.istio.io/name-override" "gateway.istio.io/service-account" "gateway.istio.io/controller-version" }}
+{{- $gwLabel := strdict "gateway.networking.k8s.io/gateway-name" .Name }}
+{{- $owner := list (dict "apiVersion" "gateway.networking.k8s.io/v1beta1" "kind" "Gateway" "name" .Name "uid" .UID) | toJson }}
+{{- $select := strdict .GatewayNameLabel .Name }}
+{{- $image := .ProxyImage }}
+{{- if contains "/" (annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy.image) }}
+  {{- $image = annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy.image }}
+{{- end }}
+{{- $caAddr := .Values.global.caAddress | default (printf "istiod%s.%s.svc:15012" (ternary (printf "-%s" .Values.revision) "" (ne (.Values.revision | default "") "")) .Values.global.istioNamespace) }}
+{{- $trust := valueOrDefault .MeshConfig.TrustDomain .Values.global.trustDomain }}
+`;
+
+/** The ServiceAccount the gateway's pods run as. */
+const SERVICE_ACCOUNT = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .ServiceAccount | quote }}
+  namespace: {{ .Namespace | quote }}
+  annotations: {{ toJsonMap $meta }}
+  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  {{- if ge .KubeVersion 128 }}
+  ownerReferences: {{ $owner }}
+  {{- end }}
+`;
+
+/** Deployment metadata and pod template metadata; `podLabels` are the defaults infrastructure labels may override. */
+function deploymentHead(managed: string, podLabels: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .DeploymentName | quote }}
+  namespace: {{ .Namespace | quote }}
+  annotations: {{ toJsonMap $meta }}
+  labels: {{ toJsonMap .InfrastructureLabels $gwLabel (strdict "gateway.istio.io/managed" ${managed}) }}
+  ownerReferences: {{ $owner }}
+spec:
+  selector:
+    matchLabels: {{ toJsonMap $select }}
+  template:
+    metadata:
+      annotations: {{ toJsonMap $meta (strdict "istio.io/rev" (.Revision | default "default")) (strdict "prometheus.io/path" "/stats/prometheus" "prometheus.io/port" "15020" "prometheus.io/scrape" "true") }}
+      labels: {{ toJsonMap (strdict ${podLabels} "service.istio.io/canonical-name" .DeploymentName "service.istio.io/canonical-revision" "latest") .InfrastructureLabels $gwLabel (strdict "gateway.istio.io/managed" ${managed}) }}
+    spec:
+`;
+}
+
+/** Agent ports: merged metrics, status (readiness) and Envoy's own stats. */
+const PORTS = `        ports:
+        - {"name": "metrics", "containerPort": 15020, "protocol": "TCP"}
+        - {"name": "status-port", "containerPort": 15021, "protocol": "TCP"}
+        - {"name": "http-envoy-prom", "containerPort": 15090, "protocol": "TCP"}
+`;
+
+/** The log-level flags, each overridable by a Gateway annotation. */
+const LOG_ARGS = `        - --proxyLogLevel
+        - {{ annotation .ObjectMeta "sidecar.istio.io/logLevel" .Values.global.proxy.logLevel | quote }}
+        - --proxyComponentLogLevel
+        - {{ annotation .ObjectMeta "sidecar.istio.io/componentLogLevel" .Values.global.proxy.componentLogLevel | quote }}
+        - --log_output_level
+        - {{ annotation .ObjectMeta "sidecar.istio.io/agentLogLevel" .Values.global.logging.level | quote }}
+`;
+
+/** Downward-API env of the agent, as for an injected proxy. */
+const POD_ENV = `        - {name: PILOT_CERT_PROVIDER, value: {{ .Values.global.pilotCertProvider | quote }}}
+        - {name: CA_ADDR, value: {{ $caAddr | quote }}}
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+        - {name: INSTANCE_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+        - {name: SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
+        - {name: HOST_IP, valueFrom: {fieldRef: {fieldPath: status.hostIP}}}
+        - {name: ISTIO_CPU_LIMIT, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+        - {name: PROXY_CONFIG, value: {{ protoToJSON .ProxyConfig | quote }}}
+`;
+
+const PROXY_METADATA = `        {{- range $k, $v := .ProxyConfig.ProxyMetadata }}
+        - {name: {{ $k | quote }}, value: {{ $v | quote }}}
+        {{- end }}
+`;
+
+const GO_LIMITS = `        - {name: GOMEMLIMIT, valueFrom: {resourceFieldRef: {resource: limits.memory}}}
+        - {name: GOMAXPROCS, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+`;
+
+/** Workload identity env: the Deployment as owner, mesh id and trust domain. */
+const IDENTITY_ENV = `        - {name: ISTIO_META_WORKLOAD_NAME, value: {{ .DeploymentName | quote }}}
+        - {name: ISTIO_META_OWNER, value: {{ printf "kubernetes://apis/apps/v1/namespaces/%s/deployments/%s" .Namespace .DeploymentName | quote }}}
+        {{- with .Values.global.meshID | default $trust }}
+        - {name: ISTIO_META_MESH_ID, value: {{ . | quote }}}
+        {{- end }}
+        {{- with $trust }}
+        - {name: TRUST_DOMAIN, value: {{ . | quote }}}
+        {{- end }}
+`;
+
+/** Startup (fast, up to 30 s) and readiness probes on the agent's status port. */
+const PROBES = `        startupProbe: {"httpGet": {"path": "/healthz/ready", "port": 15021, "scheme": "HTTP"}, "initialDelaySeconds": 1, "periodSeconds": 1, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 30}
+        readinessProbe: {"httpGet": {"path": "/healthz/ready", "port": 15021, "scheme": "HTTP"}, "initialDelaySeconds": 0, "periodSeconds": 15, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 4}
+`;
+
+const DOWNWARD_API = `{"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}, {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}]}`;
+
+const TOKEN = (audience: string) =>
+  `{"sources": [{"serviceAccountToken": {"path": "istio-token", "expirationSeconds": 43200, "audience": ${audience}}}]}`;
+
+/** The root-of-trust volume: a ClusterTrustBundle when istiod publishes one, else the root-cert ConfigMap. */
+const CA_VOLUME = `      - name: istiod-ca-cert
+        {{- if eq (toString (index .Values.pilot.env "ENABLE_CLUSTER_TRUST_BUNDLE_API")) "true" }}
+        projected: {"sources": [{"clusterTrustBundle": {"name": {{ printf "istio.io:istiod-ca:%s" (.Values.global.trustBundleName | default "root-cert") | quote }}, "path": "root-cert.pem"}}]}
+        {{- else }}
+        configMap: {"name": {{ .Values.global.trustBundleName | default "istio-ca-root-cert" | quote }}}
+        {{- end }}
+`;
+
+const PULL_SECRETS = `      {{- with .Values.global.imagePullSecrets }}
+      imagePullSecrets:
+      {{- range . }}
+      - {name: {{ . | quote }}}
+      {{- end }}
+      {{- end }}
+`;
+
+/** The Service in front of the gateway: one port per distinct listener port, plus the status port. */
+function service(annotations: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .DeploymentName | quote }}
+  namespace: {{ .Namespace | quote }}
+  annotations: {{ ${annotations} }}
+  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  ownerReferences: {{ $owner }}
+spec:
+  type: {{ .ServiceType | quote }}
+  ipFamilyPolicy: PreferDualStack
+  selector: {{ toJsonMap $select }}
+  ports:
+  {{- range .Ports }}
+  - {"name": {{ .Name | quote }}, "port": {{ .Port }}, "protocol": "TCP", "appProtocol": {{ toJson .AppProtocol }}}
+  {{- end }}
+  {{- if and .Spec.Addresses (eq .ServiceType "LoadBalancer") }}
+  loadBalancerIP: {{ (index .Spec.Addresses 0).Value | quote }}
+  {{- end }}
+`;
+}
+
+/** HPA and PDB: the controller applies them only when a parameters ConfigMap overlays them. */
+const SCALING = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ .DeploymentName | quote }}
+  namespace: {{ .Namespace | quote }}
+  annotations: {{ toJsonMap $meta }}
+  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  ownerReferences: {{ $owner }}
+spec:
+  scaleTargetRef: {"apiVersion": "apps/v1", "kind": "Deployment", "name": {{ .DeploymentName | quote }}}
+  maxReplicas: 1
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ .DeploymentName | quote }}
+  namespace: {{ .Namespace | quote }}
+  annotations: {{ toJsonMap $meta }}
+  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  ownerReferences: {{ $owner }}
+spec:
+  selector:
+    matchLabels: {{ toJsonMap $gwLabel }}
+`;
+
+/**
+ * `kube-gateway`: a Gateway API gateway of class `istio` — Envoy as a
+ * router on unprivileged low ports (pod sysctl, unless
+ * `values.gateways.securityContext` replaces it), the mesh proxy's
+ * resources and lifecycle, a LoadBalancer Service by default.
+ */
+export const kubeGatewayTemplate = `${PRELUDE}${SERVICE_ACCOUNT}---
+${deploymentHead('"istio.io-gateway-controller"', '"sidecar.istio.io/inject" "false"')}      {{- $podSecurity := dict "sysctls" (list (dict "name" "net.ipv4.ip_unprivileged_port_start" "value" "0")) }}
+      {{- with .Values.gateways.seccompProfile }}{{ $_ := set $podSecurity "seccompProfile" . }}{{ end }}
+      securityContext: {{ .Values.gateways.securityContext | default $podSecurity | toJson }}
+      serviceAccountName: {{ .ServiceAccount | quote }}
+      containers:
+      - name: istio-proxy
+        image: {{ $image | quote }}
+        {{- with .Values.global.proxy.resources }}
+        resources: {{ toJson . }}
+        {{- end }}
+        {{- with .Values.global.imagePullPolicy }}
+        imagePullPolicy: {{ . | quote }}
+        {{- end }}
+        securityContext: {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false, "privileged": false, "readOnlyRootFilesystem": true, "runAsUser": {{ .ProxyUID | default 1337 }}, "runAsGroup": {{ .ProxyGID | default 1337 }}, "runAsNonRoot": true}
+${PORTS}        args:
+        - proxy
+        - router
+        - --domain
+        - {{ printf "$(POD_NAMESPACE).svc.%s" .Values.global.proxy.clusterDomain | quote }}
+${LOG_ARGS}        {{- with .Values.global.sts.servicePort }}
+        - {{ printf "--stsPort=%v" . | quote }}
+        {{- end }}
+        {{- if .Values.global.logAsJson }}
+        - --log_as_json
+        {{- end }}
+        {{- with .Values.global.proxy.lifecycle }}
+        lifecycle: {{ toJson . }}
+        {{- end }}
+        env:
+${POD_ENV}        - {name: ISTIO_META_POD_PORTS, value: "[]"}
+        - {name: ISTIO_META_APP_CONTAINERS, value: ""}
+${GO_LIMITS}        - {name: ISTIO_META_CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName .ClusterID | quote }}}
+        - {name: ISTIO_META_NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+        - {name: ISTIO_META_INTERCEPTION_MODE, value: {{ .ProxyConfig.InterceptionMode.String | quote }}}
+        {{- with valueOrDefault (index .InfrastructureLabels "topology.istio.io/network") .Values.global.network }}
+        - {name: ISTIO_META_NETWORK, value: {{ . | quote }}}
+        {{- end }}
+${IDENTITY_ENV}${PROXY_METADATA}        {{- with index .InfrastructureLabels "topology.istio.io/network" }}
+        - {name: ISTIO_META_REQUESTED_NETWORK_VIEW, value: {{ . | quote }}}
+        {{- end }}
+${PROBES}        volumeMounts:
+        - {name: workload-socket, mountPath: /var/run/secrets/workload-spiffe-uds}
+        - {name: credential-socket, mountPath: /var/run/secrets/credential-uds}
+        {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
+        - {name: gke-workload-certificate, mountPath: /var/run/secrets/workload-spiffe-credentials, readOnly: true}
+        {{- else }}
+        - {name: workload-certs, mountPath: /var/run/secrets/workload-spiffe-credentials}
+        {{- end }}
+        {{- if eq .Values.global.pilotCertProvider "istiod" }}
+        - {name: istiod-ca-cert, mountPath: /var/run/secrets/istio}
+        {{- end }}
+        - {name: istio-data, mountPath: /var/lib/istio/data}
+        - {name: istio-envoy, mountPath: /etc/istio/proxy}
+        - {name: istio-token, mountPath: /var/run/secrets/tokens}
+        - {name: istio-podinfo, mountPath: /etc/istio/pod}
+      volumes:
+      - {name: workload-socket, emptyDir: {}}
+      - {name: credential-socket, emptyDir: {}}
+      {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
+      - {name: gke-workload-certificate, csi: {driver: workloadcertificates.security.cloud.google.com}}
+      {{- else }}
+      - {name: workload-certs, emptyDir: {}}
+      {{- end }}
+      - {name: istio-envoy, emptyDir: {medium: Memory}}
+      - {name: istio-data, emptyDir: {}}
+      - name: istio-podinfo
+        downwardAPI: ${DOWNWARD_API}
+      - name: istio-token
+        projected: ${TOKEN('{{ .Values.global.sds.token.aud | quote }}')}
+      {{- if eq .Values.global.pilotCertProvider "istiod" }}
+${CA_VOLUME}      {{- end }}
+${PULL_SECRETS}---
+${service('toJsonMap $meta')}---
+${SCALING}`;
+
+/**
+ * `waypoint`: an ambient waypoint (class `istio-waypoint`, also the
+ * east-west gateway class) — Envoy in waypoint mode, never itself captured
+ * (`istio.io/dataplane-mode: none` unless the Gateway says otherwise),
+ * scheduling and resources from `values.global.waypoint`, a ClusterIP
+ * Service that prefers close endpoints.
+ */
+export const waypointTemplate = `${PRELUDE}${SERVICE_ACCOUNT}---
+${deploymentHead('.ControllerLabel', '"sidecar.istio.io/inject" "false" "istio.io/dataplane-mode" "none"')}      {{- with .Values.global.waypoint.affinity }}
+      affinity: {{ toJson . }}
+      {{- end }}
+      {{- with .Values.global.waypoint.topologySpreadConstraints }}
+      topologySpreadConstraints: {{ toJson . }}
+      {{- end }}
+      {{- with .Values.global.waypoint.nodeSelector }}
+      nodeSelector: {{ toJson . }}
+      {{- end }}
+      {{- with .Values.global.waypoint.tolerations }}
+      tolerations: {{ toJson . }}
+      {{- end }}
+      terminationGracePeriodSeconds: 2
+      serviceAccountName: {{ .ServiceAccount | quote }}
+      containers:
+      - name: istio-proxy
+        image: {{ $image | quote }}
+        {{- with .Values.global.imagePullPolicy }}
+        imagePullPolicy: {{ . | quote }}
+        {{- end }}
+${PORTS}        args:
+        - proxy
+        - waypoint
+        - --domain
+        - {{ printf "$(POD_NAMESPACE).svc.%s" .Values.global.proxy.clusterDomain | quote }}
+        - --serviceCluster
+        - {{ printf "%s.$(POD_NAMESPACE)" .ServiceAccount | quote }}
+${LOG_ARGS}        {{- if .Values.global.logAsJson }}
+        - --log_as_json
+        {{- end }}
+        {{- with .Values.global.proxy.outlierLogPath }}
+        - {{ printf "--outlierLogPath=%s" . | quote }}
+        {{- end }}
+        env:
+        - {name: ISTIO_META_SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
+        - {name: ISTIO_META_NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+${POD_ENV}${PROXY_METADATA}${GO_LIMITS}        - {name: ISTIO_META_CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName "Kubernetes" | quote }}}
+        {{- with valueOrDefault (index .InfrastructureLabels "topology.istio.io/network") .Values.global.network }}
+        - {name: ISTIO_META_NETWORK, value: {{ . | quote }}}
+        {{- end }}
+        - {name: ISTIO_META_INTERCEPTION_MODE, value: REDIRECT}
+${IDENTITY_ENV}        {{- with .Values.global.waypoint.resources }}
+        resources: {{ toJson . }}
+        {{- end }}
+${PROBES}        {{- $security := dict "privileged" false "allowPrivilegeEscalation" false "readOnlyRootFilesystem" true "runAsNonRoot" true "capabilities" (dict "drop" (list "ALL")) }}
+        {{- if ne (.Values.global.platform | default "") "openshift" }}{{ $_ := set $security "runAsUser" 1337 }}{{ $_ := set $security "runAsGroup" 1337 }}{{ end }}
+        {{- with .Values.gateways.seccompProfile }}{{ $_ := set $security "seccompProfile" . }}{{ end }}
+        securityContext: {{ toJson $security }}
+        volumeMounts:
+        - {name: workload-socket, mountPath: /var/run/secrets/workload-spiffe-uds}
+        - {name: istiod-ca-cert, mountPath: /var/run/secrets/istio}
+        - {name: istio-data, mountPath: /var/lib/istio/data}
+        - {name: istio-envoy, mountPath: /etc/istio/proxy}
+        - {name: istio-token, mountPath: /var/run/secrets/tokens}
+        - {name: istio-podinfo, mountPath: /etc/istio/pod}
+      volumes:
+      - {name: workload-socket, emptyDir: {}}
+      - {name: istio-envoy, emptyDir: {medium: Memory}}
+      - {name: go-proxy-envoy, emptyDir: {medium: Memory}}
+      - {name: istio-data, emptyDir: {}}
+      - {name: go-proxy-data, emptyDir: {}}
+      - name: istio-podinfo
+        downwardAPI: ${DOWNWARD_API}
+      - name: istio-token
+        projected: ${TOKEN('"istio-ca"')}
+${CA_VOLUME}${PULL_SECRETS}---
+${service('toJsonMap (strdict "networking.istio.io/traffic-distribution" "PreferClose") $meta')}---
+${SCALING}`;
