@@ -16,6 +16,7 @@ export type BinaryName =
   | 'kwok'
   | 'istioctl'
   | 'kstatus'
+  | 'gateway-render'
   | 'helm';
 
 /** Binaries `cluster up --minimal` needs. */
@@ -30,7 +31,8 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 ];
 
 /** A wrapper module folder under tools/. */
-export type ToolModule = 'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus' | 'helm';
+export type ToolModule =
+  'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus' | 'gateway-render' | 'helm';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */
@@ -52,6 +54,11 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
   // Our own main package on top of the pinned library.
   kstatus: { module: 'kstatus', pkg: 'istio-operator.invalid/tools/kstatus' },
+  // Ours too: istiod's Gateway deployment controller run offline (conformance of kube-gateway/waypoint).
+  'gateway-render': {
+    module: 'gateway-render',
+    pkg: 'istio-operator.invalid/tools/gateway-render',
+  },
   helm: { module: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm' },
 };
 
@@ -62,6 +69,7 @@ const PINNED_MODULE: Record<ToolModule, string> = {
   kwok: 'sigs.k8s.io/kwok',
   istioctl: 'istio.io/istio',
   kstatus: 'sigs.k8s.io/cli-utils',
+  'gateway-render': 'istio.io/istio',
   helm: 'helm.sh/helm/v3',
 };
 
@@ -77,7 +85,7 @@ export async function pinnedVersion(mod: ToolModule, toolsDir = TOOLS_DIR): Prom
   const file = join(toolsDir, mod, 'go.mod');
   const gomod = await readFile(file, 'utf8');
   const re =
-    mod === 'istioctl'
+    PINNED_MODULE[mod] === 'istio.io/istio'
       ? /^\/\/ istio-version: (\S+)/m
       : new RegExp(
           `^\\s*(?:require\\s+)?${PINNED_MODULE[mod].replace(/[.]/g, '\\.')}\\s+(v\\S+)`,

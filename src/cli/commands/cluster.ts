@@ -17,6 +17,7 @@ const BUILDABLE: readonly BinaryName[] = [
   'kubectl',
   'istioctl',
   'kstatus',
+  'gateway-render',
   'helm',
 ];
 
