@@ -32,7 +32,6 @@ function parseJsonText(v: string): Json | undefined {
  * text stays text.
  */
 function parseDocumentText(v: string): Json {
-  if (!v.includes('\n') && !/^\s*[[{]/.test(v)) return v;
   try {
     const doc = yaml.load(v) as Json;
     return isJsonObject(doc) || Array.isArray(doc) ? doc : v;
@@ -169,6 +168,46 @@ function nameKeyed(a: Json[], b: Json[]): boolean {
   return unique(a) && unique(b);
 }
 
+/**
+ * Pairs the items of two lists without a key by position, anchored on
+ * equal items: identical items are matched as in diff(1) (longest common
+ * subsequence), and the items between two anchors are paired in order, the
+ * surplus of the longer side left unpaired. So one rule added to a
+ * ClusterRole is one difference, not a shift of every rule after it.
+ */
+function alignByPosition(a: Json[], b: Json[]): [number | undefined, number | undefined][] {
+  const as = a.map((x) => JSON.stringify(x));
+  const bs = b.map((x) => JSON.stringify(x));
+  // lcs[i][j]: length of the longest common subsequence of as[i..] and bs[j..].
+  const lcs = Array.from({ length: as.length + 1 }, () => new Array<number>(bs.length + 1).fill(0));
+  for (let i = as.length - 1; i >= 0; i--)
+    for (let j = bs.length - 1; j >= 0; j--)
+      lcs[i]![j] =
+        as[i] === bs[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  const pairs: [number | undefined, number | undefined][] = [];
+  let gapA: number[] = [];
+  let gapB: number[] = [];
+  const flush = () => {
+    for (let k = 0; k < Math.max(gapA.length, gapB.length); k++) pairs.push([gapA[k], gapB[k]]);
+    gapA = [];
+    gapB = [];
+  };
+  let i = 0;
+  let j = 0;
+  while (i < as.length || j < bs.length) {
+    if (i < as.length && j < bs.length && as[i] === bs[j]) {
+      flush();
+      pairs.push([i++, j++]);
+    } else if (j >= bs.length || (i < as.length && lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      gapA.push(i++);
+    } else {
+      gapB.push(j++);
+    }
+  }
+  flush();
+  return pairs;
+}
+
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -203,8 +242,14 @@ function diffTrees(
         diffTrees(an.get(n), bn.get(n), `${path}[name=${n}]`, emit, equal);
       return;
     }
-    for (let i = 0; i < Math.max(a.length, b.length); i++)
-      diffTrees(a[i], b[i], `${path}[${i}]`, emit, equal);
+    for (const [i, j] of alignByPosition(a, b))
+      diffTrees(
+        i === undefined ? undefined : a[i],
+        j === undefined ? undefined : b[j],
+        `${path}[${i ?? j}]`,
+        emit,
+        equal,
+      );
     return;
   }
   if (a !== undefined && b !== undefined && !isJsonObject(a) && !Array.isArray(a) && a === b) {
