@@ -35,8 +35,9 @@ export function injectorConfig(plan: RenderPlan): JsonObject {
 
 /**
  * The injector's `values` key: the subset of values the templates read
- * (all of `global` and `sidecarInjectorWebhook`, the revision, pilot's CNI
- * switch and env, and the gateway security settings).
+ * (all of `global` and `sidecarInjectorWebhook`, the revision, the `cni`
+ * block istiod's chart sees and pilot's env, and the gateway security
+ * settings), as istioctl renders it.
  */
 export function injectorValues(plan: RenderPlan): JsonObject {
   const v = plan.values;
@@ -44,7 +45,7 @@ export function injectorValues(plan: RenderPlan): JsonObject {
     global: getObject(v, 'global'),
     sidecarInjectorWebhook: getObject(v, 'sidecarInjectorWebhook'),
     revision: plan.revision,
-    pilot: { cni: getObject(v, 'pilot.cni'), env: getObject(v, 'pilot.env') },
+    pilot: { cni: plan.injectorCni, env: getObject(v, 'pilot.env') },
     gateways: {
       securityContext: getObject(v, 'gateways.securityContext'),
       seccompProfile: getObject(v, 'gateways.seccompProfile'),

@@ -45,6 +45,13 @@ export interface RenderPlan {
   version: string;
   /** The merged values tree (defaults < chart profile < translated spec < user values). */
   values: JsonObject;
+  /**
+   * The `cni` block as istiod's chart sees it, which the injector ConfigMap
+   * publishes as `values.pilot.cni`: `enabled`/`provider`, under them the
+   * chart profile's and platform's `cni` blocks and the user's own
+   * `values.cni` (all charts share one profile file), then `pilot.cni`.
+   */
+  injectorCni: JsonObject;
   base?: ComponentPlan;
   pilot?: ComponentPlan;
   cni?: ComponentPlan;
@@ -160,6 +167,13 @@ export function translate(iop: RenderInput): RenderPlan {
     },
     version: versionOfTag(globalTag),
     values,
+    injectorCni: [
+      getObject(profile, 'cni'),
+      getObject(platformValues(platform), 'cni'),
+      getObject(userValues, 'cni'),
+      getObject(toObject(spec.unvalidatedValues), 'cni'),
+      getObject(values, 'pilot.cni'),
+    ].reduce<JsonObject>((acc, layer) => mergeValues(acc, layer), {}),
     gateways: [],
   };
   const resolve = (

@@ -5,14 +5,18 @@ import type { Difference } from './compare.js';
  * why; the suite fails if an entry explains nothing across the corpus (so
  * the list cannot silently outlive its reason).
  */
+/** The comparisons: `manifest generate` objects, injected workloads, and the Gateway deployment templates' objects. */
+export type Suite = 'manifest' | 'injection' | 'gateway-templates';
+
 export interface Allowance {
   id: string;
   /**
-   * Which comparison the entry belongs to: `manifest generate` objects,
-   * injected pods (kube-inject), or the objects istiod's Gateway
-   * deployment controller renders from the kube-gateway/waypoint templates.
+   * Which comparisons the entry belongs to: `manifest generate` objects,
+   * injected workloads (kube-inject, whose gateway test injects each side's
+   * own gateway Deployment), or the objects istiod's Gateway deployment
+   * controller renders from the kube-gateway/waypoint templates.
    */
-  suite: 'manifest' | 'injection' | 'gateway-templates';
+  suites: readonly Suite[];
   reason: string;
   kind?: RegExp;
   name?: RegExp;
@@ -33,7 +37,7 @@ const OWNERSHIP =
 export const ALLOW_LIST: readonly Allowance[] = [
   {
     id: 'pending-crds-from-istio-api',
-    suite: 'manifest',
+    suites: ['manifest'],
     reason:
       'pending: CRDs from istio.io/api (crds branch). Until that branch is merged our Istio CRDs have an open ' +
       'schema; this single entry covers every CustomResourceDefinition and is removed at the merge.',
@@ -42,7 +46,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'helm-bookkeeping-labels',
-    suite: 'manifest',
+    suites: ['manifest', 'injection'],
     reason:
       'istioctl renders through Helm charts, which stamp app.kubernetes.io/*, helm.sh/chart, chart, heritage and ' +
       'release labels; we are not Helm and do not claim to be (no selector uses these labels).',
@@ -51,7 +55,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'ownership-labels-at-render',
-    suite: 'manifest',
+    suites: ['manifest', 'injection'],
     reason:
       '`istioctl manifest generate` leaves the installer ownership labels (§4.1) to `istioctl install`; we stamp ' +
       'them on every object at render time so the manifest is directly applyable and prunable, with the same keys and values istioctl install writes.',
@@ -60,7 +64,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'owner-label-on-pod-templates',
-    suite: 'manifest',
+    suites: ['manifest', 'injection'],
     reason:
       'the charts copy install.operator.istio.io/owning-resource into pod templates; ownership labels belong on the objects we apply, not on pods (§4.1), so we leave pod templates alone.',
     path: /^spec\.template\.metadata\.labels\.install\.operator\.istio\.io\/owning-resource$/,
@@ -68,7 +72,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'owner-name-at-render',
-    suite: 'manifest',
+    suites: ['manifest', 'injection'],
     reason:
       '`istioctl manifest generate` writes owning-resource "unknown" even for a named IstioOperator (install fills it in); ' +
       'we write the IstioOperator name, which is what istioctl install and prune use.',
@@ -77,7 +81,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'injector-template-text',
-    suite: 'manifest',
+    suites: ['manifest'],
     reason:
       "the injector templates are our own text, not a copy of Istio's; what they yield is the contract, and it is proven " +
       'separately: sidecar, gateway, grpc-simple and grpc-agent by injecting sample workloads with `istioctl kube-inject` ' +
@@ -90,7 +94,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'values-configmap-content',
-    suite: 'manifest',
+    suites: ['manifest'],
     reason:
       'ConfigMap `values` is a debug dump of the Helm values (keys original-values, merged-values); istiod never reads it. ' +
       'We write our own merged values under merged-values; its content is not a contract.',
@@ -100,7 +104,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'gateway-component-hub',
-    suite: 'manifest',
+    suites: ['manifest'],
     reason:
       "istioctl 1.27 takes a gateway's `tag` from its component entry but ignores its `hub` (the gateway chart reads only " +
       'global.hub); we honour both, so `components.ingressGateways[].hub` does what it says.',
@@ -113,7 +117,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'grpc-simple-bootstrap-script',
-    suite: 'injection',
+    suites: ['injection'],
     reason:
       "grpc-simple writes its xDS bootstrap with a shell command; ours is our own one-line printf (not a copy of Istio's echo script). " +
       'Both write the same document: server dns:///istiod[-rev].<ns>.svc:15010, insecure channel, xds_v3, node id ' +
@@ -132,7 +136,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'grpc-simple-namespace-newline',
-    suite: 'injection',
+    suites: ['injection'],
     reason:
       "Istio's grpc-simple template leaves a trailing newline in ISTIO_NAMESPACE (a block scalar); ours is the bare namespace.",
     path: /(^|\.)initContainers\[name=grpc-bootstrap-init\]\.env\[name=ISTIO_NAMESPACE\]\.value$/,
@@ -140,7 +144,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'hold-moved-to-mesh-config',
-    suite: 'injection',
+    suites: ['injection'],
     reason:
       'the API layer (src/profiles) moves the deprecated values.global.proxy.holdApplicationUntilProxyStarts to ' +
       'meshConfig.defaultConfig (the 1.23 translation), so our PROXY_CONFIG carries it; istioctl 1.27 keeps it in values. ' +
@@ -148,17 +152,5 @@ export const ALLOW_LIST: readonly Allowance[] = [
     path: /(^|\.)containers\[name=istio-proxy\]\.env\[name=PROXY_CONFIG\]\.value\.holdApplicationUntilProxyStarts$/,
     side: 'ours-only',
     accepts: (d) => d.ours === true,
-  },
-  {
-    id: 'gateway-pod-template-chart-labels',
-    suite: 'injection',
-    reason:
-      "the injected gateway pod keeps the labels of its Deployment's pod template; istioctl's template carries the Helm " +
-      'bookkeeping labels and owning-resource (see helm-bookkeeping-labels and owner-label-on-pod-templates), ours does not.',
-    name: /^istio-ingressgateway$/,
-    path: new RegExp(
-      `^spec\\.template\\.metadata\\.labels\\.(${HELM_LABELS}|install\\.operator\\.istio\\.io\\/owning-resource)$`,
-    ),
-    side: 'oracle-only',
   },
 ];

@@ -5,7 +5,7 @@ import {
   type JsonObject,
   type K8sObject,
 } from '../../src/render/object.js';
-import { ALLOW_LIST, type Allowance } from './allow-list.js';
+import { ALLOW_LIST, type Allowance, type Suite } from './allow-list.js';
 
 /** `apiVersion kind namespace/name`: the identity both renders must agree on. */
 export function identity(o: K8sObject): string {
@@ -268,8 +268,18 @@ function matches(a: Allowance, d: Difference): boolean {
   return a.accepts ? a.accepts(d) : true;
 }
 
-/** Ids of allow-list entries that explained at least one difference in this process. */
-export const USED_ALLOWANCES = new Set<string>();
+/** `<suite>:<id>` of allow-list entries that explained at least one difference in this process. */
+const USED = new Set<string>();
+
+/**
+ * Entries of `suite` that explained nothing in this process: stale, unless
+ * the suite did not run. Each entry names exactly the suites it serves.
+ */
+export function staleAllowances(suite: Suite): string[] {
+  return ALLOW_LIST.filter((a) => a.suites.includes(suite) && !USED.has(`${suite}:${a.id}`)).map(
+    (a) => a.id,
+  );
+}
 
 /**
  * Compares the oracle's objects with ours, whole: the same identities, then
@@ -277,19 +287,15 @@ export const USED_ALLOWANCES = new Set<string>();
  * by the first matching allow-list entry of `suite` or reported as
  * unexplained; the field counts give the share of equal fields.
  */
-export function compareObjects(
-  suite: Allowance['suite'],
-  oracle: K8sObject[],
-  ours: K8sObject[],
-): Comparison {
+export function compareObjects(suite: Suite, oracle: K8sObject[], ours: K8sObject[]): Comparison {
   const a = new Map(oracle.map((o) => [identity(o), o]));
   const b = new Map(ours.map((o) => [identity(o), o]));
   const result: Comparison = { unexplained: [], allowed: [], fields: 0, equal: 0 };
   const record = (d: Difference) => {
     result.fields += d.leaves;
-    const by = ALLOW_LIST.find((al) => al.suite === suite && matches(al, d));
+    const by = ALLOW_LIST.find((al) => al.suites.includes(suite) && matches(al, d));
     if (by) {
-      USED_ALLOWANCES.add(by.id);
+      USED.add(`${suite}:${by.id}`);
       result.allowed.push({ diff: d, by });
     } else result.unexplained.push(d);
   };
