@@ -42,6 +42,12 @@ describe('conformance: the whole-object comparison itself', () => {
     ]);
   });
 
+  it('compares the order of named items as one more field', () => {
+    const a = svc({ ports: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }] });
+    const b = svc({ ports: [{ name: 'b', port: 2 }, { name: 'a', port: 1 }] });
+    assert.deepEqual(paths([a], [b]), ['spec.ports(order)']);
+  });
+
   it('aligns unkeyed lists on equal items: one inserted rule is one difference', () => {
     const role = (rules: object[]): K8sObject => ({
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -240,6 +240,17 @@ function diffTrees(
       const bn = byName(b);
       for (const n of [...new Set([...an.keys(), ...bn.keys()])])
         diffTrees(an.get(n), bn.get(n), `${path}[name=${n}]`, emit, equal);
+      // The order of the items is a field too (containers run in order; an
+      // env entry may refer to the ones before it), compared over the names
+      // both sides have.
+      const common = (l: Json[], other: Map<string, Json>) =>
+        l.map((e) => (e as { name: string }).name).filter((n) => other.has(n));
+      const ao = common(a, bn);
+      const bo = common(b, an);
+      if (ao.length > 1) {
+        if (ao.join('\n') === bo.join('\n')) equal();
+        else emit(`${path}(order)`, ao, bo);
+      }
       return;
     }
     for (const [i, j] of alignByPosition(a, b))
