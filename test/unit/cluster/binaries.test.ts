@@ -29,6 +29,17 @@ describe('control-plane binaries', () => {
     assert.match(await pinnedVersion('etcd'), /^v3\.6\.\d+$/);
     assert.match(await pinnedVersion('kwok'), /^v0\.\d+\.\d+$/);
     assert.match(await pinnedVersion('istioctl'), /^1\.27\.\d+$/);
+    // gateway-render runs istiod's code: it must be the oracle's Istio, or the build cache is not shared.
+    assert.equal(await pinnedVersion('gateway-render'), await pinnedVersion('istioctl'));
+  });
+
+  it('pins gateway-render to the same istio.io/istio commit as istioctl', async () => {
+    const pin = async (mod: string) =>
+      /^\s*istio\.io\/istio (\S+)/m.exec(
+        await readFile(join(TOOLS_DIR, mod, 'go.mod'), 'utf8'),
+      )?.[1];
+    assert.ok(await pin('istioctl'));
+    assert.equal(await pin('gateway-render'), await pin('istioctl'));
   });
 
   it('keys the cache folder by module, version and a hash of go.mod and go.sum', async () => {
