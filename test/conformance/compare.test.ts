@@ -43,8 +43,18 @@ describe('conformance: the whole-object comparison itself', () => {
   });
 
   it('compares the order of named items as one more field', () => {
-    const a = svc({ ports: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }] });
-    const b = svc({ ports: [{ name: 'b', port: 2 }, { name: 'a', port: 1 }] });
+    const a = svc({
+      ports: [
+        { name: 'a', port: 1 },
+        { name: 'b', port: 2 },
+      ],
+    });
+    const b = svc({
+      ports: [
+        { name: 'b', port: 2 },
+        { name: 'a', port: 1 },
+      ],
+    });
     assert.deepEqual(paths([a], [b]), ['spec.ports(order)']);
   });
 
