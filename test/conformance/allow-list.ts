@@ -36,15 +36,6 @@ const OWNERSHIP =
 /** The intended differences, each with its reason (also listed in docs/rendering.md). */
 export const ALLOW_LIST: readonly Allowance[] = [
   {
-    id: 'pending-crds-from-istio-api',
-    suites: ['manifest'],
-    reason:
-      'pending: CRDs from istio.io/api (crds branch). Until that branch is merged our Istio CRDs have an open ' +
-      'schema; this single entry covers every CustomResourceDefinition and is removed at the merge.',
-    kind: /^CustomResourceDefinition$/,
-    path: /./,
-  },
-  {
     id: 'helm-bookkeeping-labels',
     suites: ['manifest', 'injection'],
     reason:
