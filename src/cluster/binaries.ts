@@ -15,6 +15,7 @@ export type BinaryName =
   | 'kubectl'
   | 'kwok'
   | 'istioctl'
+  | 'pilot-discovery'
   | 'kstatus'
   | 'gateway-render'
   | 'helm';
@@ -32,7 +33,14 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 
 /** A wrapper module folder under tools/. */
 export type ToolModule =
-  'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'kstatus' | 'gateway-render' | 'helm';
+  | 'k8s'
+  | 'etcd'
+  | 'kwok'
+  | 'istioctl'
+  | 'istiod'
+  | 'kstatus'
+  | 'gateway-render'
+  | 'helm';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */
@@ -52,6 +60,11 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   kubectl: { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kubectl' },
   kwok: { module: 'kwok', pkg: 'sigs.k8s.io/kwok/cmd/kwok' },
   istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
+  // istiod, run locally against what the operator installs (istiod.ts). A
+  // wrapper of its own with the same Istio pins: adding it to tools/istioctl
+  // would change that cache key and rebuild istioctl; the Go build cache
+  // shares the packages both compile.
+  'pilot-discovery': { module: 'istiod', pkg: 'istio.io/istio/pilot/cmd/pilot-discovery' },
   // Our own main package on top of the pinned library.
   kstatus: { module: 'kstatus', pkg: 'istio-operator.invalid/tools/kstatus' },
   // Ours too: istiod's Gateway deployment controller run offline (conformance of kube-gateway/waypoint).
@@ -68,6 +81,7 @@ const PINNED_MODULE: Record<ToolModule, string> = {
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
   istioctl: 'istio.io/istio',
+  istiod: 'istio.io/istio',
   kstatus: 'sigs.k8s.io/cli-utils',
   'gateway-render': 'istio.io/istio',
   helm: 'helm.sh/helm/v3',
@@ -210,8 +224,9 @@ async function requireGo(missing: BinaryName[], assets: string | undefined): Pro
 }
 
 function ldflagsFor(mod: ToolModule, version: string): string {
-  if (mod === 'istioctl') {
-    // Without these istioctl renders hub gcr.io/istio-testing and tag latest.
+  if (PINNED_MODULE[mod] === 'istio.io/istio') {
+    // Without these istioctl renders hub gcr.io/istio-testing and tag latest,
+    // and istiod reports version "unknown".
     return `-s -w -X istio.io/istio/pkg/version.buildVersion=${version} -X istio.io/istio/pkg/version.buildHub=docker.io/istio`;
   }
   if (mod !== 'k8s') return '-s -w';

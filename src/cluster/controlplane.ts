@@ -15,6 +15,7 @@ import {
 } from './binaries.js';
 import { EGRESS_FILES, egressSelectorConfig, registerLocalBackend } from './egress.js';
 import { probe, waitFor, type TlsClient } from './health.js';
+import { ISTIOD_DIR, recordedIstiods, stopLocalIstiods } from './istiod.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generatePki, type PkiFiles } from './pki.js';
 import { freePorts } from './ports.js';
@@ -63,6 +64,7 @@ const OWNED_ENTRIES = [
   'etcd-data',
   'logs',
   'kubeconfigs',
+  ISTIOD_DIR,
   ...Object.values(EGRESS_FILES),
 ];
 
@@ -113,6 +115,8 @@ export async function stopControlPlane(
   dir: string,
   opts: { keepData?: boolean } = {},
 ): Promise<void> {
+  // Local istiods first: they are clients of the API server.
+  await stopLocalIstiods(dir);
   const state = await readState(dir);
   if (state) {
     const order = [...state.processes].reverse();
@@ -177,7 +181,7 @@ function running(state: ControlPlaneState): RunningControlPlane {
       } catch {
         // not written yet, or already removed: what we started is what we know
       }
-      current.processes.forEach(killNow);
+      [...recordedIstiods(state.dir), ...current.processes].forEach(killNow);
     },
     kubeConfig: () => {
       const kc = new k8s.KubeConfig();

@@ -16,17 +16,20 @@ export interface ProcessRecord {
 /**
  * Starts a control-plane process in its own process group, with stdout and
  * stderr appended to `log`. The group lets `cluster up` return while the
- * processes keep running; stopping kills the whole group.
+ * processes keep running; stopping kills the whole group. `opts` sets the
+ * working directory and replaces the environment (a local istiod gets only
+ * its Deployment's).
  */
 export function startProcess(
   name: string,
   binary: string,
   args: string[],
   log: string,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): ProcessRecord {
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(binary, args, { ...opts, detached: true, stdio: ['ignore', fd, fd] });
     if (child.pid === undefined) throw new Error(`${name}: could not start ${binary}`);
     child.unref();
     // Reap the child if it dies while we are still running, so it is never a zombie

@@ -16,6 +16,7 @@ const BUILDABLE: readonly BinaryName[] = [
   ...FULL_BINARIES,
   'kubectl',
   'istioctl',
+  'pilot-discovery',
   'kstatus',
   'gateway-render',
   'helm',

@@ -17,6 +17,7 @@ interface DemoOpts {
   context?: string;
   dir: string;
   file: string;
+  istiod: boolean;
 }
 
 const say = (line: string) => process.stderr.write(`• ${line}\n`);
@@ -44,6 +45,10 @@ export function demoCommand(): Command {
       join(defaultClusterDir(), '..', 'demo'),
     )
     .option('-f, --file <file>', 'IstioOperators to apply (multi-document YAML)', DEMO_FILE)
+    .option(
+      '--no-istiod',
+      'on the local control plane, do not run the real istiod (pilot-discovery, built on first use)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  npm start\n  istio-operator demo --kubeconfig ~/.kube/config\n',
@@ -64,6 +69,7 @@ export function demoCommand(): Command {
         { istioOperatorCrd },
         { waitFor },
         { LABELS },
+        { startLocalIstiod },
       ] = await Promise.all([
         import('../../cluster/controlplane.js'),
         import('../../kube/config.js'),
@@ -72,6 +78,7 @@ export function demoCommand(): Command {
         import('../../api/schema/crd.js'),
         import('../../cluster/health.js'),
         import('../../render/labels.js'),
+        import('../../cluster/istiod.js'),
       ]);
       const external = o.kubeconfig ?? process.env.KUBECONFIG;
       const cp = external
@@ -91,9 +98,39 @@ export function demoCommand(): Command {
       const client = new KubeClient(kc);
       const manager = new OperatorManager({ kubeConfig: kc, requeueWhileRollingMs: 1000 });
       let stopping = false;
+      // The real istiod of each control plane the operator installed (kwok
+      // runs no pods): so a labelled namespace really gets its pods injected.
+      const istiods: Awaited<ReturnType<typeof startLocalIstiod>>[] = [];
+      let istiodState: 'wanted' | 'starting' | 'done' = cp && o.istiod ? 'wanted' : 'done';
+      const startIstiods = async () => {
+        const deployments = await client.list(
+          { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+          undefined,
+          'app=istiod',
+        );
+        for (const d of deployments) {
+          const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
+          const i = await startLocalIstiod({
+            kubeConfig: cp!.kubeConfig(),
+            controlPlaneDir: cp!.dir,
+            namespace: d.metadata!.namespace!,
+            revision: rev === 'default' ? '' : rev,
+            onProgress: say,
+          });
+          if (stopping) return void (await i.stop());
+          istiods.push(i);
+          say(
+            `istiod ${i.namespace}/${i.name} is the real pilot-discovery (pid ${i.pid}, log ${i.log})`,
+          );
+        }
+      };
       const teardown = async (code: number) => {
         if (stopping) return;
         stopping = true;
+        for (const i of istiods) {
+          say(`stopping istiod ${i.namespace}/${i.name}`);
+          await i.stop().catch(() => {});
+        }
         say('stopping the operator');
         await manager.stop().catch(() => {});
         if (cp) {
@@ -143,6 +180,7 @@ export function demoCommand(): Command {
       // Live view: redraw when anything shown changes.
       let shown = '';
       let announced = false;
+      let healthyAfter: number | undefined;
       const draw = async () => {
         const iops = (await client.list({
           apiVersion: 'install.istio.io/v1alpha1',
@@ -167,19 +205,32 @@ export function demoCommand(): Command {
           shown = view;
           process.stdout.write(`\n[${((Date.now() - started) / 1000).toFixed(1)}s]\n${view}`);
         }
-        if (
-          !announced &&
-          iops.length >= docs.length &&
-          iops.every((i) => i.status?.status === 'HEALTHY')
-        ) {
+        const healthy =
+          iops.length >= docs.length && iops.every((i) => i.status?.status === 'HEALTHY');
+        if (healthy) healthyAfter ??= (Date.now() - started) / 1000;
+        if (healthy && istiodState === 'wanted') {
+          istiodState = 'starting';
+          startIstiods()
+            .catch((err: unknown) =>
+              say(`the real istiod did not start: ${(err as Error).message}`),
+            )
+            .finally(() => (istiodState = 'done'));
+        }
+        if (!announced && healthy && istiodState === 'done') {
           announced = true;
+          const inject = istiods.some((i) => i.namespace === 'istio-system' && !i.revision)
+            ? `  kubectl create namespace demo && kubectl label namespace demo istio-injection=enabled\n` +
+              `  kubectl -n demo create deployment web --image=nginx\n` +
+              `  kubectl -n demo get pods -o jsonpath='{.items[*].spec.containers[*].name}'   # web istio-proxy: injected by the real istiod\n`
+            : '';
           process.stdout.write(
-            `\nAll ${iops.length} IstioOperators are HEALTHY after ${((Date.now() - started) / 1000).toFixed(1)}s.\n` +
+            `\nAll ${iops.length} IstioOperators are HEALTHY after ${healthyAfter!.toFixed(1)}s.\n` +
               `In another terminal:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get iop -A\n` +
               `  kubectl edit iop -n istio-system control-plane   # and watch the operator react here\n` +
               `  npx istio-operator status                        # the same table, without kubectl\n` +
               `  kubectl -n istio-system patch iop control-plane --type merge -p '{"spec":{"tag":"1.28.0"}}'   # an upgrade (docs/upgrades.md)\n` +
-              `Press Ctrl-C to stop${cp ? ' and remove the local control plane' : ''}.\n`,
+              inject +
+              `Press Ctrl-C to stop${cp ? `${istiods.length ? ' istiod' : ''} and remove the local control plane` : ''}.\n`,
           );
         }
       };

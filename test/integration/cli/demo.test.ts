@@ -4,14 +4,31 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { ControlPlaneState } from '../../../src/cluster/controlplane.js';
 import { isAlive } from '../../../src/cluster/process.js';
+import { KubeClient } from '../../../src/kube/client.js';
 import { ROOT, spawnCli } from '../../support/cli.js';
 
+/** The pid the demo printed for its local istiod (pilot-discovery). */
+function istiodPid(out: string): number {
+  const m = /istiod istio-system\/istiod is the real pilot-discovery \(pid (\d+)/.exec(out);
+  assert.ok(m, `the demo started no istiod:\n${out}`);
+  return Number(m[1]);
+}
+
+const pilotDiscovery = (pid: number) => ({
+  name: 'istiod',
+  pid,
+  binary: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!,
+  args: [],
+  log: '',
+});
+
 describe('npm start (istio-operator demo)', () => {
-  it('brings up a control plane, makes the demo IstioOperators HEALTHY, and tears it all down on Ctrl-C', async function () {
-    this.timeout(240_000);
+  it('brings up a control plane, makes the demo IstioOperators HEALTHY, runs the real istiod, and tears it all down on Ctrl-C', async function () {
+    this.timeout(300_000);
     const base = await mkdtemp(join(tmpdir(), 'demo-test-'));
     const dir = join(base, 'cp');
     const env = { ...process.env };
@@ -33,10 +50,52 @@ describe('npm start (istio-operator demo)', () => {
       assert.match(out, /^istio-system\/control-plane\s+HEALTHY\s+True\s+default\s+demo/m);
       assert.match(out, /^istio-ingress\/ingress\s+HEALTHY\s+True/m);
       assert.match(out, /RECONCILING/, 'the live view showed the way to HEALTHY');
+      const istiod = pilotDiscovery(istiodPid(out));
+      assert.match(out, /kubectl label namespace demo istio-injection=enabled/);
+
+      // What the closing hint tells the user to do: the real webhook injects.
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(join(dir, 'kubeconfig'));
+      const client = new KubeClient(kc);
+      await client.apply({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'demo', labels: { 'istio-injection': 'enabled' } },
+      });
+      await client.apply({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'demo' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'nginx', image: 'nginx' }] },
+          },
+        },
+      } as k8s.KubernetesObject);
+      let containers: string[] = [];
+      await waitFor(
+        'an injected pod',
+        async () => {
+          const pods = await client.list<k8s.V1Pod>(
+            { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+            'demo',
+          );
+          containers = pods[0]?.spec?.containers.map((c) => c.name) ?? [];
+          return containers.length > 0;
+        },
+        30_000,
+        undefined,
+        200,
+      );
+      assert.deepEqual(containers, ['nginx', 'istio-proxy']);
+
       const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
       p.kill('SIGINT');
       assert.equal(await exited, 0, out);
       assert.equal(state.processes.some(isAlive), false, 'no control-plane process left');
+      assert.equal(isAlive(istiod), false, 'no istiod left');
       assert.equal(existsSync(join(dir, 'state.json')), false, 'control-plane data removed');
     } finally {
       if (p.exitCode === null) p.kill('SIGKILL');
@@ -70,11 +129,12 @@ describe('npm start (istio-operator demo)', () => {
       );
       const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
       assert.ok(state.processes.length >= 6, 'etcd, egress proxy, apiserver, cm, scheduler, kwok');
+      const istiod = pilotDiscovery(istiodPid(output()));
       process.kill(-p.pid!, 'SIGINT');
       await exited;
       await waitFor(
         'every control-plane process gone',
-        async () => !state.processes.some(isAlive),
+        async () => ![...state.processes, istiod].some(isAlive),
         30_000,
         undefined,
         100,

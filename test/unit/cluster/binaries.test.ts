@@ -31,6 +31,7 @@ describe('control-plane binaries', () => {
     assert.match(await pinnedVersion('istioctl'), /^1\.27\.\d+$/);
     // gateway-render runs istiod's code: it must be the oracle's Istio, or the build cache is not shared.
     assert.equal(await pinnedVersion('gateway-render'), await pinnedVersion('istioctl'));
+    assert.equal(await pinnedVersion('istiod'), await pinnedVersion('istioctl'));
   });
 
   it('pins gateway-render to the same istio.io/istio commit as istioctl', async () => {

@@ -1,0 +1,225 @@
+import type * as k8s from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { KubeClient } from '../../src/kube/client.js';
+import { kubeRequest } from '../../src/kube/request.js';
+
+const suffix = (rev: string) => (rev && rev !== 'default' ? `-${rev}` : '');
+
+/** The parts of a pod (or pod template) that sidecar injection writes. */
+export interface InjectedParts {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  initContainers: k8s.V1Container[];
+  containers: k8s.V1Container[];
+  volumes: k8s.V1Volume[];
+  securityContext: k8s.V1PodSecurityContext | undefined;
+}
+
+const API_ACCESS = /^kube-api-access-/;
+
+/**
+ * The injected parts of a pod or pod template, normalised for comparing a
+ * pod the webhook injected with a template `istioctl kube-inject` injected:
+ * - the ServiceAccount admission plugin's `kube-api-access-*` volume and the
+ *   mounts it adds to the containers present at admission (it runs on pods,
+ *   never on templates, and before the webhooks);
+ * - the ReplicaSet's `pod-template-hash` label (pods only).
+ * Nothing else is touched: both sides went through the API server's
+ * defaulting, the pod when it was created, the template by a dry-run create.
+ */
+export function injectedParts(template: k8s.V1PodTemplateSpec): InjectedParts {
+  const spec = template.spec!;
+  const strip = (cs: k8s.V1Container[] | undefined) =>
+    (cs ?? []).map((c) => {
+      const mounts = (c.volumeMounts ?? []).filter((m) => !API_ACCESS.test(m.name));
+      const out = { ...c };
+      if (mounts.length) out.volumeMounts = mounts;
+      else delete out.volumeMounts;
+      return out;
+    });
+  const labels = { ...(template.metadata?.labels ?? {}) };
+  delete labels['pod-template-hash'];
+  return {
+    labels,
+    annotations: { ...(template.metadata?.annotations ?? {}) },
+    initContainers: strip(spec.initContainers),
+    containers: strip(spec.containers),
+    volumes: (spec.volumes ?? []).filter((v) => !API_ACCESS.test(v.name)),
+    securityContext: spec.securityContext,
+  };
+}
+
+async function run(bin: string, args: string[]): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    // Only what kube-inject needs: no KUBECONFIG, so it cannot reach a cluster.
+    const p = spawn(bin, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: tmpdir() },
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('error', reject);
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${bin} ${args.join(' ')}: exit ${code}\n${err}`)),
+    );
+  });
+}
+
+/**
+ * What `istioctl kube-inject` (the oracle) makes of a Deployment with the
+ * injector and mesh ConfigMaps the operator applied for `revision`, read
+ * from the API server: the injected pod template, defaulted by the API
+ * server (a dry-run create of the injected Deployment under another name).
+ */
+export async function kubeInjectTemplate(opts: {
+  istioctl: string;
+  kc: k8s.KubeConfig;
+  client: KubeClient;
+  /** istiod's namespace. */
+  istioNamespace: string;
+  revision: string;
+  deployment: k8s.V1Deployment;
+}): Promise<k8s.V1PodTemplateSpec> {
+  const cm = async (name: string) =>
+    (
+      (await opts.client.get({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: opts.istioNamespace },
+      })) as k8s.V1ConfigMap
+    ).data ?? {};
+  const injector = await cm(`istio-sidecar-injector${suffix(opts.revision)}`);
+  const mesh = await cm(`istio${suffix(opts.revision)}`);
+  const dir = await mkdtemp(join(tmpdir(), 'kube-inject-'));
+  try {
+    const f = (n: string) => join(dir, n);
+    await writeFile(f('config.yaml'), injector.config ?? '');
+    await writeFile(f('values.json'), injector.values ?? '');
+    await writeFile(f('mesh.yaml'), mesh.mesh ?? '');
+    // kube-inject sees the Deployment as the API server defaults it, as the
+    // webhook sees the pod (port protocols, probe schemes and timeouts end up
+    // in ISTIO_META_POD_PORTS and ISTIO_KUBE_APP_PROBERS).
+    const ns0 = opts.deployment.metadata!.namespace!;
+    const defaulted = JSON.parse(
+      (
+        await kubeRequest(
+          opts.kc,
+          'POST',
+          `/apis/apps/v1/namespaces/${ns0}/deployments?dryRun=All`,
+          {
+            ...opts.deployment,
+            metadata: { name: `${opts.deployment.metadata!.name}-defaulted`, namespace: ns0 },
+          },
+        )
+      ).body,
+    ) as k8s.V1Deployment;
+    defaulted.metadata = opts.deployment.metadata;
+    delete defaulted.status;
+    await writeFile(f('deployment.yaml'), yaml.dump(defaulted));
+    const out = await run(opts.istioctl, [
+      'kube-inject',
+      '-f',
+      f('deployment.yaml'),
+      '--injectConfigFile',
+      f('config.yaml'),
+      '--valuesFile',
+      f('values.json'),
+      '--meshConfigFile',
+      f('mesh.yaml'),
+      ...(opts.revision ? ['--revision', opts.revision] : []),
+    ]);
+    const injected = yaml.loadAll(out).find(Boolean) as k8s.V1Deployment;
+    const ns = injected.metadata!.namespace!;
+    injected.metadata = { name: `${injected.metadata!.name}-kube-inject`, namespace: ns };
+    const res = await kubeRequest(
+      opts.kc,
+      'POST',
+      `/apis/apps/v1/namespaces/${ns}/deployments?dryRun=All`,
+      injected,
+    );
+    return (JSON.parse(res.body) as k8s.V1Deployment).spec!.template;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One TCP socket of a process: its local and remote address, and whether it listens. */
+export interface SocketInfo {
+  local: string;
+  remote: string;
+  listening: boolean;
+}
+
+function addr(hex: string): string {
+  const [ip, port] = hex.split(':') as [string, string];
+  const p = parseInt(port, 16);
+  if (ip.length === 8) {
+    const b = ip.match(/../g)!.map((x) => parseInt(x, 16));
+    return `${b[3]}.${b[2]}.${b[1]}.${b[0]}:${p}`;
+  }
+  // IPv6: four 32-bit words, each little-endian.
+  const words = ip.match(/.{8}/g)!.map((w) => w.match(/../g)!.reverse().join(''));
+  const v6 = words.join('').toLowerCase();
+  if (v6.startsWith('00000000000000000000ffff')) {
+    const b = v6
+      .slice(24)
+      .match(/../g)!
+      .map((x) => parseInt(x, 16));
+    return `::ffff:${b.join('.')}:${p}`;
+  }
+  return `[${v6.match(/.{4}/g)!.join(':')}]:${p}`;
+}
+
+/** The TCP sockets a process holds, from /proc (Linux). */
+export function socketsOf(pid: number): SocketInfo[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const out: SocketInfo[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    const lines = readFileSync(`/proc/${pid}/net/${table}`, 'utf8').trim().split('\n').slice(1);
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      if (!inodes.has(f[9]!)) continue;
+      out.push({ local: addr(f[1]!), remote: addr(f[2]!), listening: f[3] === '0A' });
+    }
+  }
+  return out;
+}
+
+/** True for an address on 127.0.0.0/8 or ::1 (v4-mapped included). */
+export function isLoopbackAddress(a: string): boolean {
+  return (
+    /^127\./.test(a) ||
+    /^::ffff:127\./.test(a) ||
+    a.startsWith('[0000:0000:0000:0000:0000:0000:0000:0001]')
+  );
+}
+
+/** CPU time (user + system, seconds) and resident memory (MiB, now and peak) of a process, from /proc. */
+export function processUsage(pid: number): { cpuSeconds: number; rssMiB: number; peakMiB: number } {
+  // Fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  // USER_HZ is 100 on every Linux the project runs on.
+  return { cpuSeconds: ticks / 100, rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+}
