@@ -23,6 +23,19 @@ import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../supp
  * dry-run of an invalid Gateway is denied (then it switches to fail-closed).
  */
 const TRANSIENT = /webhook is not ready, retry/;
+/**
+ * An optimistic-concurrency conflict that istiod retries: its first caBundle
+ * patch of a webhook configuration can meet another writer's update of the
+ * same object (the other istiod's or the operator's first apply). It is not a
+ * configuration error; a lasting fight would show in the test that counts the
+ * operator's writes to the webhook configurations over two minutes.
+ */
+const RETRIED_CONFLICT =
+  /the object has been modified; please apply your changes to the latest version/;
+const configurationErrors = (log: string) =>
+  log
+    .split('\n')
+    .filter((l) => /\terror\t/.test(l) && !TRANSIENT.test(l) && !RETRIED_CONFLICT.test(l));
 
 /** A cold build of pilot-discovery (and istioctl) on a contended 2-core machine. */
 const BUILD_TIMEOUT_MS = 40 * 60_000;
@@ -200,7 +213,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     await healthy('control-plane');
     const log = readFileSync(istiod.log, 'utf8');
     assert.match(log, /mesh configuration: /, 'istiod read the mesh ConfigMap');
-    const errors = log.split('\n').filter((l) => /\terror\t/.test(l) && !TRANSIENT.test(l));
+    const errors = configurationErrors(log);
     assert.deepEqual(errors, [], `errors in ${istiod.log}`);
   });
 
@@ -273,6 +286,20 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
       );
       assert.match(err.message, why);
     };
+    // istiod puts its CA into the validator, then turns it fail-closed: until
+    // then the API server cannot verify it and fails open.
+    await waitFor(
+      'istiod patched istio-validator (caBundle, failurePolicy Fail)',
+      async () => {
+        const v = (await env.client.get(
+          webhookRef('ValidatingWebhookConfiguration', `istio-validator-${ns}`),
+        )) as k8s.V1ValidatingWebhookConfiguration;
+        return !!v.webhooks?.every((w) => w.clientConfig.caBundle && w.failurePolicy === 'Fail');
+      },
+      60_000,
+      undefined,
+      200,
+    );
     await denied(vs('[a-z'), /error parsing regexp/);
     await denied(dr(-1), /max connections must be non-negative/);
     await applyAny(vs('^/reviews/[a-z]+$'));
@@ -323,13 +350,11 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
         values: { revisionTags: ['prod'] },
       }),
     );
-    await waitFor(
-      'istiod-canary Deployment applied',
-      () => env.exists(deploymentRef(ns, 'istiod-canary')),
-      60_000,
-      undefined,
-      100,
-    );
+    // Start it once the operator has applied everything, as for the default
+    // istiod: started mid-apply, istiod's first caBundle patch can meet the
+    // operator's first write of the same webhook configuration (a 409 it
+    // retries and logs as an error).
+    await healthy('canary');
     const canary = await startLocalIstiod({
       kubeConfig: env.kc,
       controlPlaneDir: dir,
@@ -353,11 +378,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     const tagged = await assertInjectedLikeKubeInject(app(tagNs, 'web'), 'canary');
     assert.equal(tagged.metadata?.annotations?.['istio.io/rev'], 'canary');
     const log = readFileSync(canary.log, 'utf8');
-    assert.deepEqual(
-      log.split('\n').filter((l) => /\terror\t/.test(l) && !TRANSIENT.test(l)),
-      [],
-      `errors in ${canary.log}`,
-    );
+    assert.deepEqual(configurationErrors(log), [], `errors in ${canary.log}`);
   });
 
   it('shares the webhook configurations with the operator: istiod patches caBundle and failurePolicy, the operator writes 0 times in 2 minutes', async function () {
