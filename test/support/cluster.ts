@@ -33,6 +33,42 @@ export async function useCluster(): Promise<RunningControlPlane> {
   return await shared;
 }
 
+/** Suites' own control planes still running (killed with the shared one on exit). */
+const owned = new Set<RunningControlPlane>();
+
+/** Every control plane this test process started and has not stopped. */
+export function runningClusters(): RunningControlPlane[] {
+  return [...(current ? [current] : []), ...owned];
+}
+
+/**
+ * A control plane of the calling suite's own, for a suite whose objects the
+ * API server acts on cluster-wide: the real istiod's tests create pods in
+ * injection-labelled namespaces and Istio config, which every webhook
+ * configuration that other files' IstioOperators left in the shared cluster
+ * would also be asked about (and refused: those istiods do not run here).
+ * The caller stops it in its `after` hook.
+ */
+export async function ownCluster(name: string): Promise<RunningControlPlane> {
+  const dir = await mkdtemp(join(tmpdir(), `istio-operator-${name}-`));
+  const t0 = Date.now();
+  const cp = await startControlPlane({
+    dir,
+    mode: 'full',
+    onProgress: (l) => process.stderr.write(`      [${name} control plane] ${l}\n`),
+  });
+  owned.add(cp);
+  const stop = cp.stop.bind(cp);
+  cp.stop = async (opts) => {
+    owned.delete(cp);
+    await stop(opts);
+  };
+  process.stderr.write(
+    `      [${name} control plane] up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${cp.server} (logs in ${dir}/logs)\n`,
+  );
+  return cp;
+}
+
 /** Admin KubeConfig for the shared control plane. */
 export async function kubeConfig(): Promise<k8s.KubeConfig> {
   return (await useCluster()).kubeConfig();

@@ -6,6 +6,7 @@ import type { ObjectRef } from '../../src/kube/client.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { waitFor } from '../../src/cluster/health.js';
 import { isNotFound } from '../../src/kube/errors.js';
+import type { RunningControlPlane } from '../../src/cluster/controlplane.js';
 import { useCluster } from './cluster.js';
 import { installIstioOperatorCrd } from './crd.js';
 
@@ -40,8 +41,8 @@ export function deploymentRef(namespace: string, name: string): ObjectRef {
 }
 
 /** Connects to the shared control plane and installs the IstioOperator CRD. */
-export async function operatorEnv(): Promise<OperatorEnv> {
-  const kc = (await useCluster()).kubeConfig();
+export async function operatorEnv(cluster?: RunningControlPlane): Promise<OperatorEnv> {
+  const kc = (cluster ?? (await useCluster())).kubeConfig();
   const client = new KubeClient(kc);
   await installIstioOperatorCrd(kc);
   const exists = async (ref: ObjectRef) => {

@@ -8,7 +8,8 @@ import type { OperatorManager } from '../../../src/controller/manager.js';
 import { FORCE_DELETE_ANNOTATION } from '../../../src/controller/upgrade.js';
 import { toKubeError } from '../../../src/kube/errors.js';
 import { kubeRequest } from '../../../src/kube/request.js';
-import { useCluster } from '../../support/cluster.js';
+import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
+import { ownCluster } from '../../support/cluster.js';
 import {
   injectedParts,
   isLoopbackAddress,
@@ -74,6 +75,7 @@ type Hooks = k8s.V1MutatingWebhookConfiguration | k8s.V1ValidatingWebhookConfigu
 describe('the real istiod (pilot-discovery 1.27) against what the operator installs', function () {
   let env: OperatorEnv;
   let dir: string;
+  let cluster: RunningControlPlane | undefined;
   let istioctl: string;
   let ns: string;
   const managers: OperatorManager[] = [];
@@ -164,8 +166,11 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     const progress = (l: string) => process.stderr.write(`      [build] ${l}\n`);
     const bins = await ensureBinaries(['pilot-discovery', 'istioctl'], { onProgress: progress });
     istioctl = bins.istioctl;
-    dir = (await useCluster()).dir;
-    env = await operatorEnv();
+    // Its own control plane: the shared one holds other files' webhook
+    // configurations, which the pods and Istio config created here would meet.
+    cluster = await ownCluster('istiod');
+    dir = cluster.dir;
+    env = await operatorEnv(cluster);
     ns = await env.namespace('istiod');
     managers.push(await env.startOperator([ns]));
     const applied = Date.now();
@@ -206,6 +211,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     }
     for (const i of istiods) await i.stop();
     for (const m of managers) await m.stop();
+    await cluster?.stop();
   });
 
   it('becomes ready on its own readiness endpoint, with no error in its log', async () => {
