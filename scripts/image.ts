@@ -337,7 +337,8 @@ async function main(): Promise<void> {
   // The image's build stage has no Go: Istio's CRDs travel in the build
   // context, extracted here (a no-op when `npm ci` already did it).
   const crds = await generateIstioCrds();
-  if (crds.written) console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.version}`);
+  if (crds.written)
+    console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.version}`);
   const store = podmanStore(join(opts.stateDir, 'podman'), opts.storageDriver);
   const downloads = join(opts.stateDir, 'downloads');
   await mkdir(downloads, { recursive: true });

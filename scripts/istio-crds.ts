@@ -213,9 +213,7 @@ export function generatedSource(
 }
 
 /** The digests recorded in an existing generated file, if any. */
-async function recorded(
-  file: string,
-): Promise<{ pin?: string; writer?: string; format?: number }> {
+async function recorded(file: string): Promise<{ pin?: string; writer?: string; format?: number }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

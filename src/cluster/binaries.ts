@@ -33,14 +33,7 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 
 /** A wrapper module folder under tools/. */
 export type ToolModule =
-  | 'k8s'
-  | 'etcd'
-  | 'kwok'
-  | 'istioctl'
-  | 'istiod'
-  | 'kstatus'
-  | 'gateway-render'
-  | 'helm';
+  'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'istiod' | 'kstatus' | 'gateway-render' | 'helm';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */

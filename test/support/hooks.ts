@@ -1,11 +1,6 @@
 import type { Context } from 'mocha';
 import { rmSync } from 'node:fs';
-import {
-  controlPlaneLogs,
-  runningClusters,
-  startedCluster,
-  stopSharedCluster,
-} from './cluster.js';
+import { controlPlaneLogs, runningClusters, startedCluster, stopSharedCluster } from './cluster.js';
 
 // Kill the control plane on Ctrl-C or termination: its processes run in their
 // own process groups, so the terminal's SIGINT would not reach them.
