@@ -26,7 +26,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
 import { writtenValueText } from '../src/render/yaml-text.js';
@@ -73,18 +73,33 @@ export function noGoMessage(version: string): string {
 /** Runs `go mod download -json istio.io/api` in the wrapper module; returns the module's folder. */
 export async function downloadIstioApi(toolsDir = ISTIO_API_TOOLS): Promise<string> {
   const version = await pinnedApiVersion(toolsDir);
+  return await downloadGoModule(toolsDir, ISTIO_API_MODULE, version, noGoMessage(version));
+}
+
+/**
+ * Runs `go mod download -json MODULE` in a wrapper module under tools/ (whose
+ * go.mod requires MODULE at VERSION and whose go.sum verifies it); returns
+ * the module's folder in the Go module cache. `noGo` is the error message
+ * when `go` is not on PATH.
+ */
+export async function downloadGoModule(
+  toolsDir: string,
+  module: string,
+  version: string,
+  noGo: string,
+): Promise<string> {
   const { code, stdout, stderr, missing } = await new Promise<{
     code: number;
     stdout: string;
     stderr: string;
     missing: boolean;
   }>((res) => {
-    const p = spawn('go', ['mod', 'download', '-json', ISTIO_API_MODULE], {
+    const p = spawn('go', ['mod', 'download', '-json', module], {
       cwd: toolsDir,
       // -mod=mod: the wrapper has no vendor folder and no sources; go.sum
       // still verifies what is downloaded. GOWORK off: a go.work above the
-      // checkout must not change the pin. Tagged istio.io/api versions are
-      // in the checksum database, so GONOSUMDB is not needed.
+      // checkout must not change the pin. Tagged versions of these modules
+      // are in the checksum database, so GONOSUMDB is not needed.
       env: { ...process.env, GOFLAGS: '-mod=mod', GOWORK: 'off', GOTOOLCHAIN: 'local' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -97,7 +112,7 @@ export async function downloadIstioApi(toolsDir = ISTIO_API_TOOLS): Promise<stri
     );
     p.on('exit', (c) => res({ code: c ?? -1, stdout: out, stderr: err, missing: false }));
   });
-  if (missing) throw new Error(noGoMessage(version));
+  if (missing) throw new Error(noGo);
   let info: { Dir?: string; Error?: string } = {};
   try {
     info = JSON.parse(stdout || '{}') as typeof info;
@@ -106,10 +121,10 @@ export async function downloadIstioApi(toolsDir = ISTIO_API_TOOLS): Promise<stri
   }
   if (code !== 0 || !info.Dir) {
     throw new Error(
-      `go mod download ${ISTIO_API_MODULE}@${version} (in ${toolsDir}) failed` +
+      `go mod download ${module}@${version} (in ${toolsDir}) failed` +
         `${code !== 0 ? ` with exit ${code}` : ''}:\n${(info.Error ?? '') + stderr}`.trim() +
-        '\nFix: check the network access to the Go module proxy (GOPROXY), or that tools/istio-api/go.sum ' +
-        'matches go.mod (`cd tools/istio-api && go mod download istio.io/api`).',
+        '\nFix: check the network access to the Go module proxy (GOPROXY), or that ' +
+        `${relative(ROOT, toolsDir)}/go.sum matches go.mod (\`cd ${relative(ROOT, toolsDir)} && go mod download ${module}\`).`,
     );
   }
   return info.Dir;

@@ -10,6 +10,7 @@ import { toKubeError } from '../../../src/kube/errors.js';
 import { kubeRequest } from '../../../src/kube/request.js';
 import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
 import { ownCluster } from '../../support/cluster.js';
+import { installGatewayApiCrds } from '../../support/gateway-api.js';
 import {
   injectedParts,
   isLoopbackAddress,
@@ -171,6 +172,9 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     cluster = await ownCluster('istiod');
     dir = cluster.dir;
     env = await operatorEnv(cluster);
+    // Before istiod starts, as a user would have them: istiod's Gateway
+    // controllers start once it sees the Gateway API served.
+    await installGatewayApiCrds(env.client);
     ns = await env.namespace('istiod');
     managers.push(await env.startOperator([ns]));
     const applied = Date.now();
@@ -204,7 +208,7 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
         .catch(() => {});
     }
     // Uninstall first, so no webhook configuration outlives its istiod.
-    for (const name of ['canary', 'control-plane']) {
+    for (const name of ['ambient', 'canary', 'control-plane']) {
       if (!env) break;
       await env.client.delete(iopRef(ns, name)).catch(() => {});
       await env.uninstalled(ns, name, 120_000).catch(() => {});
@@ -387,12 +391,134 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     assert.deepEqual(configurationErrors(log), [], `errors in ${canary.log}`);
   });
 
+  /** A Gateway API Gateway of `className`, listening on `port`. */
+  const gateway = (namespace: string, name: string, className: string, extra = {}) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace, ...extra },
+    spec: {
+      gatewayClassName: className,
+      listeners:
+        className === 'istio-waypoint'
+          ? [{ name: 'mesh', port: 15008, protocol: 'HBONE' }]
+          : [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    },
+  });
+
+  /** The Deployment and Service istiod's Gateway deployment controller made for Gateway `name`. */
+  const deployedFor = async (namespace: string, name: string) => {
+    const selector = `gateway.networking.k8s.io/gateway-name=${name}`;
+    let found: { deployment: k8s.V1Deployment; service: k8s.V1Service } | undefined;
+    await waitFor(
+      `istiod's Deployment and Service for Gateway ${namespace}/${name}`,
+      async () => {
+        const [deployments, services] = await Promise.all([
+          env.client.list<k8s.V1Deployment>(
+            { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+            namespace,
+            selector,
+          ),
+          env.client.list<k8s.V1Service>(
+            { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true },
+            namespace,
+            selector,
+          ),
+        ]);
+        if (deployments[0] && services[0]) {
+          found = { deployment: deployments[0], service: services[0] };
+        }
+        return found !== undefined;
+      },
+      60_000,
+      undefined,
+      250,
+    );
+    return found!;
+  };
+
+  /** Who wrote the object: istiod applies gateway objects with its own field manager. */
+  const managers_ = (o: k8s.KubernetesObject) =>
+    (o.metadata?.managedFields ?? []).map((f) => f.manager ?? '');
+
+  it('deploys a Gateway API Gateway of class istio from our kube-gateway template', async () => {
+    const gwNs = await appNamespace('gw', {});
+    await env.client.apply(gateway(gwNs, 'web', 'istio'));
+    const { deployment, service } = await deployedFor(gwNs, 'web');
+    assert.ok(
+      managers_(deployment).some((m) => /gateway/i.test(m)),
+      `written by istiod's Gateway controller: ${managers_(deployment).join(', ')}`,
+    );
+    const pod = deployment.spec!.template;
+    const proxy = pod.spec!.containers.find((c) => c.name === 'istio-proxy');
+    assert.ok(proxy, 'the Deployment runs istio-proxy');
+    assert.match(proxy.image ?? '', /\/proxyv2:1\.27\.0$/);
+    assert.ok(proxy.args?.includes('router'), `a router proxy: ${JSON.stringify(proxy.args)}`);
+    assert.equal(pod.metadata?.labels?.['gateway.networking.k8s.io/gateway-name'], 'web');
+    assert.equal(service.spec?.type, 'LoadBalancer');
+    assert.ok(
+      service.spec?.ports?.some((p) => p.port === 80),
+      'the listener port is served',
+    );
+    // The proxy's xDS and CA address is this revision's istiod.
+    const caAddr = proxy.env?.find((e) => e.name === 'CA_ADDR')?.value;
+    assert.equal(caAddr, `istiod.${ns}.svc:15012`);
+    const log = readFileSync(istiod.log, 'utf8');
+    assert.doesNotMatch(log, /template defined/, 'istiod found every template it asked for');
+    assert.deepEqual(configurationErrors(log), [], `errors in ${istiod.log}`);
+  });
+
+  it('deploys an ambient waypoint from our waypoint template (ambient profile, its own revision)', async () => {
+    managers.push(await env.startOperator([ns], { revision: 'amb' }));
+    await env.client.apply(
+      iop('ambient', {
+        profile: 'ambient',
+        revision: 'amb',
+        components: { base: { enabled: false } },
+      }),
+    );
+    await healthy('ambient');
+    const amb = await startLocalIstiod({
+      kubeConfig: env.kc,
+      controlPlaneDir: dir,
+      namespace: ns,
+      revision: 'amb',
+    });
+    istiods.push(amb);
+    const wpNs = await appNamespace('waypoint', { 'istio.io/rev': 'amb' });
+    await env.client.apply(
+      gateway(wpNs, 'waypoint', 'istio-waypoint', {
+        labels: { 'istio.io/waypoint-for': 'service', 'istio.io/rev': 'amb' },
+      }),
+    );
+    const { deployment, service } = await deployedFor(wpNs, 'waypoint');
+    const pod = deployment.spec!.template;
+    const proxy = pod.spec!.containers.find((c) => c.name === 'istio-proxy');
+    assert.ok(proxy, 'the waypoint runs istio-proxy');
+    assert.ok(proxy.args?.includes('waypoint'), `a waypoint proxy: ${JSON.stringify(proxy.args)}`);
+    assert.equal(proxy.env?.find((e) => e.name === 'CA_ADDR')?.value, `istiod-amb.${ns}.svc:15012`);
+    assert.equal(
+      pod.metadata?.labels?.['istio.io/dataplane-mode'],
+      'none',
+      'never captured itself',
+    );
+    assert.equal(service.spec?.type, 'ClusterIP');
+    assert.ok(
+      service.spec?.ports?.some((p) => p.port === 15008),
+      'HBONE on 15008',
+    );
+    const log = readFileSync(amb.log, 'utf8');
+    assert.doesNotMatch(log, /template defined/, 'istiod found every template it asked for');
+    assert.deepEqual(configurationErrors(log), [], `errors in ${amb.log}`);
+  });
+
   it('shares the webhook configurations with the operator: istiod patches caBundle and failurePolicy, the operator writes 0 times in 2 minutes', async function () {
     this.timeout(200_000);
     const names: [string, string][] = [
       ['MutatingWebhookConfiguration', `istio-sidecar-injector-${ns}`],
       ['MutatingWebhookConfiguration', `istio-sidecar-injector-canary-${ns}`],
       ['MutatingWebhookConfiguration', `istio-revision-tag-prod-${ns}`],
+      // The default revision's injector, deactivated, and its tag (one injector per revision).
+      ['MutatingWebhookConfiguration', `istio-revision-tag-default-${ns}`],
       ['ValidatingWebhookConfiguration', `istio-validator-${ns}`],
       ['ValidatingWebhookConfiguration', `istio-validator-canary-${ns}`],
     ];
