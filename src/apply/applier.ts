@@ -14,6 +14,7 @@ import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { guardCrds, type CrdLookup, type KeptCrd } from './crd-guard.js';
 import { applyWaves, presentDependencies } from './graph.js';
+import { keepInstallerLabels } from './installer-labels.js';
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
 import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
 import { isSubset, subsetDifferences } from './subset.js';
@@ -275,7 +276,7 @@ async function applyComponent(
             desired.metadata!.name!,
           );
           const stamped = withDesiredHash(desired);
-          const body = live ? keepCreateOnly(stamped, live) : stamped;
+          const body = requestBody(stamped, live);
           const sameDesire =
             live?.metadata?.annotations?.[DESIRED_HASH] ===
             stamped.metadata?.annotations?.[DESIRED_HASH];
@@ -372,6 +373,20 @@ export function withDesiredHash(desired: KubernetesObject): KubernetesObject {
       annotations: { ...desired.metadata?.annotations, [DESIRED_HASH]: digest },
     },
   };
+}
+
+/**
+ * What the operator sends for `stamped` (a desired object with its digest)
+ * given the live object: the fields others own after creation keep their
+ * live values ({@link keepCreateOnly}), and installer bookkeeping labels on
+ * a live pod template stay ({@link keepInstallerLabels}). `diff` previews
+ * this same body.
+ */
+export function requestBody(
+  stamped: KubernetesObject,
+  live: KubernetesObject | undefined,
+): KubernetesObject {
+  return live ? keepInstallerLabels(keepCreateOnly(stamped, live), live) : stamped;
 }
 
 /**

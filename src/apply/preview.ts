@@ -1,4 +1,4 @@
-import { withDesiredHash } from './applier.js';
+import { requestBody, withDesiredHash } from './applier.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
@@ -84,7 +84,7 @@ export async function previewApply(
     }
     try {
       // Exactly what the operator would send, digest annotation included.
-      const after = await client.apply(withDesiredHash(d), true);
+      const after = await client.apply(requestBody(withDesiredHash(d), live), true);
       const fields = diffJson(comparable(live), comparable(after));
       if (fields.length === 0) out.unchanged++;
       else out.change.push({ object: describeObject(d), fields });
