@@ -1,3 +1,4 @@
+import { goYaml } from './go-yaml.js';
 import { getObject, getPath, getString, mergeValues } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName } from './names.js';
@@ -73,4 +74,28 @@ function proxyTracing(v: JsonObject, namespace: string): JsonObject | undefined 
 /** The `meshNetworks` key: `networks` from `values.global.meshNetworks` (empty by default). */
 export function meshNetworks(plan: RenderPlan): JsonObject {
   return { networks: getObject(plan.values, 'global.meshNetworks') };
+}
+
+/**
+ * The `mesh` key's text: Helm's `toYaml` of the mesh config, in a literal
+ * block that drops the final newline — the very text istioctl writes, so
+ * taking over its install leaves the key alone (go-yaml.ts says why).
+ */
+export function meshText(mesh: JsonObject): string {
+  return goYaml(mesh).replace(/\n+$/, '');
+}
+
+/**
+ * The `meshNetworks` key's text: `networks:` and Helm's `toYaml` of the
+ * networks indented under it (trimmed), or `networks: {}` when there are none.
+ */
+export function meshNetworksText(value: JsonObject): string {
+  const networks = value.networks as JsonObject | undefined;
+  if (!networks || Object.keys(networks).length === 0) return 'networks: {}';
+  const body = goYaml(networks)
+    .trim()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+  return `networks:\n${body}`;
 }

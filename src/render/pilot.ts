@@ -1,8 +1,7 @@
 import { getBool, getObject, getPath } from '../translate/merge.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
 import { renderInjectorConfigMap } from './injector-config.js';
-import { meshConfig, meshNetworks } from './mesh-config.js';
-import { dumpYaml } from './yaml-text.js';
+import { meshConfig, meshNetworks, meshNetworksText, meshText } from './mesh-config.js';
 import { istiodName, meshConfigMapName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 import { renderPilotRbac } from './pilot-rbac.js';
@@ -42,8 +41,8 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
         labels: { 'istio.io/rev': revLabel(rev), release: 'istio' },
       },
       data: {
-        mesh: dumpYaml(meshConfig(plan, ns)),
-        meshNetworks: dumpYaml(meshNetworks(plan)),
+        mesh: meshText(meshConfig(plan, ns)),
+        meshNetworks: meshNetworksText(meshNetworks(plan)),
       },
     });
   }

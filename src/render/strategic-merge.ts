@@ -18,21 +18,44 @@ const MERGE_KEYS: Record<string, string> = {
 /**
  * Applies `patch` to `target` with strategic-merge semantics: maps merge,
  * `null` deletes a key, lists with a known merge key merge element by
- * element (new elements appended in patch order), other lists replace.
- * `ports` merge by `containerPort` inside containers and by `port`
- * elsewhere. Neither input is modified.
+ * element, other lists replace. `ports` merge by `containerPort` inside
+ * containers and by `port` elsewhere. A merged list is ordered as
+ * Kubernetes' strategic merge patch orders it (its normalizeElementOrder),
+ * which istioctl applies `k8s` settings with: the patch's elements keep
+ * their patch order, the target's other elements theirs, and the two are
+ * interleaved by their place in the target — so an element new to the
+ * list lands before the target's elements that follow it, not at the end.
+ * Neither input is modified.
  */
 export function strategicMerge(target: Json | undefined, patch: Json, field = ''): Json {
   if (patch === null) return null;
   if (Array.isArray(patch)) {
     const key = mergeKey(field, patch);
     if (!key || !Array.isArray(target)) return clone(patch);
-    const out = target.map((x) => clone(x));
+    const keyOf = (x: Json) => (isJsonObject(x) ? x[key] : undefined);
+    const serverIndex = (x: Json) => target.findIndex((t) => keyOf(t) === keyOf(x));
+    // The patch's elements, merged into their target element where there is one.
+    const patched: Json[] = [];
     for (const p of patch) {
       if (!isJsonObject(p)) continue;
-      const i = out.findIndex((t) => isJsonObject(t) && t[key] === p[key]);
-      if (i >= 0) out[i] = strategicMerge(out[i], p, field);
-      else out.push(clone(p));
+      const i = serverIndex(p);
+      patched.push(i >= 0 ? strategicMerge(target[i], p, field) : clone(p));
+    }
+    const inPatch = new Set(patched.map(keyOf));
+    const serverOnly = target.filter((t) => !inPatch.has(keyOf(t))).map((x) => clone(x));
+    // mergeSortedSlice(serverOnly, patched, target order).
+    const out: Json[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < serverOnly.length || j < patched.length) {
+      if (j >= patched.length) out.push(serverOnly[i++]!);
+      else if (i >= serverOnly.length) out.push(patched[j++]!);
+      else {
+        const li = serverIndex(serverOnly[i]!);
+        const ri = serverIndex(patched[j]!);
+        if (li >= 0 && ri >= 0 && li < ri) out.push(serverOnly[i++]!);
+        else out.push(patched[j++]!);
+      }
     }
     return out;
   }

@@ -31,7 +31,7 @@ export interface Allowance {
 const HELM_LABELS =
   '(app\\.kubernetes\\.io\\/(name|instance|managed-by|part-of|version)|helm\\.sh\\/chart|chart|heritage|release)';
 const OWNERSHIP =
-  '(operator\\.istio\\.io\\/(managed|version|component)|install\\.operator\\.istio\\.io\\/owning-resource(-namespace)?)';
+  '(operator\\.istio\\.io\\/(managed|version|component)|install\\.operator\\.istio\\.io\\/owning-resource(-namespace)?|istio\\.io\\/rev)';
 
 /** The intended differences, each with its reason (also listed in docs/rendering.md). */
 export const ALLOW_LIST: readonly Allowance[] = [
@@ -49,7 +49,8 @@ export const ALLOW_LIST: readonly Allowance[] = [
     suites: ['manifest', 'injection'],
     reason:
       '`istioctl manifest generate` leaves the installer ownership labels (§4.1) to `istioctl install`; we stamp ' +
-      'them on every object at render time so the manifest is directly applyable and prunable, with the same keys and values istioctl install writes.',
+      'them on every object at render time so the manifest is directly applyable and prunable, with the same keys and values istioctl install writes ' +
+      "(its getOwnerLabels: managed, version, owning-resource[-namespace], component, and istio.io/rev = the revision or \"default\").",
     path: new RegExp(`^metadata\\.labels\\.${OWNERSHIP}$`),
     side: 'ours-only',
   },
@@ -91,7 +92,8 @@ export const ALLOW_LIST: readonly Allowance[] = [
       'We write our own merged values under merged-values; its content is not a contract.',
     kind: /^ConfigMap$/,
     name: /^values(-.+)?$/,
-    path: /^data\./,
+    // Its data, and the chart's prose describing it (not ours to copy).
+    path: /^(data\.|metadata\.annotations(\.kubernetes\.io\/description)?$)/,
   },
   {
     id: 'gateway-component-hub',

@@ -60,6 +60,32 @@ describe('conformance: manifest generate against istioctl 1.27, whole objects', 
     });
   }
 
+  it("writes the mesh ConfigMaps' text byte for byte as istioctl, on every input (a take-over rewrites nothing)", () => {
+    const texts = (objs: K8sObject[]) =>
+      objs
+        .filter((o) => o.kind === 'ConfigMap' && /^istio(-.+)?$/.test(o.metadata.name))
+        .map((o) => ({ name: o.metadata.name, data: o.data as Record<string, string> }));
+    let compared = 0;
+    const differing: string[] = [];
+    for (const f of inputs) {
+      const ours = renderOurs(f, readFileSync(join(CORPUS, f), 'utf8'), [TAG_FLAG]);
+      const mine = texts(ours);
+      for (const t of texts(oracle.get(f)!)) {
+        const o = mine.find((m) => m.name === t.name);
+        for (const key of ['mesh', 'meshNetworks']) {
+          compared++;
+          if (o?.data[key] !== t.data[key]) {
+            differing.push(
+              `${f} ConfigMap ${t.name} ${key}:\n  istioctl: ${JSON.stringify(t.data[key])}\n  ours:     ${JSON.stringify(o?.data[key])}`,
+            );
+          }
+        }
+      }
+    }
+    assert.ok(compared >= inputs.length, `compared ${compared} texts`);
+    assert.deepEqual(differing, []);
+  });
+
   it('uses every manifest allow-list entry (none is stale)', () => {
     assert.deepEqual(staleAllowances('manifest'), []);
   });

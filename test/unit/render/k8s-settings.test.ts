@@ -37,11 +37,15 @@ describe('render: k8s settings', () => {
   const pod = d.spec.template.spec;
   const c = pod.containers[0];
 
-  it('merges env by name: replaces the value of an existing variable and appends new ones', () => {
+  it('merges env by name: replaces the value of an existing variable, places new ones as strategic merge patch does', () => {
     const env = c.env as { name: string; value?: string }[];
     assert.equal(env.filter((e) => e.name === 'PILOT_TRACE_SAMPLING').length, 1);
     assert.equal(env.find((e) => e.name === 'PILOT_TRACE_SAMPLING')?.value, '5');
-    assert.equal(env.at(-1)?.name, 'EXTRA');
+    // Kubernetes' order (normalizeElementOrder), which istioctl's output has:
+    // the patch's elements in patch order, a new one before the target's
+    // elements that follow the patched one.
+    const names = env.map((e) => e.name);
+    assert.equal(names.indexOf('EXTRA'), names.indexOf('PILOT_TRACE_SAMPLING') + 1);
     assert.ok(
       env.some((e) => e.name === 'REVISION'),
       'existing variables are kept',

@@ -102,7 +102,21 @@ describe('render: pilot (istiod)', () => {
     assert.match(cm.data.mesh, /discoveryAddress: istiod\.istio-system\.svc:15012/);
     assert.match(cm.data.mesh, /accessLogFile: \/dev\/stdout/);
     assert.match(cm.data.mesh, /holdApplicationUntilProxyStarts: true/);
-    assert.equal(cm.data.meshNetworks, 'networks: {}\n');
+    // As istioctl writes them: Helm's toYaml in a literal block, no final newline.
+    assert.equal(cm.data.meshNetworks, 'networks: {}');
+    assert.ok(!cm.data.mesh.endsWith('\n'));
+    const withList = at(
+      find(
+        render({ meshConfig: { defaultProviders: { metrics: ['prometheus'] } } }),
+        'ConfigMap',
+        'istio',
+      ),
+    );
+    assert.match(
+      withList.data.mesh,
+      /^defaultProviders:\n  metrics:\n  - prometheus$/m,
+      'lists not indented under their key',
+    );
   });
 
   it('fills the injector ConfigMap with the four templates and JSON values', () => {
