@@ -350,6 +350,7 @@ function keyText(k: string): string {
 }
 
 function stringText(s: string, indent: number, col: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused here
   if (/[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(s)) {
     throw new Error('goYaml: strings with control characters are not written by the charts');
   }

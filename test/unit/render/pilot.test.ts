@@ -114,7 +114,7 @@ describe('render: pilot (istiod)', () => {
     );
     assert.match(
       withList.data.mesh,
-      /^defaultProviders:\n  metrics:\n  - prometheus$/m,
+      /^defaultProviders:\n {2}metrics:\n {2}- prometheus$/m,
       'lists not indented under their key',
     );
   });
