@@ -119,7 +119,12 @@ function cniConfig(v: JsonObject, cni: JsonObject, tag: string): Record<string, 
   };
 }
 
-function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObject {
+function cniDaemonSet(
+  v: JsonObject,
+  cni: JsonObject,
+  c: ComponentPlan,
+  logLevel: string,
+): K8sObject {
   const policy = pullPolicy(v, 'cni.pullPolicy');
   const userEnv = getObject(cni, 'env');
   const ambient = getBool(cni, 'ambient.enabled');
@@ -137,7 +142,8 @@ function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObje
     ports: [{ containerPort: 15014, name: 'metrics', protocol: 'TCP' }],
     readinessProbe: { httpGet: { path: '/readyz', port: 8000 } },
     command: ['install-cni'],
-    args: [`--log_output_level=${getString(cni, 'logLevel') || 'info'}`],
+    // Not cni.logLevel: that is the node agent's setting in its ConfigMap.
+    args: [`--log_output_level=${logLevel}`],
     envFrom: [{ configMapRef: { name: 'istio-cni-config' } }],
     env: [
       envField('REPAIR_NODE_NAME', 'spec.nodeName', false),
@@ -163,6 +169,10 @@ function cniDaemonSet(v: JsonObject, cni: JsonObject, c: ComponentPlan): K8sObje
         drop: ['ALL'],
         add: ['NET_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_ADMIN', 'DAC_OVERRIDE'],
       },
+      // Set on OpenShift (platform values); the type defaults to spc_t.
+      ...(Object.keys(getObject(cni, 'seLinuxOptions')).length
+        ? { seLinuxOptions: { type: 'spc_t', ...getObject(cni, 'seLinuxOptions') } }
+        : {}),
     },
     volumeMounts: [
       { mountPath: '/host/opt/cni/bin', name: 'cni-bin-dir' },
@@ -286,7 +296,7 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     metadata: { name: 'istio-cni-config', namespace: ns, labels },
     data: cniConfig(v, cni, c.tag),
   });
-  out.push(cniDaemonSet(v, cni, c));
+  out.push(cniDaemonSet(v, cni, c, plan.cniLoggingLevel));
   if (getString(cni, 'provider') === 'multus') {
     // Multus attaches Istio's CNI plugin through this definition; Istio puts it in `default`.
     out.push({

@@ -9,6 +9,7 @@ import {
   pullSecretsField,
   rule,
 } from './common.js';
+import { gatewayAffinity } from './gateway-affinity.js';
 import { istiodName, revLabel } from './names.js';
 import { isJsonObject, type Json, type JsonObject, type K8sObject } from './object.js';
 import { renderHpa, renderPdb } from './pilot-workload.js';
@@ -62,10 +63,16 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
     envValue('TRUST_DOMAIN', trustDomain),
   ];
   if (!getBool(g.values, 'runAsRoot')) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
+  // The chart's order: the gateway's env, then proxyMetadata (each sorted),
+  // the network unless the gateway's env names one, cluster ID, node name.
+  env.push(...userEnv(g.values));
   const proxyMetadata = getObject(v, 'meshConfig.defaultConfig.proxyMetadata');
   for (const k of Object.keys(proxyMetadata).sort())
     env.push(envValue(k, String(proxyMetadata[k])));
-  env.push(...userEnv(g.values));
+  const network = getString(v, 'global.network');
+  if (network && !getObject(g.values, 'env').ISTIO_META_NETWORK) {
+    env.push(envValue('ISTIO_META_NETWORK', network));
+  }
   env.push(
     envValue(
       'ISTIO_META_CLUSTER_ID',
@@ -73,9 +80,19 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
     ),
     envField('ISTIO_META_NODE_NAME', 'spec.nodeName', false),
   );
-  const network = getString(v, 'global.network');
-  if (network) env.push(envValue('ISTIO_META_NETWORK', network));
   return env;
+}
+
+/**
+ * The pod security context of a gateway not run as root: the proxy's UID
+ * and GID 1337, except on OpenShift, which assigns them from the
+ * namespace's range; always runAsNonRoot.
+ */
+function podSecurityContext(v: JsonObject): JsonObject {
+  const platform = getString(v, 'platform') || getString(v, 'global.platform');
+  return platform === 'openshift'
+    ? { runAsNonRoot: true }
+    : { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true };
 }
 
 function gatewayDeployment(
@@ -112,22 +129,18 @@ function gatewayDeployment(
       `--log_output_level=${getString(v, 'global.logging.level') || 'default:info'}`,
       ...(getBool(v, 'global.logAsJson') ? ['--log_as_json'] : []),
     ],
-    securityContext: runAsRoot
-      ? {
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          runAsUser: 0,
-          runAsGroup: 1337,
-          runAsNonRoot: false,
-        }
+    // A gateway run as root (to bind ports below 1024) gets no security
+    // context at all, pod or container, as in the 1.27 charts.
+    ...(runAsRoot
+      ? {}
       : {
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-          privileged: false,
-          readOnlyRootFilesystem: true,
-        },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+            privileged: false,
+            readOnlyRootFilesystem: true,
+          },
+        }),
     readinessProbe: {
       failureThreshold: 30,
       httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' },
@@ -170,9 +183,8 @@ function gatewayDeployment(
   for (const [k, val] of Object.entries(getObject(gv, 'podAnnotations')))
     podAnnotations[k] = String(val);
   const podSpec: JsonObject = {
-    securityContext: runAsRoot ? {} : { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true },
+    ...(runAsRoot ? {} : { securityContext: podSecurityContext(v) }),
     serviceAccountName: `${g.name}-service-account`,
-    ...pullSecretsField(v),
     containers: [container],
     volumes: [
       { name: 'workload-socket', emptyDir: {} },
@@ -217,8 +229,8 @@ function gatewayDeployment(
       })),
     ],
   };
-  const nodeSelector = getObject(gv, 'nodeSelector');
-  if (Object.keys(nodeSelector).length) podSpec.nodeSelector = nodeSelector;
+  const affinity = gatewayAffinity(v, gv);
+  if (affinity) podSpec.affinity = affinity;
   const tolerations = getPath(gv, 'tolerations');
   if (Array.isArray(tolerations) && tolerations.length) podSpec.tolerations = tolerations;
   const prio = getString(gv, 'priorityClassName') || getString(v, 'global.priorityClassName');

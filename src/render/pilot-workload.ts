@@ -6,7 +6,6 @@ import {
   envValue,
   imageRef,
   pullPolicy,
-  pullSecretsField,
 } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { Json, JsonObject, K8sObject } from './object.js';
@@ -104,8 +103,8 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     args: [
       'discovery',
       '--monitoringAddr=:15014',
-      ...(getBool(v, 'global.logAsJson') ? ['--log_as_json'] : []),
       `--log_output_level=${getString(v, 'global.logging.level') || 'default:info'}`,
+      ...(getBool(v, 'global.logAsJson') ? ['--log_as_json'] : []),
       '--domain',
       getString(v, 'global.proxy.clusterDomain') || 'cluster.local',
       '--keepaliveMaxServerConnectionAge',
@@ -148,7 +147,6 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
       ...(Array.isArray(tolerations) ? tolerations : []),
     ],
     serviceAccountName: name,
-    ...pullSecretsField(v),
     containers: [container],
     volumes: [
       { name: 'local-certs', emptyDir: { medium: 'Memory' } },

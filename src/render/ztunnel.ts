@@ -74,6 +74,9 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       runAsGroup: 1337,
       runAsNonRoot: false,
       runAsUser: 0,
+      ...(Object.keys(getObject(z, 'seLinuxOptions')).length
+        ? { seLinuxOptions: getObject(z, 'seLinuxOptions') }
+        : {}),
     },
     readinessProbe: { httpGet: { port: 15021, path: '/healthz/ready' } },
     args: ['proxy', 'ztunnel'],
@@ -147,7 +150,6 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
             priorityClassName: 'system-node-critical',
             terminationGracePeriodSeconds: (getPath(z, 'terminationGracePeriodSeconds') ??
               30) as Json,
-            ...pullSecretsField(v),
             containers: [container],
             volumes: [
               {

@@ -52,6 +52,13 @@ export interface RenderPlan {
    * `values.cni` (all charts share one profile file), then `pilot.cni`.
    */
   injectorCni: JsonObject;
+  /**
+   * The CNI node agent's `--log_output_level`: `values.cni.logging.level`,
+   * else a `global.logging.level` that a profile or the user set, else
+   * `info` — the CNI chart's own global default, not istiod's `default:info`
+   * that the merged defaults carry.
+   */
+  cniLoggingLevel: string;
   base?: ComponentPlan;
   pilot?: ComponentPlan;
   cni?: ComponentPlan;
@@ -167,9 +174,18 @@ export function translate(iop: RenderInput): RenderPlan {
     },
     version: versionOfTag(globalTag),
     values,
+    cniLoggingLevel:
+      getString(values, 'cni.logging.level') ||
+      [profile, userValues, toObject(spec.unvalidatedValues)]
+        .map((layer) => getString(layer, 'global.logging.level'))
+        .filter(Boolean)
+        .at(-1) ||
+      'info',
     injectorCni: [
       getObject(profile, 'cni'),
-      getObject(platformValues(platform), 'cni'),
+      // The platform file's seLinuxOptions is the node agents' own (top
+      // level in Istio's file), not part of the cni block istiod sees.
+      withoutKey(getObject(platformValues(platform), 'cni'), 'seLinuxOptions'),
       getObject(userValues, 'cni'),
       getObject(toObject(spec.unvalidatedValues), 'cni'),
       getObject(values, 'pilot.cni'),
@@ -243,4 +259,11 @@ function gatewayPlan(
   const ports = (gw.k8s?.service as { ports?: unknown } | undefined)?.ports;
   if (Array.isArray(ports)) over.ports = toJson(ports);
   return { ...base, component, name, values: { ...chart, ...over } };
+}
+
+/** `o` without `key` (a shallow copy). */
+function withoutKey(o: JsonObject, key: string): JsonObject {
+  const out = { ...o };
+  delete out[key];
+  return out;
 }

@@ -51,8 +51,14 @@ export const ALLOW_LIST: readonly Allowance[] = [
       '`istioctl manifest generate` leaves the installer ownership labels (§4.1) to `istioctl install`; we stamp ' +
       'them on every object at render time so the manifest is directly applyable and prunable, with the same keys and values istioctl install writes ' +
       "(its getOwnerLabels: managed, version, owning-resource[-namespace], component, and istio.io/rev = the revision or \"default\").",
-    path: new RegExp(`^metadata\\.labels\\.${OWNERSHIP}$`),
+    // One label, or the whole map where istioctl renders no labels at all.
+    path: new RegExp(`^metadata\\.labels(\\.${OWNERSHIP})?$`),
     side: 'ours-only',
+    accepts: (d) =>
+      d.path !== 'metadata.labels' ||
+      (typeof d.ours === 'object' &&
+        d.ours !== null &&
+        Object.keys(d.ours).every((k) => new RegExp(`^${OWNERSHIP}$`).test(k))),
   },
   {
     id: 'owner-label-on-pod-templates',

@@ -51,7 +51,8 @@ describe('conformance: manifest generate against istioctl 1.27, whole objects', 
       assert.deepEqual(ours.map(identity).sort(), theirs.map(identity).sort(), 'same objects');
       const r = compareObjects('manifest', theirs, ours);
       shares.push(`    ${formatShare(label, r)}`);
-      assert.ok(r.equal > 0, 'the comparison saw equal fields');
+      // (The empty profile renders nothing on either side: nothing to compare.)
+      assert.ok(r.equal > 0 || theirs.length === 0, 'the comparison saw equal fields');
       assert.equal(
         r.unexplained.length,
         0,
