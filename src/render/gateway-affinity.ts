@@ -53,7 +53,9 @@ export function gatewayAffinity(v: JsonObject, gv: JsonObject): JsonObject | und
   if (arch.length) {
     nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = arch.map(([k, w]) => ({
       weight: toInt(w),
-      preference: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: [k] }] },
+      preference: {
+        matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: [k] }],
+      },
     }));
   }
   const affinity: JsonObject = {};

@@ -1,12 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../translate/merge.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import {
-  envField,
-  envResource,
-  envValue,
-  imageRef,
-  pullPolicy,
-} from './common.js';
+import { envField, envResource, envValue, imageRef, pullPolicy } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { Json, JsonObject, K8sObject } from './object.js';
 

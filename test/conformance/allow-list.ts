@@ -50,7 +50,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
     reason:
       '`istioctl manifest generate` leaves the installer ownership labels (§4.1) to `istioctl install`; we stamp ' +
       'them on every object at render time so the manifest is directly applyable and prunable, with the same keys and values istioctl install writes ' +
-      "(its getOwnerLabels: managed, version, owning-resource[-namespace], component, and istio.io/rev = the revision or \"default\").",
+      '(its getOwnerLabels: managed, version, owning-resource[-namespace], component, and istio.io/rev = the revision or "default").',
     // One label, or the whole map where istioctl renders no labels at all.
     path: new RegExp(`^metadata\\.labels(\\.${OWNERSHIP})?$`),
     side: 'ours-only',
@@ -70,7 +70,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
   },
   {
     id: 'owner-name-at-render',
-    suites: ['manifest', 'injection'],
+    suites: ['manifest'],
     reason:
       '`istioctl manifest generate` writes owning-resource "unknown" even for a named IstioOperator (install fills it in); ' +
       'we write the IstioOperator name, which is what istioctl install and prune use.',

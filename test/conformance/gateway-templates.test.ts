@@ -165,8 +165,20 @@ const CASES: {
           },
           waypoint: {
             resources: { requests: { cpu: '10m' } },
-            nodeSelector: { pool: 'mesh' },
-            tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+            // (Not nodeSelector: istioctl 1.27 types it as a core/v1
+            // NodeSelector, so a plain label map is refused.)
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [
+                    { matchExpressions: [{ key: 'pool', operator: 'In', values: ['mesh'] }] },
+                  ],
+                },
+              },
+            },
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' },
+            ],
           },
         },
       },

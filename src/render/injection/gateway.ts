@@ -1,7 +1,7 @@
 import {
   CANONICAL_LABELS,
   PRELUDE,
-  PROXY_ENV,
+  proxyEnv,
   READINESS_PROBE,
   proxyMounts,
   proxyVolumes,
@@ -58,7 +58,7 @@ spec:
     securityContext:
       runAsUser: {{ $proxyUID }}
       runAsGroup: {{ $proxyGID }}
-${PROXY_ENV}    {{- with .Values.global.imagePullPolicy }}
+${proxyEnv('gateway')}    {{- with .Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . | quote }}
     {{- end }}
 ${READINESS_PROBE}    {{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}

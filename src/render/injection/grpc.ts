@@ -175,13 +175,13 @@ spec:
       mountPath: /etc/istio/proxy
     - name: istio-token
       mountPath: /var/run/secrets/tokens
-    - name: istio-podinfo
-      mountPath: /etc/istio/pod
     {{- if .Values.global.mountMtlsCerts }}
     - name: istio-certs
       mountPath: /etc/certs/
       readOnly: true
     {{- end }}
+    - name: istio-podinfo
+      mountPath: /etc/istio/pod
   {{- range .Spec.Containers }}
   {{- if ne .Name "istio-proxy" }}
   - name: {{ .Name | quote }}

@@ -48,8 +48,29 @@ export const COMMON_ANNOTATIONS = `    istio.io/rev: {{ .Revision | default "def
     {{- end }}
 `;
 
-/** The istio-proxy env list (indented for a container at 4 spaces). */
-export const PROXY_ENV = `    env:
+const APP_CONTAINERS = `    - name: ISTIO_META_APP_CONTAINERS
+      value: {{ $names := list }}{{ range .Spec.Containers }}{{ if ne .Name "istio-proxy" }}{{ $names = append $names .Name }}{{ end }}{{ end }}{{ join "," $names | quote }}
+`;
+const GO_LIMITS = `    - name: GOMEMLIMIT
+      valueFrom: {resourceFieldRef: {resource: limits.memory}}
+    - name: GOMAXPROCS
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+`;
+
+/**
+ * The istio-proxy env list (indented for a container at 4 spaces). The
+ * sidecar lists the app containers before the Go runtime limits; the
+ * gateway template after them (istiod 1.27's order, which the injected pod
+ * keeps).
+ */
+export function proxyEnv(template: 'sidecar' | 'gateway'): string {
+  return PROXY_ENV_TEXT.replace(
+    '@@APP_CONTAINERS_AND_GO_LIMITS@@',
+    template === 'sidecar' ? APP_CONTAINERS + GO_LIMITS : GO_LIMITS + APP_CONTAINERS,
+  );
+}
+
+const PROXY_ENV_TEXT = `    env:
     {{- if eq .InboundTrafficPolicyMode "localhost" }}
     - name: REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION
       value: "true"
@@ -78,13 +99,7 @@ export const PROXY_ENV = `    env:
       value: {{ protoToJSON .ProxyConfig | quote }}
     - name: ISTIO_META_POD_PORTS
       value: {{ $ports := list }}{{ range .Spec.Containers }}{{ range .Ports }}{{ $ports = append $ports . }}{{ end }}{{ end }}{{ structToJSON $ports | quote }}
-    - name: ISTIO_META_APP_CONTAINERS
-      value: {{ $names := list }}{{ range .Spec.Containers }}{{ if ne .Name "istio-proxy" }}{{ $names = append $names .Name }}{{ end }}{{ end }}{{ join "," $names | quote }}
-    - name: GOMEMLIMIT
-      valueFrom: {resourceFieldRef: {resource: limits.memory}}
-    - name: GOMAXPROCS
-      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
-    {{- if .CompliancePolicy }}
+@@APP_CONTAINERS_AND_GO_LIMITS@@    {{- if .CompliancePolicy }}
     - name: COMPLIANCE_POLICY
       value: {{ .CompliancePolicy | quote }}
     {{- end }}

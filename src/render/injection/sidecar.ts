@@ -2,7 +2,7 @@ import {
   CANONICAL_LABELS,
   COMMON_ANNOTATIONS,
   PRELUDE,
-  PROXY_ENV,
+  proxyEnv,
   READINESS_PROBE,
   proxyMounts,
   proxyVolumes,
@@ -174,7 +174,7 @@ ${PRELUDE}
     {{- else if $hold }}
     lifecycle: {"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}
     {{- end }}
-${PROXY_ENV}
+${proxyEnv('sidecar')}
     {{- with .Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . | quote }}
     {{- end }}
