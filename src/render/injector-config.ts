@@ -24,7 +24,10 @@ export function injectorConfig(plan: RenderPlan): JsonObject {
     policy: getString(plan.values, 'global.proxy.autoInject') || 'enabled',
     alwaysInjectSelector: (getPath(w, 'alwaysInjectSelector') ?? []) as Json,
     neverInjectSelector: (getPath(w, 'neverInjectSelector') ?? []) as Json,
-    injectedAnnotations: getObject(w, 'injectedAnnotations'),
+    // Empty: null, as the chart writes a key with nothing under it.
+    injectedAnnotations: Object.keys(getObject(w, 'injectedAnnotations')).length
+      ? getObject(w, 'injectedAnnotations')
+      : null,
     defaultTemplates: Array.isArray(defaults) && defaults.length ? defaults : ['sidecar'],
     // Not read by istiod 1.27: a tripwire an istiod older than 1.9 would
     // execute as its single template, failing loudly on the unknown function.
