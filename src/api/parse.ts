@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
-import { API_VERSION, KIND, type Diagnostic, type JsonObject } from './types.js';
+import type { Diagnostic, JsonObject } from './types.js';
+import { API_VERSION, KIND } from './vocabulary.js';
 
 /** A user file's IstioOperator, still unvalidated. */
 export interface ParsedFile {

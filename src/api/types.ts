@@ -5,14 +5,7 @@
  * types describe what a value looks like once it has passed validation.
  */
 
-/** API group of the IstioOperator resource. */
-export const GROUP = 'install.istio.io';
-/** The one served and stored version. */
-export const VERSION = 'v1alpha1';
-/** `apiVersion` field value of every IstioOperator. */
-export const API_VERSION = `${GROUP}/${VERSION}`;
-/** Kind of the resource. */
-export const KIND = 'IstioOperator';
+import type { API_VERSION, KIND } from './vocabulary.js';
 
 /** An open-ended JSON object (Helm values, MeshConfig, Kubernetes sub-objects). */
 export type JsonObject = { [key: string]: unknown };

@@ -1,7 +1,10 @@
 import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
+
 import { waitFor } from '../cluster/health.js';
+
 import { watchedKind } from './kinds.js';
+
 import type { KubeClient } from '../kube/client.js';
 import {
   describeKubeError,
@@ -9,15 +12,23 @@ import {
   isNamespaceTerminating,
   isNotFound,
 } from '../kube/errors.js';
+
 import { resourceTypeOf } from '../kube/resource.js';
+
 import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { guardCrds, type CrdLookup, type KeptCrd } from './crd-guard.js';
+
 import { applyWaves, presentDependencies } from './graph.js';
+
 import { keepInstallerLabels } from './installer-labels.js';
+
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
+
 import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
+
 import { isSubset, subsetDifferences } from './subset.js';
+import { DESIRED_HASH, ESTABLISH_NUDGE } from '../api/vocabulary.js';
 
 /** Outcome of applying one component. */
 export interface ComponentApplyResult {
@@ -355,15 +366,6 @@ function describeMissingKind(o: KubernetesObject): string {
   );
 }
 
-/**
- * Annotation holding a digest of the desired object last applied. The
- * subset test that saves idle writes cannot see a field that was removed
- * from the desired state (a dropped nodeSelector is still "contained" in the
- * live object); a changed digest can, and server-side apply then removes the
- * fields we no longer set.
- */
-export const DESIRED_HASH = 'install.operator.istio.io/desired-hash';
-
 export function withDesiredHash(desired: KubernetesObject): KubernetesObject {
   const digest = createHash('sha256').update(JSON.stringify(desired)).digest('hex').slice(0, 16);
   return {
@@ -433,8 +435,6 @@ function copyPath(target: unknown, source: unknown, path: string[]): void {
   copyPath(t[head], s[head], rest);
 }
 
-/** Annotation touched on a CRD the API server accepted but never established. */
-export const ESTABLISH_NUDGE = 'install.operator.istio.io/establish-nudge';
 /** How long a CRD may sit NamesAccepted-but-not-Established before it is nudged. */
 const NUDGE_AFTER_MS = 5000;
 

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../kube/client.js';
-import { LABELS } from '../render/labels.js';
+import { LABELS } from '../api/vocabulary.js';
 
 /** Read access to what the cluster holds, as seen by the operator's caches. */
 export interface LiveState {

@@ -1,13 +1,18 @@
 import { requestBody, withDesiredHash } from './applier.js';
+
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
+
 import { diffJson, type FieldChange } from '../render/diff.js';
+
 import type { Json } from '../render/object.js';
-import { LABELS } from '../render/labels.js';
 import { describeKept, weakening, type KeptCrd } from './crd-guard.js';
+
 import { WATCHED_KINDS } from './kinds.js';
+
 import { describeObject, identity, ownerOf, writtenByOperator, type Owner } from './live.js';
+import { LABELS, NOT_PRUNED_LABEL } from '../api/vocabulary.js';
 
 /** What applying a manifest would do, object by object. */
 export interface Preview {
@@ -99,8 +104,7 @@ export async function previewApply(
     for (const o of objs) {
       const who = ownerOf(o);
       if (!who || !writtenByOperator(o) || wanted.has(identity(o))) continue;
-      if (o.metadata?.labels?.['install.operator.istio.io/owning-resource-not-pruned'] === 'true')
-        continue;
+      if (o.metadata?.labels?.[NOT_PRUNED_LABEL] === 'true') continue;
       out.prune.push(describeObject(o));
     }
   }

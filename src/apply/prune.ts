@@ -1,7 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { watchedKind } from './kinds.js';
+
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
+
 import {
   describeObject,
   identity,
@@ -10,9 +12,7 @@ import {
   type LiveState,
   type Owner,
 } from './live.js';
-
-/** Label that keeps an owned object from being pruned (istioctl's own convention). */
-export const NOT_PRUNED_LABEL = 'install.operator.istio.io/owning-resource-not-pruned';
+import { NOT_PRUNED_LABEL } from '../api/vocabulary.js';
 
 /**
  * The live objects to delete after a successful apply: objects of a watched

@@ -1,8 +1,8 @@
 import type { Condition, IstioOperator } from '../api/types.js';
 import { coverageProblem, type OperatorInstance } from '../install/coverage.js';
+import { FINALIZER } from '../api/vocabulary.js';
 
 /** The operator's finalizer (as controller/reconciler.ts; not imported, to keep this module light). */
-const FINALIZER = 'istio-finalizer.install.istio.io';
 
 /** One IstioOperator as `istio-operator status` shows it. */
 export interface StatusRow {

@@ -1,9 +1,12 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeAccess } from '../kube/access.js';
 import { randomBytes } from 'node:crypto';
+
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
+
 import { ignoreStatus } from '../apply/kinds.js';
+
 import {
   ownerOf,
   withoutFieldSets,
@@ -11,16 +14,24 @@ import {
   type LiveState,
   type Owner,
 } from '../apply/live.js';
+
 import { KubeClient } from '../kube/client.js';
+
 import { isNotFound } from '../kube/errors.js';
+
 import { objectKey } from '../kube/resource.js';
+
 import { logger } from '../log/logger.js';
-import { LABELS } from '../render/labels.js';
+
 import { eventRecorder, type TrackedEventRecorder } from './events.js';
+
 import { Informer } from './informer.js';
+
 import { createMetrics, type OperatorMetrics } from './metrics.js';
-import { IOP_RESOURCE, reconcile, type ReconcileResult } from './reconciler.js';
+
+import { reconcile, type ReconcileResult } from './reconciler.js';
 import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
+import { IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
 
 /** Settings for {@link OperatorManager}. */
 export interface ManagerOptions {

@@ -1,18 +1,27 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js';
+
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
+
 import { describeKept } from '../apply/crd-guard.js';
+
 import { watchedKind } from '../apply/kinds.js';
+
 import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
+
 import { prune, pruneCandidates } from '../apply/prune.js';
+
 import { componentReadiness } from '../apply/readiness.js';
+
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isConflict, isNotFound } from '../kube/errors.js';
+
 import { logger } from '../log/logger.js';
+
 import type { Manifest } from '../render/manifest.js';
-import { LABELS } from '../render/labels.js';
 import { ownerWants, render, wantedByAnother } from './desired.js';
+
 import type { EventRecorder } from './events.js';
 import {
   computeStatus,
@@ -21,35 +30,23 @@ import {
   summarize,
   type ReconcileOutcome,
 } from './status.js';
+
 import {
-  ALLOW_VERSION_SKEW_ANNOTATION,
   describeRevisionUsers,
   describeSkew,
-  FORCE_DELETE_ANNOTATION,
   gatewaysAfterIstiod,
   refusedVersionChanges,
   revisionUsers,
   servedRevision,
 } from './upgrade.js';
-
-/** Finalizer that lets the operator uninstall before an IstioOperator disappears. */
-export const FINALIZER = 'istio-finalizer.install.istio.io';
-/**
- * Annotation that lets uninstalling an IstioOperator delete the Istio CRDs it
- * owns too, and with them every VirtualService, Gateway, … in the cluster.
- * Without it CRDs always survive.
- */
-export const DELETE_CRDS_ANNOTATION = 'install.istio.io/delete-crds-on-uninstall';
-/** Annotation that makes the operator leave an IstioOperator alone. */
-export const IGNORE_ANNOTATION = 'install.istio.io/ignoreReconcile';
-
-/** The IstioOperator resource type. */
-export const IOP_RESOURCE = {
-  apiVersion: 'install.istio.io/v1alpha1',
-  kind: 'IstioOperator',
-  plural: 'istiooperators',
-  namespaced: true,
-} as const;
+import {
+  ALLOW_VERSION_SKEW_ANNOTATION,
+  DELETE_CRDS_ANNOTATION,
+  FINALIZER,
+  FORCE_DELETE_ANNOTATION,
+  IGNORE_ANNOTATION,
+  LABELS,
+} from '../api/vocabulary.js';
 
 /**
  * How often a component whose only trouble is a kind the cluster does not

@@ -5,6 +5,7 @@ import type {
   InstallState,
   IstioOperatorStatus,
 } from '../api/types.js';
+import { IGNORE_ANNOTATION } from '../api/vocabulary.js';
 
 /** What one reconcile found, reduced to what status reports. */
 export type ReconcileOutcome =
@@ -139,8 +140,7 @@ export function computeStatus(
     case 'ignored':
       state = prev?.status ?? 'NONE';
       reason = 'ReconcileIgnored';
-      message =
-        'install.istio.io/ignoreReconcile is "true": the operator leaves this IstioOperator alone';
+      message = `${IGNORE_ANNOTATION} is "true": the operator leaves this IstioOperator alone`;
       break;
     case 'applied': {
       const before = componentStatus ?? {};

@@ -1,7 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS } from '../apply/kinds.js';
+
 import {
   describeObject,
   identity,
@@ -10,12 +12,16 @@ import {
   type LiveState,
   type Owner,
 } from '../apply/live.js';
+
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
+
 import { crdMissingMessage } from './iop-crd.js';
-import { LABELS } from '../render/labels.js';
+
 import { eventRecorder } from './events.js';
-import { FINALIZER, IOP_RESOURCE, reconcile } from './reconciler.js';
+
+import { reconcile } from './reconciler.js';
+import { FINALIZER, IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
 
 /** Options for {@link uninstallInProcess}. */
 export interface UninstallRun {

@@ -5,12 +5,15 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { workloadReady } from '../apply/readiness.js';
+
 import { describeObject, ownerOf, type LiveState, type Owner } from '../apply/live.js';
+
 import type { KubeClient } from '../kube/client.js';
 import { resourceTypeOf } from '../kube/resource.js';
-import { LABELS } from '../render/labels.js';
+
 import type { Manifest } from '../render/manifest.js';
 import { istiodName } from '../render/names.js';
+
 import type { ComponentName } from '../translate/plan.js';
 import {
   compareVersions,
@@ -18,11 +21,11 @@ import {
   parseVersion,
   type SkewRefusal,
 } from '../translate/version.js';
-
-/** Annotation that lets an IstioOperator downgrade or skip minor versions. */
-export const ALLOW_VERSION_SKEW_ANNOTATION = 'install.istio.io/allow-version-skew';
-/** Annotation that lets an IstioOperator be deleted while workloads still use its revision. */
-export const FORCE_DELETE_ANNOTATION = 'install.istio.io/force-delete';
+import {
+  ALLOW_VERSION_SKEW_ANNOTATION,
+  FORCE_DELETE_ANNOTATION,
+  LABELS,
+} from '../api/vocabulary.js';
 
 /** A refused version change of one component. */
 export interface ComponentSkew extends SkewRefusal {

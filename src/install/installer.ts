@@ -4,20 +4,26 @@ import type {
   V1Deployment,
 } from '@kubernetes/client-node';
 import { describeObject } from '../apply/live.js';
+
 import { workloadReady } from '../apply/readiness.js';
+
 import { waitFor } from '../cluster/health.js';
+
 import type { IstioOperator } from '../api/types.js';
-import { FINALIZER, IGNORE_ANNOTATION, IOP_RESOURCE } from '../controller/reconciler.js';
 import { uninstallInProcess } from '../controller/uninstall.js';
+
 import type { KubeAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
+
 import { describeKubeError, isConflict, isNotFound } from '../kube/errors.js';
+
 import {
   OPERATOR_DEPLOYMENT_SELECTOR,
   operatorFromDeployment,
   reconciles,
   type OperatorInstance,
 } from './coverage.js';
+import { FINALIZER, IGNORE_ANNOTATION, IOP_RESOURCE } from '../api/vocabulary.js';
 
 /** Options for {@link installOperator}. */
 export interface InstallRun {

@@ -1,4 +1,5 @@
 import { WATCHED_KINDS } from '../apply/kinds.js';
+import { GROUP, IOP_RESOURCE } from '../api/vocabulary.js';
 
 /** One RBAC policy rule. */
 export interface PolicyRule {
@@ -50,8 +51,8 @@ export function operatorClusterRules(): PolicyRule[] {
       verbs: ['bind', 'escalate'],
     },
     {
-      apiGroups: ['install.istio.io'],
-      resources: ['istiooperators'],
+      apiGroups: [GROUP],
+      resources: [IOP_RESOURCE.plural],
       verbs: ['get', 'list', 'watch', 'patch', 'update'],
     },
     {

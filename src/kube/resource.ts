@@ -1,3 +1,4 @@
+import { IOP_RESOURCE } from '../api/vocabulary.js';
 /**
  * A Kubernetes resource type, identified the way API paths need it. Kept as
  * plain data so the watch table can list every kind the renderer emits
@@ -45,7 +46,7 @@ const t = (
  * are a subset.
  */
 export const KNOWN_TYPES: readonly ResourceType[] = [
-  t('install.istio.io/v1alpha1', 'IstioOperator', 'istiooperators', true),
+  t(IOP_RESOURCE.apiVersion, IOP_RESOURCE.kind, IOP_RESOURCE.plural, true),
   t('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false),
   t('v1', 'Namespace', 'namespaces', false),
   t('v1', 'ServiceAccount', 'serviceaccounts', true),

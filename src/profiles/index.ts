@@ -5,13 +5,8 @@
 import { translateDeprecatedValues } from '../api/deprecated.js';
 import { IstioOperatorValidationError, sortDiagnostics } from '../api/errors.js';
 import { parseIstioOperatorFile } from '../api/parse.js';
-import {
-  API_VERSION,
-  KIND,
-  type Diagnostic,
-  type IstioOperator,
-  type JsonObject,
-} from '../api/types.js';
+import type { Diagnostic, IstioOperator, JsonObject } from '../api/types.js';
+import { API_VERSION, KIND } from '../api/vocabulary.js';
 import { getPath } from '../api/paths.js';
 import { validateIstioOperator } from '../api/validate.js';
 import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';

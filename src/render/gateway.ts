@@ -13,6 +13,7 @@ import { gatewayAffinity } from './gateway-affinity.js';
 import { istiodName, revLabel } from './names.js';
 import { isJsonObject, type Json, type JsonObject, type K8sObject } from './object.js';
 import { renderHpa, renderPdb } from './pilot-workload.js';
+import { LABELS } from '../api/vocabulary.js';
 
 /** The gateway's labels (chart defaults `app`/`istio` plus the entry's `label`), also its selector. */
 function gatewayLabels(g: GatewayPlan): Record<string, string> {
@@ -170,7 +171,7 @@ function gatewayDeployment(
     'service.istio.io/canonical-revision': plan.revision || 'latest',
     'sidecar.istio.io/inject': 'false',
     'istio.io/rev': revLabel(plan.revision),
-    'operator.istio.io/component': g.component,
+    [LABELS.component]: g.component,
     'istio.io/dataplane-mode': 'none',
   };
   const podAnnotations: Record<string, string> = {

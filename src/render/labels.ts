@@ -1,17 +1,9 @@
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
 import { versionOfTag } from '../translate/version.js';
+
 import type { K8sObject } from './object.js';
 import { revLabel } from './names.js';
-
-/** Label keys Istio's tooling uses to find the objects an installer owns. */
-export const LABELS = {
-  managed: 'operator.istio.io/managed',
-  version: 'operator.istio.io/version',
-  component: 'operator.istio.io/component',
-  owner: 'install.operator.istio.io/owning-resource',
-  ownerNamespace: 'install.operator.istio.io/owning-resource-namespace',
-  rev: 'istio.io/rev',
-} as const;
+import { LABELS } from '../api/vocabulary.js';
 
 /**
  * The ownership labels of one component's objects, exactly the set istioctl

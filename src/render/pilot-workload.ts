@@ -3,6 +3,7 @@ import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, imageRef, pullPolicy } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { Json, JsonObject, K8sObject } from './object.js';
+import { LABELS } from '../api/vocabulary.js';
 
 /** Labels the istiod Service and PDB select: `app`+`istio: pilot`, or `app`+`istio.io/rev` for a revision. */
 export function istiodSelector(revision: string): Record<string, string> {
@@ -71,7 +72,7 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     app: 'istiod',
     'istio.io/rev': revLabel(rev),
     'sidecar.istio.io/inject': 'false',
-    'operator.istio.io/component': 'Pilot',
+    [LABELS.component]: 'Pilot',
     // Revisioned pods say `istio: istiod`, so the default revision's `istio: pilot` selectors skip them.
     istio: rev ? 'istiod' : 'pilot',
     'istio.io/dataplane-mode': 'none',

@@ -1,7 +1,9 @@
-import { GROUP, KIND, VERSION } from '../types.js';
 import { obj, str, type JSONSchemaProps } from './props.js';
+
 import { specSchema } from './spec.js';
+
 import { statusSchema } from './status.js';
+import { GROUP, IOP_RESOURCE, KIND, VERSION } from '../vocabulary.js';
 
 /** The complete openAPIV3Schema of the IstioOperator CRD. */
 export const istioOperatorSchema: JSONSchemaProps = obj(
@@ -33,7 +35,7 @@ export function istioOperatorCrd(): Record<string, unknown> {
       names: {
         kind: KIND,
         listKind: `${KIND}List`,
-        plural: 'istiooperators',
+        plural: IOP_RESOURCE.plural,
         singular: 'istiooperator',
         shortNames: ['iop', 'io'],
       },

@@ -1,13 +1,20 @@
 import { Command } from 'commander';
+
 import { readFile } from 'node:fs/promises';
+
 import { join, resolve } from 'node:path';
+
 import { fileURLToPath } from 'node:url';
+
 import yaml from 'js-yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../../api/types.js';
 import { defaultClusterDir } from '../../cluster/dirs.js';
+
 import { configureLogger } from '../../log/logger.js';
+
 import { formatStatus, statusRows } from '../status-table.js';
+
 import { UserError } from '../errors.js';
 
 const DEMO_FILE = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
@@ -68,7 +75,7 @@ export function demoCommand(): Command {
         { OperatorManager },
         { istioOperatorCrd },
         { waitFor },
-        { LABELS },
+        { LABELS, IOP_RESOURCE },
         { startLocalIstiod },
       ] = await Promise.all([
         import('../../cluster/controlplane.js'),
@@ -77,7 +84,7 @@ export function demoCommand(): Command {
         import('../../controller/manager.js'),
         import('../../api/schema/crd.js'),
         import('../../cluster/health.js'),
-        import('../../render/labels.js'),
+        import('../../api/vocabulary.js'),
         import('../../cluster/istiod.js'),
       ]);
       const external = o.kubeconfig ?? process.env.KUBECONFIG;
@@ -182,12 +189,7 @@ export function demoCommand(): Command {
       let announced = false;
       let healthyAfter: number | undefined;
       const draw = async () => {
-        const iops = (await client.list({
-          apiVersion: 'install.istio.io/v1alpha1',
-          kind: 'IstioOperator',
-          plural: 'istiooperators',
-          namespaced: true,
-        })) as unknown as IstioOperator[];
+        const iops = (await client.list(IOP_RESOURCE)) as unknown as IstioOperator[];
         const counts = new Map<string, Map<string, number>>();
         for (const i of iops) {
           const m = new Map<string, number>();

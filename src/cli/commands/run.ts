@@ -1,11 +1,18 @@
 import { Command, Option } from 'commander';
+
 import { readFileSync } from 'node:fs';
+
 import { setFlagsFromString } from 'node:v8';
+
 import type { Server } from 'node:http';
 import { logger } from '../../log/logger.js';
+
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
+
 import { within } from '../../controller/shutdown.js';
+
 import { UserError } from '../errors.js';
+
 import type { KubeClient } from '../../kube/client.js';
 
 interface RunOptions {
@@ -37,7 +44,7 @@ function defaultLeaseNamespace(): string {
 
 async function warnIfCrdMissing(client: KubeClient, namespace: string | undefined): Promise<void> {
   const [{ IOP_RESOURCE }, { crdMissingMessage }, { isNotFound }] = await Promise.all([
-    import('../../controller/reconciler.js'),
+    import('../../api/vocabulary.js'),
     import('../../controller/iop-crd.js'),
     import('../../kube/errors.js'),
   ]);

@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
+
 import yaml from 'js-yaml';
 import type { IstioOperator } from '../../api/types.js';
 import { formatStatus, statusRows, unhealthy } from '../status-table.js';
+
 import { UserError } from '../errors.js';
 
 interface StatusOpts {
@@ -46,8 +48,7 @@ export function statusCommand(): Command {
         { KubeClient },
         { WATCHED_KINDS },
         { ownerOf },
-        { LABELS },
-        { IOP_RESOURCE },
+        { LABELS, IOP_RESOURCE },
         { describeIopListError },
         { OPERATOR_DEPLOYMENT_SELECTOR, operatorFromDeployment },
       ] = await Promise.all([
@@ -55,8 +56,7 @@ export function statusCommand(): Command {
         import('../../kube/client.js'),
         import('../../apply/kinds.js'),
         import('../../apply/live.js'),
-        import('../../render/labels.js'),
-        import('../../controller/reconciler.js'),
+        import('../../api/vocabulary.js'),
         import('../../controller/iop-crd.js'),
         import('../../install/coverage.js'),
       ]);

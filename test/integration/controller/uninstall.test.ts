@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { waitFor } from '../../../src/cluster/health.js';
+
 import type { OperatorManager } from '../../../src/controller/manager.js';
-import { DELETE_CRDS_ANNOTATION, IGNORE_ANNOTATION } from '../../../src/controller/reconciler.js';
 import type { KubeClient, ObjectRef } from '../../../src/kube/client.js';
 import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';
+import { DELETE_CRDS_ANNOTATION, IGNORE_ANNOTATION } from '../../../src/api/vocabulary.js';
 
 // Runs last among the controller tests: the opt-in test deletes the Istio CRDs.
 describe('operator: ignoreReconcile and deleting CRDs on explicit opt-in', function () {

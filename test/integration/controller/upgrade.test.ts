@@ -2,13 +2,14 @@ import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
+
 import type { OperatorManager } from '../../../src/controller/manager.js';
+import type { ObjectRef } from '../../../src/kube/client.js';
+import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 import {
   ALLOW_VERSION_SKEW_ANNOTATION,
   FORCE_DELETE_ANNOTATION,
-} from '../../../src/controller/upgrade.js';
-import type { ObjectRef } from '../../../src/kube/client.js';
-import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+} from '../../../src/api/vocabulary.js';
 
 const VERSION = 'operator.istio.io/version';
 const OWNER = 'install.operator.istio.io/owning-resource';

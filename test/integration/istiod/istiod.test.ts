@@ -1,16 +1,23 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
+
 import { probe, waitFor } from '../../../src/cluster/health.js';
+
 import { startLocalIstiod, type LocalIstiod } from '../../../src/cluster/istiod.js';
+
 import type { OperatorManager } from '../../../src/controller/manager.js';
-import { FORCE_DELETE_ANNOTATION } from '../../../src/controller/upgrade.js';
 import { toKubeError } from '../../../src/kube/errors.js';
+
 import { kubeRequest } from '../../../src/kube/request.js';
+
 import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
 import { ownCluster } from '../../support/cluster.js';
+
 import { installGatewayApiCrds } from '../../support/gateway-api.js';
+
 import {
   injectedParts,
   isLoopbackAddress,
@@ -18,7 +25,9 @@ import {
   processUsage,
   socketsOf,
 } from '../../support/istiod.js';
+
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+import { FORCE_DELETE_ANNOTATION } from '../../../src/api/vocabulary.js';
 
 /**
  * istiod's validation controller logs this as an error, by design, until its

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { LABELS } from '../../../src/render/labels.js';
 import { kindPriority } from '../../../src/render/order.js';
+
 import { toYamlDocuments } from '../../../src/render/output.js';
+
 import { at, find, ids, render } from './helpers.js';
+import { LABELS } from '../../../src/api/vocabulary.js';
 
 describe('render: whole manifest', () => {
   const profiles = [
