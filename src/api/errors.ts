@@ -42,6 +42,30 @@ export class IstioOperatorValidationError extends Error {
   }
 }
 
+/**
+ * Thrown when rendering refuses the user's spec for a reason validation
+ * cannot see (an overlay path that matches nothing, values that contradict
+ * each other). Like a validation error, it is the spec's fault and terminal.
+ */
+export class InvalidSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidSpecError';
+  }
+}
+
+/**
+ * Whose fault a render failure is: the spec's (validation and
+ * {@link InvalidSpecError}: terminal, the user must change the spec) or the
+ * operator's (anything else thrown while rendering a valid spec is a bug in
+ * the renderer: retried with backoff, and reported as the operator's).
+ */
+export function renderFailureKind(err: unknown): 'invalid-spec' | 'internal' {
+  return err instanceof IstioOperatorValidationError || err instanceof InvalidSpecError
+    ? 'invalid-spec'
+    : 'internal';
+}
+
 /** Sorts diagnostics errors first, then by path, keeping the order of equal ones. */
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return ds

@@ -4,6 +4,7 @@
  * IstioOperators ask (see applyManifest's ownerWants and the prune filter).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { InvalidSpecError } from '../api/errors.js';
 import type { IstioOperator } from '../api/types.js';
 import { identity, type Owner } from '../apply/live.js';
 import { generateIstioOperator } from '../profiles/index.js';
@@ -17,7 +18,8 @@ import { RenderInputError } from '../translate/plan.js';
  * the manifest plus, for the default revision, what `istioctl install` adds
  * (the `default` revision tag and validator, the per-revision injector
  * deactivated: render/default-tag.ts), unless one of `others` lists the tag
- * `default` itself. Throws a validation or render error.
+ * `default` itself. Throws IstioOperatorValidationError or
+ * InvalidSpecError for a spec at fault; anything else it throws is a bug.
  */
 export function render(iop: IstioOperator, others: readonly IstioOperator[] = []): Manifest {
   return withDefaultRevisionTag(renderSpec(iop), {
@@ -51,7 +53,7 @@ function renderSpec(iop: IstioOperator): Manifest {
     return renderManifest(merged);
   } catch (err) {
     if (err instanceof OverlayError || err instanceof RenderInputError)
-      throw new Error(err.message);
+      throw new InvalidSpecError(err.message);
     throw err;
   }
 }

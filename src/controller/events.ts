@@ -10,6 +10,8 @@ export type EventReason =
   | 'Applied'
   | 'Pruned'
   | 'Invalid'
+  /** Rendering a valid spec failed: the operator's fault (retried). */
+  | 'RenderFailed'
   | 'Conflict'
   | 'Failed'
   | 'Uninstalled'

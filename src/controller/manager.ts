@@ -29,7 +29,7 @@ import { Informer } from './informer.js';
 
 import { createMetrics, type OperatorMetrics } from './metrics.js';
 
-import { reconcile, type ReconcileResult } from './reconciler.js';
+import { reconcile, type ReconcileContext, type ReconcileResult } from './reconciler.js';
 import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
 import { IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
 
@@ -54,6 +54,8 @@ export interface ManagerOptions {
   queue?: Pick<WorkQueueOptions, 'coalesceQuietMs' | 'coalesceMaxMs' | 'clock'>;
   /** Told about every reconcile as it ends (benchmarks and tests trace with it). */
   onReconcile?(r: ReconcileRecord): void;
+  /** The renderer the reconciler uses; tests replace it to exercise a renderer failure. */
+  render?: ReconcileContext['render'];
 }
 
 /** One finished reconcile, for {@link ManagerOptions.onReconcile}. */
@@ -354,6 +356,7 @@ export class OperatorManager {
           this.metrics.objectsApplied.inc({ component }, n),
         onPruned: (n: number) => this.metrics.objectsPruned.inc(n),
         event: this.events,
+        ...(this.opts.render ? { render: this.opts.render } : {}),
       },
       id,
     );

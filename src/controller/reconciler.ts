@@ -1,5 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js';
+import {
+  formatDiagnostic,
+  IstioOperatorValidationError,
+  renderFailureKind,
+} from '../api/errors.js';
 
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
@@ -87,6 +91,8 @@ export interface ReconcileContext {
   onPruned?(count: number): void;
   /** Records Events on the IstioOperator (Applied, Pruned, Invalid, Conflict, Failed, Uninstalled). */
   event?: EventRecorder;
+  /** The renderer (desired.ts `render`); replaceable to exercise a renderer failure. */
+  render?: typeof render;
 }
 
 /**
@@ -128,8 +134,21 @@ export async function reconcile(
 
     let manifest: Manifest;
     try {
-      manifest = render(iop, ctx.otherIstioOperators?.() ?? []);
+      manifest = (ctx.render ?? render)(iop, ctx.otherIstioOperators?.() ?? []);
     } catch (err) {
+      if (renderFailureKind(err) === 'internal') {
+        // Not the spec's fault: say it is ours, and retry (a transient
+        // failure, or a fixed operator, then converges without a spec change).
+        const message = (err as Error).message ?? String(err);
+        log.error('rendering failed (operator bug)', {
+          error: message,
+          stack: (err as Error).stack?.split('\n').slice(0, 6).join('\n'),
+        });
+        if (await writeStatus(iop, { kind: 'render-failed', message }, ctx)) {
+          ctx.event?.(iop, 'Warning', 'RenderFailed', message);
+        }
+        return { result: 'error', error: `render: ${message}` };
+      }
       const messages =
         err instanceof IstioOperatorValidationError
           ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)

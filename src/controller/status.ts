@@ -11,6 +11,8 @@ import { IGNORE_ANNOTATION } from '../api/vocabulary.js';
 export type ReconcileOutcome =
   | { kind: 'reconciling' }
   | { kind: 'invalid'; messages: string[] }
+  /** Rendering a valid spec failed: the operator's fault, retried. */
+  | { kind: 'render-failed'; message: string }
   | { kind: 'conflict'; messages: string[] }
   | { kind: 'ignored' }
   | { kind: 'uninstall-failed'; messages: string[] }
@@ -126,6 +128,13 @@ export function computeStatus(
       state = 'ERROR';
       reason = ERROR_REASONS[outcome.kind];
       message = summarize(outcome.messages);
+      break;
+    case 'render-failed':
+      state = 'ERROR';
+      reason = 'RenderFailed';
+      message =
+        `the operator failed to render this IstioOperator — a bug in the operator, not in the spec; ` +
+        `it retries with backoff (please report it): ${outcome.message}`;
       break;
     case 'uninstall-failed':
       state = 'ERROR';

@@ -109,6 +109,16 @@ describe('status computation', () => {
     assert.equal(cond(s, 'Ready')?.status, 'False');
   });
 
+  it('reports a renderer failure as the operator’s fault, distinct from an invalid spec', () => {
+    const s = computeStatus(undefined, 2, { kind: 'render-failed', message: 'boom' }, T0);
+    assert.equal(s.status, 'ERROR');
+    assert.equal(cond(s, 'Stalled')?.reason, 'RenderFailed');
+    assert.match(s.message ?? '', /a bug in the operator, not in the spec; it retries/);
+    assert.match(s.message ?? '', /boom$/);
+    const invalid = computeStatus(undefined, 2, { kind: 'invalid', messages: ['x'] }, T0);
+    assert.equal(cond(invalid, 'Stalled')?.reason, 'InvalidSpec');
+  });
+
   it('clears an earlier ERROR once an apply succeeds (never latches)', () => {
     const failed = computeStatus(
       undefined,
