@@ -48,7 +48,15 @@ export function parseIstioOperatorFile(name: string, content: string): ParsedFil
     });
     return { name, diagnostics };
   }
-  const doc = present[0];
+  return checkIstioOperatorObject(name, present[0]);
+}
+
+/**
+ * Checks a parsed document (a file's, or an object the API server returned)
+ * is one IstioOperator: a map with this kind, apiVersion and a map spec.
+ */
+export function checkIstioOperatorObject(name: string, doc: unknown): ParsedFile {
+  const diagnostics: Diagnostic[] = [];
   if (!isObject(doc)) {
     diagnostics.push({
       severity: 'error',

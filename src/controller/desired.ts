@@ -4,14 +4,10 @@
  * IstioOperators ask (see applyManifest's ownerWants and the prune filter).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { InvalidSpecError } from '../api/errors.js';
 import type { IstioOperator } from '../api/types.js';
 import { identity, type Owner } from '../apply/live.js';
-import { generateIstioOperator } from '../profiles/index.js';
-import { withDefaultRevisionTag } from '../render/default-tag.js';
-import { renderManifest, type Manifest } from '../render/manifest.js';
-import { OverlayError } from '../render/overlays.js';
-import { RenderInputError } from '../translate/plan.js';
+import type { Manifest } from '../render/manifest.js';
+import { clusterInput, renderIstioOperator } from '../render/pipeline.js';
 
 /**
  * Merges profile and spec, validates and renders what the operator applies:
@@ -22,9 +18,9 @@ import { RenderInputError } from '../translate/plan.js';
  * InvalidSpecError for a spec at fault; anything else it throws is a bug.
  */
 export function render(iop: IstioOperator, others: readonly IstioOperator[] = []): Manifest {
-  return withDefaultRevisionTag(renderSpec(iop), {
-    tagClaimedElsewhere: claimsDefaultTag(others, iop),
-  });
+  return renderIstioOperator(clusterInput(iop), {
+    asInstalled: { tagClaimedElsewhere: claimsDefaultTag(others, iop) },
+  }).manifest;
 }
 
 /** Whether an IstioOperator other than `self` lists the revision tag `default`. */
@@ -36,26 +32,6 @@ export function claimsDefaultTag(all: readonly IstioOperator[], self: IstioOpera
     const tags = (o.spec?.values as { revisionTags?: unknown } | undefined)?.revisionTags;
     return Array.isArray(tags) && tags.map(String).includes('default');
   });
-}
-
-function renderSpec(iop: IstioOperator): Manifest {
-  const content = JSON.stringify({
-    apiVersion: iop.apiVersion,
-    kind: iop.kind,
-    metadata: { name: iop.metadata.name, namespace: iop.metadata.namespace },
-    spec: iop.spec ?? {},
-  });
-  const { iop: merged } = generateIstioOperator({
-    files: [{ name: `${iop.metadata.namespace}/${iop.metadata.name}`, content }],
-    set: [],
-  });
-  try {
-    return renderManifest(merged);
-  } catch (err) {
-    if (err instanceof OverlayError || err instanceof RenderInputError)
-      throw new InvalidSpecError(err.message);
-    throw err;
-  }
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { translateDeprecatedValues } from '../api/deprecated.js';
 import { IstioOperatorValidationError, sortDiagnostics } from '../api/errors.js';
-import { parseIstioOperatorFile } from '../api/parse.js';
+import { checkIstioOperatorObject, parseIstioOperatorFile } from '../api/parse.js';
 import type { Diagnostic, IstioOperator, JsonObject } from '../api/types.js';
 import { API_VERSION, KIND } from '../api/vocabulary.js';
 import { getPath } from '../api/paths.js';
@@ -24,6 +24,11 @@ export { parseSetFlag, parseSetPath, applySetFlag, SetFlagError } from './set-fl
 export interface GenerateInput {
   /** User IstioOperator files, lowest precedence first. */
   files: { name: string; content: string }[];
+  /**
+   * IstioOperators already parsed (the API server's), after the files:
+   * checked like a file's document, without a text round trip.
+   */
+  objects?: { name: string; object: unknown }[];
   /** `--set PATH=VALUE` flags (paths relative to `spec`), applied in order after the files. */
   set: string[];
   /**
@@ -107,7 +112,10 @@ function inSpecOrder(spec: JsonObject): JsonObject {
  */
 export function generateIstioOperator(input: GenerateInput): GenerateResult {
   const errors: Diagnostic[] = [];
-  const parsed = input.files.map((f) => parseIstioOperatorFile(f.name, f.content));
+  const parsed = [
+    ...input.files.map((f) => parseIstioOperatorFile(f.name, f.content)),
+    ...(input.objects ?? []).map((o) => checkIstioOperatorObject(o.name, o.object)),
+  ];
   for (const p of parsed) errors.push(...p.diagnostics);
   const userObjects = parsed.flatMap((p) => (p.object ? [p.object] : []));
   const flags = parseFlags(input.set, errors);

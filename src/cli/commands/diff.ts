@@ -1,10 +1,7 @@
 import { Command } from 'commander';
-import { withDefaultRevisionTag } from '../../render/default-tag.js';
-import { renderManifest } from '../../render/manifest.js';
-import { OverlayError } from '../../render/overlays.js';
-import { RenderInputError } from '../../translate/plan.js';
 import { UserError } from '../errors.js';
 import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
+import { renderOrFail } from '../render-or-fail.js';
 
 interface DiffOpts {
   filename: string[];
@@ -39,15 +36,8 @@ export function diffCommand(): Command {
     .action(async (o: DiffOpts) => {
       const result = generateOrFail({ files: await readInputFiles(o.filename), set: o.set });
       printWarnings(result.warnings);
-      let manifest;
-      try {
-        // What the operator applies: with the default revision tag istioctl install adds.
-        manifest = withDefaultRevisionTag(renderManifest(result.iop));
-      } catch (err) {
-        if (err instanceof OverlayError || err instanceof RenderInputError)
-          throw new UserError(err.message);
-        throw err;
-      }
+      // What the operator applies: with the default revision tag istioctl install adds.
+      const manifest = renderOrFail(result.iop, { asInstalled: {} });
       const [{ loadKubeConfig }, { KubeClient }, { previewApply, formatPreview }] =
         await Promise.all([
           import('../../kube/config.js'),

@@ -1,14 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { diffManifests, formatDiff, parseManifest } from '../../render/diff.js';
-import { renderManifest } from '../../render/manifest.js';
-import { OverlayError } from '../../render/overlays.js';
 import { sortObjects } from '../../render/order.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import type { ComponentName } from '../../translate/plan.js';
-import { RenderInputError } from '../../translate/plan.js';
 import type { K8sObject } from '../../render/object.js';
 import { UserError } from '../errors.js';
 import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
+import { renderOrFail } from '../render-or-fail.js';
 
 /** `--component` names accepted, spec key or internal name, lower-cased. */
 const COMPONENT_ALIASES: Record<string, ComponentName> = {
@@ -58,15 +56,7 @@ export async function generateManifestText(opts: GenerateOpts): Promise<string> 
   if (opts.manifests !== undefined) set.push(`installPackagePath=${opts.manifests}`);
   const result = generateOrFail({ files: await readInputFiles(opts.filename), set });
   printWarnings(result.warnings);
-  let manifest;
-  try {
-    manifest = renderManifest(result.iop);
-  } catch (err) {
-    if (err instanceof OverlayError || err instanceof RenderInputError) {
-      throw new UserError(err.message);
-    }
-    throw err;
-  }
+  const manifest = renderOrFail(result.iop);
   const objects = wanted.size
     ? sortObjects(
         manifest.components.filter((c) => wanted.has(c.component)).flatMap((c) => c.objects),
