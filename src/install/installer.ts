@@ -5,7 +5,7 @@ import type {
 } from '@kubernetes/client-node';
 import { describeObject } from '../apply/live.js';
 import { workloadReady } from '../apply/readiness.js';
-import { waitFor } from '../cluster/health.js';
+import { waitFor } from '../kube/poll.js';
 import type { IstioOperator } from '../api/types.js';
 import { FINALIZER, IGNORE_ANNOTATION, IOP_RESOURCE } from '../controller/reconciler.js';
 import { uninstallInProcess } from '../controller/uninstall.js';
