@@ -5,7 +5,7 @@ import { OverlayError } from '../../render/overlays.js';
 import { RenderInputError } from '../../translate/plan.js';
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
-import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
+import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 
 interface DiffOpts extends KubeFlags {
   filename: string[];

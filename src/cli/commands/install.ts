@@ -6,6 +6,7 @@ import { operatorObjects, type InstallOptions } from '../../install/objects.js';
 import type { K8sObject } from '../../render/object.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import { UserError } from '../errors.js';
+import { parseDuration } from '../duration.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
 interface CommonOpts {
@@ -113,14 +114,6 @@ function checkWatched(iop: unknown, opts: InstallOptions): void {
         `${rev ? `pass --revision ${rev}` : 'leave --revision out'}`,
     );
   }
-}
-
-/** A `--timeout` value (`90s`, `5m`, `500ms`, or seconds) in milliseconds. */
-export function parseDuration(v: string): number {
-  const m = /^(\d+)(ms|s|m)?$/.exec(v);
-  if (!m) throw new UserError(`--timeout: "${v}" is not a duration (use e.g. 90s or 5m)`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
 const step = (line: string) => process.stderr.write(`• ${line}\n`);

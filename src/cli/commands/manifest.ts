@@ -8,7 +8,7 @@ import type { ComponentName } from '../../translate/plan.js';
 import { RenderInputError } from '../../translate/plan.js';
 import type { K8sObject } from '../../render/object.js';
 import { UserError } from '../errors.js';
-import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
+import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 
 /** `--component` names accepted, spec key or internal name, lower-cased. */
 const COMPONENT_ALIASES: Record<string, ComponentName> = {

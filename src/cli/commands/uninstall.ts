@@ -1,7 +1,7 @@
 import { Command } from 'commander';
+import { parseDuration } from '../duration.js';
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
-import { parseDuration } from './install.js';
 
 interface UninstallOpts extends KubeFlags {
   namespace?: string;
