@@ -71,7 +71,7 @@ const OWNED_ENTRIES = [
 export { defaultClusterDir } from './dirs.js';
 
 /** Reads `<dir>/state.json`, or undefined when no control plane was started there. */
-export async function readState(dir: string): Promise<ControlPlaneState | undefined> {
+async function readState(dir: string): Promise<ControlPlaneState | undefined> {
   try {
     return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
   } catch {

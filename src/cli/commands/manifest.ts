@@ -49,7 +49,7 @@ interface GenerateOpts {
  * Renders the objects for files + flags (the same merge, flags and errors
  * as `profile dump`), mapping every user mistake to a UserError.
  */
-export async function generateManifestText(opts: GenerateOpts): Promise<string> {
+async function generateManifestText(opts: GenerateOpts): Promise<string> {
   const wanted = new Set(opts.component.map(parseComponent));
   const set = [...opts.set];
   if (opts.revision !== undefined && opts.revision !== 'default') {

@@ -12,7 +12,7 @@ import { UserError } from '../errors.js';
 import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 
 /** Serialises an object as YAML or JSON for output. */
-export function serialize(value: unknown, format: 'yaml' | 'json'): string {
+function serialize(value: unknown, format: 'yaml' | 'json'): string {
   return format === 'json'
     ? JSON.stringify(value, null, 2) + '\n'
     : yaml.dump(value, { noRefs: true, lineWidth: -1 });
