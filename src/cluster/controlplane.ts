@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -584,9 +584,4 @@ function fakeNode(name: string): k8s.V1Node {
       phase: 'Running',
     },
   };
-}
-
-/** True when a state file exists in `dir` (used by the CLI to word messages). */
-export function hasState(dir: string): boolean {
-  return existsSync(join(dir, 'state.json'));
 }
