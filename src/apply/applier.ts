@@ -1,8 +1,6 @@
 import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-
-import { waitFor } from '../cluster/health.js';
-
+import { waitFor } from '../kube/poll.js';
 import { watchedKind } from './kinds.js';
 
 import type { KubeClient } from '../kube/client.js';

@@ -20,7 +20,7 @@ export interface KeptCrd {
 }
 
 /** The label Istio's charts (and this operator) put on CRDs: the Istio release they belong to. */
-export const CRD_VERSION_LABEL = 'app.kubernetes.io/version';
+const CRD_VERSION_LABEL = 'app.kubernetes.io/version';
 
 type Rec = Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import type { ComponentName } from '../translate/plan.js';
  * component: Base first (CRDs, shared RBAC), then Pilot, then the parts that
  * need istiod; ztunnel needs the CNI node agent.
  */
-export const DEPENDS_ON: Record<ComponentName, readonly ComponentName[]> = {
+const DEPENDS_ON: Record<ComponentName, readonly ComponentName[]> = {
   Base: [],
   Pilot: ['Base'],
   Cni: ['Pilot'],

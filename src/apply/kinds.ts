@@ -39,7 +39,7 @@ function comparable(o: KubernetesObject, dropPaths: string[][] = []): unknown {
 }
 
 /** Deletes the field at `path` (with `*` matching every list element) from `o`. */
-export function dropPath(o: unknown, path: string[]): void {
+function dropPath(o: unknown, path: string[]): void {
   if (path.length === 0 || o === null || typeof o !== 'object') return;
   const [head, ...rest] = path as [string, ...string[]];
   if (head === '*') {

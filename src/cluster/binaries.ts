@@ -139,7 +139,7 @@ export type Progress = (line: string) => void;
  * progress (a test's `before` hook, say) must not leave the user looking at
  * a silent terminal; finding cached binaries prints nothing.
  */
-export const buildProgressToStderr: Progress = (line) => {
+const buildProgressToStderr: Progress = (line) => {
   process.stderr.write(`• [go build] ${line}\n`);
 };
 

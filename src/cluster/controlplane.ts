@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -71,7 +71,7 @@ const OWNED_ENTRIES = [
 export { defaultClusterDir } from './dirs.js';
 
 /** Reads `<dir>/state.json`, or undefined when no control plane was started there. */
-export async function readState(dir: string): Promise<ControlPlaneState | undefined> {
+async function readState(dir: string): Promise<ControlPlaneState | undefined> {
   try {
     return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
   } catch {
@@ -584,9 +584,4 @@ function fakeNode(name: string): k8s.V1Node {
       phase: 'Running',
     },
   };
-}
-
-/** True when a state file exists in `dir` (used by the CLI to word messages). */
-export function hasState(dir: string): boolean {
-  return existsSync(join(dir, 'state.json'));
 }

@@ -75,7 +75,7 @@ export interface ServicePortRef {
 }
 
 /** `namespace/name:port`. */
-export function backendKey(ref: ServicePortRef): string {
+function backendKey(ref: ServicePortRef): string {
   return `${ref.namespace}/${ref.name}:${ref.port}`;
 }
 

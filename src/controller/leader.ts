@@ -7,13 +7,13 @@ import { describeKubeError, isAlreadyExists, isConflict, isNotFound } from '../k
 import { logger } from '../log/logger.js';
 
 /** The Lease the operator elects its leader on (a `-<revision>` suffix will come with revisions). */
-export const DEFAULT_LEASE_NAME = 'istio-operator-leader';
+const DEFAULT_LEASE_NAME = 'istio-operator-leader';
 /** How long a holder's claim lasts after this process last saw it change (client-go's default). */
-export const LEASE_DURATION_MS = 15_000;
+const LEASE_DURATION_MS = 15_000;
 /** How long the leader keeps trying to renew before it gives up leadership. */
-export const RENEW_DEADLINE_MS = 10_000;
+const RENEW_DEADLINE_MS = 10_000;
 /** Pause between attempts to acquire or renew. */
-export const RETRY_PERIOD_MS = 2_000;
+const RETRY_PERIOD_MS = 2_000;
 
 /** The fields of a `coordination.k8s.io/v1` Lease spec that leader election uses. */
 export interface LeaseSpec {
@@ -122,7 +122,7 @@ export function released(current: LeaseSpec, now: Date): LeaseSpec {
 }
 
 /** A unique identity for this process: the hostname (the pod name in a cluster) and a random suffix. */
-export function defaultIdentity(): string {
+function defaultIdentity(): string {
   return `${hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
@@ -172,7 +172,7 @@ export interface LeaderElectionOptions {
  * namespace defaults to istio-operator), not a transient failure, so it is
  * reported once with what to do.
  */
-export class LeaseNamespaceMissing extends Error {
+class LeaseNamespaceMissing extends Error {
   constructor(readonly namespace: string) {
     super(
       `leader election: namespace ${namespace} does not exist, so the leader Lease cannot be created ` +

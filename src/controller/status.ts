@@ -68,7 +68,7 @@ const ERROR_REASONS = {
 } as const;
 
 /** Sets `cond` in `conditions`, keeping lastTransitionTime unless the status flips. */
-export function setCondition(
+function setCondition(
   conditions: readonly Condition[],
   cond: Omit<Condition, 'lastTransitionTime'>,
   now: string,

@@ -16,7 +16,7 @@ export interface Clock {
 }
 
 /** Wall-clock time and unref'd `setTimeout`s. */
-export const realClock: Clock = {
+const realClock: Clock = {
   now: () => Date.now(),
   after: (ms, fn) => {
     const t = setTimeout(fn, ms);

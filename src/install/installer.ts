@@ -6,9 +6,7 @@ import type {
 import { describeObject } from '../apply/live.js';
 
 import { workloadReady } from '../apply/readiness.js';
-
-import { waitFor } from '../cluster/health.js';
-
+import { waitFor } from '../kube/poll.js';
 import type { IstioOperator } from '../api/types.js';
 import { uninstallInProcess } from '../controller/uninstall.js';
 

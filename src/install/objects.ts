@@ -30,13 +30,13 @@ export interface InstallOptions {
 }
 
 /** Name of the operator's objects: `istio-operator`, or `istio-operator-<revision>`. */
-export function operatorName(revision?: string): string {
+function operatorName(revision?: string): string {
   return revision ? `istio-operator-${revision}` : 'istio-operator';
 }
 
 /** Ports the operator serves on: metrics and health. */
-export const METRICS_PORT = 8383;
-export const HEALTH_PORT = 8081;
+const METRICS_PORT = 8383;
+const HEALTH_PORT = 8081;
 
 /**
  * Every object `init` applies, in apply order: namespaces, the IstioOperator

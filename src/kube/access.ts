@@ -18,7 +18,7 @@ export interface KubeAccess {
 }
 
 /** Where a pod finds its service account, as kubelet mounts it. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * How long a credential read from a file is trusted before it is read

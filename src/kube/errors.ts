@@ -137,10 +137,6 @@ export function isGone(err: unknown): boolean {
   const k = toKubeError(err);
   return k.code === 410 || k.reason === 'Gone' || k.reason === 'Expired';
 }
-/** The object failed validation (422): retrying the same object cannot help. */
-export function isInvalid(err: unknown): boolean {
-  return hasReason(err, 'Invalid');
-}
 /**
  * A create refused because its namespace is being deleted (403 Forbidden
  * with the cause `NamespaceTerminating`): nothing to fix, only to wait for.
@@ -157,11 +153,6 @@ export function isNamespaceTerminating(err: unknown): boolean {
 export function isKindNotServed(err: unknown): boolean {
   const k = toKubeError(err);
   return k.code === 404 && !k.statusBody;
-}
-/** Worth retrying after a while: network errors, throttling, server-side trouble. */
-export function isTransient(err: unknown): boolean {
-  const k = toKubeError(err);
-  return k.code === 0 || k.code === 429 || k.code >= 500;
 }
 
 /** A one-line description for logs and status messages. */

@@ -16,12 +16,11 @@ import { configureLogger } from '../../log/logger.js';
 import { formatStatus, statusRows } from '../status-table.js';
 
 import { UserError } from '../errors.js';
+import { withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
 const DEMO_FILE = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
 
-interface DemoOpts {
-  kubeconfig?: string;
-  context?: string;
+interface DemoOpts extends KubeFlags {
   dir: string;
   file: string;
   istiod: boolean;
@@ -36,16 +35,14 @@ const say = (line: string) => process.stderr.write(`• ${line}\n`);
  * until Ctrl-C, which tears everything down.
  */
 export function demoCommand(): Command {
-  return new Command('demo')
+  return withKubeFlags(
+    new Command('demo'),
+    'use this cluster instead of a local control plane (also: $KUBECONFIG)',
+  )
     .description(
       'run the operator on a local control plane (or your cluster) with the demo IstioOperators,\n' +
         'showing each one move to HEALTHY; keeps running until Ctrl-C, which tears it all down',
     )
-    .option(
-      '--kubeconfig <path>',
-      'use this cluster instead of a local control plane (also: $KUBECONFIG)',
-    )
-    .option('--context <name>', 'kubeconfig context')
     .option(
       '--dir <dir>',
       'folder of the local control plane',

@@ -1,34 +1,37 @@
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
-import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
+import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
+import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 import { renderOrFail } from '../render-or-fail.js';
 
-interface DiffOpts {
+interface DiffOpts extends KubeFlags {
   filename: string[];
   set: string[];
-  kubeconfig?: string;
-  context?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** `istio-operator diff`: what applying an IstioOperator would change in the cluster, without changing it. */
 export function diffCommand(): Command {
-  return new Command('diff')
-    .description(
-      'preview an IstioOperator against the cluster: objects to create, field-level changes\n' +
-        "(server-side-apply dry run, so defaults and admission are the server's own) and\n" +
-        'objects a reconcile would prune. Changes nothing. Exit 0 when nothing would change, 1 otherwise',
-    )
-    .requiredOption(
-      '-f, --filename <file>',
-      'IstioOperator file (repeatable; - for stdin)',
-      collect,
-      [],
-    )
-    .option('--set <path=value>', 'override a field, as in profile dump (repeatable)', collect, [])
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
+  return withKubeFlags(
+    new Command('diff')
+      .description(
+        'preview an IstioOperator against the cluster: objects to create, field-level changes\n' +
+          "(server-side-apply dry run, so defaults and admission are the server's own) and\n" +
+          'objects a reconcile would prune. Changes nothing. Exit 0 when nothing would change, 1 otherwise',
+      )
+      .requiredOption(
+        '-f, --filename <file>',
+        'IstioOperator file (repeatable; - for stdin)',
+        collect,
+        [],
+      )
+      .option(
+        '--set <path=value>',
+        'override a field, as in profile dump (repeatable)',
+        collect,
+        [],
+      ),
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  istio-operator diff -f control-plane.yaml\n  istio-operator diff -f control-plane.yaml --set tag=1.27.9\n',
@@ -38,18 +41,11 @@ export function diffCommand(): Command {
       printWarnings(result.warnings);
       // What the operator applies: with the default revision tag istioctl install adds.
       const manifest = renderOrFail(result.iop, { asInstalled: {} });
-      const [{ loadKubeConfig }, { KubeClient }, { previewApply, formatPreview }] =
-        await Promise.all([
-          import('../../kube/config.js'),
-          import('../../kube/client.js'),
-          import('../../apply/preview.js'),
-        ]);
-      let client;
-      try {
-        client = new KubeClient(await loadKubeConfig(o));
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const [{ KubeClient }, { previewApply, formatPreview }] = await Promise.all([
+        import('../../kube/client.js'),
+        import('../../apply/preview.js'),
+      ]);
+      const client = new KubeClient(await loadKubeAccess(o));
       const preview = await previewApply(client, manifest.objects as never, manifest.plan.owner);
       process.stdout.write(formatPreview(preview));
       const changes =

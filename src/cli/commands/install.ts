@@ -6,6 +6,8 @@ import { operatorObjects, type InstallOptions } from '../../install/objects.js';
 import type { K8sObject } from '../../render/object.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import { UserError } from '../errors.js';
+import { parseDuration } from '../duration.js';
+import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
 interface CommonOpts {
   hub?: string;
@@ -81,9 +83,7 @@ export function dumpCommand(): Command {
     });
 }
 
-interface InitOpts extends CommonOpts {
-  kubeconfig?: string;
-  context?: string;
+interface InitOpts extends CommonOpts, KubeFlags {
   file?: string;
   dryRun?: boolean;
   wait?: boolean;
@@ -116,22 +116,12 @@ function checkWatched(iop: unknown, opts: InstallOptions): void {
   }
 }
 
-/** A `--timeout` value (`90s`, `5m`, `500ms`, or seconds) in milliseconds. */
-export function parseDuration(v: string): number {
-  const m = /^(\d+)(ms|s|m)?$/.exec(v);
-  if (!m) throw new UserError(`--timeout: "${v}" is not a duration (use e.g. 90s or 5m)`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-}
-
 const step = (line: string) => process.stderr.write(`• ${line}\n`);
 
 /** `istio-operator init`: install (or upgrade in place) the operator into a cluster. */
 export function initCommand(): Command {
-  return withInstallFlags(new Command('init'))
+  return withKubeFlags(withInstallFlags(new Command('init')))
     .description('install the operator into a cluster, or upgrade it in place (idempotent)')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
     .option(
       '-f, --file <iop.yaml>',
       'apply this IstioOperator once the operator is ready (implies --wait)',
@@ -165,13 +155,7 @@ export function initCommand(): Command {
       }
       // Loaded only here: the Kubernetes client is slow to import.
       const { installOperator } = await import('../../install/installer.js');
-      const { loadKubeConfig } = await import('../../kube/config.js');
-      let kc;
-      try {
-        kc = await loadKubeConfig(o);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const kc = await loadKubeAccess(o);
       try {
         await installOperator(kc, objects, {
           wait: o.wait === true || iop !== undefined,
@@ -185,9 +169,7 @@ export function initCommand(): Command {
     });
 }
 
-interface RemoveOpts {
-  kubeconfig?: string;
-  context?: string;
+interface RemoveOpts extends KubeFlags {
   operatorNamespace: string;
   purge?: boolean;
   uninstallIstio?: boolean;
@@ -202,7 +184,7 @@ interface RemoveOpts {
  * releasing every IstioOperator, so nothing is uninstalled by it.
  */
 export function removeCommand(): Command {
-  return new Command('remove')
+  return withKubeFlags(new Command('remove'))
     .description(
       'remove the operator: its Deployment, RBAC, ServiceAccount and Service.\n' +
         'The Istio installation it manages keeps running (no longer reconciled), and the\n' +
@@ -210,8 +192,6 @@ export function removeCommand(): Command {
         'releasing them first so that nothing is uninstalled; --uninstall-istio uninstalls\n' +
         'Istio first (deletes every IstioOperator and waits until what it installed is gone)',
     )
-    .option('--kubeconfig <path>', 'kubeconfig file')
-    .option('--context <name>', 'kubeconfig context')
     .option('--operator-namespace <ns>', 'namespace the operator runs in', 'istio-operator')
     .option(
       '--purge',
@@ -240,13 +220,7 @@ export function removeCommand(): Command {
       const timeoutMs = parseDuration(o.timeout);
       const { planRemoval, describeRemoval, removeOperator } =
         await import('../../install/installer.js');
-      const { loadKubeConfig } = await import('../../kube/config.js');
-      let kc;
-      try {
-        kc = await loadKubeConfig(o);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const kc = await loadKubeAccess(o);
       const objects = operatorObjects({
         operatorNamespace: o.operatorNamespace,
         ...(o.revision ? { revision: o.revision } : {}),

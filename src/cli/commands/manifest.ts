@@ -5,7 +5,7 @@ import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import type { ComponentName } from '../../translate/plan.js';
 import type { K8sObject } from '../../render/object.js';
 import { UserError } from '../errors.js';
-import { generateOrFail, printWarnings, readInputFiles } from './profile.js';
+import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 import { renderOrFail } from '../render-or-fail.js';
 
 /** `--component` names accepted, spec key or internal name, lower-cased. */
@@ -47,7 +47,7 @@ interface GenerateOpts {
  * Renders the objects for files + flags (the same merge, flags and errors
  * as `profile dump`), mapping every user mistake to a UserError.
  */
-export async function generateManifestText(opts: GenerateOpts): Promise<string> {
+async function generateManifestText(opts: GenerateOpts): Promise<string> {
   const wanted = new Set(opts.component.map(parseComponent));
   const set = [...opts.set];
   if (opts.revision !== undefined && opts.revision !== 'default') {

@@ -1,12 +1,7 @@
 import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import yaml from 'js-yaml';
-import { readFile } from 'node:fs/promises';
-import { formatDiagnostic } from '../../api/errors.js';
-import { IstioOperatorValidationError } from '../../api/errors.js';
-import type { Diagnostic } from '../../api/types.js';
 import {
-  generateIstioOperator,
   isProfileName,
   parseSetPath,
   profileSummaries,
@@ -14,47 +9,10 @@ import {
   type GenerateResult,
 } from '../../profiles/index.js';
 import { UserError } from '../errors.js';
-
-/** Reads `-f` files for generateIstioOperator; `-` is standard input. */
-export async function readInputFiles(
-  paths: string[],
-): Promise<{ name: string; content: string }[]> {
-  const out: { name: string; content: string }[] = [];
-  for (const p of paths) {
-    if (p === '-') {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      out.push({ name: '<stdin>', content: Buffer.concat(chunks).toString('utf8') });
-      continue;
-    }
-    try {
-      out.push({ name: p, content: await readFile(p, 'utf8') });
-    } catch (err) {
-      throw new UserError(
-        `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
-    }
-  }
-  return out;
-}
-
-/** Prints warnings to stderr, one per line. */
-export function printWarnings(ds: Diagnostic[]): void {
-  for (const d of ds) process.stderr.write(`${formatDiagnostic(d)}\n`);
-}
-
-/** Runs generateIstioOperator and turns validation failures into a UserError listing every problem. */
-export function generateOrFail(input: Parameters<typeof generateIstioOperator>[0]): GenerateResult {
-  try {
-    return generateIstioOperator(input);
-  } catch (err) {
-    if (err instanceof IstioOperatorValidationError) throw new UserError(err.message);
-    throw err;
-  }
-}
+import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 
 /** Serialises an object as YAML or JSON for output. */
-export function serialize(value: unknown, format: 'yaml' | 'json'): string {
+function serialize(value: unknown, format: 'yaml' | 'json'): string {
   return format === 'json'
     ? JSON.stringify(value, null, 2) + '\n'
     : yaml.dump(value, { noRefs: true, lineWidth: -1 });

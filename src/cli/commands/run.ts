@@ -12,12 +12,10 @@ import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
 import { within } from '../../controller/shutdown.js';
 
 import { UserError } from '../errors.js';
-
+import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 import type { KubeClient } from '../../kube/client.js';
 
-interface RunOptions {
-  kubeconfig?: string;
-  context?: string;
+interface RunOptions extends KubeFlags {
   watchNamespaces?: string;
   workers: number;
   metricsAddr: string;
@@ -67,15 +65,10 @@ function parseWorkers(v: string): number {
 
 /** `istio-operator run`: the operator itself. */
 export function runCommand(): Command {
-  return new Command('run')
+  return withKubeFlags(new Command('run'))
     .description(
       'run the operator: reconcile IstioOperator resources until stopped (SIGTERM/Ctrl-C)',
     )
-    .option(
-      '--kubeconfig <path>',
-      'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)',
-    )
-    .option('--context <name>', 'kubeconfig context to use')
     .option(
       '--watch-namespaces <a,b>',
       'reconcile IstioOperators only in these namespaces (default: all)',
@@ -144,25 +137,14 @@ export function runCommand(): Command {
       setFlagsFromString('--optimize-for-size');
       // Loaded here, not at start-up: the Kubernetes client costs ~0.4 s to import,
       // which offline commands should not pay.
-      const [
-        { OperatorManager },
-        { parseAddr, serveProbes },
-        { loadKubeConfig },
-        { LeaderElector },
-        { KubeClient },
-      ] = await Promise.all([
-        import('../../controller/manager.js'),
-        import('../../controller/probes.js'),
-        import('../../kube/config.js'),
-        import('../../controller/leader.js'),
-        import('../../kube/client.js'),
-      ]);
-      let kc;
-      try {
-        kc = await loadKubeConfig(opts);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const [{ OperatorManager }, { parseAddr, serveProbes }, { LeaderElector }, { KubeClient }] =
+        await Promise.all([
+          import('../../controller/manager.js'),
+          import('../../controller/probes.js'),
+          import('../../controller/leader.js'),
+          import('../../kube/client.js'),
+        ]);
+      const kc = await loadKubeAccess(opts);
       const watchNamespaces = opts.watchNamespaces
         ?.split(',')
         .map((s) => s.trim())

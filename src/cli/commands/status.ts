@@ -5,10 +5,9 @@ import type { IstioOperator } from '../../api/types.js';
 import { formatStatus, statusRows, unhealthy } from '../status-table.js';
 
 import { UserError } from '../errors.js';
+import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
-interface StatusOpts {
-  kubeconfig?: string;
-  context?: string;
+interface StatusOpts extends KubeFlags {
   namespace?: string;
   output: 'table' | 'yaml' | 'json';
   failUnhealthy?: boolean;
@@ -16,13 +15,13 @@ interface StatusOpts {
 
 /** `istio-operator status`: IstioOperators, their health and their components at a glance. */
 export function statusCommand(): Command {
-  return new Command('status')
-    .description(
-      'show IstioOperators: overall status, Ready, revision, version, and per-component status and object counts',
-    )
-    .argument('[name]', 'one IstioOperator (needs -n)')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
+  return withKubeFlags(
+    new Command('status')
+      .description(
+        'show IstioOperators: overall status, Ready, revision, version, and per-component status and object counts',
+      )
+      .argument('[name]', 'one IstioOperator (needs -n)'),
+  )
     .option('-n, --namespace <ns>', 'only this namespace (default: all)')
     .addOption(
       new Option('-o, --output <format>', 'output format')
@@ -44,7 +43,6 @@ export function statusCommand(): Command {
         throw new UserError('naming an IstioOperator needs its namespace: add -n NAMESPACE');
       // The Kubernetes client is slow to import; offline commands do not pay for it.
       const [
-        { loadKubeConfig },
         { KubeClient },
         { WATCHED_KINDS },
         { ownerOf },
@@ -52,7 +50,6 @@ export function statusCommand(): Command {
         { describeIopListError },
         { OPERATOR_DEPLOYMENT_SELECTOR, operatorFromDeployment },
       ] = await Promise.all([
-        import('../../kube/config.js'),
         import('../../kube/client.js'),
         import('../../apply/kinds.js'),
         import('../../apply/live.js'),
@@ -60,12 +57,7 @@ export function statusCommand(): Command {
         import('../../controller/iop-crd.js'),
         import('../../install/coverage.js'),
       ]);
-      let client;
-      try {
-        client = new KubeClient(await loadKubeConfig(o));
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const client = new KubeClient(await loadKubeAccess(o));
       let iops: IstioOperator[];
       try {
         iops = (await client.list(IOP_RESOURCE, o.namespace)) as unknown as IstioOperator[];

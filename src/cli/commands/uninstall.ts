@@ -1,10 +1,9 @@
 import { Command } from 'commander';
+import { parseDuration } from '../duration.js';
 import { UserError } from '../errors.js';
-import { parseDuration } from './install.js';
+import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
-interface UninstallOpts {
-  kubeconfig?: string;
-  context?: string;
+interface UninstallOpts extends KubeFlags {
   namespace?: string;
   timeout: string;
 }
@@ -16,17 +15,17 @@ interface UninstallOpts {
  * the finalizer.
  */
 export function uninstallCommand(): Command {
-  return new Command('uninstall')
-    .description(
-      'uninstall one IstioOperator from this process, without a running operator: delete it\n' +
-        "(if it is not being deleted yet), delete everything it installed with the operator's own\n" +
-        'finalizer logic (Istio CRDs stay unless annotated), then release its finalizer.\n' +
-        'Use it when the operator is stopped or removed and `kubectl delete iop` hangs',
-    )
-    .argument('<name>', 'the IstioOperator')
-    .requiredOption('-n, --namespace <ns>', 'its namespace')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
+  return withKubeFlags(
+    new Command('uninstall')
+      .description(
+        'uninstall one IstioOperator from this process, without a running operator: delete it\n' +
+          "(if it is not being deleted yet), delete everything it installed with the operator's own\n" +
+          'finalizer logic (Istio CRDs stay unless annotated), then release its finalizer.\n' +
+          'Use it when the operator is stopped or removed and `kubectl delete iop` hangs',
+      )
+      .argument('<name>', 'the IstioOperator')
+      .requiredOption('-n, --namespace <ns>', 'its namespace'),
+  )
     .option('--timeout <duration>', 'how long to wait for what it installed to go', '5m')
     .addHelpText(
       'after',
@@ -36,23 +35,13 @@ export function uninstallCommand(): Command {
     )
     .action(async (name: string, o: UninstallOpts) => {
       const timeoutMs = parseDuration(o.timeout);
-      const [
-        { loadKubeConfig },
-        { KubeClient },
-        { uninstallInProcess, UninstallBlocked },
-        { describeIopListError },
-      ] = await Promise.all([
-        import('../../kube/config.js'),
-        import('../../kube/client.js'),
-        import('../../controller/uninstall.js'),
-        import('../../controller/iop-crd.js'),
-      ]);
-      let client;
-      try {
-        client = new KubeClient(await loadKubeConfig(o));
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const [{ KubeClient }, { uninstallInProcess, UninstallBlocked }, { describeIopListError }] =
+        await Promise.all([
+          import('../../kube/client.js'),
+          import('../../controller/uninstall.js'),
+          import('../../controller/iop-crd.js'),
+        ]);
+      const client = new KubeClient(await loadKubeAccess(o));
       try {
         const deleted = await uninstallInProcess(client, o.namespace!, name, {
           timeoutMs,

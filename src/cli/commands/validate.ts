@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { formatDiagnostic, IstioOperatorValidationError } from '../../api/errors.js';
 import { generateIstioOperator } from '../../profiles/index.js';
 import { UserError } from '../errors.js';
-import { readInputFiles } from './profile.js';
+import { readInputFiles } from '../input.js';
 
 /**
  * `istio-operator validate -f FILE...`: checks each file as a complete

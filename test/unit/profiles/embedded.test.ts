@@ -3,10 +3,10 @@ import yaml from 'js-yaml';
 import { builtinProfile } from '../../../src/profiles/builtin.js';
 import { EMBEDDED_PROFILE_TREES, EMBEDDED_PROFILES } from '../../../src/profiles/embedded.js';
 import { PROFILE_NAMES } from '../../../src/profiles/names.js';
-import { profileFiles } from '../../../src/profiles/write-embedded.js';
+import { profileFiles } from '../../../scripts/write-embedded-profiles.js';
 
 describe('embedded profiles', () => {
-  it('match manifests/profiles/*.yaml byte for byte (run src/profiles/write-embedded.ts after editing)', () => {
+  it('match manifests/profiles/*.yaml byte for byte (run scripts/write-embedded-profiles.ts after editing)', () => {
     const onDisk = Object.fromEntries(profileFiles().map((f) => [f.name, f.content]));
     assert.deepEqual({ ...EMBEDDED_PROFILES }, onDisk);
   });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
 import { EMBEDDED_VALUES } from '../../../src/translate/embedded-values.js';
-import { valuesFiles } from '../../../src/translate/write-embedded.js';
+import { valuesFiles } from '../../../scripts/write-embedded-values.js';
 import { chartProfileValues, platformValues } from '../../../src/translate/chart-profiles.js';
 import { defaultValues } from '../../../src/translate/defaults.js';
 
 describe('embedded component values', () => {
-  it('match manifests/values/*.yaml, parsed (run src/translate/write-embedded.ts after editing)', () => {
+  it('match manifests/values/*.yaml, parsed (run scripts/write-embedded-values.ts after editing)', () => {
     const files = valuesFiles();
     assert.deepEqual(
       Object.keys(EMBEDDED_VALUES).sort(),

@@ -1,6 +1,6 @@
 /**
- * Regenerates embedded-values.ts from manifests/values/*.yaml:
- *   npx tsx src/translate/write-embedded.ts
+ * Regenerates src/translate/embedded-values.ts from manifests/values/*.yaml:
+ *   npx tsx scripts/write-embedded-values.ts
  * The values are embedded so that translation stays pure (no file reads at
  * run time), already parsed, as JSON text: JSON.parse costs a fraction of
  * parsing YAML, which matters for a command that lives ~100 ms
@@ -11,8 +11,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { fileURLToPath } from 'node:url';
 
-const dir = fileURLToPath(new URL('../../manifests/values/', import.meta.url));
-const out = fileURLToPath(new URL('./embedded-values.ts', import.meta.url));
+const dir = fileURLToPath(new URL('../manifests/values/', import.meta.url));
+const out = fileURLToPath(new URL('../src/translate/embedded-values.ts', import.meta.url));
 
 /** Source text of embedded-values.ts for the given files. */
 export function embeddedValuesSource(files: { name: string; content: string }[]): string {

@@ -1,6 +1,6 @@
 /**
- * Regenerates embedded.ts from manifests/profiles/*.yaml:
- *   npx tsx src/profiles/write-embedded.ts
+ * Regenerates src/profiles/embedded.ts from manifests/profiles/*.yaml:
+ *   npx tsx scripts/write-embedded-profiles.ts
  * The profiles are embedded so that merging stays pure (no file reads at
  * run time), twice: the YAML text as shipped (what `profile dump` and
  * `profile list` show) and the parsed tree as JSON text (what merging
@@ -12,8 +12,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { fileURLToPath } from 'node:url';
 
-const dir = fileURLToPath(new URL('../../manifests/profiles/', import.meta.url));
-const out = fileURLToPath(new URL('./embedded.ts', import.meta.url));
+const dir = fileURLToPath(new URL('../manifests/profiles/', import.meta.url));
+const out = fileURLToPath(new URL('../src/profiles/embedded.ts', import.meta.url));
 
 /** Source text of embedded.ts for the given profile files. */
 export function embeddedSource(files: { name: string; content: string }[]): string {

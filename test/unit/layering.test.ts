@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
+import { ROOT } from '../support/cli.js';
+
+/** The product: what ships in the operator and the offline renderer. */
+const PRODUCT = [
+  'src/api',
+  'src/profiles',
+  'src/translate',
+  'src/render',
+  'src/apply',
+  'src/controller',
+  'src/install',
+  'src/kube',
+];
+
+/** The local control plane (tests, demo, `cluster` commands): never reached from the product. */
+const FORBIDDEN = 'src/cluster';
+
+function tsFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFilesUnder(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** The .ts file a relative specifier (`./x.js`, `../y`, `./z/index.js`) names, if there is one. */
+function resolveRelative(from: string, spec: string): string | undefined {
+  const base = resolve(dirname(from), spec);
+  const candidates = [
+    base.replace(/\.js$/, '.ts'),
+    base.replace(/\.mjs$/, '.mts'),
+    base,
+    `${base}.ts`,
+    join(base, 'index.ts'),
+  ];
+  return candidates.find((c) => /\.m?ts$/.test(c) && existsSync(c) && statSync(c).isFile());
+}
+
+/** Relative imports of a file: static, type-only, re-exports and dynamic `import()`. */
+function relativeImports(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return info.importedFiles.map((f) => f.fileName).filter((s) => s.startsWith('.'));
+}
+
+const rel = (p: string) => relative(ROOT, p).split(sep).join('/');
+
+describe('layering: the product does not import the local control plane', () => {
+  it(`no file under ${PRODUCT.join(', ')} reaches ${FORBIDDEN}/ through its imports`, () => {
+    const forbidden = join(ROOT, FORBIDDEN) + sep;
+    const starts = PRODUCT.flatMap((d) => tsFilesUnder(join(ROOT, d)));
+    assert.ok(starts.length > 50, `found only ${starts.length} product files`);
+    // One walk over the graph; `via` remembers how each file was first reached.
+    const via = new Map<string, string | undefined>(starts.map((f) => [f, undefined]));
+    const queue = [...starts];
+    const violations: string[] = [];
+    while (queue.length > 0) {
+      const file = queue.shift()!;
+      for (const spec of relativeImports(file)) {
+        const target = resolveRelative(file, spec);
+        if (!target) continue;
+        if (target.startsWith(forbidden)) {
+          const chain = [rel(target), rel(file)];
+          for (let f = via.get(file); f; f = via.get(f)) chain.push(rel(f));
+          violations.push(chain.reverse().join(' -> '));
+          continue;
+        }
+        if (via.has(target)) continue;
+        via.set(target, file);
+        queue.push(target);
+      }
+    }
+    assert.deepEqual(violations, [], `imports of ${FORBIDDEN}/:\n${violations.join('\n')}`);
+  });
+});
