@@ -5,7 +5,8 @@
  * Settings whose removal changes what gets installed (the addons) are errors,
  * reported by the validator as unknown fields with their own message.
  */
-import { deletePath, formatPath, getPath, isObject, setPath } from './paths.js';
+import { deletePath, formatPath, getPath, setPath } from '../json/path.js';
+import { isObject } from '../json/value.js';
 import type { Diagnostic, JsonObject } from './types.js';
 
 /** One deprecated values setting. Paths are relative to `spec`. */

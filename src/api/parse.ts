@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import type { Diagnostic, JsonObject } from './types.js';
 import { API_VERSION, KIND } from './vocabulary.js';
+import { isObject } from '../json/value.js';
 
 /** A user file's IstioOperator, still unvalidated. */
 export interface ParsedFile {
@@ -8,10 +9,6 @@ export interface ParsedFile {
   /** The IstioOperator object, or undefined when the file had errors or no document. */
   object?: JsonObject;
   diagnostics: Diagnostic[];
-}
-
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**

@@ -10,7 +10,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import generatedValidator from './generated/validator.js';
 import { showValue } from './errors.js';
-import { formatPath, getPath, isObject } from './paths.js';
+import { formatPath, getPath } from '../json/path.js';
+import { isObject } from '../json/value.js';
 import { REMOVED_FIELDS } from './removed.js';
 import { QUANTITY_PATTERN } from './schema/k8s.js';
 import type { JSONSchemaProps } from './schema/props.js';

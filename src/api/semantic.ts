@@ -7,7 +7,8 @@
  */
 import { isProfileName, PROFILE_NAMES, REMOVED_PROFILES } from '../profiles/names.js';
 import { findDeprecatedValues } from './deprecated.js';
-import { formatPath, getPath, isObject } from './paths.js';
+import { formatPath, getPath } from '../json/path.js';
+import { isObject } from '../json/value.js';
 import { DNS1123_LABEL, GATEWAY_NAME, MAJOR_MINOR } from './schema/spec.js';
 import type { Diagnostic, JsonObject } from './types.js';
 

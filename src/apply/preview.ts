@@ -6,13 +6,13 @@ import { describeKubeError, isNotFound } from '../kube/errors.js';
 
 import { diffJson, type FieldChange } from '../render/diff.js';
 
-import type { Json } from '../render/object.js';
 import { describeKept, weakening, type KeptCrd } from './crd-guard.js';
 
 import { WATCHED_KINDS } from './kinds.js';
 
 import { describeObject, identity, ownerOf, writtenByOperator, type Owner } from './live.js';
 import { LABELS, NOT_PRUNED_LABEL } from '../api/vocabulary.js';
+import type { Json } from '../json/value.js';
 
 /** What applying a manifest would do, object by object. */
 export interface Preview {

@@ -3,7 +3,7 @@ import type { KubeAccess } from '../kube/access.js';
 import { logger } from '../log/logger.js';
 import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isGone, isNotFound, toKubeError } from '../kube/errors.js';
-import { collectionPath, objectKey, type ResourceType } from '../kube/resource.js';
+import { collectionPath, cacheKey, type ResourceType } from '../kube/resource.js';
 import { openWatch, type WatchEvent, type WatchHandle } from '../kube/watch.js';
 import { reachabilityOf } from './reachability.js';
 
@@ -181,7 +181,7 @@ export class Informer<T extends k8s.KubernetesObject> {
 
   /** The cached object, if any. */
   get(name: string, namespace?: string): T | undefined {
-    return this.known.get(objectKey(namespace, name));
+    return this.known.get(cacheKey(namespace, name));
   }
 
   /** Every cached object (of one namespace if given). */
@@ -515,7 +515,7 @@ export class Informer<T extends k8s.KubernetesObject> {
   }
 
   private keyOf(o: T): string {
-    return objectKey(o.metadata?.namespace, o.metadata?.name ?? '');
+    return cacheKey(o.metadata?.namespace, o.metadata?.name ?? '');
   }
 
   private observe(received: T): void {

@@ -19,7 +19,7 @@ import { KubeClient } from '../kube/client.js';
 
 import { isNotFound } from '../kube/errors.js';
 
-import { objectKey } from '../kube/resource.js';
+import { cacheKey } from '../kube/resource.js';
 
 import { logger } from '../log/logger.js';
 
@@ -185,7 +185,7 @@ export class OperatorManager {
         ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
       });
       const key = (o: k8s.KubernetesObject) =>
-        objectKey(o.metadata?.namespace, o.metadata?.name ?? '');
+        cacheKey(o.metadata?.namespace, o.metadata?.name ?? '');
       const enqueue = (o: k8s.KubernetesObject) => {
         if (this.ownsRevision(o as IstioOperator)) this.queue.add(key(o));
       };
@@ -269,7 +269,7 @@ export class OperatorManager {
     inf.onServed(() => {
       for (const iop of this.cachedIstioOperators()) {
         if (this.ownsRevision(iop))
-          this.queue.add(objectKey(iop.metadata.namespace, iop.metadata.name ?? ''));
+          this.queue.add(cacheKey(iop.metadata.namespace, iop.metadata.name ?? ''));
       }
     });
     return inf;
@@ -307,7 +307,7 @@ export class OperatorManager {
    * usual race, and someone else may have written status since.
    */
   private forgetWritten(o: k8s.KubernetesObject): void {
-    const key = objectKey(o.metadata?.namespace, o.metadata?.name ?? '');
+    const key = cacheKey(o.metadata?.namespace, o.metadata?.name ?? '');
     const mine = this.written.get(key);
     if (
       mine &&

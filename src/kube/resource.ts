@@ -24,7 +24,7 @@ export function collectionPath(rt: ResourceType, namespace?: string): string {
 }
 
 /** `namespace/name` (or `name` for cluster-scoped objects): the key objects are cached and queued by. */
-export function objectKey(namespace: string | undefined, name: string): string {
+export function cacheKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 

@@ -7,17 +7,18 @@ import { IstioOperatorValidationError, sortDiagnostics } from '../api/errors.js'
 import { checkIstioOperatorObject, parseIstioOperatorFile } from '../api/parse.js';
 import type { Diagnostic, IstioOperator, JsonObject } from '../api/types.js';
 import { API_VERSION, KIND } from '../api/vocabulary.js';
-import { getPath } from '../api/paths.js';
+import { getPath } from '../json/path.js';
 import { validateIstioOperator } from '../api/validate.js';
 import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
 import { builtinProfile } from './builtin.js';
 import { mergeLayers } from './merge.js';
 import { isProfileName, PROFILE_NAMES, REMOVED_PROFILES } from './names.js';
 import { applySetFlag, parseSetFlag, SetFlagError, type SetFlag } from './set-flags.js';
+import { isObject } from '../json/value.js';
 
 export { PROFILE_NAMES, isProfileName, type ProfileName } from './names.js';
 export { builtinProfile, builtinProfileYaml, profileSummaries } from './builtin.js';
-export { mergeTree, mergeLayers } from './merge.js';
+export { mergeLayers } from './merge.js';
 export { parseSetFlag, parseSetPath, applySetFlag, SetFlagError } from './set-flags.js';
 
 /** Input of generateIstioOperator: file contents (read by the caller), `--set` flags, a profile. */
@@ -51,10 +52,6 @@ export interface GenerateResult {
    * belongs to translate/, which needs this tree to do it.
    */
   userValues: JsonObject;
-}
-
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function specOf(o: JsonObject): JsonObject {

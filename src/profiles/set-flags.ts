@@ -1,4 +1,5 @@
 import type { JsonObject } from '../api/types.js';
+import { isObject } from '../json/value.js';
 
 /** One step of a `--set` path: a map key, a list index, or a list element selected by a field. */
 export type PathSegment =
@@ -137,10 +138,6 @@ function describe(segments: PathSegment[], upto: number): string {
           : `[${s.field}:${s.value}]`,
     )
     .join('');
-}
-
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**

@@ -9,7 +9,8 @@ import {
   pullSecretsField,
   rule,
 } from './common.js';
-import type { JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
+import type { JsonObject } from '../json/value.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 

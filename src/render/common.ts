@@ -1,5 +1,5 @@
 import { getPath, getString } from '../translate/merge.js';
-import type { Json, JsonObject } from './object.js';
+import type { Json, JsonObject } from '../json/value.js';
 
 /**
  * An image reference: `image` as given when it already names a registry

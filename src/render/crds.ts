@@ -1,6 +1,7 @@
 import { ISTIO_API_VERSION, ISTIO_CRD_NAMES, istioCrdData } from './generated/istio-crds.js';
-import { isJsonObject, type JsonObject, type K8sObject } from './object.js';
+import { type K8sObject } from './object.js';
 import { registerWrittenText } from './yaml-text.js';
+import { isJsonObject, type JsonObject } from '../json/value.js';
 
 /**
  * Istio's 14 configuration CRDs (VirtualService, DestinationRule, …) as

@@ -25,9 +25,10 @@ import { getBool } from '../translate/merge.js';
 import { ownershipLabels, withOwnership } from './labels.js';
 import type { Manifest } from './manifest.js';
 import { mutatingWebhookName } from './names.js';
-import type { JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
 import { sortObjects } from './order.js';
 import { renderRevisionTag, revisionTagName } from './webhooks.js';
+import type { JsonObject } from '../json/value.js';
 
 /** The selector istioctl writes into a deactivated injector webhook. */
 export const NEVER_MATCH: JsonObject = {

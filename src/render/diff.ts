@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
-import { isJsonObject, type Json, type K8sObject } from './object.js';
+import { type K8sObject } from './object.js';
+import { isJsonObject, type Json } from '../json/value.js';
 
 /** One changed field of an object present on both sides. */
 export interface FieldChange {

@@ -11,9 +11,10 @@ import {
 } from './common.js';
 import { gatewayAffinity } from './gateway-affinity.js';
 import { istiodName, revLabel } from './names.js';
-import { isJsonObject, type Json, type JsonObject, type K8sObject } from './object.js';
+import { type K8sObject } from './object.js';
 import { renderHpa, renderPdb } from './pilot-workload.js';
 import { LABELS } from '../api/vocabulary.js';
+import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
 /** The gateway's labels (chart defaults `app`/`istio` plus the entry's `label`), also its selector. */
 function gatewayLabels(g: GatewayPlan): Record<string, string> {

@@ -3,7 +3,8 @@ import type { RenderPlan } from '../translate/plan.js';
 import { injectionTemplates } from './injection/templates.js';
 import { injectorConfigMapName, revLabel } from './names.js';
 import { dumpYaml } from './yaml-text.js';
-import type { Json, JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
+import type { Json, JsonObject } from '../json/value.js';
 
 /**
  * The injector's `config` key: policy, selectors, injected annotations,

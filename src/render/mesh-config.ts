@@ -1,8 +1,9 @@
 import { goYaml } from './go-yaml.js';
-import { getObject, getPath, getString, mergeValues } from '../translate/merge.js';
+import { getObject, getPath, getString } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName } from './names.js';
-import type { JsonObject } from './object.js';
+import { mergeJson } from '../json/merge.js';
+import type { JsonObject } from '../json/value.js';
 
 /**
  * The mesh config istiod reads from ConfigMap `istio[-<rev>]` key `mesh`:
@@ -31,7 +32,7 @@ export function meshConfig(plan: RenderPlan, namespace: string): JsonObject {
   base.enablePrometheusMerge = true;
   base.rootNamespace = getString(v, 'meshConfig.rootNamespace') || namespace;
   base.trustDomain = getString(v, 'global.trustDomain') || 'cluster.local';
-  return mergeValues(base, getObject(v, 'meshConfig'));
+  return mergeJson(base, getObject(v, 'meshConfig'));
 }
 
 /**

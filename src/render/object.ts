@@ -3,11 +3,7 @@
  * as ordinary data; nothing here knows about clients or the API server.
  */
 
-/** JSON-compatible value, the only kind of data a rendered object holds. */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-/** A JSON object (string keys, JSON values). */
-export type JsonObject = { [key: string]: Json };
+import type { Json } from '../json/value.js';
 
 /** metadata of a rendered object: only the fields a renderer may set. */
 export interface ObjectMeta {
@@ -28,9 +24,4 @@ export interface K8sObject {
 /** `kind/namespace/name` (namespace empty for cluster-scoped objects): how objects are told apart. */
 export function objectKey(o: Pick<K8sObject, 'kind' | 'metadata'>): string {
   return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-/** Whether a value is a JSON object (not an array, not null). */
-export function isJsonObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

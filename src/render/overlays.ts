@@ -1,8 +1,9 @@
 import type { OverlayInput } from '../translate/input.js';
-import { clone } from '../translate/merge.js';
 import { toJson } from '../translate/plan.js';
-import { isJsonObject, type Json, type K8sObject } from './object.js';
+import { type K8sObject } from './object.js';
 import { formatPath, parsePath, type PathStep } from './overlay-path.js';
+import { clone } from '../json/value.js';
+import { isJsonObject, type Json } from '../json/value.js';
 
 export { formatPath, parsePath, type PathStep } from './overlay-path.js';
 

@@ -1,7 +1,8 @@
 import type { RenderPlan } from '../translate/plan.js';
 import { pullSecretsField, rule } from './common.js';
 import { clusterRbacName, istiodName } from './names.js';
-import type { JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
+import type { JsonObject } from '../json/value.js';
 
 const ISTIO_GROUPS = [
   'config.istio.io',

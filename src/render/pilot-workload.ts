@@ -2,8 +2,9 @@ import { getBool, getObject, getPath, getString } from '../translate/merge.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, imageRef, pullPolicy } from './common.js';
 import { istiodName, revLabel } from './names.js';
-import type { Json, JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
 import { LABELS } from '../api/vocabulary.js';
+import type { Json, JsonObject } from '../json/value.js';
 
 /** Labels the istiod Service and PDB select: `app`+`istio: pilot`, or `app`+`istio.io/rev` for a revision. */
 export function istiodSelector(revision: string): Record<string, string> {

@@ -1,7 +1,8 @@
 import { getString } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName, revLabel } from './names.js';
-import type { JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
+import type { JsonObject } from '../json/value.js';
 
 const PORTS: JsonObject[] = [
   { name: 'tcp-istiod', port: 15012, protocol: 'TCP' },

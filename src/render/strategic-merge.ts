@@ -1,5 +1,5 @@
-import { isJsonObject, type Json, type JsonObject } from './object.js';
-import { clone } from '../translate/merge.js';
+import { clone } from '../json/value.js';
+import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
 /**
  * Merge keys of the Kubernetes lists k8s settings touch, by field name, as

@@ -1,7 +1,8 @@
 import { getBool, getPath, getString } from '../translate/merge.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName, mutatingWebhookName, revLabel, validatingWebhookName } from './names.js';
-import type { JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
+import type { JsonObject } from '../json/value.js';
 
 const POD_RULES = [
   { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] },

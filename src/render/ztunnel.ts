@@ -10,7 +10,8 @@ import {
 } from './common.js';
 import { PRIVILEGED_SCC } from './cni.js';
 import { istiodName } from './names.js';
-import type { Json, JsonObject, K8sObject } from './object.js';
+import type { K8sObject } from './object.js';
+import type { Json, JsonObject } from '../json/value.js';
 
 /**
  * The `Ztunnel` component (ambient mode): the per-node L4 proxy DaemonSet

@@ -1,5 +1,5 @@
-import type { JsonObject } from '../render/object.js';
 import { embeddedValues } from './defaults.js';
+import type { JsonObject } from '../json/value.js';
 
 /** Chart profiles that only select components (their values are the defaults). */
 const EMPTY_PROFILES = new Set(['', 'default', 'minimal', 'empty', 'openshift']);

@@ -1,5 +1,5 @@
-import { isJsonObject, type JsonObject } from '../render/object.js';
 import { EMBEDDED_VALUES } from './embedded-values.js';
+import { isJsonObject, type JsonObject } from '../json/value.js';
 
 /**
  * One embedded values file as a fresh tree (parsed on every call, which is

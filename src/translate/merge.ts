@@ -1,40 +1,9 @@
-import { isJsonObject, type Json, type JsonObject } from '../render/object.js';
-
-/**
- * Deep-merges `over` onto `base` the way Istio 1.27 merges values: maps merge
- * key by key, every other value (scalars and lists) replaces. A `null` in
- * `over` replaces too. Neither input is modified; the result shares no
- * mutable structure with them.
- */
-export function mergeValues(base: JsonObject, over: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(base)) out[k] = clone(v);
-  for (const [k, v] of Object.entries(over)) {
-    const cur = out[k];
-    out[k] = isJsonObject(cur) && isJsonObject(v) ? mergeValues(cur, v) : clone(v);
-  }
-  return out;
-}
-
-/** A deep copy of a JSON value. */
-export function clone<T extends Json>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => clone(x)) as T;
-  if (isJsonObject(v)) {
-    const o: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) o[k] = clone(x);
-    return o as T;
-  }
-  return v;
-}
+import { getPath as getPathOf } from '../json/path.js';
+import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
 /** Reads a dotted path from a JSON tree; undefined when any step is missing. */
 export function getPath(root: Json | undefined, path: string): Json | undefined {
-  let cur: Json | undefined = root;
-  for (const part of path.split('.')) {
-    if (!isJsonObject(cur)) return undefined;
-    cur = cur[part];
-  }
-  return cur;
+  return getPathOf(root, path.split('.')) as Json | undefined;
 }
 
 /** Reads a dotted path as an object, or `{}` when it is missing or not an object. */

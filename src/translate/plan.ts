@@ -1,10 +1,11 @@
 import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
-import { isJsonObject, type Json, type JsonObject } from '../render/object.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
-import { getObject, getPath, getString, mergeValues } from './merge.js';
+import { getObject, getPath, getString } from './merge.js';
 import { versionOfTag } from './version.js';
+import { mergeJson } from '../json/merge.js';
+import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
 /** Internal component names, as Istio writes them in `operator.istio.io/component`. */
 export type ComponentName =
@@ -146,16 +147,16 @@ export function translate(iop: RenderInput): RenderPlan {
       ...(comps.ztunnel.tag !== undefined ? { tag: String(comps.ztunnel.tag) } : {}),
     };
   }
-  let values = mergeValues(defaultValues(), profile);
+  let values = mergeJson(defaultValues(), profile);
   const platform = getString(userValues, 'global.platform');
-  values = mergeValues(values, platformValues(platform));
-  values = mergeValues(values, fromSpec);
+  values = mergeJson(values, platformValues(platform));
+  values = mergeJson(values, fromSpec);
   // The user's own values win over what was translated from the spec, as in istioctl.
-  values = mergeValues(values, userValues);
-  values = mergeValues(values, toObject(spec.unvalidatedValues));
+  values = mergeJson(values, userValues);
+  values = mergeJson(values, toObject(spec.unvalidatedValues));
   // meshConfig given in spec wins over values.meshConfig (it is the documented place).
   if (spec.meshConfig) {
-    values.meshConfig = mergeValues(getObject(values, 'meshConfig'), toObject(spec.meshConfig));
+    values.meshConfig = mergeJson(getObject(values, 'meshConfig'), toObject(spec.meshConfig));
   }
 
   const istioNamespace =
@@ -189,7 +190,7 @@ export function translate(iop: RenderInput): RenderPlan {
       getObject(userValues, 'cni'),
       getObject(toObject(spec.unvalidatedValues), 'cni'),
       getObject(values, 'pilot.cni'),
-    ].reduce<JsonObject>((acc, layer) => mergeValues(acc, layer), {}),
+    ].reduce<JsonObject>((acc, layer) => mergeJson(acc, layer), {}),
     gateways: [],
   };
   const resolve = (

@@ -1,10 +1,6 @@
 import yaml from 'js-yaml';
-import {
-  isJsonObject,
-  type Json,
-  type JsonObject,
-  type K8sObject,
-} from '../../src/render/object.js';
+import { isJsonObject, type Json, type JsonObject } from '../../src/json/value.js';
+import type { K8sObject } from '../../src/render/object.js';
 import { ALLOW_LIST, type Allowance, type Suite } from './allow-list.js';
 
 /** `apiVersion kind namespace/name`: the identity both renders must agree on. */

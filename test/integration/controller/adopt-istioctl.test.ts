@@ -14,7 +14,7 @@ import { waitFor } from '../../../src/cluster/health.js';
 import { OperatorManager } from '../../../src/controller/manager.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { diffJson } from '../../../src/render/diff.js';
-import type { Json } from '../../../src/render/object.js';
+import type { Json } from '../../../src/json/value.js';
 import { ROOT } from '../../support/cli.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';
 import { iopRef } from '../../support/operator.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { findDeprecatedValues, translateDeprecatedValues } from '../../../src/api/deprecated.js';
-import { deletePath, formatPath } from '../../../src/api/paths.js';
+import { deletePath, formatPath } from '../../../src/json/path.js';
 
 describe('1.23-era values', () => {
   it('moves a setting to its new path and removes the emptied maps', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IstioOperatorValidationError } from '../../../src/api/errors.js';
-import { getPath } from '../../../src/api/paths.js';
+import { getPath } from '../../../src/json/path.js';
 import type { Diagnostic } from '../../../src/api/types.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { ROOT } from '../../support/cli.js';

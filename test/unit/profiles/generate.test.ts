@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { IstioOperatorValidationError } from '../../../src/api/errors.js';
-import { getPath } from '../../../src/api/paths.js';
+import { getPath } from '../../../src/json/path.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { DEFAULT_HUB, ISTIO_VERSION } from '../../../src/version.js';
 

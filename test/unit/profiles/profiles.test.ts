@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { getPath } from '../../../src/api/paths.js';
+import { getPath } from '../../../src/json/path.js';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { schemaDiagnostics } from '../../../src/api/schema-validator.js';
 import { builtinProfile } from '../../../src/profiles/builtin.js';

@@ -17,7 +17,8 @@ import {
   ISTIO_API_VERSION,
   YAML_WRITER_DIGEST,
 } from '../../../src/render/generated/istio-crds.js';
-import type { JsonObject, K8sObject } from '../../../src/render/object.js';
+import type { JsonObject } from '../../../src/json/value.js';
+import type { K8sObject } from '../../../src/render/object.js';
 import { toYamlDocuments } from '../../../src/render/output.js';
 import { dumpYaml, writtenValueText } from '../../../src/render/yaml-text.js';
 import { find, render } from './helpers.js';

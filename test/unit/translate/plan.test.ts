@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mergeValues } from '../../../src/translate/merge.js';
 import { RenderInputError, translate } from '../../../src/translate/plan.js';
 import { ISTIO_VERSION } from '../../../src/version.js';
+import { mergeJson } from '../../../src/json/merge.js';
 
 describe('translate: IstioOperator to render plan', () => {
   it('enables base, pilot and the listed gateways, in istio-system by default', () => {
@@ -134,7 +134,7 @@ describe('translate: IstioOperator to render plan', () => {
 
 describe('translate: value merge', () => {
   it('merges maps key by key and replaces lists and scalars', () => {
-    assert.deepEqual(mergeValues({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: 2 }), {
+    assert.deepEqual(mergeJson({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: 2 }), {
       a: { b: 1, c: [3] },
       d: 2,
     });
@@ -142,7 +142,7 @@ describe('translate: value merge', () => {
 
   it('does not modify its inputs', () => {
     const base = { a: { b: 1 } };
-    mergeValues(base, { a: { b: 2 } });
+    mergeJson(base, { a: { b: 2 } });
     assert.deepEqual(base, { a: { b: 1 } });
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mergeLayers, mergeTree } from '../../../src/profiles/merge.js';
+import { mergeJson as mergeTree } from '../../../src/json/merge.js';
+import { mergeLayers } from '../../../src/profiles/merge.js';
 
-describe('merging', () => {
+describe('json: merging layers and values (maps merge, lists and scalars replace)', () => {
   it('merges maps recursively', () => {
     assert.deepEqual(mergeTree({ a: { b: 1, c: 2 } }, { a: { c: 3, d: 4 } }), {
       a: { b: 1, c: 3, d: 4 },

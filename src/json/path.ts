@@ -1,9 +1,6 @@
-import type { JsonObject } from './types.js';
+import { isObject } from './value.js';
 
-/** Whether `v` is a plain JSON object (not an array, not null). */
-export function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+type JsonObject = Record<string, unknown>;
 
 /** Reads the value at `path` (keys and list indexes), or undefined. */
 export function getPath(root: unknown, path: readonly (string | number)[]): unknown {
