@@ -107,7 +107,7 @@ export function toAjvSchema(root: JSONSchemaProps): AjvSchema {
 
 /**
  * The validator, compiled ahead of time from this schema by
- * write-validator.ts (compiling at start-up cost ~0.3 s per CLI run; a unit
+ * scripts/write-validator.ts (compiling at start-up cost ~0.3 s per CLI run; a unit
  * test keeps the generated module in step with the schema).
  */
 function validator(): ValidateFunction {

@@ -22,7 +22,7 @@ export const CRD_NAME = `istiooperators.${GROUP}`;
 
 /**
  * The IstioOperator CustomResourceDefinition. crds/ holds this object as
- * YAML (written by src/api/write-crd.ts, checked by a unit test), so the API
+ * YAML (written by scripts/write-crd.ts, checked by a unit test), so the API
  * server and the validator use the same schema.
  */
 export function istioOperatorCrd(): Record<string, unknown> {

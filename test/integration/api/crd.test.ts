@@ -15,7 +15,7 @@ import { schemaDiagnostics } from '../../../src/api/schema-validator.js';
 
 import { CRD_NAME } from '../../../src/api/schema/crd.js';
 
-import { CRD_FILE } from '../../../src/api/write-crd.js';
+import { CRD_FILE } from '../../../scripts/write-crd.js';
 
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { istioOperatorCrd, istioOperatorSchema } from '../../../src/api/schema/crd.js';
 import type { JSONSchemaProps } from '../../../src/api/schema/props.js';
-import { CRD_FILE, crdYaml } from '../../../src/api/write-crd.js';
+import { CRD_FILE, crdYaml } from '../../../scripts/write-crd.js';
 
 type Node = { path: string; schema: JSONSchemaProps };
 
@@ -81,7 +81,7 @@ const OPEN_ENDED = new Set([
 ]);
 
 describe('IstioOperator CRD', () => {
-  it('crds/ holds exactly what src/api/schema generates (run src/api/write-crd.ts after a change)', () => {
+  it('crds/ holds exactly what src/api/schema generates (run scripts/write-crd.ts after a change)', () => {
     assert.equal(readFileSync(CRD_FILE, 'utf8'), crdYaml());
   });
 
