@@ -29,7 +29,8 @@ import { Informer } from './informer.js';
 
 import { createMetrics, type OperatorMetrics } from './metrics.js';
 
-import { reconcile, type ReconcileContext, type ReconcileResult } from './reconciler.js';
+import type { ReconcileResult } from './reconcile-frame.js';
+import { reconcile, type ReconcileContext } from './reconciler.js';
 import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
 import { IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
 

@@ -4,28 +4,17 @@ import {
   IstioOperatorValidationError,
   renderFailureKind,
 } from '../api/errors.js';
-
 import type { IstioOperator } from '../api/types.js';
 import { applyManifest } from '../apply/applier.js';
-
 import { describeKept } from '../apply/crd-guard.js';
-
 import { watchedKind } from '../apply/kinds.js';
-
 import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
-
 import { prune, pruneCandidates } from '../apply/prune.js';
-
 import { componentReadiness } from '../apply/readiness.js';
-
 import type { KubeClient } from '../kube/client.js';
-import { describeKubeError, isConflict, isNotFound } from '../kube/errors.js';
-
-import { logger } from '../log/logger.js';
-
+import { reconcileFrame, type ReconcileLog, type ReconcileResult } from './reconcile-frame.js';
 import type { Manifest } from '../render/manifest.js';
 import { ownerWants, render, wantedByAnother } from './desired.js';
-
 import type { EventRecorder } from './events.js';
 import {
   computeStatus,
@@ -34,7 +23,6 @@ import {
   summarize,
   type ReconcileOutcome,
 } from './status.js';
-
 import {
   describeRevisionUsers,
   describeSkew,
@@ -57,18 +45,6 @@ import {
  * serve is applied again, should the CRD's arrival go unnoticed.
  */
 const MISSING_KIND_RETRY_MS = 5 * 60_000;
-
-/** What the work loop does with the key after a reconcile. */
-export type ReconcileResult =
-  | { result: 'done' }
-  /** Not converged yet (rolling out): look again after a while. */
-  | { result: 'requeueAfter'; ms: number }
-  /** Terminal until the spec changes (invalid spec). */
-  | { result: 'terminal' }
-  /** Failed: back off and retry. */
-  | { result: 'error'; error: string }
-  /** Lost an optimistic-concurrency race: retry soon, quietly. */
-  | { result: 'conflict' };
 
 /** What a reconcile needs from the running operator. */
 export interface ReconcileContext {
@@ -107,208 +83,218 @@ export async function reconcile(
   reconcileID: string,
 ): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/') as [string, string];
-  const iop = ctx.getIstioOperator(namespace, name);
-  if (!iop) return { result: 'done' };
-  const log = logger.child({ iop: key, reconcileID });
   const owner: Owner = { namespace, name };
-  try {
-    if (iop.metadata.deletionTimestamp) return await finalize(iop, owner, ctx, log);
-    if (iop.metadata.annotations?.[IGNORE_ANNOTATION] === 'true') {
-      await writeStatus(iop, { kind: 'ignored' }, ctx);
-      return { result: 'done' };
-    }
-    if (!(iop.metadata.finalizers ?? []).includes(FINALIZER)) {
-      await ctx.client.mergePatch({
-        apiVersion: iop.apiVersion,
-        kind: iop.kind,
-        metadata: {
-          name,
-          namespace,
-          finalizers: [...(iop.metadata.finalizers ?? []), FINALIZER],
-          resourceVersion: iop.metadata.resourceVersion,
-        },
-      });
-      // The update event brings the object back with the finalizer.
-      return { result: 'done' };
-    }
-
-    let manifest: Manifest;
-    try {
-      manifest = (ctx.render ?? render)(iop, ctx.otherIstioOperators?.() ?? []);
-    } catch (err) {
-      if (renderFailureKind(err) === 'internal') {
-        // Not the spec's fault: say it is ours, and retry (a transient
-        // failure, or a fixed operator, then converges without a spec change).
-        const message = (err as Error).message ?? String(err);
-        log.error('rendering failed (operator bug)', {
-          error: message,
-          stack: (err as Error).stack?.split('\n').slice(0, 6).join('\n'),
+  return await reconcileFrame<IstioOperator & KubernetesObject>(
+    key,
+    {
+      finalizer: FINALIZER,
+      get: (namespace, name) => ctx.getIstioOperator(namespace, name),
+      isIgnored: (iop) => iop.metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
+      ignored: async (iop) => {
+        await writeStatus(iop, { kind: 'ignored' }, ctx);
+      },
+      addFinalizer: async (iop) => {
+        await ctx.client.mergePatch({
+          apiVersion: iop.apiVersion,
+          kind: iop.kind,
+          metadata: {
+            name,
+            namespace,
+            finalizers: [...(iop.metadata.finalizers ?? []), FINALIZER],
+            resourceVersion: iop.metadata.resourceVersion,
+          },
         });
-        if (await writeStatus(iop, { kind: 'render-failed', message }, ctx)) {
-          ctx.event?.(iop, 'Warning', 'RenderFailed', message);
-        }
-        return { result: 'error', error: `render: ${message}` };
-      }
-      const messages =
-        err instanceof IstioOperatorValidationError
-          ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
-          : [(err as Error).message];
-      log.warn('invalid IstioOperator', {
-        errors: messages.slice(0, MAX_MESSAGES),
-        total: messages.length,
+      },
+      finalize: (iop, log) => finalize(iop, owner, ctx, log),
+      reconcile: (iop, log) => reconcileIstioOperator(iop, owner, ctx, log),
+    },
+    reconcileID,
+  );
+}
+
+/**
+ * What reconciling one IstioOperator does, inside the frame: render (an
+ * invalid spec is terminal, a renderer failure retried), guard version
+ * changes, apply in dependency order, report events, prune, judge
+ * readiness, write status.
+ */
+async function reconcileIstioOperator(
+  iop: IstioOperator,
+  owner: Owner,
+  ctx: ReconcileContext,
+  log: ReconcileLog,
+): Promise<ReconcileResult> {
+  let manifest: Manifest;
+  try {
+    manifest = (ctx.render ?? render)(iop, ctx.otherIstioOperators?.() ?? []);
+  } catch (err) {
+    if (renderFailureKind(err) === 'internal') {
+      // Not the spec's fault: say it is ours, and retry (a transient
+      // failure, or a fixed operator, then converges without a spec change).
+      const message = (err as Error).message ?? String(err);
+      log.error('rendering failed (operator bug)', {
+        error: message,
+        stack: (err as Error).stack?.split('\n').slice(0, 6).join('\n'),
       });
-      if (await writeStatus(iop, { kind: 'invalid', messages }, ctx)) {
-        ctx.event?.(iop, 'Warning', 'Invalid', summarize(messages));
+      if (await writeStatus(iop, { kind: 'render-failed', message }, ctx)) {
+        ctx.event?.(iop, 'Warning', 'RenderFailed', message);
       }
+      return { result: 'error', error: `render: ${message}` };
+    }
+    const messages =
+      err instanceof IstioOperatorValidationError
+        ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
+        : [(err as Error).message];
+    log.warn('invalid IstioOperator', {
+      errors: messages.slice(0, MAX_MESSAGES),
+      total: messages.length,
+    });
+    if (await writeStatus(iop, { kind: 'invalid', messages }, ctx)) {
+      ctx.event?.(iop, 'Warning', 'Invalid', summarize(messages));
+    }
+    return { result: 'terminal' };
+  }
+
+  if (iop.metadata.annotations?.[ALLOW_VERSION_SKEW_ANNOTATION] !== 'true') {
+    const skews = refusedVersionChanges(manifest, ctx.live, owner);
+    if (skews.length > 0) {
+      const messages = describeSkew(skews);
+      log.warn('version change refused', { refused: messages });
+      if (await writeStatus(iop, { kind: 'version-skew', messages }, ctx)) {
+        ctx.event?.(iop, 'Warning', 'VersionSkew', summarize(messages));
+      }
+      // Until the spec or the annotation changes, both of which enqueue it again.
       return { result: 'terminal' };
     }
+  }
 
-    if (iop.metadata.annotations?.[ALLOW_VERSION_SKEW_ANNOTATION] !== 'true') {
-      const skews = refusedVersionChanges(manifest, ctx.live, owner);
-      if (skews.length > 0) {
-        const messages = describeSkew(skews);
-        log.warn('version change refused', { refused: messages });
-        if (await writeStatus(iop, { kind: 'version-skew', messages }, ctx)) {
-          ctx.event?.(iop, 'Warning', 'VersionSkew', summarize(messages));
-        }
-        // Until the spec or the annotation changes, both of which enqueue it again.
-        return { result: 'terminal' };
-      }
+  // Only for a new generation: retrying the same one (a conflict, a failed
+  // apply) must not flip status to RECONCILING and back every few seconds.
+  if (iop.status?.observedGeneration !== iop.metadata.generation) {
+    await writeStatus(iop, { kind: 'reconciling' }, ctx);
+  }
+  const outcome = await applyManifest(manifest.components, {
+    client: ctx.client,
+    live: ctx.live,
+    owner,
+    shared: ['Base'],
+    gate: gatewaysAfterIstiod(manifest),
+    ownerWants: (other, object) => ownerWants(ctx.otherIstioOperators?.() ?? [], other, object),
+  });
+  if (outcome.conflicts.length > 0) {
+    const messages = outcome.conflicts.map(
+      (c) =>
+        `${c.object} is owned by IstioOperator ${c.owner.namespace}/${c.owner.name}; nothing was applied`,
+    );
+    log.warn('ownership conflict', { conflicts: messages });
+    if (await writeStatus(iop, { kind: 'conflict', messages }, ctx)) {
+      ctx.event?.(iop, 'Warning', 'Conflict', summarize(messages));
     }
-
-    // Only for a new generation: retrying the same one (a conflict, a failed
-    // apply) must not flip status to RECONCILING and back every few seconds.
-    if (iop.status?.observedGeneration !== iop.metadata.generation) {
-      await writeStatus(iop, { kind: 'reconciling' }, ctx);
-    }
-    const outcome = await applyManifest(manifest.components, {
-      client: ctx.client,
-      live: ctx.live,
-      owner,
-      shared: ['Base'],
-      gate: gatewaysAfterIstiod(manifest),
-      ownerWants: (other, object) => ownerWants(ctx.otherIstioOperators?.() ?? [], other, object),
-    });
-    if (outcome.conflicts.length > 0) {
-      const messages = outcome.conflicts.map(
-        (c) =>
-          `${c.object} is owned by IstioOperator ${c.owner.namespace}/${c.owner.name}; nothing was applied`,
+    // Soon: the other owner may be handing the objects over (its next
+    // reconcile prunes them), and no event of ours announces that.
+    return { result: 'requeueAfter', ms: 5_000 };
+  }
+  for (const c of outcome.components) {
+    if (c.applied.length > 0) {
+      ctx.onApplied?.(c.component, c.applied.length);
+      const drift = c.drifted.length ? `; corrected drift: ${c.drifted.join('; ')}` : '';
+      ctx.event?.(
+        iop,
+        'Normal',
+        'Applied',
+        `${c.component}: ${c.applied.length} object(s) applied${drift}`,
       );
-      log.warn('ownership conflict', { conflicts: messages });
-      if (await writeStatus(iop, { kind: 'conflict', messages }, ctx)) {
-        ctx.event?.(iop, 'Warning', 'Conflict', summarize(messages));
-      }
-      // Soon: the other owner may be handing the objects over (its next
-      // reconcile prunes them), and no event of ours announces that.
-      return { result: 'requeueAfter', ms: 5_000 };
+      log.info('applied', {
+        component: c.component,
+        objects: c.applied.length,
+        ...(c.drifted.length ? { corrected: c.drifted } : {}),
+      });
     }
+    if (c.error) log.warn('apply failed', { component: c.component, error: c.error });
+  }
+
+  // A component waiting for its namespace to go applied only part of its
+  // objects: pruning now could delete what the rest still needs.
+  const failed = outcome.components.some((c) => c.error || c.blockedBy || c.waiting);
+  let pruneErrors: string[] = [];
+  if (!failed) {
+    const candidates = pruneCandidates(
+      manifest.objects as KubernetesObject[],
+      ctx.live,
+      owner,
+    ).filter((o) => !wantedByAnother(ctx.otherIstioOperators?.() ?? [], o, owner));
+    if (candidates.length > 0) {
+      const r = await prune(ctx.client, candidates);
+      pruneErrors = r.errors;
+      ctx.onPruned?.(r.deleted.length);
+      if (r.deleted.length > 0) {
+        log.info('pruned', { objects: r.deleted });
+        ctx.event?.(iop, 'Normal', 'Pruned', `deleted ${r.deleted.join(', ')}`);
+      }
+    }
+  }
+
+  const components = outcome.components.map((c) => {
+    const desired = manifest.components
+      .filter((m) => m.component === c.component)
+      .flatMap((m) => m.objects);
+    const readiness = componentReadiness(desired as KubernetesObject[], outcome.live);
+    const error =
+      c.error ??
+      (c.blockedBy ? `waiting for ${c.blockedBy}, which failed` : undefined) ??
+      c.missingKinds?.join('; ');
+    const held = c.heldBack ?? c.waiting;
+    const waitingFor = held ? [held] : readiness.waitingFor;
+    return {
+      name: c.component,
+      ready: !error && waitingFor.length === 0,
+      waitingFor: error ? [] : waitingFor,
+      version: desired[0]?.metadata.labels?.[LABELS.version] ?? manifest.plan.version,
+      ...(error ? { error } : {}),
+    };
+  });
+  // Warnings only when the status changed: a retry that fails the same way
+  // again is no news (no new Event every backoff step).
+  const said = iop.status?.message ?? '';
+  const notes = describeKept(outcome.keptCrds);
+  const wrote = await writeStatus(
+    iop,
+    { kind: 'applied', components, pruneErrors, ...(notes.length ? { notes } : {}) },
+    ctx,
+  );
+  if (wrote) {
+    // Once per wait: which component meets it first may change between retries.
+    const waits = new Set(outcome.components.flatMap((c) => c.waiting ?? []));
+    for (const w of waits) if (!said.includes(w)) log.info('waiting', { for: w });
     for (const c of outcome.components) {
-      if (c.applied.length > 0) {
-        ctx.onApplied?.(c.component, c.applied.length);
-        const drift = c.drifted.length ? `; corrected drift: ${c.drifted.join('; ')}` : '';
-        ctx.event?.(
-          iop,
-          'Normal',
-          'Applied',
-          `${c.component}: ${c.applied.length} object(s) applied${drift}`,
-        );
-        log.info('applied', {
+      const error = c.error ?? c.missingKinds?.join('; ');
+      if (error) ctx.event?.(iop, 'Warning', 'Failed', `${c.component}: ${error}`);
+      if (c.missingKinds) {
+        log.warn('kinds not served; the rest was applied', {
           component: c.component,
-          objects: c.applied.length,
-          ...(c.drifted.length ? { corrected: c.drifted } : {}),
+          missing: c.missingKinds,
         });
       }
-      if (c.error) log.warn('apply failed', { component: c.component, error: c.error });
     }
-
-    // A component waiting for its namespace to go applied only part of its
-    // objects: pruning now could delete what the rest still needs.
-    const failed = outcome.components.some((c) => c.error || c.blockedBy || c.waiting);
-    let pruneErrors: string[] = [];
-    if (!failed) {
-      const candidates = pruneCandidates(
-        manifest.objects as KubernetesObject[],
-        ctx.live,
-        owner,
-      ).filter((o) => !wantedByAnother(ctx.otherIstioOperators?.() ?? [], o, owner));
-      if (candidates.length > 0) {
-        const r = await prune(ctx.client, candidates);
-        pruneErrors = r.errors;
-        ctx.onPruned?.(r.deleted.length);
-        if (r.deleted.length > 0) {
-          log.info('pruned', { objects: r.deleted });
-          ctx.event?.(iop, 'Normal', 'Pruned', `deleted ${r.deleted.join(', ')}`);
-        }
-      }
-    }
-
-    const components = outcome.components.map((c) => {
-      const desired = manifest.components
-        .filter((m) => m.component === c.component)
-        .flatMap((m) => m.objects);
-      const readiness = componentReadiness(desired as KubernetesObject[], outcome.live);
-      const error =
-        c.error ??
-        (c.blockedBy ? `waiting for ${c.blockedBy}, which failed` : undefined) ??
-        c.missingKinds?.join('; ');
-      const held = c.heldBack ?? c.waiting;
-      const waitingFor = held ? [held] : readiness.waitingFor;
-      return {
-        name: c.component,
-        ready: !error && waitingFor.length === 0,
-        waitingFor: error ? [] : waitingFor,
-        version: desired[0]?.metadata.labels?.[LABELS.version] ?? manifest.plan.version,
-        ...(error ? { error } : {}),
-      };
-    });
-    // Warnings only when the status changed: a retry that fails the same way
-    // again is no news (no new Event every backoff step).
-    const said = iop.status?.message ?? '';
-    const notes = describeKept(outcome.keptCrds);
-    const wrote = await writeStatus(
-      iop,
-      { kind: 'applied', components, pruneErrors, ...(notes.length ? { notes } : {}) },
-      ctx,
-    );
-    if (wrote) {
-      // Once per wait: which component meets it first may change between retries.
-      const waits = new Set(outcome.components.flatMap((c) => c.waiting ?? []));
-      for (const w of waits) if (!said.includes(w)) log.info('waiting', { for: w });
-      for (const c of outcome.components) {
-        const error = c.error ?? c.missingKinds?.join('; ');
-        if (error) ctx.event?.(iop, 'Warning', 'Failed', `${c.component}: ${error}`);
-        if (c.missingKinds) {
-          log.warn('kinds not served; the rest was applied', {
-            component: c.component,
-            missing: c.missingKinds,
-          });
-        }
-      }
-    }
-    if (notes.length > 0) {
-      log.info('CRDs left as they are', { kept: notes });
-      // With the status: once per change, not on every reconcile.
-      if (wrote) ctx.event?.(iop, 'Normal', 'CRDsKept', summarize(notes));
-    }
-    const hardErrors = outcome.components.filter((c) => c.error || c.blockedBy);
-    if (hardErrors.length > 0 || pruneErrors.length > 0) {
-      return {
-        result: 'error',
-        error: [...components.flatMap((c) => c.error ?? []), ...pruneErrors].join('; '),
-      };
-    }
-    if (components.some((c) => c.waitingFor.length > 0))
-      return { result: 'requeueAfter', ms: ctx.requeueWhileRollingMs ?? 5000 };
-    // A kind the cluster does not serve: its informer wakes this IstioOperator
-    // when the CRD shows up; this is only the safety net.
-    if (components.some((c) => c.error))
-      return { result: 'requeueAfter', ms: MISSING_KIND_RETRY_MS };
-    return { result: 'done' };
-  } catch (err) {
-    if (isConflict(err)) return { result: 'conflict' };
-    if (isNotFound(err) && !ctx.getIstioOperator(namespace, name)) return { result: 'done' };
-    return { result: 'error', error: describeKubeError(err) };
   }
+  if (notes.length > 0) {
+    log.info('CRDs left as they are', { kept: notes });
+    // With the status: once per change, not on every reconcile.
+    if (wrote) ctx.event?.(iop, 'Normal', 'CRDsKept', summarize(notes));
+  }
+  const hardErrors = outcome.components.filter((c) => c.error || c.blockedBy);
+  if (hardErrors.length > 0 || pruneErrors.length > 0) {
+    return {
+      result: 'error',
+      error: [...components.flatMap((c) => c.error ?? []), ...pruneErrors].join('; '),
+    };
+  }
+  if (components.some((c) => c.waitingFor.length > 0))
+    return { result: 'requeueAfter', ms: ctx.requeueWhileRollingMs ?? 5000 };
+  // A kind the cluster does not serve: its informer wakes this IstioOperator
+  // when the CRD shows up; this is only the safety net.
+  if (components.some((c) => c.error)) return { result: 'requeueAfter', ms: MISSING_KIND_RETRY_MS };
+  return { result: 'done' };
 }
 
 /** Writes the status for `outcome` if it differs from the current one; true when it wrote. */
@@ -331,7 +317,7 @@ async function finalize(
   iop: IstioOperator,
   owner: Owner,
   ctx: ReconcileContext,
-  log: ReturnType<typeof logger.child>,
+  log: ReconcileLog,
 ): Promise<ReconcileResult> {
   if (!(iop.metadata.finalizers ?? []).includes(FINALIZER)) return { result: 'done' };
   // Everything this IstioOperator owns, except what is never pruned (CRDs hold
