@@ -26,7 +26,8 @@ import { startControlPlane, type RunningControlPlane } from '../src/cluster/cont
 
 import { Informer } from '../src/controller/informer.js';
 
-import { OperatorManager, type ManagerOptions } from '../src/controller/manager.js';
+import type { ManagerOptions, OperatorManager } from '../src/controller/manager.js';
+import { Operator } from '../src/controller/operator.js';
 
 import { KubeClient, WRITE_VERBS, type ObjectRef, type Verb } from '../src/kube/client.js';
 
@@ -414,9 +415,11 @@ export async function runBench(
         // Credentials as `istio-operator run --kubeconfig` loads them (and so
         // its connection reuse), not the benchmark's own client-node KubeConfig.
         const own = await loadKubeConfig({ kubeconfig });
-        const m = new OperatorManager({ kubeConfig: own, ...queue, ...opts });
+        // Started as every operator starts (controller/operator.ts), without probes.
+        const op = new Operator({ kubeConfig: own, ...queue, ...opts });
+        const m = op.manager;
         operators.push(m);
-        await m.start();
+        await op.start();
         return m;
       },
       stopOperator: async (m) => {

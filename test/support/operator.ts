@@ -1,7 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../../src/api/types.js';
-import { OperatorManager, type ManagerOptions } from '../../src/controller/manager.js';
+import type { ManagerOptions, OperatorManager } from '../../src/controller/manager.js';
+import { Operator } from '../../src/controller/operator.js';
 import type { ObjectRef } from '../../src/kube/client.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { waitFor } from '../../src/cluster/health.js';
@@ -72,14 +73,15 @@ export async function operatorEnv(cluster?: RunningControlPlane): Promise<Operat
       return name;
     },
     startOperator: async (namespaces, opts = {}) => {
-      const m = new OperatorManager({
+      // Started as every operator starts (controller/operator.ts), without probes.
+      const op = new Operator({
         kubeConfig: kc,
         watchNamespaces: namespaces,
         requeueWhileRollingMs: 500,
         ...opts,
       });
-      await m.start();
-      return m;
+      await op.start();
+      return op.manager;
     },
     getIop: async (namespace, name) =>
       (await client.get(iopRef(namespace, name))) as unknown as IstioOperator,

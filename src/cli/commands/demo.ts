@@ -69,7 +69,7 @@ export function demoCommand(): Command {
         { startControlPlane },
         { loadKubeConfig },
         { KubeClient },
-        { OperatorManager },
+        { Operator },
         { istioOperatorCrd },
         { waitFor },
         { LABELS, IOP_RESOURCE },
@@ -78,7 +78,7 @@ export function demoCommand(): Command {
         import('../../cluster/controlplane.js'),
         import('../../kube/config.js'),
         import('../../kube/client.js'),
-        import('../../controller/manager.js'),
+        import('../../controller/operator.js'),
         import('../../api/schema/crd.js'),
         import('../../cluster/health.js'),
         import('../../api/vocabulary.js'),
@@ -100,7 +100,8 @@ export function demoCommand(): Command {
           });
       const kubeconfigPath = cp?.kubeconfig ?? external!;
       const client = new KubeClient(kc);
-      const manager = new OperatorManager({ kubeConfig: kc, requeueWhileRollingMs: 1000 });
+      const operator = new Operator({ kubeConfig: kc, requeueWhileRollingMs: 1000 });
+      const manager = operator.manager;
       let stopping = false;
       // The real istiod of each control plane the operator installed (kwok
       // runs no pods): so a labelled namespace really gets its pods injected.
@@ -136,7 +137,7 @@ export function demoCommand(): Command {
           await i.stop().catch(() => {});
         }
         say('stopping the operator');
-        await manager.stop().catch(() => {});
+        await operator.stop().catch(() => {});
         if (cp) {
           say(`stopping the local control plane in ${cp.dir}`);
           await cp.stop();
@@ -171,7 +172,7 @@ export function demoCommand(): Command {
         60_000,
       );
       say('installed the IstioOperator CRD');
-      await manager.start();
+      await operator.start();
       say('the operator is running');
       const started = Date.now();
       for (const d of docs) {

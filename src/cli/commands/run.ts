@@ -4,12 +4,9 @@ import { readFileSync } from 'node:fs';
 
 import { setFlagsFromString } from 'node:v8';
 
-import type { Server } from 'node:http';
 import { logger } from '../../log/logger.js';
 
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
-
-import { within } from '../../controller/shutdown.js';
 
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
@@ -137,66 +134,51 @@ export function runCommand(): Command {
       setFlagsFromString('--optimize-for-size');
       // Loaded here, not at start-up: the Kubernetes client costs ~0.4 s to import,
       // which offline commands should not pay.
-      const [{ OperatorManager }, { parseAddr, serveProbes }, { LeaderElector }, { KubeClient }] =
-        await Promise.all([
-          import('../../controller/manager.js'),
-          import('../../controller/probes.js'),
-          import('../../controller/leader.js'),
-          import('../../kube/client.js'),
-        ]);
+      const [{ Operator, ListenError }, { parseAddr }] = await Promise.all([
+        import('../../controller/operator.js'),
+        import('../../controller/probes.js'),
+      ]);
       const kc = await loadKubeAccess(opts);
       const watchNamespaces = opts.watchNamespaces
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const manager = new OperatorManager({
+      let health;
+      let metrics;
+      try {
+        if (opts.healthAddr) health = parseAddr(opts.healthAddr, '--health-addr');
+        if (opts.metricsAddr) metrics = parseAddr(opts.metricsAddr, '--metrics-addr');
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      const leaseNamespace = opts.leaderElectionNamespace || defaultLeaseNamespace();
+      const operator = new Operator({
         kubeConfig: kc,
         ...(watchNamespaces ? { watchNamespaces } : {}),
         ...(opts.revision ? { revision: opts.revision } : {}),
         workers: opts.workers,
+        ...(health ? { health } : {}),
+        ...(metrics ? { metrics } : {}),
+        ...(opts.leaderElect
+          ? {
+              leaderElection: {
+                namespace: leaseNamespace,
+                name:
+                  opts.leaderElectionId ??
+                  (opts.revision
+                    ? `istio-operator-${opts.revision}-leader`
+                    : 'istio-operator-leader'),
+                // As controller-runtime: a replica that may no longer lead must not
+                // reconcile another moment; exit and let the Deployment restart it.
+                onLost: () => {
+                  logger.error('leader election lost: exiting');
+                  process.exit(1);
+                },
+              },
+            }
+          : {}),
       });
-      const servers: Server[] = [];
-      try {
-        if (opts.healthAddr) {
-          servers.push(
-            await serveProbes(parseAddr(opts.healthAddr, '--health-addr'), () => manager.isReady()),
-          );
-        }
-        if (opts.metricsAddr) {
-          servers.push(
-            await serveProbes(
-              parseAddr(opts.metricsAddr, '--metrics-addr'),
-              () => manager.isReady(),
-              manager.metrics.registry,
-            ),
-          );
-        }
-      } catch (err) {
-        servers.forEach((s) => s.close());
-        throw new UserError((err as Error).message);
-      }
-      const leaseNamespace = opts.leaderElectionNamespace || defaultLeaseNamespace();
-      const elector = opts.leaderElect
-        ? new LeaderElector({
-            // Its own client: Lease renewals are not reconcile writes, and the
-            // zero-writes-in-steady-state count must not see them.
-            client: new KubeClient(kc),
-            namespace: leaseNamespace,
-            name:
-              opts.leaderElectionId ??
-              (opts.revision ? `istio-operator-${opts.revision}-leader` : 'istio-operator-leader'),
-            onStartedLeading: () => {
-              manager.startWorkers();
-              logger.info('leading: workers running');
-            },
-            onStoppedLeading: () => {
-              // As controller-runtime: a replica that may no longer lead must not
-              // reconcile another moment; exit and let the Deployment restart it.
-              logger.error('leader election lost: exiting');
-              process.exit(1);
-            },
-          })
-        : undefined;
+      const elector = operator.elector;
       logger.info('starting istio-operator', {
         version: OPERATOR_VERSION,
         istio: ISTIO_VERSION,
@@ -210,28 +192,19 @@ export function runCommand(): Command {
             }
           : {}),
       });
-      let stopping = false;
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
-          stopping = true;
           logger.info('stopping: finishing in-flight reconciles', { signal });
           // A second signal means: stop now.
           process.once(signal, () => process.exit(1));
-          // Workers finish first, the Lease is released last: a successor must
-          // not start while our in-flight reconciles still write.
-          void within(manager.stop(), opts.shutdownTimeout).then(async (r) => {
+          void operator.stop(opts.shutdownTimeout).then((r) => {
             if (r === 'timeout') {
-              // Still writing: keep the Lease (it expires on its own) so no
-              // successor reconciles concurrently with our stuck requests.
               logger.error(
                 'in-flight reconciles did not finish in time; exiting without releasing the Lease',
-                {
-                  timeoutMs: opts.shutdownTimeout,
-                },
+                { timeoutMs: opts.shutdownTimeout },
               );
               process.exit(1);
             }
-            await elector?.release();
             resolve();
           });
         };
@@ -241,16 +214,14 @@ export function runCommand(): Command {
       // Without the CRD the operator still starts and waits for it (its
       // informer lists once the CRD is Established), but say so: otherwise it
       // just sits there.
-      await warnIfCrdMissing(manager.client, watchNamespaces?.[0]);
-      await manager.start({ workers: !elector });
-      if (elector && !stopping) {
-        logger.info('ready: caches synced, waiting for leadership');
-        elector.start();
-      } else if (!elector) {
-        logger.info('ready: caches synced, workers running');
+      await warnIfCrdMissing(operator.manager.client, watchNamespaces?.[0]);
+      try {
+        await operator.start();
+      } catch (err) {
+        if (err instanceof ListenError) throw new UserError(err.message);
+        throw err;
       }
       await stopped;
-      servers.forEach((s) => s.close());
       logger.info('stopped');
     });
 }
