@@ -28,6 +28,7 @@ import { ensureBinaries } from '../src/cluster/binaries.js';
 import { generateIstioOperator, PROFILE_NAMES } from '../src/profiles/index.js';
 import { renderManifest } from '../src/render/manifest.js';
 import { toYamlDocuments } from '../src/render/output.js';
+import { translate } from '../src/translate/plan.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -62,10 +63,10 @@ function inProcess(): void {
   for (const profile of PROFILE_NAMES) {
     const input = { files: [], set: [`profile=${profile}`] };
     const { iop } = generateIstioOperator(input);
-    const objects = renderManifest(iop).objects.length;
+    const objects = renderManifest(translate(iop)).objects.length;
     const merge = time(() => void generateIstioOperator(input), RUNS);
-    const render = time(() => void renderManifest(iop), RUNS);
-    const both = time(() => void toYamlDocuments(renderManifest(iop).objects), RUNS);
+    const render = time(() => void renderManifest(translate(iop)), RUNS);
+    const both = time(() => void toYamlDocuments(renderManifest(translate(iop)).objects), RUNS);
     console.log(
       `  ${profile.padEnd(18)}  ${String(objects).padStart(7)}   ${merge.toFixed(2).padStart(14)}   ${render.toFixed(2).padStart(6)}   ${both.toFixed(2).padStart(11)}`,
     );

@@ -1,7 +1,7 @@
 import { InvalidSpecError } from '../api/errors.js';
 import type { IstioOperator } from '../api/types.js';
 import type { Manifest } from '../render/manifest.js';
-import { renderMerged, type RenderOptions } from '../render/pipeline.js';
+import { renderMerged, type RenderOptions } from '../pipeline/render-istio-operator.js';
 import { UserError } from './errors.js';
 
 /**

@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../api/types.js';
 import { identity, type Owner } from '../apply/live.js';
 import type { Manifest } from '../render/manifest.js';
-import { clusterInput, renderIstioOperator } from '../render/pipeline.js';
+import { clusterInput, renderIstioOperator } from '../pipeline/render-istio-operator.js';
 
 /**
  * Merges profile and spec, validates and renders what the operator applies:

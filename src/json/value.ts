@@ -29,3 +29,18 @@ export function clone<T extends Json>(v: T): T {
   }
   return v;
 }
+
+/** Converts a loose parsed value into JSON (drops undefined, keeps everything else). */
+export function toJson(v: unknown): Json {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(toJson);
+  if (typeof v === 'object') {
+    const o: JsonObject = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x !== undefined) o[k] = toJson(x);
+    }
+    return o;
+  }
+  return null;
+}

@@ -1,5 +1,5 @@
 import type { RenderPlan } from '../translate/plan.js';
-import { getPath } from '../translate/merge.js';
+import { getPath } from '../json/values.js';
 import { pullSecretsField } from './common.js';
 import { renderDefaultValidator } from './webhooks.js';
 import { renderIstioCrds } from './crds.js';

@@ -1,4 +1,4 @@
-import { getPath, getString } from '../translate/merge.js';
+import { getPath, getString } from '../json/values.js';
 import type { Json, JsonObject } from '../json/value.js';
 
 /**

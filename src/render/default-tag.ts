@@ -21,7 +21,7 @@
  * it; it stays what `values.defaultRevision` renders in Base. One that
  * istioctl created is left as it is.
  */
-import { getBool } from '../translate/merge.js';
+import { getBool } from '../json/values.js';
 import { ownershipLabels, withOwnership } from './labels.js';
 import type { Manifest } from './manifest.js';
 import { mutatingWebhookName } from './names.js';

@@ -1,4 +1,4 @@
-import { getObject, getPath } from '../translate/merge.js';
+import { getObject, getPath } from '../json/values.js';
 import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
 /** Keys in the order Helm's `range` visits a map: sorted. */

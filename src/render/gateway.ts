@@ -1,4 +1,4 @@
-import { getBool, getObject, getPath, getString } from '../translate/merge.js';
+import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import {
   envField,

@@ -1,5 +1,5 @@
 import type { K8sSettingsInput } from '../translate/input.js';
-import { toJson } from '../translate/plan.js';
+import { toJson } from '../json/value.js';
 import { type K8sObject } from './object.js';
 import { strategicMerge } from './strategic-merge.js';
 import { isJsonObject, type Json, type JsonObject } from '../json/value.js';

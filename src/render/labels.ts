@@ -1,5 +1,4 @@
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { versionOfTag } from '../translate/version.js';
 
 import type { K8sObject } from './object.js';
 import { revLabel } from './names.js';
@@ -14,7 +13,7 @@ import { LABELS } from '../api/vocabulary.js';
 export function ownershipLabels(plan: RenderPlan, c: ComponentPlan): Record<string, string> {
   return {
     [LABELS.managed]: 'Reconcile',
-    [LABELS.version]: versionOfTag(c.tag),
+    [LABELS.version]: c.version,
     [LABELS.owner]: plan.owner.name,
     [LABELS.ownerNamespace]: plan.owner.namespace,
     [LABELS.rev]: revLabel(plan.revision),

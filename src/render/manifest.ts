@@ -1,10 +1,4 @@
-import type { RenderInput } from '../translate/input.js';
-import {
-  translate,
-  type ComponentName,
-  type ComponentPlan,
-  type RenderPlan,
-} from '../translate/plan.js';
+import type { ComponentName, ComponentPlan, RenderPlan } from '../translate/plan.js';
 import { renderBase } from './base.js';
 import { renderCni } from './cni.js';
 import { renderGateway } from './gateway.js';
@@ -46,13 +40,12 @@ function finish(
 }
 
 /**
- * Renders a merged IstioOperator into Kubernetes objects: translate to a
- * plan, render each enabled component, apply its k8s settings and overlays,
+ * Renders a finished plan (translate's) into Kubernetes objects: render
+ * each enabled component, apply its k8s settings and overlays,
  * stamp ownership labels, and sort. Pure: no I/O, no clock, no randomness,
  * so two renders of the same input are identical.
  */
-export function renderManifest(iop: RenderInput): Manifest {
-  const plan = translate(iop);
+export function renderManifest(plan: RenderPlan): Manifest {
   const components: RenderedComponent[] = [];
   if (plan.base) {
     const c = plan.base;

@@ -1,5 +1,5 @@
 import { goYaml } from './go-yaml.js';
-import { getObject, getPath, getString } from '../translate/merge.js';
+import { getObject, getPath, getString } from '../json/values.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName } from './names.js';
 import { mergeJson } from '../json/merge.js';

@@ -1,5 +1,5 @@
 import type { OverlayInput } from '../translate/input.js';
-import { toJson } from '../translate/plan.js';
+import { toJson } from '../json/value.js';
 import { type K8sObject } from './object.js';
 import { formatPath, parsePath, type PathStep } from './overlay-path.js';
 import { clone } from '../json/value.js';

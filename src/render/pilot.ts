@@ -1,4 +1,4 @@
-import { getBool, getObject, getPath } from '../translate/merge.js';
+import { getBool, getObject, getPath } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
 import { renderInjectorConfigMap } from './injector-config.js';
 import { meshConfig, meshNetworks, meshNetworksText, meshText } from './mesh-config.js';

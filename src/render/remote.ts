@@ -1,4 +1,4 @@
-import { getString } from '../translate/merge.js';
+import { getString } from '../json/values.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';

@@ -1,4 +1,4 @@
-import { getBool, getPath, getString } from '../translate/merge.js';
+import { getBool, getPath, getString } from '../json/values.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName, mutatingWebhookName, revLabel, validatingWebhookName } from './names.js';
 import type { K8sObject } from './object.js';

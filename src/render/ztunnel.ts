@@ -1,4 +1,4 @@
-import { getObject, getPath, getString } from '../translate/merge.js';
+import { getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
 import {
   envField,

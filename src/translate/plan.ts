@@ -2,10 +2,10 @@ import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
-import { getObject, getPath, getString } from './merge.js';
+import { getObject, getPath, getString } from '../json/values.js';
 import { versionOfTag } from './version.js';
 import { mergeJson } from '../json/merge.js';
-import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
+import { isJsonObject, toJson, type JsonObject } from '../json/value.js';
 
 /** Internal component names, as Istio writes them in `operator.istio.io/component`. */
 export type ComponentName =
@@ -19,6 +19,8 @@ export interface ComponentPlan {
   hub: string;
   /** Image tag for this component (component tag, else global). */
   tag: string;
+  /** The Istio release that tag runs (`1.27.9` of `1.27.9-distroless`; the tag when it names none). */
+  version: string;
   k8s: K8sSettingsInput;
 }
 
@@ -73,21 +75,6 @@ export class RenderInputError extends Error {
     super(message);
     this.name = 'RenderInputError';
   }
-}
-
-/** Converts a loose parsed value into JSON (drops undefined, keeps everything else). */
-export function toJson(v: unknown): Json {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v;
-  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(toJson);
-  if (typeof v === 'object') {
-    const o: JsonObject = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (x !== undefined) o[k] = toJson(x);
-    }
-    return o;
-  }
-  return null;
 }
 
 function toObject(v: unknown): JsonObject {
@@ -197,13 +184,18 @@ export function translate(iop: RenderInput): RenderPlan {
     component: ComponentName,
     c: ComponentInput | undefined,
     root: string,
-  ): ComponentPlan => ({
-    component,
-    namespace: c?.namespace || istioNamespace,
-    hub: getString(values, `${root}.hub`) || c?.hub || globalHub,
-    tag: getString(values, `${root}.tag`) || (c?.tag !== undefined ? String(c.tag) : globalTag),
-    k8s: c?.k8s ?? {},
-  });
+  ): ComponentPlan => {
+    const tag =
+      getString(values, `${root}.tag`) || (c?.tag !== undefined ? String(c.tag) : globalTag);
+    return {
+      component,
+      namespace: c?.namespace || istioNamespace,
+      hub: getString(values, `${root}.hub`) || c?.hub || globalHub,
+      tag,
+      version: versionOfTag(tag),
+      k8s: c?.k8s ?? {},
+    };
+  };
   if (on(comps.base, true)) plan.base = resolve('Base', comps.base, 'base');
   if (on(comps.pilot, true)) plan.pilot = resolve('Pilot', comps.pilot, 'pilot');
   if (cniOn) plan.cni = resolve('Cni', comps.cni, 'cni');

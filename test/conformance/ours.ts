@@ -1,6 +1,7 @@
 import { generateIstioOperator } from '../../src/profiles/index.js';
 import { renderManifest } from '../../src/render/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
+import { translate } from '../../src/translate/plan.js';
 
 /**
  * Our side of a comparison: the same merge and render `istio-operator
@@ -8,7 +9,7 @@ import type { K8sObject } from '../../src/render/object.js';
  */
 export function renderOurs(name: string, content: string, set: string[]): K8sObject[] {
   const { iop } = generateIstioOperator({ files: [{ name, content }], set });
-  return renderManifest(iop).objects;
+  return renderManifest(translate(iop)).objects;
 }
 
 /**

@@ -4,10 +4,11 @@ import { WATCHED_KINDS, watchedKind } from '../../../src/apply/kinds.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { PROFILE_NAMES } from '../../../src/profiles/names.js';
 import { renderManifest } from '../../../src/render/manifest.js';
+import { translate } from '../../../src/translate/plan.js';
 
 function kindsRendered(set: string[]): Set<string> {
   const { iop } = generateIstioOperator({ files: [], set });
-  return new Set(renderManifest(iop).objects.map((o) => `${o.apiVersion} ${o.kind}`));
+  return new Set(renderManifest(translate(iop)).objects.map((o) => `${o.apiVersion} ${o.kind}`));
 }
 
 describe('managed kinds (the watch table)', () => {

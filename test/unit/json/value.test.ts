@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getPath } from '../../../src/json/path.js';
 import { clone, isJsonObject, isObject } from '../../../src/json/value.js';
-import { getPath as getDotted } from '../../../src/translate/merge.js';
+import { getPath as getDotted } from '../../../src/json/values.js';
 
 describe('json: values and paths, one implementation for every layer', () => {
   it('tells plain objects from arrays, null and scalars', () => {

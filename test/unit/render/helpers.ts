@@ -2,6 +2,7 @@ import yaml from 'js-yaml';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { renderManifest, type Manifest } from '../../../src/render/manifest.js';
 import type { K8sObject } from '../../../src/render/object.js';
+import { translate } from '../../../src/translate/plan.js';
 
 /**
  * Renders an IstioOperator given as a `spec` object (merged with its
@@ -15,7 +16,7 @@ export function render(spec: Record<string, unknown> = {}, set: string[] = []): 
     spec,
   });
   const { iop } = generateIstioOperator({ files: [{ name: 'test.yaml', content }], set });
-  return renderManifest(iop);
+  return renderManifest(translate(iop));
 }
 
 /** The one object of this kind and name (and namespace, if given); throws when absent. */

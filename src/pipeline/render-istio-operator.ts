@@ -1,5 +1,6 @@
 /**
- * The one way every caller turns an IstioOperator into the objects to apply:
+ * The pipeline, end to end: api → profiles → translate → render. The one
+ * way every caller turns an IstioOperator into the objects to apply:
  * the controller (from the cached object), `manifest generate` and `diff`
  * (from files and `--set` flags). Errors come out typed, mapped here once:
  * IstioOperatorValidationError or InvalidSpecError when the spec is at
@@ -9,10 +10,10 @@
 import { InvalidSpecError } from '../api/errors.js';
 import type { Diagnostic, IstioOperator } from '../api/types.js';
 import { generateIstioOperator, type GenerateInput } from '../profiles/index.js';
-import { RenderInputError } from '../translate/plan.js';
-import { withDefaultRevisionTag, type DefaultTagOptions } from './default-tag.js';
-import { renderManifest, type Manifest } from './manifest.js';
-import { OverlayError } from './overlays.js';
+import { RenderInputError, translate } from '../translate/plan.js';
+import { withDefaultRevisionTag, type DefaultTagOptions } from '../render/default-tag.js';
+import { renderManifest, type Manifest } from '../render/manifest.js';
+import { OverlayError } from '../render/overlays.js';
 
 /** What the render is for. */
 export interface RenderOptions {
@@ -29,7 +30,8 @@ export interface RenderOptions {
 export function renderMerged(iop: IstioOperator, opts: RenderOptions = {}): Manifest {
   let manifest: Manifest;
   try {
-    manifest = renderManifest(iop);
+    // One way: translate finishes the plan, render only reads it.
+    manifest = renderManifest(translate(iop));
   } catch (err) {
     if (err instanceof OverlayError || err instanceof RenderInputError) {
       throw new InvalidSpecError(err.message);

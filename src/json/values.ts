@@ -1,5 +1,9 @@
-import { getPath as getPathOf } from '../json/path.js';
-import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
+/**
+ * Readers of a values tree by dotted path (`global.proxy.image`), with
+ * Helm's meaning of emptiness and truth, as the charts read their values.
+ */
+import { getPath as getPathOf } from './path.js';
+import { isJsonObject, type Json, type JsonObject } from './value.js';
 
 /** Reads a dotted path from a JSON tree; undefined when any step is missing. */
 export function getPath(root: Json | undefined, path: string): Json | undefined {
