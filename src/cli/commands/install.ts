@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import yaml from 'js-yaml';
@@ -8,6 +8,7 @@ import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import { UserError } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
+import { outputOption } from '../output-flag.js';
 
 interface CommonOpts {
   hub?: string;
@@ -69,11 +70,7 @@ function print(objects: K8sObject[], output: string): void {
 export function dumpCommand(): Command {
   return withInstallFlags(new Command('dump'))
     .description('print the objects `init` installs (namespaces, CRD, RBAC, Deployment, Service)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['yaml', 'json'])
-        .default('yaml'),
-    )
+    .addOption(outputOption())
     .addHelpText(
       'after',
       '\nExamples:\n  istio-operator dump > operator.yaml\n  istio-operator dump --watched-namespaces istio-system,istio-ingress -o json\n',

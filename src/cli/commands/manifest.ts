@@ -7,6 +7,7 @@ import type { K8sObject } from '../../render/object.js';
 import { UserError } from '../errors.js';
 import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
 import { renderOrFail } from '../render-or-fail.js';
+import { outputOption } from '../output-flag.js';
 
 /** `--component` names accepted, spec key or internal name, lower-cased. */
 const COMPONENT_ALIASES: Record<string, ComponentName> = {
@@ -115,11 +116,7 @@ export function manifestCommand(): Command {
         .argParser(collect)
         .default([]),
     )
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['yaml', 'json'])
-        .default('yaml'),
-    )
+    .addOption(outputOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +

@@ -10,6 +10,7 @@ import {
 } from '../../profiles/index.js';
 import { UserError } from '../errors.js';
 import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
+import { outputOption } from '../output-flag.js';
 
 /** Serialises an object as YAML or JSON for output. */
 function serialize(value: unknown, format: 'yaml' | 'json'): string {
@@ -130,11 +131,7 @@ export function profileCommand(): Command {
       'not supported by this operator (same as --set installPackagePath=PATH)',
     )
     .option('--config-path <path>', 'print only this part of the spec, e.g. components.pilot')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['yaml', 'json'])
-        .default('yaml'),
-    )
+    .addOption(outputOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +
