@@ -1,14 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import {
-  envField,
-  envResource,
-  envValue,
-  imageRef,
-  pullPolicy,
-  pullSecretsField,
-  rule,
-} from './common.js';
+import { envField, envResource, envValue, pullPolicy, pullSecretsField, rule } from './common.js';
 import type { K8sObject } from './object.js';
 import type { JsonObject } from '../json/value.js';
 
@@ -133,12 +125,7 @@ function cniDaemonSet(
   const needsProcfs = (getPath(cni, 'repair.repairPods') ?? true) === true || ambient;
   const container: JsonObject = {
     name: 'install-cni',
-    image: imageRef(
-      c.hub,
-      getString(cni, 'image') || 'install-cni',
-      c.tag,
-      getString(cni, 'variant') || getString(v, 'global.variant'),
-    ),
+    image: c.image,
     ...(policy ? { imagePullPolicy: policy } : {}),
     ports: [{ containerPort: 15014, name: 'metrics', protocol: 'TCP' }],
     readinessProbe: { httpGet: { path: '/readyz', port: 8000 } },

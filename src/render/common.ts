@@ -1,17 +1,6 @@
 import { getPath, getString } from '../json/values.js';
 import type { Json, JsonObject } from '../json/value.js';
 
-/**
- * An image reference: `image` as given when it already names a registry
- * (contains `/`), else `<hub>/<image>:<tag>[-<variant>]`; the variant
- * `default` (or none) adds no suffix.
- */
-export function imageRef(hub: string, image: string, tag: string, variant = ''): string {
-  if (image.includes('/')) return image;
-  const v = variant && variant !== 'default' ? `-${variant}` : '';
-  return `${hub}/${image}:${tag}${v}`;
-}
-
 /** `global.imagePullSecrets` as a pod's `imagePullSecrets` list (empty when none). */
 export function pullSecrets(values: JsonObject): JsonObject[] {
   const s = getPath(values, 'global.imagePullSecrets');

@@ -1,14 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
-import {
-  envField,
-  envResource,
-  envValue,
-  imageRef,
-  pullPolicy,
-  pullSecretsField,
-  rule,
-} from './common.js';
+import { envField, envResource, envValue, pullPolicy, pullSecretsField, rule } from './common.js';
 import { gatewayAffinity } from './gateway-affinity.js';
 import { istiodName, revLabel } from './names.js';
 import { type K8sObject } from './object.js';
@@ -113,12 +105,7 @@ function gatewayDeployment(
   const policy = pullPolicy(v);
   const container: JsonObject = {
     name: 'istio-proxy',
-    image: imageRef(
-      g.hub,
-      getString(v, 'global.proxy.image') || 'proxyv2',
-      g.tag,
-      getString(v, 'global.variant'),
-    ),
+    image: g.image,
     ...(policy ? { imagePullPolicy: policy } : {}),
     ports,
     args: [

@@ -1,6 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, imageRef, pullPolicy } from './common.js';
+import { envField, envResource, envValue, pullPolicy } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 import { LABELS } from '../api/vocabulary.js';
@@ -85,12 +85,7 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     'sidecar.istio.io/inject': 'false',
     ...(getObject(p, 'podAnnotations') as Record<string, string>),
   };
-  const image = imageRef(
-    c.hub,
-    getString(p, 'image') || 'pilot',
-    c.tag,
-    getString(p, 'variant') || getString(v, 'global.variant'),
-  );
+  const image = c.image;
   const policy = pullPolicy(v);
   const container: JsonObject = {
     name: 'discovery',

@@ -1,13 +1,6 @@
 import { getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import {
-  envField,
-  envResource,
-  envValue,
-  imageRef,
-  pullPolicy,
-  pullSecretsField,
-} from './common.js';
+import { envField, envResource, envValue, pullPolicy, pullSecretsField } from './common.js';
 import { PRIVILEGED_SCC } from './cni.js';
 import { istiodName } from './names.js';
 import type { K8sObject } from './object.js';
@@ -58,12 +51,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
   for (const k of Object.keys(userEnv).sort()) env.push(envValue(k, String(userEnv[k])));
   const container: JsonObject = {
     name: 'istio-proxy',
-    image: imageRef(
-      c.hub,
-      getString(z, 'image') || 'ztunnel',
-      c.tag,
-      getString(z, 'variant') || getString(v, 'global.variant'),
-    ),
+    image: c.image,
     ...(policy ? { imagePullPolicy: policy } : {}),
     ports: [{ containerPort: 15020, name: 'ztunnel-stats', protocol: 'TCP' }],
     resources: getObject(z, 'resources'),

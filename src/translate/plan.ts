@@ -3,6 +3,7 @@ import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getPath, getString } from '../json/values.js';
+import { componentImage } from './images.js';
 import { versionOfTag } from './version.js';
 import { mergeJson } from '../json/merge.js';
 import { isJsonObject, toJson, type JsonObject } from '../json/value.js';
@@ -19,6 +20,8 @@ export interface ComponentPlan {
   hub: string;
   /** Image tag for this component (component tag, else global). */
   tag: string;
+  /** The container image it runs (hub, image name, tag, variant resolved; '' for Base). */
+  image: string;
   /** The Istio release that tag runs (`1.27.9` of `1.27.9-distroless`; the tag when it names none). */
   version: string;
   k8s: K8sSettingsInput;
@@ -187,11 +190,13 @@ export function translate(iop: RenderInput): RenderPlan {
   ): ComponentPlan => {
     const tag =
       getString(values, `${root}.tag`) || (c?.tag !== undefined ? String(c.tag) : globalTag);
+    const hub = getString(values, `${root}.hub`) || c?.hub || globalHub;
     return {
       component,
       namespace: c?.namespace || istioNamespace,
-      hub: getString(values, `${root}.hub`) || c?.hub || globalHub,
+      hub,
       tag,
+      image: componentImage(values, root, hub, tag),
       version: versionOfTag(tag),
       k8s: c?.k8s ?? {},
     };
