@@ -1,6 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, pullPolicy, pullSecretsField, rule } from './common.js';
+import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import type { K8sObject } from './object.js';
 import type { JsonObject } from '../json/value.js';
 
@@ -118,7 +118,7 @@ function cniDaemonSet(
   c: ComponentPlan,
   logLevel: string,
 ): K8sObject {
-  const policy = pullPolicy(v, 'cni.pullPolicy');
+  const policy = c.pullPolicy;
   const userEnv = getObject(cni, 'env');
   const ambient = getBool(cni, 'ambient.enabled');
   // Repairing pods and ambient both look into other processes' /proc.

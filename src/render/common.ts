@@ -1,4 +1,4 @@
-import { getPath, getString } from '../json/values.js';
+import { getPath } from '../json/values.js';
 import type { Json, JsonObject } from '../json/value.js';
 
 /** `global.imagePullSecrets` as a pod's `imagePullSecrets` list (empty when none). */
@@ -11,15 +11,6 @@ export function pullSecrets(values: JsonObject): JsonObject[] {
 export function pullSecretsField(values: JsonObject): { imagePullSecrets?: Json } {
   const s = pullSecrets(values);
   return s.length ? { imagePullSecrets: s } : {};
-}
-
-/** The image pull policy for a component: its own, else the global one; undefined when neither is set. */
-export function pullPolicy(values: JsonObject, ...paths: string[]): string | undefined {
-  for (const p of paths) {
-    const v = getString(values, p);
-    if (v) return v;
-  }
-  return getString(values, 'global.imagePullPolicy') || undefined;
 }
 
 /** An env var with a literal value. */

@@ -1,6 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, pullPolicy, pullSecretsField, rule } from './common.js';
+import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import { gatewayAffinity } from './gateway-affinity.js';
 import { istiodName, revLabel } from './names.js';
 import { type K8sObject } from './object.js';
@@ -102,7 +102,7 @@ function gatewayDeployment(
     protocol: (p.protocol ?? 'TCP') as Json,
   }));
   ports.push({ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' });
-  const policy = pullPolicy(v);
+  const policy = g.pullPolicy;
   const container: JsonObject = {
     name: 'istio-proxy',
     image: g.image,

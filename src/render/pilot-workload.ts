@@ -1,6 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, pullPolicy } from './common.js';
+import { envField, envResource, envValue } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 import { LABELS } from '../api/vocabulary.js';
@@ -86,7 +86,7 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     ...(getObject(p, 'podAnnotations') as Record<string, string>),
   };
   const image = c.image;
-  const policy = pullPolicy(v);
+  const policy = c.pullPolicy;
   const container: JsonObject = {
     name: 'discovery',
     image,

@@ -1,6 +1,6 @@
 import { getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, pullPolicy, pullSecretsField } from './common.js';
+import { envField, envResource, envValue, pullSecretsField } from './common.js';
 import { PRIVILEGED_SCC } from './cni.js';
 import { istiodName } from './names.js';
 import type { K8sObject } from './object.js';
@@ -19,7 +19,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
   const name = getString(z, 'resourceName') || 'ztunnel';
   // Istio's ztunnel objects carry no chart labels of their own, only ownership ones.
   const labels = {};
-  const policy = pullPolicy(v, 'ztunnel.imagePullPolicy');
+  const policy = c.pullPolicy;
   const caAddress =
     getString(z, 'caAddress') ||
     getString(v, 'global.caAddress') ||

@@ -28,3 +28,13 @@ export function componentImage(values: JsonObject, root: string, hub: string, ta
   const name = { pilot: 'pilot', cni: 'install-cni', ztunnel: 'ztunnel' }[root] ?? root;
   return imageRef(hub, getString(values, `${root}.image`) || name, tag, variant(true));
 }
+
+/**
+ * A component's image pull policy: its own (`cni.pullPolicy`,
+ * `ztunnel.imagePullPolicy`, as those charts name it), else
+ * `global.imagePullPolicy`; '' leaves it to Kubernetes.
+ */
+export function componentPullPolicy(values: JsonObject, root: string): string {
+  const own = { cni: 'cni.pullPolicy', ztunnel: 'ztunnel.imagePullPolicy' }[root];
+  return (own && getString(values, own)) || getString(values, 'global.imagePullPolicy');
+}

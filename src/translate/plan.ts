@@ -3,7 +3,7 @@ import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getPath, getString } from '../json/values.js';
-import { componentImage } from './images.js';
+import { componentImage, componentPullPolicy } from './images.js';
 import { versionOfTag } from './version.js';
 import { mergeJson } from '../json/merge.js';
 import { isJsonObject, toJson, type JsonObject } from '../json/value.js';
@@ -22,6 +22,8 @@ export interface ComponentPlan {
   tag: string;
   /** The container image it runs (hub, image name, tag, variant resolved; '' for Base). */
   image: string;
+  /** Its image pull policy ('' when Kubernetes decides). */
+  pullPolicy: string;
   /** The Istio release that tag runs (`1.27.9` of `1.27.9-distroless`; the tag when it names none). */
   version: string;
   k8s: K8sSettingsInput;
@@ -197,6 +199,7 @@ export function translate(iop: RenderInput): RenderPlan {
       hub,
       tag,
       image: componentImage(values, root, hub, tag),
+      pullPolicy: componentPullPolicy(values, root),
       version: versionOfTag(tag),
       k8s: c?.k8s ?? {},
     };

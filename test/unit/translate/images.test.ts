@@ -25,3 +25,18 @@ describe('translate: component images', () => {
     assert.equal(componentImage(values, 'base', 'h', 't'), '');
   });
 });
+
+describe('translate: component pull policies', () => {
+  it("takes the component's own policy, else the global one, else leaves it to Kubernetes", async () => {
+    const { componentPullPolicy } = await import('../../../src/translate/images.js');
+    const values = {
+      global: { imagePullPolicy: 'IfNotPresent' },
+      cni: { pullPolicy: 'Always' },
+      ztunnel: { imagePullPolicy: 'Never' },
+    };
+    assert.equal(componentPullPolicy(values, 'cni'), 'Always');
+    assert.equal(componentPullPolicy(values, 'ztunnel'), 'Never');
+    assert.equal(componentPullPolicy(values, 'pilot'), 'IfNotPresent');
+    assert.equal(componentPullPolicy({}, 'pilot'), '');
+  });
+});
