@@ -79,7 +79,7 @@ export function renderManifest(plan: RenderPlan): Manifest {
     const target = { workloadKind: 'DaemonSet', name: 'ztunnel', container: 'istio-proxy' };
     components.push({
       component: 'Ztunnel',
-      objects: finish(plan, c, renderZtunnel(plan, c), target, 'spec.components.ztunnel'),
+      objects: finish(plan, c, renderZtunnel(c), target, 'spec.components.ztunnel'),
     });
   }
   for (const g of plan.gateways) {

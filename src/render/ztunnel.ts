@@ -1,45 +1,32 @@
-import { getObject, getPath, getString } from '../json/values.js';
-import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, pullSecretsField } from './common.js';
+import type { JsonObject } from '../json/value.js';
+import type { ZtunnelSettings } from '../translate/components/ztunnel.js';
+import type { ComponentPlan } from '../translate/plan.js';
+import { envField, envResource, envValue } from './common.js';
 import { PRIVILEGED_SCC } from './cni.js';
-import { istiodName } from './names.js';
 import type { K8sObject } from './object.js';
-import type { Json, JsonObject } from '../json/value.js';
 
 /**
  * The `Ztunnel` component (ambient mode): the per-node L4 proxy DaemonSet
  * `ztunnel` (container `istio-proxy`, `<hub>/ztunnel:<tag>`, stats on
  * 15020, ready on 15021) and its ServiceAccount; on OpenShift also the
- * ClusterRole/Binding granting the privileged SCC.
+ * ClusterRole/Binding granting the privileged SCC. Reads only the plan's
+ * settings (translate/components/ztunnel.ts): no lookups into values.
  */
-export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
-  const v = plan.values;
-  const z = getObject(v, 'ztunnel');
+export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }): K8sObject[] {
+  const z = c.settings;
   const ns = c.namespace;
-  const name = getString(z, 'resourceName') || 'ztunnel';
+  const name = z.resourceName;
   // Istio's ztunnel objects carry no chart labels of their own, only ownership ones.
   const labels = {};
   const policy = c.pullPolicy;
-  const caAddress =
-    getString(z, 'caAddress') ||
-    getString(v, 'global.caAddress') ||
-    `${istiodName(plan.revision)}.${plan.istioNamespace}.svc:15012`;
-  const xdsAddress = getString(z, 'xdsAddress') || caAddress;
-  const userEnv = getObject(z, 'env');
   const env: JsonObject[] = [
-    envValue('CA_ADDRESS', caAddress),
-    envValue('XDS_ADDRESS', xdsAddress),
-    envValue('RUST_LOG', getString(z, 'logLevel') || 'info'),
+    envValue('CA_ADDRESS', z.caAddress),
+    envValue('XDS_ADDRESS', z.xdsAddress),
+    envValue('RUST_LOG', z.logLevel),
     envValue('RUST_BACKTRACE', '1'),
-    envValue(
-      'ISTIO_META_CLUSTER_ID',
-      getString(v, 'global.multiCluster.clusterName') || 'Kubernetes',
-    ),
+    envValue('ISTIO_META_CLUSTER_ID', z.clusterName),
     envValue('INPOD_ENABLED', 'true'),
-    envValue(
-      'TERMINATION_GRACE_PERIOD_SECONDS',
-      String(getPath(z, 'terminationGracePeriodSeconds') ?? 30),
-    ),
+    envValue('TERMINATION_GRACE_PERIOD_SECONDS', String(z.terminationGracePeriodSeconds)),
     envField('POD_NAME', 'metadata.name', false),
     envField('POD_NAMESPACE', 'metadata.namespace', false),
     envField('NODE_NAME', 'spec.nodeName', false),
@@ -48,13 +35,13 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     envValue('ISTIO_META_ENABLE_HBONE', 'true'),
     envResource('ZTUNNEL_CPU_LIMIT', 'limits.cpu'),
   ];
-  for (const k of Object.keys(userEnv).sort()) env.push(envValue(k, String(userEnv[k])));
+  for (const e of z.env) env.push(envValue(e.name, e.value));
   const container: JsonObject = {
     name: 'istio-proxy',
     image: c.image,
     ...(policy ? { imagePullPolicy: policy } : {}),
     ports: [{ containerPort: 15020, name: 'ztunnel-stats', protocol: 'TCP' }],
-    resources: getObject(z, 'resources'),
+    resources: z.resources,
     securityContext: {
       allowPrivilegeEscalation: true,
       privileged: false,
@@ -63,9 +50,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       runAsGroup: 1337,
       runAsNonRoot: false,
       runAsUser: 0,
-      ...(Object.keys(getObject(z, 'seLinuxOptions')).length
-        ? { seLinuxOptions: getObject(z, 'seLinuxOptions') }
-        : {}),
+      ...(Object.keys(z.seLinuxOptions).length ? { seLinuxOptions: z.seLinuxOptions } : {}),
     },
     readinessProbe: { httpGet: { port: 15021, path: '/healthz/ready' } },
     args: ['proxy', 'ztunnel'],
@@ -78,31 +63,30 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     ],
   };
   const sccLabels = { app: 'ztunnel', release: 'ztunnel' };
-  const openshift: K8sObject[] =
-    getString(v, 'global.platform') === 'openshift'
-      ? [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'ClusterRole',
-            metadata: { name, labels: sccLabels },
-            rules: [PRIVILEGED_SCC],
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'ClusterRoleBinding',
-            metadata: { name, labels: sccLabels },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-            subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-          },
-        ]
-      : [];
+  const openshift: K8sObject[] = z.openshift
+    ? [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name, labels: sccLabels },
+          rules: [PRIVILEGED_SCC],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name, labels: sccLabels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+          subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+        },
+      ]
+    : [];
   return [
     ...openshift,
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name, namespace: ns, labels },
-      ...pullSecretsField(v),
+      ...(z.pullSecrets.length ? { imagePullSecrets: z.pullSecrets } : {}),
     },
     {
       apiVersion: 'apps/v1',
@@ -125,7 +109,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
               'sidecar.istio.io/inject': 'false',
               'prometheus.io/port': '15020',
               'prometheus.io/scrape': 'true',
-              ...(getObject(z, 'podAnnotations') as Record<string, string>),
+              ...z.podAnnotations,
             },
           },
           spec: {
@@ -137,8 +121,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
               { effect: 'NoExecute', operator: 'Exists' },
             ],
             priorityClassName: 'system-node-critical',
-            terminationGracePeriodSeconds: (getPath(z, 'terminationGracePeriodSeconds') ??
-              30) as Json,
+            terminationGracePeriodSeconds: z.terminationGracePeriodSeconds,
             containers: [container],
             volumes: [
               {
@@ -157,7 +140,7 @@ export function renderZtunnel(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
               },
               {
                 name: 'istiod-ca-cert',
-                configMap: { name: getString(v, 'global.trustBundleName') || 'istio-ca-root-cert' },
+                configMap: { name: z.trustBundleName },
               },
               {
                 name: 'cni-ztunnel-sock-dir',

@@ -3,7 +3,9 @@ import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getPath, getString } from '../json/values.js';
+import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
 import { componentImage, componentPullPolicy } from './images.js';
+import { istiodCaAddress } from './names.js';
 import { versionOfTag } from './version.js';
 import { mergeJson } from '../json/merge.js';
 import { isJsonObject, toJson, type JsonObject } from '../json/value.js';
@@ -70,7 +72,7 @@ export interface RenderPlan {
   base?: ComponentPlan;
   pilot?: ComponentPlan;
   cni?: ComponentPlan;
-  ztunnel?: ComponentPlan;
+  ztunnel?: ComponentPlan & { settings: ZtunnelSettings };
   gateways: GatewayPlan[];
 }
 
@@ -207,7 +209,12 @@ export function translate(iop: RenderInput): RenderPlan {
   if (on(comps.base, true)) plan.base = resolve('Base', comps.base, 'base');
   if (on(comps.pilot, true)) plan.pilot = resolve('Pilot', comps.pilot, 'pilot');
   if (cniOn) plan.cni = resolve('Cni', comps.cni, 'cni');
-  if (on(comps.ztunnel, false)) plan.ztunnel = resolve('Ztunnel', comps.ztunnel, 'ztunnel');
+  if (on(comps.ztunnel, false)) {
+    plan.ztunnel = {
+      ...resolve('Ztunnel', comps.ztunnel, 'ztunnel'),
+      settings: ztunnelSettings(values, istiodCaAddress(plan.revision, istioNamespace)),
+    };
+  }
 
   // Gateway objects are named after the gateway: two with one name in one
   // namespace, even one ingress and one egress, would be the same objects

@@ -1,0 +1,63 @@
+import { getObject, getPath, getString } from '../../json/values.js';
+import type { Json, JsonObject } from '../../json/value.js';
+
+/**
+ * Everything the ztunnel renderer needs beyond the component's image and
+ * namespace, resolved from the values once: render/ztunnel.ts reads these
+ * fields and looks nothing up itself. (The pattern for the other
+ * components: one typed settings block each, computed in translate.)
+ */
+export interface ZtunnelSettings {
+  /** Name of the DaemonSet, its ServiceAccount and (OpenShift) SCC role. */
+  resourceName: string;
+  /** istiod's CA address (`ztunnel.caAddress`, `global.caAddress`, else the revision's istiod). */
+  caAddress: string;
+  /** xDS address (`ztunnel.xdsAddress`, else the CA address). */
+  xdsAddress: string;
+  /** `RUST_LOG`. */
+  logLevel: string;
+  clusterName: string;
+  terminationGracePeriodSeconds: Json;
+  /** The user's extra env, sorted by name. */
+  env: { name: string; value: string }[];
+  resources: JsonObject;
+  /** Set on OpenShift (the platform values); {} elsewhere. */
+  seLinuxOptions: JsonObject;
+  podAnnotations: Record<string, string>;
+  /** OpenShift: also a ClusterRole/Binding for the privileged SCC. */
+  openshift: boolean;
+  /** ConfigMap holding the mesh's root certificate. */
+  trustBundleName: string;
+  /** `global.imagePullSecrets`, for the ServiceAccount. */
+  pullSecrets: { name: string }[];
+}
+
+/** Resolves the ztunnel settings; `istiodCa` is the revision's istiod address (port 15012). */
+export function ztunnelSettings(values: JsonObject, istiodCa: string): ZtunnelSettings {
+  const z = getObject(values, 'ztunnel');
+  const caAddress = getString(z, 'caAddress') || getString(values, 'global.caAddress') || istiodCa;
+  const env = getObject(z, 'env');
+  return {
+    resourceName: getString(z, 'resourceName') || 'ztunnel',
+    caAddress,
+    xdsAddress: getString(z, 'xdsAddress') || caAddress,
+    logLevel: getString(z, 'logLevel') || 'info',
+    clusterName: getString(values, 'global.multiCluster.clusterName') || 'Kubernetes',
+    terminationGracePeriodSeconds: getPath(z, 'terminationGracePeriodSeconds') ?? 30,
+    env: Object.keys(env)
+      .sort()
+      .map((k) => ({ name: k, value: String(env[k]) })),
+    resources: getObject(z, 'resources'),
+    seLinuxOptions: getObject(z, 'seLinuxOptions'),
+    podAnnotations: getObject(z, 'podAnnotations') as Record<string, string>,
+    openshift: getString(values, 'global.platform') === 'openshift',
+    trustBundleName: getString(values, 'global.trustBundleName') || 'istio-ca-root-cert',
+    pullSecrets: pullSecretNames(values),
+  };
+}
+
+/** `global.imagePullSecrets` as `{ name }` entries. */
+function pullSecretNames(values: JsonObject): { name: string }[] {
+  const s = getPath(values, 'global.imagePullSecrets');
+  return Array.isArray(s) ? s.map((name) => ({ name: String(name) })) : [];
+}
