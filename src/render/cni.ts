@@ -1,26 +1,10 @@
-import { getBool, getObject, getPath, getString } from '../json/values.js';
-import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
-import type { K8sObject } from './object.js';
 import type { JsonObject } from '../json/value.js';
+import type { CniSettings } from '../translate/components/cni.js';
+import type { ComponentPlan } from '../translate/plan.js';
+import { envField, envResource, envValue, rule } from './common.js';
+import type { K8sObject } from './object.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
-
-/** Which pods ambient mode captures: labelled pods, or pods in labelled namespaces unless opted out. */
-const AMBIENT_SELECTOR = [
-  '- podSelector:',
-  '    matchLabels:',
-  '      istio.io/dataplane-mode: ambient',
-  '- namespaceSelector:',
-  '    matchLabels:',
-  '      istio.io/dataplane-mode: ambient',
-  '  podSelector:',
-  '    matchExpressions:',
-  '    - key: istio.io/dataplane-mode',
-  '      operator: NotIn',
-  '      values:',
-  '      - none',
-].join('\n');
 
 /** OpenShift only admits the privileged node agent through this SCC. */
 export const PRIVILEGED_SCC: JsonObject = {
@@ -37,10 +21,10 @@ interface RolePair {
   bindingLabels: Record<string, string>;
 }
 
-function rolePairs(v: JsonObject, cni: JsonObject): RolePair[] {
+function rolePairs(s: CniSettings): RolePair[] {
   const labels = { app: 'istio-cni', release: 'istio' };
   const repairLabels = { 'k8s-app': 'istio-cni-repair', release: 'istio' };
-  const openshift = getString(v, 'global.platform') === 'openshift';
+  const openshift = s.openshift;
   const pairs: RolePair[] = [
     {
       role: 'istio-cni',
@@ -52,20 +36,20 @@ function rolePairs(v: JsonObject, cni: JsonObject): RolePair[] {
       bindingLabels: labels,
     },
   ];
-  if (getBool(cni, 'repair.enabled')) {
+  if (s.repair.role) {
     pairs.push({
       role: 'istio-cni-repair-role',
       binding: 'istio-cni-repair-rolebinding',
       rules: [
         rule([''], ['events'], ['create', 'patch']),
         rule([''], ['pods'], ['watch', 'get', 'list']),
-        ...(getBool(cni, 'repair.deletePods') ? [rule([''], ['pods'], ['delete'])] : []),
-        ...(getBool(cni, 'repair.labelPods') ? [rule([''], ['pods'], ['patch', 'update'])] : []),
+        ...(s.repair.deletePods ? [rule([''], ['pods'], ['delete'])] : []),
+        ...(s.repair.labelPods ? [rule([''], ['pods'], ['patch', 'update'])] : []),
       ],
       bindingLabels: repairLabels,
     });
   }
-  if (getBool(cni, 'ambient.enabled')) {
+  if (s.ambient) {
     pairs.push({
       role: 'istio-cni-ambient',
       binding: 'istio-cni-ambient',
@@ -84,45 +68,9 @@ function rolePairs(v: JsonObject, cni: JsonObject): RolePair[] {
   return pairs;
 }
 
-/** The node agent's settings, read by install-cni through `envFrom`. */
-function cniConfig(v: JsonObject, cni: JsonObject, tag: string): Record<string, string> {
-  const excluded = getPath(cni, 'excludeNamespaces');
-  const flag = (path: string, dflt: boolean) => String(getPath(cni, path) ?? dflt);
-  return {
-    CURRENT_AGENT_VERSION: tag,
-    AMBIENT_ENABLED: String(getBool(cni, 'ambient.enabled')),
-    AMBIENT_ENABLEMENT_SELECTOR: AMBIENT_SELECTOR,
-    AMBIENT_DNS_CAPTURE: flag('ambient.dnsCapture', true),
-    AMBIENT_IPV6: flag('ambient.ipv6', true),
-    AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: flag('ambient.reconcileIptablesOnStartup', false),
-    CHAINED_CNI_PLUGIN: flag('chained', true),
-    ...(getString(cni, 'cniConfFileName')
-      ? { CNI_CONF_NAME: getString(cni, 'cniConfFileName') }
-      : {}),
-    EXCLUDE_NAMESPACES: Array.isArray(excluded) ? excluded.map(String).join(',') : '',
-    ISTIO_OWNED_CNI_CONFIG: flag('istioOwnedCNIConfig', false),
-    NATIVE_NFTABLES: String(getBool(v, 'global.nativeNftables')),
-    REPAIR_ENABLED: flag('repair.enabled', true),
-    REPAIR_LABEL_PODS: flag('repair.labelPods', false),
-    REPAIR_DELETE_PODS: flag('repair.deletePods', false),
-    REPAIR_REPAIR_PODS: flag('repair.repairPods', true),
-    REPAIR_INIT_CONTAINER_NAME: 'istio-validation',
-    REPAIR_BROKEN_POD_LABEL_KEY: getString(cni, 'repair.brokenPodLabelKey'),
-    REPAIR_BROKEN_POD_LABEL_VALUE: getString(cni, 'repair.brokenPodLabelValue'),
-  };
-}
-
-function cniDaemonSet(
-  v: JsonObject,
-  cni: JsonObject,
-  c: ComponentPlan,
-  logLevel: string,
-): K8sObject {
+function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
   const policy = c.pullPolicy;
-  const userEnv = getObject(cni, 'env');
-  const ambient = getBool(cni, 'ambient.enabled');
-  // Repairing pods and ambient both look into other processes' /proc.
-  const needsProcfs = (getPath(cni, 'repair.repairPods') ?? true) === true || ambient;
+  const { ambient, needsProcfs } = s;
   const container: JsonObject = {
     name: 'install-cni',
     image: c.image,
@@ -131,7 +79,7 @@ function cniDaemonSet(
     readinessProbe: { httpGet: { path: '/readyz', port: 8000 } },
     command: ['install-cni'],
     // Not cni.logLevel: that is the node agent's setting in its ConfigMap.
-    args: [`--log_output_level=${logLevel}`],
+    args: [`--log_output_level=${s.logLevel}`],
     envFrom: [{ configMapRef: { name: 'istio-cni-config' } }],
     env: [
       envField('REPAIR_NODE_NAME', 'spec.nodeName', false),
@@ -143,11 +91,9 @@ function cniDaemonSet(
       envResource('GOMAXPROCS', 'limits.cpu', '1'),
       envField('POD_NAME', 'metadata.name', false),
       envField('POD_NAMESPACE', 'metadata.namespace', false),
-      ...Object.keys(userEnv)
-        .sort()
-        .map((k) => envValue(k, String(userEnv[k]))),
+      ...s.env.map((e) => envValue(e.name, e.value)),
     ],
-    resources: getObject(cni, 'resources'),
+    resources: s.resources,
     securityContext: {
       privileged: false,
       runAsGroup: 0,
@@ -158,9 +104,7 @@ function cniDaemonSet(
         add: ['NET_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_ADMIN', 'DAC_OVERRIDE'],
       },
       // Set on OpenShift (platform values); the type defaults to spc_t.
-      ...(Object.keys(getObject(cni, 'seLinuxOptions')).length
-        ? { seLinuxOptions: { type: 'spc_t', ...getObject(cni, 'seLinuxOptions') } }
-        : {}),
+      ...(Object.keys(s.seLinuxOptions).length ? { seLinuxOptions: s.seLinuxOptions } : {}),
     },
     volumeMounts: [
       { mountPath: '/host/opt/cni/bin', name: 'cni-bin-dir' },
@@ -210,7 +154,7 @@ function cniDaemonSet(
             'prometheus.io/port': '15014',
             'prometheus.io/scrape': 'true',
             'prometheus.io/path': '/metrics',
-            ...(getObject(cni, 'podAnnotations') as Record<string, string>),
+            ...s.podAnnotations,
           },
         },
         spec: {
@@ -223,21 +167,17 @@ function cniDaemonSet(
           priorityClassName: 'system-node-critical',
           serviceAccountName: 'istio-cni',
           terminationGracePeriodSeconds: 5,
-          ...pullSecretsField(v),
+          ...(s.pullSecrets.length ? { imagePullSecrets: s.pullSecrets } : {}),
           containers: [container],
           volumes: [
-            hostPath('cni-bin-dir', getString(cni, 'cniBinDir') || '/opt/cni/bin'),
+            hostPath('cni-bin-dir', s.dirs.bin),
             ...(needsProcfs ? [hostPath('cni-host-procfs', '/proc', 'Directory')] : []),
             ...(ambient
               ? [hostPath('cni-ztunnel-sock-dir', '/var/run/ztunnel', 'DirectoryOrCreate')]
               : []),
-            hostPath('cni-net-dir', getString(cni, 'cniConfDir') || '/etc/cni/net.d'),
+            hostPath('cni-net-dir', s.dirs.conf),
             hostPath('cni-socket-dir', '/var/run/istio-cni'),
-            hostPath(
-              'cni-netns-dir',
-              getString(cni, 'cniNetnsDir') || '/var/run/netns',
-              'DirectoryOrCreate',
-            ),
+            hostPath('cni-netns-dir', s.dirs.netns, 'DirectoryOrCreate'),
           ],
         },
       },
@@ -253,9 +193,8 @@ function cniDaemonSet(
  * `istio-cni-node`; a NetworkAttachmentDefinition for the multus provider
  * and a ResourceQuota when `values.cni.resourceQuotas.enabled`.
  */
-export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
-  const v = plan.values;
-  const cni = getObject(v, 'cni');
+export function renderCni(c: ComponentPlan & { settings: CniSettings }): K8sObject[] {
+  const s = c.settings;
   const ns = c.namespace;
   const labels = { app: 'istio-cni', release: 'istio' };
   const out: K8sObject[] = [
@@ -263,10 +202,10 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name: 'istio-cni', namespace: ns, labels },
-      ...pullSecretsField(v),
+      ...(s.pullSecrets.length ? { imagePullSecrets: s.pullSecrets } : {}),
     },
   ];
-  for (const p of rolePairs(v, cni)) {
+  for (const p of rolePairs(s)) {
     out.push(
       { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: p.role, labels }, rules: p.rules },
       {
@@ -282,10 +221,10 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'istio-cni-config', namespace: ns, labels },
-    data: cniConfig(v, cni, c.tag),
+    data: s.config,
   });
-  out.push(cniDaemonSet(v, cni, c, plan.cniLoggingLevel));
-  if (getString(cni, 'provider') === 'multus') {
+  out.push(cniDaemonSet(c, s));
+  if (s.multus) {
     // Multus attaches Istio's CNI plugin through this definition; Istio puts it in `default`.
     out.push({
       apiVersion: 'k8s.cni.cncf.io/v1',
@@ -293,13 +232,13 @@ export function renderCni(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       metadata: { name: 'istio-cni', namespace: 'default' },
     });
   }
-  if (getBool(cni, 'resourceQuotas.enabled')) {
+  if (s.resourceQuota) {
     out.push({
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: { name: 'istio-cni-resource-quota', namespace: ns },
       spec: {
-        hard: { pods: String(getPath(cni, 'resourceQuotas.pods') ?? 5000) },
+        hard: { pods: s.resourceQuota.pods },
         scopeSelector: {
           matchExpressions: [
             { operator: 'In', scopeName: 'PriorityClass', values: ['system-node-critical'] },

@@ -71,7 +71,7 @@ export function renderManifest(plan: RenderPlan): Manifest {
     const target = { workloadKind: 'DaemonSet', name: 'istio-cni-node', container: 'install-cni' };
     components.push({
       component: 'Cni',
-      objects: finish(plan, c, renderCni(plan, c), target, 'spec.components.cni'),
+      objects: finish(plan, c, renderCni(c), target, 'spec.components.cni'),
     });
   }
   if (plan.ztunnel) {

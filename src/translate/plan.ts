@@ -3,6 +3,7 @@ import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getPath, getString } from '../json/values.js';
+import { cniSettings, type CniSettings } from './components/cni.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { istiodCaAddress } from './names.js';
@@ -71,7 +72,7 @@ export interface RenderPlan {
   cniLoggingLevel: string;
   base?: ComponentPlan;
   pilot?: ComponentPlan;
-  cni?: ComponentPlan;
+  cni?: ComponentPlan & { settings: CniSettings };
   ztunnel?: ComponentPlan & { settings: ZtunnelSettings };
   gateways: GatewayPlan[];
 }
@@ -208,7 +209,10 @@ export function translate(iop: RenderInput): RenderPlan {
   };
   if (on(comps.base, true)) plan.base = resolve('Base', comps.base, 'base');
   if (on(comps.pilot, true)) plan.pilot = resolve('Pilot', comps.pilot, 'pilot');
-  if (cniOn) plan.cni = resolve('Cni', comps.cni, 'cni');
+  if (cniOn) {
+    const c = resolve('Cni', comps.cni, 'cni');
+    plan.cni = { ...c, settings: cniSettings(values, c.tag, plan.cniLoggingLevel) };
+  }
   if (on(comps.ztunnel, false)) {
     plan.ztunnel = {
       ...resolve('Ztunnel', comps.ztunnel, 'ztunnel'),
