@@ -2,7 +2,7 @@ import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import { gatewayAffinity } from './gateway-affinity.js';
-import { istiodName, revLabel } from './names.js';
+import { revLabel } from './names.js';
 import { type K8sObject } from './object.js';
 import { renderHpa, renderPdb } from './pilot-workload.js';
 import { LABELS } from '../api/vocabulary.js';
@@ -32,15 +32,10 @@ function secretVolumes(gv: JsonObject): { name: string; secretName: string; moun
 }
 
 function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
-  const v = plan.values;
-  const trustDomain =
-    getString(v, 'meshConfig.trustDomain') || getString(v, 'global.trustDomain') || 'cluster.local';
-  const caAddr =
-    getString(v, 'global.caAddress') ||
-    `${istiodName(plan.revision)}.${plan.istioNamespace}.svc:15012`;
+  const p = plan.proxy;
   const env: JsonObject[] = [
-    envValue('PILOT_CERT_PROVIDER', getString(v, 'global.pilotCertProvider')),
-    envValue('CA_ADDR', caAddr),
+    envValue('PILOT_CERT_PROVIDER', p.pilotCertProvider),
+    envValue('CA_ADDR', p.caAddress),
     envField('NODE_NAME', 'spec.nodeName'),
     envField('POD_NAME', 'metadata.name'),
     envField('POD_NAMESPACE', 'metadata.namespace'),
@@ -53,25 +48,19 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
       'ISTIO_META_OWNER',
       `kubernetes://apis/apps/v1/namespaces/${g.namespace}/deployments/${g.name}`,
     ),
-    envValue('ISTIO_META_MESH_ID', getString(v, 'global.meshID') || trustDomain),
-    envValue('TRUST_DOMAIN', trustDomain),
+    envValue('ISTIO_META_MESH_ID', p.meshId),
+    envValue('TRUST_DOMAIN', p.trustDomain),
   ];
   if (!getBool(g.values, 'runAsRoot')) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
   // The chart's order: the gateway's env, then proxyMetadata (each sorted),
   // the network unless the gateway's env names one, cluster ID, node name.
   env.push(...userEnv(g.values));
-  const proxyMetadata = getObject(v, 'meshConfig.defaultConfig.proxyMetadata');
-  for (const k of Object.keys(proxyMetadata).sort())
-    env.push(envValue(k, String(proxyMetadata[k])));
-  const network = getString(v, 'global.network');
-  if (network && !getObject(g.values, 'env').ISTIO_META_NETWORK) {
-    env.push(envValue('ISTIO_META_NETWORK', network));
+  for (const m of p.proxyMetadata) env.push(envValue(m.name, m.value));
+  if (p.network && !getObject(g.values, 'env').ISTIO_META_NETWORK) {
+    env.push(envValue('ISTIO_META_NETWORK', p.network));
   }
   env.push(
-    envValue(
-      'ISTIO_META_CLUSTER_ID',
-      getString(v, 'global.multiCluster.clusterName') || 'Kubernetes',
-    ),
+    envValue('ISTIO_META_CLUSTER_ID', p.clusterName),
     envField('ISTIO_META_NODE_NAME', 'spec.nodeName', false),
   );
   return env;
@@ -112,11 +101,11 @@ function gatewayDeployment(
       'proxy',
       'router',
       '--domain',
-      `$(POD_NAMESPACE).svc.${getString(v, 'global.proxy.clusterDomain') || 'cluster.local'}`,
-      `--proxyLogLevel=${getString(v, 'global.proxy.logLevel') || 'warning'}`,
-      `--proxyComponentLogLevel=${getString(v, 'global.proxy.componentLogLevel') || 'misc:error'}`,
-      `--log_output_level=${getString(v, 'global.logging.level') || 'default:info'}`,
-      ...(getBool(v, 'global.logAsJson') ? ['--log_as_json'] : []),
+      `$(POD_NAMESPACE).svc.${plan.proxy.clusterDomain}`,
+      `--proxyLogLevel=${plan.proxy.logLevel}`,
+      `--proxyComponentLogLevel=${plan.proxy.componentLogLevel}`,
+      `--log_output_level=${plan.proxy.agentLogLevel}`,
+      ...(plan.proxy.logAsJson ? ['--log_as_json'] : []),
     ],
     // A gateway run as root (to bind ports below 1024) gets no security
     // context at all, pod or container, as in the 1.27 charts.
@@ -181,7 +170,7 @@ function gatewayDeployment(
       { name: 'workload-certs', emptyDir: {} },
       {
         name: 'istiod-ca-cert',
-        configMap: { name: getString(v, 'global.trustBundleName') || 'istio-ca-root-cert' },
+        configMap: { name: plan.proxy.trustBundleName },
       },
       {
         name: 'podinfo',
@@ -200,7 +189,7 @@ function gatewayDeployment(
           sources: [
             {
               serviceAccountToken: {
-                audience: getString(v, 'global.sds.token.aud') || 'istio-ca',
+                audience: plan.proxy.tokenAudience,
                 expirationSeconds: 43200,
                 path: 'istio-token',
               },

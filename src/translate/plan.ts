@@ -4,6 +4,7 @@ import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
 import { getObject, getPath, getString } from '../json/values.js';
 import { cniSettings, type CniSettings } from './components/cni.js';
+import { proxySettings, type ProxySettings } from './components/proxy.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { istiodCaAddress } from './names.js';
@@ -70,6 +71,8 @@ export interface RenderPlan {
    * that the merged defaults carry.
    */
   cniLoggingLevel: string;
+  /** Mesh-wide settings of the proxies the operator renders itself (gateways). */
+  proxy: ProxySettings;
   base?: ComponentPlan;
   pilot?: ComponentPlan;
   cni?: ComponentPlan & { settings: CniSettings };
@@ -170,6 +173,7 @@ export function translate(iop: RenderInput): RenderPlan {
     },
     version: versionOfTag(globalTag),
     values,
+    proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
     cniLoggingLevel:
       getString(values, 'cni.logging.level') ||
       [profile, userValues, toObject(spec.unvalidatedValues)]
