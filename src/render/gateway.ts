@@ -1,7 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
-import { gatewayAffinity } from './gateway-affinity.js';
 import { revLabel } from './names.js';
 import { type K8sObject } from './object.js';
 import { renderHpa, renderPdb } from './pilot-workload.js';
@@ -207,8 +206,7 @@ function gatewayDeployment(
       })),
     ],
   };
-  const affinity = gatewayAffinity(v, gv);
-  if (affinity) podSpec.affinity = affinity;
+  if (g.affinity) podSpec.affinity = g.affinity;
   const tolerations = getPath(gv, 'tolerations');
   if (Array.isArray(tolerations) && tolerations.length) podSpec.tolerations = tolerations;
   const prio = getString(gv, 'priorityClassName') || getString(v, 'global.priorityClassName');

@@ -6,6 +6,7 @@ import { getObject, getPath, getString } from '../json/values.js';
 import { cniSettings, type CniSettings } from './components/cni.js';
 import { proxySettings, type ProxySettings } from './components/proxy.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
+import { gatewayAffinity } from './components/gateway-affinity.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { istiodCaAddress } from './names.js';
 import { versionOfTag } from './version.js';
@@ -39,6 +40,8 @@ export interface GatewayPlan extends ComponentPlan {
   name: string;
   /** The gateway's chart values (defaults < profile < user values < component fields). */
   values: JsonObject;
+  /** The pod's affinity as the gateway charts build it (undefined: none). */
+  affinity?: JsonObject;
 }
 
 /** Everything the renderers need, computed once from the merged IstioOperator. */
@@ -274,7 +277,9 @@ function gatewayPlan(
   const over: JsonObject = { name, labels };
   const ports = (gw.k8s?.service as { ports?: unknown } | undefined)?.ports;
   if (Array.isArray(ports)) over.ports = toJson(ports);
-  return { ...base, component, name, values: { ...chart, ...over } };
+  const gatewayValues = { ...chart, ...over };
+  const affinity = gatewayAffinity(values, gatewayValues);
+  return { ...base, component, name, values: gatewayValues, ...(affinity ? { affinity } : {}) };
 }
 
 /** `o` without `key` (a shallow copy). */

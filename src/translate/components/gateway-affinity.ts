@@ -1,5 +1,5 @@
-import { getObject, getPath } from '../json/values.js';
-import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
+import { getObject, getPath } from '../../json/values.js';
+import { isJsonObject, type Json, type JsonObject } from '../../json/value.js';
 
 /** Keys in the order Helm's `range` visits a map: sorted. */
 const sortedEntries = (o: JsonObject): [string, Json][] =>
