@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { parseQuantity } from '../apply/subset.js';
 
 /**
  * How the istiod container of a live Deployment becomes a local process:
@@ -109,36 +110,6 @@ export function expandVars(value: string, env: Record<string, string>): string {
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) =>
     m === '$$' ? '$' : name !== undefined && name in env ? env[name]! : m,
   );
-}
-
-const BINARY_SUFFIX: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL_SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-/** A Kubernetes quantity (`500m`, `2Gi`, `1e3`) as a number; undefined when malformed. */
-export function parseQuantity(q: string): number | undefined {
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const mult = BINARY_SUFFIX[m[2]!] ?? DECIMAL_SUFFIX[m[2]!];
-  return Number.isFinite(n) && mult !== undefined ? n * mult : undefined;
 }
 
 /**

@@ -67,13 +67,6 @@ export interface RenderPlan {
    * `values.cni` (all charts share one profile file), then `pilot.cni`.
    */
   injectorCni: JsonObject;
-  /**
-   * The CNI node agent's `--log_output_level`: `values.cni.logging.level`,
-   * else a `global.logging.level` that a profile or the user set, else
-   * `info` — the CNI chart's own global default, not istiod's `default:info`
-   * that the merged defaults carry.
-   */
-  cniLoggingLevel: string;
   /** Mesh-wide settings of the proxies the operator renders itself (gateways). */
   proxy: ProxySettings;
   base?: ComponentPlan;
@@ -177,13 +170,6 @@ export function translate(iop: RenderInput): RenderPlan {
     version: versionOfTag(globalTag),
     values,
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
-    cniLoggingLevel:
-      getString(values, 'cni.logging.level') ||
-      [profile, userValues, toObject(spec.unvalidatedValues)]
-        .map((layer) => getString(layer, 'global.logging.level'))
-        .filter(Boolean)
-        .at(-1) ||
-      'info',
     injectorCni: [
       getObject(profile, 'cni'),
       // The platform file's seLinuxOptions is the node agents' own (top
@@ -218,7 +204,18 @@ export function translate(iop: RenderInput): RenderPlan {
   if (on(comps.pilot, true)) plan.pilot = resolve('Pilot', comps.pilot, 'pilot');
   if (cniOn) {
     const c = resolve('Cni', comps.cni, 'cni');
-    plan.cni = { ...c, settings: cniSettings(values, c.tag, plan.cniLoggingLevel) };
+    // The agent's --log_output_level: cni.logging.level, else a
+    // global.logging.level a profile or the user set, else `info` — the CNI
+    // chart's own global default, not istiod's `default:info` that the
+    // merged defaults carry.
+    const logLevel =
+      getString(values, 'cni.logging.level') ||
+      [profile, userValues, toObject(spec.unvalidatedValues)]
+        .map((layer) => getString(layer, 'global.logging.level'))
+        .filter(Boolean)
+        .at(-1) ||
+      'info';
+    plan.cni = { ...c, settings: cniSettings(values, c.tag, logLevel) };
   }
   if (on(comps.ztunnel, false)) {
     plan.ztunnel = {

@@ -30,7 +30,7 @@ export interface CniSettings {
   repair: { role: boolean; deletePods: boolean; labelPods: boolean };
   /** ConfigMap `istio-cni-config`, read by install-cni through `envFrom`. */
   config: Record<string, string>;
-  /** install-cni's `--log_output_level` (see RenderPlan.cniLoggingLevel's reasoning). */
+  /** install-cni's `--log_output_level` (translate/plan.ts says how it is chosen). */
   logLevel: string;
   /** The user's extra env, sorted by name. */
   env: { name: string; value: string }[];

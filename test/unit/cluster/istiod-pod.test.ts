@@ -4,12 +4,12 @@ import {
   expandVars,
   localArgs,
   localEnv,
-  parseQuantity,
   volumeContent,
   type EnvContext,
   type LocalPorts,
   type VolumeSources,
 } from '../../../src/cluster/istiod-pod.js';
+import { parseQuantity } from '../../../src/apply/subset.js';
 
 const PORTS: LocalPorts = {
   http: 41000,
