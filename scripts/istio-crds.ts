@@ -87,6 +87,8 @@ export async function downloadGoModule(
   module: string,
   version: string,
   noGo: string,
+  /** Only from the local module cache (GOPROXY=off): for tests, which never reach the network. */
+  cacheOnly = false,
 ): Promise<string> {
   const { code, stdout, stderr, missing } = await new Promise<{
     code: number;
@@ -100,7 +102,13 @@ export async function downloadGoModule(
       // still verifies what is downloaded. GOWORK off: a go.work above the
       // checkout must not change the pin. Tagged versions of these modules
       // are in the checksum database, so GONOSUMDB is not needed.
-      env: { ...process.env, GOFLAGS: '-mod=mod', GOWORK: 'off', GOTOOLCHAIN: 'local' },
+      env: {
+        ...process.env,
+        GOFLAGS: '-mod=mod',
+        GOWORK: 'off',
+        GOTOOLCHAIN: 'local',
+        ...(cacheOnly ? { GOPROXY: 'off' } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

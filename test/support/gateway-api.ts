@@ -21,9 +21,11 @@ export async function pinnedGatewayApiVersion(): Promise<string> {
 }
 
 /**
- * The Gateway API's standard-channel CRDs (GatewayClass, Gateway, HTTPRoute,
- * GRPCRoute, ReferenceGrant) from the pinned module, as published: the
- * project's tests install them, Istio does not (users install them).
+ * The Gateway API's standard-channel CRDs (GatewayClass, Gateway,
+ * HTTPRoute, GRPCRoute, ReferenceGrant) from the pinned module, as
+ * published: the project's tests install them, Istio does not (users do).
+ * Read from the local Go module cache only — tests never reach the
+ * network; `.ci/run` downloads the module with the binaries.
  */
 export async function gatewayApiCrds(): Promise<k8s.V1CustomResourceDefinition[]> {
   const version = await pinnedGatewayApiVersion();
@@ -33,7 +35,13 @@ export async function gatewayApiCrds(): Promise<k8s.V1CustomResourceDefinition[]
     version,
     `the Gateway API CRDs come from the Go module ${MODULE} ${version} (tools/gateway-api), ` +
       'and the Go toolchain (`go`) is not on PATH: install Go 1.24 or newer',
-  );
+    true,
+  ).catch((err: Error) => {
+    throw new Error(
+      `${err.message}\nThe tests read ${MODULE} from the local module cache only. Fix: ` +
+        `(cd tools/gateway-api && go mod download ${MODULE}), as .ci/run does.`,
+    );
+  });
   const folder = join(dir, 'config', 'crd', 'standard');
   const out: k8s.V1CustomResourceDefinition[] = [];
   for (const f of (await readdir(folder)).filter((n) => n.endsWith('.yaml')).sort()) {
