@@ -71,9 +71,18 @@ export function noGoMessage(version: string): string {
 }
 
 /** Runs `go mod download -json istio.io/api` in the wrapper module; returns the module's folder. */
-export async function downloadIstioApi(toolsDir = ISTIO_API_TOOLS): Promise<string> {
+export async function downloadIstioApi(
+  toolsDir = ISTIO_API_TOOLS,
+  cacheOnly = false,
+): Promise<string> {
   const version = await pinnedApiVersion(toolsDir);
-  return await downloadGoModule(toolsDir, ISTIO_API_MODULE, version, noGoMessage(version));
+  return await downloadGoModule(
+    toolsDir,
+    ISTIO_API_MODULE,
+    version,
+    noGoMessage(version),
+    cacheOnly,
+  );
 }
 
 /**
@@ -255,7 +264,7 @@ async function recorded(file: string): Promise<{ pin?: string; writer?: string; 
  * pin (then nothing runs: no Go needed). Returns what it did.
  */
 export async function generateIstioCrds(
-  opts: { toolsDir?: string; out?: string; force?: boolean } = {},
+  opts: { toolsDir?: string; out?: string; force?: boolean; cacheOnly?: boolean } = {},
 ): Promise<{ written: boolean; version: string; count?: number }> {
   const toolsDir = opts.toolsDir ?? ISTIO_API_TOOLS;
   const out = opts.out ?? GENERATED_CRDS;
@@ -278,7 +287,7 @@ export async function generateIstioCrds(
     const { json } = mod.istioCrdData();
     crds = mod.ISTIO_CRD_NAMES.map((name, i) => ({ name, json: json[i]! }));
   } else {
-    const dir = await downloadIstioApi(toolsDir);
+    const dir = await downloadIstioApi(toolsDir, opts.cacheOnly);
     crds = parseCrdFile(await readFile(join(dir, CRD_FILE), 'utf8'));
   }
   await mkdir(dirname(out), { recursive: true });
