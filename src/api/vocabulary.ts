@@ -39,6 +39,12 @@ export const DELETE_CRDS_ANNOTATION = 'install.istio.io/delete-crds-on-uninstall
 export const IGNORE_ANNOTATION = 'install.istio.io/ignoreReconcile';
 /** Lets an IstioOperator downgrade or skip minor versions (the upgrade guard refuses both). */
 export const ALLOW_VERSION_SKEW_ANNOTATION = 'install.istio.io/allow-version-skew';
+/**
+ * Names the Istio release whose templates to install (`1.30` or `1.30.3`)
+ * when the image tag names none (a digest, `latest`, a custom build); when
+ * the tag names one, the two must agree on the minor version.
+ */
+export const ISTIO_VERSION_ANNOTATION = 'install.istio.io/istio-version';
 /** Lets an IstioOperator be uninstalled while workloads still use its revision. */
 export const FORCE_DELETE_ANNOTATION = 'install.istio.io/force-delete';
 

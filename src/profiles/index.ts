@@ -9,7 +9,9 @@ import type { Diagnostic, IstioOperator, JsonObject } from '../api/types.js';
 import { API_VERSION, KIND } from '../api/vocabulary.js';
 import { getPath } from '../json/path.js';
 import { validateIstioOperator } from '../api/validate.js';
-import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
+import { DEFAULT_HUB } from '../version.js';
+import { chooseRelease } from '../api/release.js';
+import { DEFAULT_RELEASE, type IstioRelease } from '../releases/catalog.js';
 import { builtinProfile } from './builtin.js';
 import { mergeLayers } from './merge.js';
 import { isProfileName, PROFILE_NAMES, REMOVED_PROFILES } from './names.js';
@@ -52,6 +54,8 @@ export interface GenerateResult {
    * belongs to translate/, which needs this tree to do it.
    */
   userValues: JsonObject;
+  /** The Istio release it installs (api/release.ts): what translate/ renders. */
+  release: IstioRelease;
 }
 
 function specOf(o: JsonObject): JsonObject {
@@ -98,7 +102,7 @@ function inSpecOrder(spec: JsonObject): JsonObject {
  * the user files are merged in order and the `--set` flags applied to that
  * user tree (so a `[name:…]` selector only finds list elements the user
  * wrote); then the user tree is laid over `default` profile < named profile
- * < the operator's hub/tag (DEFAULT_HUB, ISTIO_VERSION). Maps merge
+ * < the operator's hub and the chosen release's tag (api/release.ts). Maps merge
  * recursively; lists replace (a user's ingressGateways list replaces the
  * profile's). Deprecated 1.23-era values in the user tree are moved to their
  * new paths with a warning. `spec.unvalidatedValues` is kept as is: it is
@@ -153,9 +157,14 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
     throw new IstioOperatorValidationError(sortDiagnostics(errors));
   }
 
+  // The release comes from the user's own tags (or annotation); its patch is the default tag.
+  const choice = chooseRelease(user);
+  if (choice.diagnostics) errors.push(...choice.diagnostics);
+  const release = choice.release ?? DEFAULT_RELEASE;
+
   const layers: JsonObject[] = [builtinProfile('default')];
   if (profile !== 'default') layers.push(builtinProfile(profile));
-  layers.push({ spec: { hub: DEFAULT_HUB, tag: ISTIO_VERSION } }, user);
+  layers.push({ spec: { hub: DEFAULT_HUB, tag: release.patch } }, user);
   const merged = mergeLayers<JsonObject>(layers);
   const spec = specOf(merged);
   spec.profile = profile;
@@ -170,7 +179,7 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   spec.namespace = namespace;
   if (isObject(global)) global.istioNamespace = namespace;
   if (spec.hub === undefined || spec.hub === '') spec.hub = DEFAULT_HUB;
-  if (spec.tag === undefined || spec.tag === '') spec.tag = ISTIO_VERSION;
+  if (spec.tag === undefined || spec.tag === '') spec.tag = release.patch;
 
   const metadata = isObject(merged.metadata) ? merged.metadata : {};
   const iop = {
@@ -197,5 +206,5 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   if (diagnostics.some((d) => d.severity === 'error')) {
     throw new IstioOperatorValidationError(diagnostics);
   }
-  return { iop, warnings: diagnostics, userValues };
+  return { iop, warnings: diagnostics, userValues, release };
 }

@@ -55,7 +55,7 @@ export interface GatewayInput extends ComponentInput {
 
 /** The merged IstioOperator, as the renderer reads it. */
 export interface RenderInput {
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   spec?: {
     profile?: string;
     hub?: string;

@@ -1,4 +1,6 @@
-import { DEFAULT_HUB, ISTIO_VERSION } from '../version.js';
+import { DEFAULT_HUB } from '../version.js';
+import { chooseRelease } from '../api/release.js';
+import type { IstioRelease } from '../releases/catalog.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
@@ -58,6 +60,11 @@ export interface RenderPlan {
    * labelled with theirs (see ownershipLabels).
    */
   version: string;
+  /**
+   * The Istio release line whose objects, templates and CRDs to render
+   * (api/release.ts: from the tags, or the istio-version annotation).
+   */
+  release: IstioRelease;
   /** The merged values tree (defaults < chart profile < translated spec < user values). */
   values: JsonObject;
   /**
@@ -114,8 +121,14 @@ export function translate(iop: RenderInput): RenderPlan {
         '(use one of default, demo, minimal, empty, preview, stable, ambient, remote, openshift)',
     );
   }
+  const choice = chooseRelease(iop);
+  if (!choice.release) {
+    const d = choice.diagnostics[0]!;
+    throw new RenderInputError(`${d.path}: ${d.message}${d.fix ? ` (${d.fix})` : ''}`);
+  }
+  const release = choice.release;
   const hub = spec.hub ?? DEFAULT_HUB;
-  const tag = spec.tag === undefined ? ISTIO_VERSION : String(spec.tag);
+  const tag = spec.tag === undefined ? release.patch : String(spec.tag);
   const revision = spec.revision && spec.revision !== 'default' ? spec.revision : '';
   const cniOn = on(comps.cni, false);
 
@@ -168,6 +181,7 @@ export function translate(iop: RenderInput): RenderPlan {
       namespace: iop.metadata?.namespace ?? istioNamespace,
     },
     version: versionOfTag(globalTag),
+    release,
     values,
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
     injectorCni: [

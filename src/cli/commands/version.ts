@@ -1,27 +1,54 @@
 import { Command, Option } from 'commander';
-import { ISTIO_VERSION, OPERATOR_VERSION } from '../../version.js';
+import { OPERATOR_VERSION } from '../../version.js';
+import { DEFAULT_RELEASE, RELEASES } from '../../releases/catalog.js';
+import { ISTIO_VERSION_ANNOTATION } from '../../api/vocabulary.js';
 
-/** `istio-operator version`: the operator's version and the Istio version it renders. */
+/**
+ * `istio-operator version`: the operator's version, the Istio releases it
+ * installs (each from its own templates) and the default one.
+ */
 export function versionCommand(): Command {
   return new Command('version')
-    .description('print the operator version and the Istio version it renders')
+    .description('print the operator version and the Istio releases it installs')
     .addOption(
       new Option('-o, --output <format>', 'output format')
         .choices(['text', 'json'])
         .default('text'),
     )
-    .addHelpText('after', '\nExamples:\n  istio-operator version\n  istio-operator version -o json')
+    .addHelpText(
+      'after',
+      '\nThe release an IstioOperator installs comes from its image tag (spec.tag, values.global.tag);\n' +
+        `a tag that names no version needs the annotation ${ISTIO_VERSION_ANNOTATION}: "<major.minor>".\n` +
+        'With neither, the default release is installed.\n' +
+        '\nExamples:\n  istio-operator version\n  istio-operator version -o json',
+    )
     .action((opts: { output: 'text' | 'json' }) => {
       if (opts.output === 'json') {
+        const releases = RELEASES.map((r) => ({
+          version: r.minor,
+          patch: r.patch,
+          supportedUpstream: r.supported,
+          default: r === DEFAULT_RELEASE,
+        }));
         process.stdout.write(
           JSON.stringify(
-            { operatorVersion: OPERATOR_VERSION, istioVersion: ISTIO_VERSION },
+            { operatorVersion: OPERATOR_VERSION, istioVersion: DEFAULT_RELEASE.patch, releases },
             null,
             2,
           ) + '\n',
         );
-      } else {
-        process.stdout.write(`istio-operator ${OPERATOR_VERSION}\nistio ${ISTIO_VERSION}\n`);
+        return;
       }
+      const rows = RELEASES.map((r) => {
+        const notes = [
+          ...(r === DEFAULT_RELEASE ? ['default'] : []),
+          ...(r.supported ? [] : ['no longer supported by Istio']),
+        ];
+        return `  ${r.minor}  ${r.patch.padEnd(8)}${notes.length ? `  (${notes.join('; ')})` : ''}`;
+      });
+      process.stdout.write(
+        `istio-operator ${OPERATOR_VERSION}\nistio ${DEFAULT_RELEASE.patch}\n` +
+          `releases it installs:\n${rows.join('\n')}\n`,
+      );
     });
 }

@@ -195,14 +195,14 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
         profile: 'minimal',
         namespace: ns,
         revision: '1-31',
-        tag: '1.31.0',
+        tag: '1.30.3',
         values: { revisionTags: ['prod', 'next'] },
       },
     });
     await until('canary installed', healthy, 'canary');
     const canary = await get('canary');
     assert.equal(canary.status?.componentStatus?.Base?.status, 'HEALTHY');
-    assert.equal(await image('istiod-1-31'), 'docker.io/istio/pilot:1.31.0');
+    assert.equal(await image('istiod-1-31'), 'docker.io/istio/pilot:1.30.3');
     assert.equal((await deployment('istiod')).metadata?.resourceVersion, istiodBefore);
     const crdAfter = await env.client.get(crdRef('virtualservices.networking.istio.io'));
     assert.equal(crdAfter.metadata?.resourceVersion, crdBefore.metadata?.resourceVersion);
@@ -242,7 +242,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     managers.push(await env.startOperator([ns], { revision: '1-33' }));
     await env.client.apply({
       ...iopRef(ns, 'greedy'),
-      spec: { profile: 'default', namespace: ns, revision: '1-33', tag: '1.31.0' },
+      spec: { profile: 'default', namespace: ns, revision: '1-33', tag: '1.30.3' },
     });
     await until(
       'conflict reported',
@@ -352,7 +352,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     await labelNamespace(app, '1-32');
     await env.client.apply({
       ...iopRef(ns, 'old'),
-      spec: { profile: 'minimal', namespace: ns, revision: '1-32', tag: '1.31.0' },
+      spec: { profile: 'minimal', namespace: ns, revision: '1-32', tag: '1.30.3' },
     });
     await until('old installed', healthy, 'old');
     await env.client.delete(iopRef(ns, 'old'));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ISTIO_VERSION, OPERATOR_VERSION } from '../../../src/version.js';
+import { DEFAULT_RELEASE, RELEASES } from '../../../src/releases/catalog.js';
 import { ROOT, runCli } from '../../support/cli.js';
 
 describe('istio-operator version', () => {
@@ -10,23 +11,47 @@ describe('istio-operator version', () => {
     assert.equal(OPERATOR_VERSION, pkg.version);
   });
 
-  it('pins an Istio 1.27 patch release', () => {
-    assert.match(ISTIO_VERSION, /^1\.27\.\d+$/);
+  it('defaults to a release patch from the catalog', () => {
+    assert.equal(ISTIO_VERSION, DEFAULT_RELEASE.patch);
+    assert.ok(RELEASES.includes(DEFAULT_RELEASE));
   });
 
-  it('prints the operator and Istio versions', async () => {
+  it('prints the operator version, the default Istio version and every release it installs', async () => {
     const r = await runCli(['version']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `istio-operator ${OPERATOR_VERSION}\nistio ${ISTIO_VERSION}\n`);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 3), [
+      `istio-operator ${OPERATOR_VERSION}`,
+      `istio ${ISTIO_VERSION}`,
+      'releases it installs:',
+    ]);
+    assert.deepEqual(
+      lines.slice(3).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+      ['1.27 1.27.9', '1.28 1.28.10', '1.29 1.29.6', '1.30 1.30.3'],
+    );
+    assert.equal(lines.filter((l) => l.includes('(default')).length, 1);
+    assert.match(lines.find((l) => l.startsWith('  1.27'))!, /no longer supported by Istio/);
+    assert.doesNotMatch(lines.find((l) => l.startsWith('  1.30'))!, /no longer supported/);
   });
 
-  it('prints JSON with -o json', async () => {
+  it('prints JSON with -o json, one entry per release', async () => {
     const r = await runCli(['version', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), {
-      operatorVersion: OPERATOR_VERSION,
-      istioVersion: ISTIO_VERSION,
-    });
+    const out = JSON.parse(r.stdout) as {
+      operatorVersion: string;
+      istioVersion: string;
+      releases: { version: string; patch: string; supportedUpstream: boolean; default: boolean }[];
+    };
+    assert.equal(out.operatorVersion, OPERATOR_VERSION);
+    assert.equal(out.istioVersion, ISTIO_VERSION);
+    assert.deepEqual(
+      out.releases.map((x) => x.version),
+      ['1.27', '1.28', '1.29', '1.30'],
+    );
+    assert.deepEqual(
+      out.releases.filter((x) => x.default).map((x) => x.patch),
+      [ISTIO_VERSION],
+    );
   });
 
   it('rejects an unknown output format with exit 1 and names the choices', async () => {

@@ -48,7 +48,7 @@ describe('versions: tags, labels and the upgrade guard', () => {
         spec: {
           tag: '1.28.1-distroless',
           components: {
-            ingressGateways: [{ name: 'istio-ingressgateway', enabled: true, tag: '1.27.9' }],
+            ingressGateways: [{ name: 'istio-ingressgateway', enabled: true, tag: '1.28.0' }],
           },
         },
       }),
@@ -62,6 +62,6 @@ describe('versions: tags, labels and the upgrade guard', () => {
     assert.equal(m.plan.version, '1.28.1');
     assert.deepEqual([...version('Pilot')], ['1.28.1']);
     assert.deepEqual([...version('Base')], ['1.28.1']);
-    assert.deepEqual([...version('IngressGateways')], ['1.27.9']);
+    assert.deepEqual([...version('IngressGateways')], ['1.28.0']);
   });
 });

@@ -1,0 +1,132 @@
+/**
+ * Which Istio release an IstioOperator installs. The minor version comes
+ * from the image tag (`spec.tag`, or `values.global.tag`, which wins as
+ * values do in istioctl); tags with a suffix (`1.30.3-distroless`) count by
+ * their leading number. Component tags that name a version must agree with
+ * it. A tag that names no version (`latest`, a digest, a custom build)
+ * needs the `install.istio.io/istio-version` annotation to say which
+ * release's templates to use. Nothing set: the default release.
+ *
+ * The same function judges the user's own layer (profiles/, which then
+ * fills the default tag from the answer) and the merged IstioOperator
+ * (translate/, which puts the answer on the plan); both agree because the
+ * default tag is the chosen release's patch. Pure.
+ */
+import { formatPath, getPath } from '../json/path.js';
+import { isObject } from '../json/value.js';
+import {
+  DEFAULT_RELEASE,
+  releaseList,
+  releaseOfMinor,
+  type IstioRelease,
+} from '../releases/catalog.js';
+import type { Diagnostic } from './types.js';
+import { ISTIO_VERSION_ANNOTATION } from './vocabulary.js';
+
+const LEADING_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?/;
+const VERSION_VALUE = /^v?(\d+)\.(\d+)(\.\d+)?$/;
+
+/** Where an image tag may be set, as paths under the IstioOperator. */
+function tagSources(spec: Record<string, unknown>): { path: (string | number)[]; tag: unknown }[] {
+  const at = (...path: (string | number)[]) => ({ path: ['spec', ...path], tag: getPath(spec, path) });
+  const out = [
+    at('tag'),
+    at('values', 'global', 'tag'),
+    at('components', 'pilot', 'tag'),
+    at('components', 'cni', 'tag'),
+    at('components', 'ztunnel', 'tag'),
+    at('values', 'pilot', 'tag'),
+    at('values', 'cni', 'tag'),
+    at('values', 'ztunnel', 'tag'),
+  ];
+  for (const list of ['ingressGateways', 'egressGateways']) {
+    const gws = getPath(spec, ['components', list]);
+    if (Array.isArray(gws)) gws.forEach((_, i) => out.push(at('components', list, i, 'tag')));
+  }
+  return out.filter((s) => s.tag !== undefined && s.tag !== null && s.tag !== '');
+}
+
+/** `major.minor` a tag starts with, or undefined when it names no version. */
+export function minorOfTag(tag: unknown): string | undefined {
+  const m = LEADING_VERSION.exec(String(tag));
+  return m ? `${m[1]}.${m[2]}` : undefined;
+}
+
+/** The release chosen, or the errors that prevent choosing one. */
+export type ReleaseChoice =
+  | { release: IstioRelease; diagnostics?: undefined }
+  | { release?: undefined; diagnostics: Diagnostic[] };
+
+function unsupported(path: string, value: unknown, minor: string): Diagnostic {
+  return {
+    severity: 'error',
+    path,
+    value,
+    message: `Istio ${minor} is not a version this operator installs`,
+    fix: `use one of ${releaseList()} (\`istio-operator version\` lists them with their patches)`,
+  };
+}
+
+/**
+ * Chooses the release for an IstioOperator (`metadata` and `spec`, merged
+ * or the user's own layer). Errors name the field, the value and the fix.
+ */
+export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): ReleaseChoice {
+  const spec = isObject(iop.spec) ? iop.spec : {};
+  const annotations = getPath(iop.metadata, ['annotations']);
+  const pinned = isObject(annotations) ? annotations[ISTIO_VERSION_ANNOTATION] : undefined;
+  const annotationPath = `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`;
+  const errors: Diagnostic[] = [];
+
+  let chosen: { minor: string; path: string; value: unknown } | undefined;
+  if (pinned !== undefined) {
+    const m = typeof pinned === 'string' ? VERSION_VALUE.exec(pinned) : null;
+    if (!m) {
+      return {
+        diagnostics: [
+          {
+            severity: 'error',
+            path: annotationPath,
+            value: pinned,
+            message: 'is not an Istio version',
+            fix: `write the release as major.minor or major.minor.patch, e.g. "${DEFAULT_RELEASE.minor}"`,
+          },
+        ],
+      };
+    }
+    chosen = { minor: `${m[1]}.${m[2]}`, path: annotationPath, value: pinned };
+  }
+
+  const sources = tagSources(spec);
+  // values.global.tag wins over spec.tag (the user's values override the spec, as in istioctl).
+  const globalTag = sources.find((s) => s.path[2] === 'global') ?? sources.find((s) => s.path[1] === 'tag');
+  for (const s of sources) {
+    const minor = minorOfTag(s.tag);
+    if (minor === undefined) continue;
+    if (chosen === undefined) {
+      chosen = { minor, path: formatPath(s.path), value: s.tag };
+    } else if (minor !== chosen.minor) {
+      errors.push({
+        severity: 'error',
+        path: formatPath(s.path),
+        value: s.tag,
+        message: `names Istio ${minor}, but ${chosen.path} (${String(chosen.value)}) names ${chosen.minor}; one IstioOperator installs one release`,
+        fix: `use a ${chosen.minor} tag here, or install ${minor} as a revision of its own (spec.revision)`,
+      });
+    }
+  }
+  if (pinned === undefined && globalTag && minorOfTag(globalTag.tag) === undefined) {
+    errors.push({
+      severity: 'error',
+      path: formatPath(globalTag.path),
+      value: globalTag.tag,
+      message: 'names no Istio version, so the operator cannot tell which release\'s templates to install',
+      fix: `say which with the annotation ${ISTIO_VERSION_ANNOTATION}: "${DEFAULT_RELEASE.minor}" (one of ${releaseList()})`,
+    });
+  }
+  if (errors.length > 0) return { diagnostics: errors };
+  if (chosen === undefined) return { release: DEFAULT_RELEASE };
+  const release = releaseOfMinor(chosen.minor);
+  if (!release) return { diagnostics: [unsupported(chosen.path, chosen.value, chosen.minor)] };
+  return { release };
+}

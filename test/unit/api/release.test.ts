@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { chooseRelease, minorOfTag } from '../../../src/api/release.js';
+import { ISTIO_VERSION_ANNOTATION } from '../../../src/api/vocabulary.js';
+import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
+
+const pinned = (v: string) => ({ annotations: { [ISTIO_VERSION_ANNOTATION]: v } });
+
+describe('api/release: which Istio release an IstioOperator installs', () => {
+  const chosen: [string, { metadata?: unknown; spec?: unknown }, string][] = [
+    ['nothing set: the default release', { spec: {} }, DEFAULT_RELEASE.minor],
+    ['spec.tag', { spec: { tag: '1.29.6' } }, '1.29'],
+    ['a suffixed tag counts by its number', { spec: { tag: '1.30.3-distroless' } }, '1.30'],
+    ['values.global.tag', { spec: { values: { global: { tag: '1.28.10' } } } }, '1.28'],
+    ['an older patch of a known minor', { spec: { tag: '1.28.0' } }, '1.28'],
+    ['a component tag alone', { spec: { components: { pilot: { tag: '1.29.1' } } } }, '1.29'],
+    ['the annotation for a tag that names no version', { metadata: pinned('1.29'), spec: { tag: 'latest' } }, '1.29'],
+    ['the annotation with a patch', { metadata: pinned('1.30.3'), spec: { tag: 'sha256-abc' } }, '1.30'],
+    ['annotation and tag agreeing', { metadata: pinned('1.28'), spec: { tag: '1.28.4' } }, '1.28'],
+    [
+      'a component running a custom build of the chosen release',
+      { spec: { tag: '1.30.3', components: { pilot: { tag: 'my-build' } } } },
+      '1.30',
+    ],
+  ];
+  for (const [what, iop, minor] of chosen) {
+    it(`chooses from ${what} (${minor})`, () => {
+      const c = chooseRelease(iop);
+      assert.equal(c.diagnostics, undefined, JSON.stringify(c.diagnostics));
+      assert.equal(c.release?.minor, minor);
+    });
+  }
+
+  const refused: [string, { metadata?: unknown; spec?: unknown }, string, RegExp][] = [
+    ['an unsupported minor, listing the supported ones', { spec: { tag: '1.26.3' } }, 'spec.tag', /1\.27, 1\.28, 1\.29, 1\.30/],
+    ['a future minor', { spec: { values: { global: { tag: '1.31.0' } } } }, 'spec.values.global.tag', /1\.27, 1\.28, 1\.29, 1\.30/],
+    ['a tag naming no version without the annotation', { spec: { tag: 'latest' } }, 'spec.tag', new RegExp(ISTIO_VERSION_ANNOTATION)],
+    [
+      'a component tag of another minor',
+      { spec: { tag: '1.30.3', components: { ingressGateways: [{ name: 'a' }, { name: 'b', tag: '1.29.6' }] } } },
+      'spec.components.ingressGateways[1].tag',
+      /names Istio 1\.29, but spec\.tag \(1\.30\.3\) names 1\.30/,
+    ],
+    ['an annotation disagreeing with the tag', { metadata: pinned('1.29'), spec: { tag: '1.30.3' } }, 'spec.tag', /names Istio 1\.30/],
+    ['an annotation that is no version', { metadata: pinned('newest'), spec: {} }, `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`, /major\.minor/],
+    ['an annotation naming an unsupported minor', { metadata: pinned('1.99'), spec: { tag: 'x' } }, `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`, /not a version this operator installs/],
+  ];
+  for (const [what, iop, path, message] of refused) {
+    it(`refuses ${what}, naming ${path}`, () => {
+      const c = chooseRelease(iop);
+      assert.equal(c.release, undefined);
+      const d = c.diagnostics![0]!;
+      assert.equal(d.path, path);
+      assert.match(`${d.message} ${d.fix ?? ''}`, message);
+    });
+  }
+
+  it('reads the minor a tag starts with', () => {
+    assert.equal(minorOfTag('1.30.3-distroless'), '1.30');
+    assert.equal(minorOfTag('v1.29.0'), '1.29');
+    assert.equal(minorOfTag('latest'), undefined);
+  });
+});
