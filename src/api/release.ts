@@ -28,7 +28,10 @@ const VERSION_VALUE = /^v?(\d+)\.(\d+)(\.\d+)?$/;
 
 /** Where an image tag may be set, as paths under the IstioOperator. */
 function tagSources(spec: Record<string, unknown>): { path: (string | number)[]; tag: unknown }[] {
-  const at = (...path: (string | number)[]) => ({ path: ['spec', ...path], tag: getPath(spec, path) });
+  const at = (...path: (string | number)[]) => ({
+    path: ['spec', ...path],
+    tag: getPath(spec, path),
+  });
   const out = [
     at('tag'),
     at('values', 'global', 'tag'),
@@ -99,7 +102,8 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
 
   const sources = tagSources(spec);
   // values.global.tag wins over spec.tag (the user's values override the spec, as in istioctl).
-  const globalTag = sources.find((s) => s.path[2] === 'global') ?? sources.find((s) => s.path[1] === 'tag');
+  const globalTag =
+    sources.find((s) => s.path[2] === 'global') ?? sources.find((s) => s.path[1] === 'tag');
   for (const s of sources) {
     const minor = minorOfTag(s.tag);
     if (minor === undefined) continue;
@@ -120,7 +124,8 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
       severity: 'error',
       path: formatPath(globalTag.path),
       value: globalTag.tag,
-      message: 'names no Istio version, so the operator cannot tell which release\'s templates to install',
+      message:
+        "names no Istio version, so the operator cannot tell which release's templates to install",
       fix: `say which with the annotation ${ISTIO_VERSION_ANNOTATION}: "${DEFAULT_RELEASE.minor}" (one of ${releaseList()})`,
     });
   }

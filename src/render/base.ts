@@ -20,16 +20,18 @@ export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
   if (getPath(plan.values, 'base.enableIstioConfigCRDs') !== false) {
     out.push(...renderIstioCrds(skip));
   }
-  out.push({
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: {
-      name: 'istio-reader-service-account',
-      namespace,
-      labels: { app: 'istio-reader', release: 'istio' },
-    },
-    ...pullSecretsField(plan.values),
-  });
+  if (plan.readerRbac) {
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'istio-reader-service-account',
+        namespace,
+        labels: { app: 'istio-reader', release: 'istio' },
+      },
+      ...pullSecretsField(plan.values),
+    });
+  }
   out.push(...renderDefaultValidator(plan, plan.istioNamespace));
   return out;
 }

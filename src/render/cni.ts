@@ -95,6 +95,7 @@ function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
     ],
     resources: s.resources,
     securityContext: {
+      ...(s.appArmorAnnotation ? {} : { appArmorProfile: { type: 'Unconfined' } }),
       privileged: false,
       runAsGroup: 0,
       runAsUser: 0,
@@ -136,7 +137,7 @@ function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
     metadata: {
       name: 'istio-cni-node',
       namespace: c.namespace,
-      labels: { 'k8s-app': 'istio-cni-node', release: 'istio' },
+      labels: { 'k8s-app': 'istio-cni-node', release: 'istio', ...s.daemonSetLabels },
     },
     spec: {
       selector: { matchLabels: { 'k8s-app': 'istio-cni-node' } },
@@ -147,9 +148,12 @@ function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
             'k8s-app': 'istio-cni-node',
             'sidecar.istio.io/inject': 'false',
             'istio.io/dataplane-mode': 'none',
+            ...s.podLabels,
           },
           annotations: {
-            'container.apparmor.security.beta.kubernetes.io/install-cni': 'unconfined',
+            ...(s.appArmorAnnotation
+              ? { 'container.apparmor.security.beta.kubernetes.io/install-cni': 'unconfined' }
+              : {}),
             'sidecar.istio.io/inject': 'false',
             'prometheus.io/port': '15014',
             'prometheus.io/scrape': 'true',
@@ -166,7 +170,7 @@ function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
           ],
           priorityClassName: 'system-node-critical',
           serviceAccountName: 'istio-cni',
-          terminationGracePeriodSeconds: 5,
+          terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
           ...(s.pullSecrets.length ? { imagePullSecrets: s.pullSecrets } : {}),
           containers: [container],
           volumes: [

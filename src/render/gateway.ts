@@ -3,7 +3,8 @@ import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import { revLabel } from './names.js';
 import { type K8sObject } from './object.js';
-import { renderHpa, renderPdb } from './pilot-workload.js';
+import { renderHpa, renderPdb, wantsPdb } from './pilot-workload.js';
+import { has } from '../releases/changes.js';
 import { LABELS } from '../api/vocabulary.js';
 import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
@@ -40,7 +41,11 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
     envField('POD_NAMESPACE', 'metadata.namespace'),
     envField('INSTANCE_IP', 'status.podIP'),
     envField('HOST_IP', 'status.hostIP'),
-    envResource('ISTIO_CPU_LIMIT', 'limits.cpu'),
+    envResource(
+      'ISTIO_CPU_LIMIT',
+      'limits.cpu',
+      has(plan.release, 'cpuLimitDivisor') ? '1' : undefined,
+    ),
     envField('SERVICE_ACCOUNT', 'spec.serviceAccountName', false),
     envValue('ISTIO_META_WORKLOAD_NAME', g.name),
     envValue(
@@ -360,7 +365,7 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
   ) {
     out.push(renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, gv));
   }
-  if (getBool(plan.values, 'global.defaultPodDisruptionBudget.enabled')) {
+  if (wantsPdb(plan, gv)) {
     out.push(renderPdb(g.name, g.namespace, { ...labels, release: 'istio' }, labels));
   }
   return out;

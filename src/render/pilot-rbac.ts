@@ -1,4 +1,6 @@
 import type { RenderPlan } from '../translate/plan.js';
+import { has } from '../releases/changes.js';
+import type { IstioRelease } from '../releases/catalog.js';
 import { pullSecretsField, rule } from './common.js';
 import { clusterRbacName, istiodName } from './names.js';
 import type { K8sObject } from './object.js';
@@ -17,8 +19,12 @@ const READ = ['get', 'list', 'watch'];
 const WRITE = ['get', 'watch', 'list', 'update', 'patch', 'create', 'delete'];
 
 /** What istiod may do cluster-wide: watch config and workloads, run its webhooks, sign certificates. */
-function istiodRules(): JsonObject[] {
+function istiodRules(release: IstioRelease): JsonObject[] {
   const statusOf = (kinds: string[]) => kinds.map((k) => `${k}/status`);
+  const listenerSetGA = has(release, 'listenerSetGA');
+  const inference = has(release, 'inferenceGroupGA')
+    ? 'inference.networking.k8s.io'
+    : 'inference.networking.x-k8s.io';
   return [
     rule(
       ['admissionregistration.k8s.io'],
@@ -48,10 +54,11 @@ function istiodRules(): JsonObject[] {
       ['*'],
       ['get', 'watch', 'list'],
     ),
-    rule(['gateway.networking.x-k8s.io'], statusOf(['xbackendtrafficpolicies', 'xlistenersets']), [
-      'update',
-      'patch',
-    ]),
+    rule(
+      ['gateway.networking.x-k8s.io'],
+      statusOf(['xbackendtrafficpolicies', ...(listenerSetGA ? [] : ['xlistenersets'])]),
+      ['update', 'patch'],
+    ),
     rule(
       ['gateway.networking.k8s.io'],
       statusOf([
@@ -64,6 +71,7 @@ function istiodRules(): JsonObject[] {
         'tcproutes',
         'tlsroutes',
         'udproutes',
+        ...(listenerSetGA ? ['listenersets'] : []),
       ]),
       ['update', 'patch'],
     ),
@@ -72,8 +80,8 @@ function istiodRules(): JsonObject[] {
       ['gatewayclasses'],
       ['create', 'update', 'patch', 'delete'],
     ),
-    rule(['inference.networking.x-k8s.io'], ['inferencepools'], ['get', 'watch', 'list']),
-    rule(['inference.networking.x-k8s.io'], ['inferencepools/status'], ['update', 'patch']),
+    rule([inference], ['inferencepools'], ['get', 'watch', 'list']),
+    rule([inference], ['inferencepools/status'], ['update', 'patch']),
     rule([''], ['secrets'], ['get', 'watch', 'list']),
     rule(
       ['multicluster.x-k8s.io'],
@@ -96,14 +104,20 @@ function gatewayControllerRules(): JsonObject[] {
 }
 
 /** What a remote istiod (or `istioctl`) reads through the reader service account. */
-function readerRules(): JsonObject[] {
+function readerRules(release: IstioRelease): JsonObject[] {
+  const core = [
+    'endpoints',
+    'pods',
+    'services',
+    'nodes',
+    'replicationcontrollers',
+    'namespaces',
+    'secrets',
+  ];
+  if (has(release, 'readerReadsConfigMaps')) core.push('configmaps');
   return [
     rule(ISTIO_GROUPS, ['*'], READ),
-    rule(
-      [''],
-      ['endpoints', 'pods', 'services', 'nodes', 'replicationcontrollers', 'namespaces', 'secrets'],
-      READ,
-    ),
+    rule([''], core, READ),
     rule(['networking.istio.io'], ['workloadentries'], ['get', 'watch', 'list']),
     rule(
       ['networking.x-k8s.io', 'gateway.networking.k8s.io'],
@@ -165,12 +179,15 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = fa
     base: 'istio-reader-clusterrole',
     // In a remote cluster the external istiod works through the reader
     // account, so it also manages this cluster's config maps and webhooks.
-    rules: remote ? [...readerRules(), ...remoteReaderRules()] : readerRules(),
+    rules: remote
+      ? [...readerRules(plan.release), ...remoteReaderRules()]
+      : readerRules(plan.release),
     labels: { app: 'istio-reader', release: 'istio' },
     subject: 'istio-reader-service-account',
   };
+  const readers = plan.readerRbac ? [reader] : [];
   // A remote cluster runs no istiod: only the reader identity.
-  if (remote) return clusterRbac(plan, namespace, [reader]);
+  if (remote) return clusterRbac(plan, namespace, readers);
   return [
     {
       apiVersion: 'v1',
@@ -192,9 +209,9 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = fa
       subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
     },
     ...clusterRbac(plan, namespace, [
-      { base: 'istiod-clusterrole', rules: istiodRules(), labels, subject: sa },
+      { base: 'istiod-clusterrole', rules: istiodRules(plan.release), labels, subject: sa },
       { base: 'istiod-gateway-controller', rules: gatewayControllerRules(), labels, subject: sa },
-      reader,
+      ...readers,
     ]),
   ];
 }

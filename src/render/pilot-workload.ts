@@ -1,5 +1,6 @@
 import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
+import { has } from '../releases/changes.js';
 import { envField, envResource, envValue } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';
@@ -41,10 +42,19 @@ function istiodEnv(plan: RenderPlan): JsonObject[] {
   if (!('PILOT_TRACE_SAMPLING' in userEnv)) {
     env.push(envValue('PILOT_TRACE_SAMPLING', String(getPath(v, 'pilot.traceSampling') ?? 1)));
   }
+  if (has(plan.release, 'istiodUntaintEnv') && getBool(v, 'pilot.taint.enabled')) {
+    env.push(
+      envValue('PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS', 'true'),
+      envValue('PILOT_NODE_UNTAINT_CONTROLLERS_TAINT_NAME', getString(v, 'pilot.taint.name')),
+    );
+  }
+  const noGoMemLimit = has(plan.release, 'istiodNoGoMemLimit');
+  const crl = getString(v, 'pilot.crlConfigMapName');
+  if (noGoMemLimit && crl) env.push(envValue('PILOT_CRL_CONFIGMAP', crl));
   env.push(
     envValue('PILOT_ENABLE_ANALYSIS', String(getBool(v, 'global.istiod.enableAnalysis'))),
     envValue('CLUSTER_ID', getString(v, 'global.multiCluster.clusterName') || 'Kubernetes'),
-    envResource('GOMEMLIMIT', 'limits.memory', '1'),
+    ...(noGoMemLimit ? [] : [envResource('GOMEMLIMIT', 'limits.memory', '1')]),
     envResource('GOMAXPROCS', 'limits.cpu', '1'),
     envValue('PLATFORM', getString(v, 'global.platform')),
   );
@@ -254,6 +264,20 @@ export function renderHpa(
       ...(Object.keys(behavior).length ? { behavior } : {}),
     },
   };
+}
+
+/**
+ * Whether a workload gets its PodDisruptionBudget: when
+ * `global.defaultPodDisruptionBudget.enabled`, and from 1.28 on only when
+ * more than one replica can run (autoscaling with a minimum above one, or
+ * a fixed replica count above one), since a budget of one available pod
+ * over a single replica blocks every node drain.
+ */
+export function wantsPdb(plan: RenderPlan, vals: JsonObject): boolean {
+  if (!getBool(plan.values, 'global.defaultPodDisruptionBudget.enabled')) return false;
+  if (!has(plan.release, 'pdbOnlyWithReplicas')) return true;
+  const count = (k: string) => Math.trunc(Number(getPath(vals, k) ?? 0)) || 0;
+  return getBool(vals, 'autoscaleEnabled') ? count('autoscaleMin') > 1 : count('replicaCount') > 1;
 }
 
 /** A policy/v1 PDB keeping one pod of the selected workload available. */

@@ -11,6 +11,7 @@ import {
   renderIstiodDeployment,
   renderIstiodService,
   renderPdb,
+  wantsPdb,
 } from './pilot-workload.js';
 import { renderRemoteIstiod } from './remote.js';
 import { renderStablePolicy } from './stable-policy.js';
@@ -71,7 +72,7 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     ) {
       out.push(renderHpa(name, ns, labels, p));
     }
-    if (getBool(v, 'global.defaultPodDisruptionBudget.enabled')) {
+    if (wantsPdb(plan, p)) {
       out.push(renderPdb(name, ns, { ...labels, istio: 'pilot' }, istiodSelector(rev)));
     }
   }

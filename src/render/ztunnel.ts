@@ -33,9 +33,11 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
     envField('INSTANCE_IP', 'status.podIP', false),
     envField('SERVICE_ACCOUNT', 'spec.serviceAccountName', false),
     envValue('ISTIO_META_ENABLE_HBONE', 'true'),
-    envResource('ZTUNNEL_CPU_LIMIT', 'limits.cpu'),
+    envResource('ZTUNNEL_CPU_LIMIT', 'limits.cpu', z.cpuLimitDivisor),
   ];
   for (const e of z.env) env.push(envValue(e.name, e.value));
+  const crlDir = '/var/run/secrets/istio/crl';
+  if (z.peerCaCrl) env.push(envValue('CRL_PATH', `${crlDir}/ca-crl.pem`));
   const container: JsonObject = {
     name: 'istio-proxy',
     image: c.image,
@@ -60,6 +62,7 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
       { mountPath: '/var/run/secrets/tokens', name: 'istio-token' },
       { mountPath: '/var/run/ztunnel', name: 'cni-ztunnel-sock-dir' },
       { mountPath: '/tmp', name: 'tmp' },
+      ...(z.peerCaCrl ? [{ mountPath: crlDir, name: 'crl-volume', readOnly: true }] : []),
     ],
   };
   const sccLabels = { app: 'ztunnel', release: 'ztunnel' };
@@ -120,6 +123,8 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
               { key: 'CriticalAddonsOnly', operator: 'Exists' },
               { effect: 'NoExecute', operator: 'Exists' },
             ],
+            ...(z.dnsPolicy ? { dnsPolicy: z.dnsPolicy } : {}),
+            ...(Object.keys(z.dnsConfig).length ? { dnsConfig: z.dnsConfig } : {}),
             priorityClassName: 'system-node-critical',
             terminationGracePeriodSeconds: z.terminationGracePeriodSeconds,
             containers: [container],
@@ -147,6 +152,9 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
                 hostPath: { path: '/var/run/ztunnel', type: 'DirectoryOrCreate' },
               },
               { name: 'tmp', emptyDir: {} },
+              ...(z.peerCaCrl
+                ? [{ name: 'crl-volume', configMap: { name: 'istio-ca-crl', optional: true } }]
+                : []),
             ],
           },
         },

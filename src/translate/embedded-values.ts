@@ -15,4 +15,10 @@ export const EMBEDDED_VALUES: Readonly<Record<string, string>> = {
   'profile-remote.yaml':
     '{"pilot":{"istiodRemote":{"enabled":true},"configMap":false},"telemetry":{"enabled":false},"global":{"omitSidecarInjectorConfigMap":true}}',
   'profile-stable.yaml': '{"experimental":{"stableValidationPolicy":true}}',
+  'release-1.28.yaml':
+    '{"global":{"networkPolicy":{"enabled":false},"resourceScope":"all","proxy":{"seccompProfile":{}}},"cni":{"daemonSetLabels":{},"podLabels":{},"ambient":{"enableAmbientDetectionRetry":false}},"ztunnel":{"resourceScope":"all"}}',
+  'release-1.29.yaml':
+    '{"cni":{"ambient":{"reconcileIptablesOnStartup":true},"terminationGracePeriodSeconds":30},"ztunnel":{"peerCaCrl":{"enabled":false}}}',
+  'release-1.30.yaml':
+    '{"pilot":{"taint":{"name":"cni.istio.io/not-ready"}},"cni":{"useAppArmorAnnotation":true},"ztunnel":{"dnsPolicy":"","dnsConfig":{}}}',
 };

@@ -1,6 +1,7 @@
 import { DEFAULT_HUB } from '../version.js';
 import { chooseRelease } from '../api/release.js';
 import type { IstioRelease } from '../releases/catalog.js';
+import { has } from '../releases/changes.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
 import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
@@ -74,6 +75,12 @@ export interface RenderPlan {
    * `values.cni` (all charts share one profile file), then `pilot.cni`.
    */
   injectorCni: JsonObject;
+  /**
+   * Whether the reader identity (istio-reader ClusterRole/Binding and
+   * ServiceAccount) is rendered: always before 1.30, then unless
+   * values.global.enableReaderRBAC is false.
+   */
+  readerRbac: boolean;
   /** Mesh-wide settings of the proxies the operator renders itself (gateways). */
   proxy: ProxySettings;
   base?: ComponentPlan;
@@ -154,7 +161,7 @@ export function translate(iop: RenderInput): RenderPlan {
       ...(comps.ztunnel.tag !== undefined ? { tag: String(comps.ztunnel.tag) } : {}),
     };
   }
-  let values = mergeJson(defaultValues(), profile);
+  let values = mergeJson(defaultValues(release), profile);
   const platform = getString(userValues, 'global.platform');
   values = mergeJson(values, platformValues(platform));
   values = mergeJson(values, fromSpec);
@@ -182,6 +189,8 @@ export function translate(iop: RenderInput): RenderPlan {
     },
     version: versionOfTag(globalTag),
     release,
+    readerRbac:
+      !has(release, 'readerRbacSwitch') || getPath(values, 'global.enableReaderRBAC') !== false,
     values,
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
     injectorCni: [
@@ -229,12 +238,12 @@ export function translate(iop: RenderInput): RenderPlan {
         .filter(Boolean)
         .at(-1) ||
       'info';
-    plan.cni = { ...c, settings: cniSettings(values, c.tag, logLevel) };
+    plan.cni = { ...c, settings: cniSettings(values, c.tag, logLevel, release) };
   }
   if (on(comps.ztunnel, false)) {
     plan.ztunnel = {
       ...resolve('Ztunnel', comps.ztunnel, 'ztunnel'),
-      settings: ztunnelSettings(values, istiodCaAddress(plan.revision, istioNamespace)),
+      settings: ztunnelSettings(values, istiodCaAddress(plan.revision, istioNamespace), release),
     };
   }
 

@@ -1,5 +1,7 @@
 import { getBool, getObject, getPath, getString } from '../../json/values.js';
-import type { JsonObject } from '../../json/value.js';
+import type { Json, JsonObject } from '../../json/value.js';
+import type { IstioRelease } from '../../releases/catalog.js';
+import { has } from '../../releases/changes.js';
 
 /** Which pods ambient mode captures: labelled pods, or pods in labelled namespaces unless opted out. */
 const AMBIENT_SELECTOR = [
@@ -46,10 +48,26 @@ export interface CniSettings {
   multus: boolean;
   /** A ResourceQuota for the node agents' namespace, when enabled. */
   resourceQuota?: { pods: string };
+  /** Extra labels on the DaemonSet and on its pods (1.28+, `cni.daemonSetLabels`/`podLabels`). */
+  daemonSetLabels: Record<string, string>;
+  podLabels: Record<string, string>;
+  /** The pods' grace period: a fixed 5 s before 1.29, then `cni.terminationGracePeriodSeconds`. */
+  terminationGracePeriodSeconds: Json;
+  /**
+   * How install-cni runs AppArmor-unconfined: the pod annotation (always
+   * before 1.30; then unless `cni.useAppArmorAnnotation` is false), else
+   * the container's `securityContext.appArmorProfile`.
+   */
+  appArmorAnnotation: boolean;
 }
 
 /** Resolves the CNI settings; `tag` is the component's (the agent reports it). */
-export function cniSettings(values: JsonObject, tag: string, logLevel: string): CniSettings {
+export function cniSettings(
+  values: JsonObject,
+  tag: string,
+  logLevel: string,
+  release: IstioRelease,
+): CniSettings {
   const cni = getObject(values, 'cni');
   const flag = (path: string, dflt: boolean) => String(getPath(cni, path) ?? dflt);
   const excluded = getPath(cni, 'excludeNamespaces');
@@ -72,6 +90,9 @@ export function cniSettings(values: JsonObject, tag: string, logLevel: string): 
       AMBIENT_DNS_CAPTURE: flag('ambient.dnsCapture', true),
       AMBIENT_IPV6: flag('ambient.ipv6', true),
       AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: flag('ambient.reconcileIptablesOnStartup', false),
+      ...(has(release, 'cniAmbientDetectionRetry')
+        ? { ENABLE_AMBIENT_DETECTION_RETRY: flag('ambient.enableAmbientDetectionRetry', false) }
+        : {}),
       CHAINED_CNI_PLUGIN: flag('chained', true),
       ...(getString(cni, 'cniConfFileName')
         ? { CNI_CONF_NAME: getString(cni, 'cniConfFileName') }
@@ -102,6 +123,17 @@ export function cniSettings(values: JsonObject, tag: string, logLevel: string): 
       netns: getString(cni, 'cniNetnsDir') || '/var/run/netns',
     },
     multus: getString(cni, 'provider') === 'multus',
+    daemonSetLabels: has(release, 'cniAmbientDetectionRetry')
+      ? (getObject(cni, 'daemonSetLabels') as Record<string, string>)
+      : {},
+    podLabels: has(release, 'cniAmbientDetectionRetry')
+      ? (getObject(cni, 'podLabels') as Record<string, string>)
+      : {},
+    terminationGracePeriodSeconds: has(release, 'cniGracePeriodValue')
+      ? (getPath(cni, 'terminationGracePeriodSeconds') ?? 30)
+      : 5,
+    appArmorAnnotation:
+      !has(release, 'cniAppArmorChoice') || getPath(cni, 'useAppArmorAnnotation') !== false,
     ...(getBool(cni, 'resourceQuotas.enabled')
       ? { resourceQuota: { pods: String(getPath(cni, 'resourceQuotas.pods') ?? 5000) } }
       : {}),

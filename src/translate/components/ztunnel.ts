@@ -1,5 +1,7 @@
 import { getObject, getPath, getString } from '../../json/values.js';
 import type { Json, JsonObject } from '../../json/value.js';
+import type { IstioRelease } from '../../releases/catalog.js';
+import { has } from '../../releases/changes.js';
 
 /**
  * Everything the ztunnel renderer needs beyond the component's image and
@@ -30,10 +32,21 @@ export interface ZtunnelSettings {
   trustBundleName: string;
   /** `global.imagePullSecrets`, for the ServiceAccount. */
   pullSecrets: { name: string }[];
+  /** The CPU-limit env var's divisor (`"1"` from 1.29; undefined: none written). */
+  cpuLimitDivisor?: string;
+  /** Check peers against the CRL in ConfigMap istio-ca-crl (1.29+, `ztunnel.peerCaCrl.enabled`). */
+  peerCaCrl: boolean;
+  /** The pod's DNS policy and config (1.30+, `ztunnel.dnsPolicy`/`dnsConfig`; '' / {}: unset). */
+  dnsPolicy: string;
+  dnsConfig: JsonObject;
 }
 
 /** Resolves the ztunnel settings; `istiodCa` is the revision's istiod address (port 15012). */
-export function ztunnelSettings(values: JsonObject, istiodCa: string): ZtunnelSettings {
+export function ztunnelSettings(
+  values: JsonObject,
+  istiodCa: string,
+  release: IstioRelease,
+): ZtunnelSettings {
   const z = getObject(values, 'ztunnel');
   const caAddress = getString(z, 'caAddress') || getString(values, 'global.caAddress') || istiodCa;
   const env = getObject(z, 'env');
@@ -53,6 +66,10 @@ export function ztunnelSettings(values: JsonObject, istiodCa: string): ZtunnelSe
     openshift: getString(values, 'global.platform') === 'openshift',
     trustBundleName: getString(values, 'global.trustBundleName') || 'istio-ca-root-cert',
     pullSecrets: pullSecretNames(values),
+    ...(has(release, 'cpuLimitDivisor') ? { cpuLimitDivisor: '1' } : {}),
+    peerCaCrl: has(release, 'ztunnelPeerCaCrl') && getPath(z, 'peerCaCrl.enabled') === true,
+    dnsPolicy: has(release, 'ztunnelDnsSettings') ? getString(z, 'dnsPolicy') : '',
+    dnsConfig: has(release, 'ztunnelDnsSettings') ? getObject(z, 'dnsConfig') : {},
   };
 }
 

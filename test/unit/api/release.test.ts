@@ -13,8 +13,16 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
     ['values.global.tag', { spec: { values: { global: { tag: '1.28.10' } } } }, '1.28'],
     ['an older patch of a known minor', { spec: { tag: '1.28.0' } }, '1.28'],
     ['a component tag alone', { spec: { components: { pilot: { tag: '1.29.1' } } } }, '1.29'],
-    ['the annotation for a tag that names no version', { metadata: pinned('1.29'), spec: { tag: 'latest' } }, '1.29'],
-    ['the annotation with a patch', { metadata: pinned('1.30.3'), spec: { tag: 'sha256-abc' } }, '1.30'],
+    [
+      'the annotation for a tag that names no version',
+      { metadata: pinned('1.29'), spec: { tag: 'latest' } },
+      '1.29',
+    ],
+    [
+      'the annotation with a patch',
+      { metadata: pinned('1.30.3'), spec: { tag: 'sha256-abc' } },
+      '1.30',
+    ],
     ['annotation and tag agreeing', { metadata: pinned('1.28'), spec: { tag: '1.28.4' } }, '1.28'],
     [
       'a component running a custom build of the chosen release',
@@ -31,18 +39,53 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
   }
 
   const refused: [string, { metadata?: unknown; spec?: unknown }, string, RegExp][] = [
-    ['an unsupported minor, listing the supported ones', { spec: { tag: '1.26.3' } }, 'spec.tag', /1\.27, 1\.28, 1\.29, 1\.30/],
-    ['a future minor', { spec: { values: { global: { tag: '1.31.0' } } } }, 'spec.values.global.tag', /1\.27, 1\.28, 1\.29, 1\.30/],
-    ['a tag naming no version without the annotation', { spec: { tag: 'latest' } }, 'spec.tag', new RegExp(ISTIO_VERSION_ANNOTATION)],
+    [
+      'an unsupported minor, listing the supported ones',
+      { spec: { tag: '1.26.3' } },
+      'spec.tag',
+      /1\.27, 1\.28, 1\.29, 1\.30/,
+    ],
+    [
+      'a future minor',
+      { spec: { values: { global: { tag: '1.31.0' } } } },
+      'spec.values.global.tag',
+      /1\.27, 1\.28, 1\.29, 1\.30/,
+    ],
+    [
+      'a tag naming no version without the annotation',
+      { spec: { tag: 'latest' } },
+      'spec.tag',
+      new RegExp(ISTIO_VERSION_ANNOTATION),
+    ],
     [
       'a component tag of another minor',
-      { spec: { tag: '1.30.3', components: { ingressGateways: [{ name: 'a' }, { name: 'b', tag: '1.29.6' }] } } },
+      {
+        spec: {
+          tag: '1.30.3',
+          components: { ingressGateways: [{ name: 'a' }, { name: 'b', tag: '1.29.6' }] },
+        },
+      },
       'spec.components.ingressGateways[1].tag',
       /names Istio 1\.29, but spec\.tag \(1\.30\.3\) names 1\.30/,
     ],
-    ['an annotation disagreeing with the tag', { metadata: pinned('1.29'), spec: { tag: '1.30.3' } }, 'spec.tag', /names Istio 1\.30/],
-    ['an annotation that is no version', { metadata: pinned('newest'), spec: {} }, `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`, /major\.minor/],
-    ['an annotation naming an unsupported minor', { metadata: pinned('1.99'), spec: { tag: 'x' } }, `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`, /not a version this operator installs/],
+    [
+      'an annotation disagreeing with the tag',
+      { metadata: pinned('1.29'), spec: { tag: '1.30.3' } },
+      'spec.tag',
+      /names Istio 1\.30/,
+    ],
+    [
+      'an annotation that is no version',
+      { metadata: pinned('newest'), spec: {} },
+      `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`,
+      /major\.minor/,
+    ],
+    [
+      'an annotation naming an unsupported minor',
+      { metadata: pinned('1.99'), spec: { tag: 'x' } },
+      `metadata.annotations["${ISTIO_VERSION_ANNOTATION}"]`,
+      /not a version this operator installs/,
+    ],
   ];
   for (const [what, iop, path, message] of refused) {
     it(`refuses ${what}, naming ${path}`, () => {

@@ -30,8 +30,14 @@ describe('istio-operator version', () => {
       ['1.27 1.27.9', '1.28 1.28.10', '1.29 1.29.6', '1.30 1.30.3'],
     );
     assert.equal(lines.filter((l) => l.includes('(default')).length, 1);
-    assert.match(lines.find((l) => l.startsWith('  1.27'))!, /no longer supported by Istio/);
-    assert.doesNotMatch(lines.find((l) => l.startsWith('  1.30'))!, /no longer supported/);
+    assert.match(
+      lines.find((l) => l.startsWith('  1.27'))!,
+      /no longer supported by Istio/,
+    );
+    assert.doesNotMatch(
+      lines.find((l) => l.startsWith('  1.30'))!,
+      /no longer supported/,
+    );
   });
 
   it('prints JSON with -o json, one entry per release', async () => {

@@ -1,9 +1,32 @@
 import assert from 'node:assert/strict';
 import { cniSettings } from '../../../src/translate/components/cni.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
+
+const R127 = releaseOfMinor('1.27')!;
 
 describe('translate: CNI settings, resolved once for the renderer', () => {
+  it('follows the release: detection retry and labels from 1.28, grace value from 1.29, AppArmor choice from 1.30', () => {
+    const values = {
+      cni: {
+        daemonSetLabels: { a: 'b' },
+        terminationGracePeriodSeconds: 12,
+        useAppArmorAnnotation: false,
+        ambient: { enableAmbientDetectionRetry: true },
+      },
+    };
+    const at = (m: string) => cniSettings(values, 't', 'info', releaseOfMinor(m)!);
+    assert.equal(at('1.27').config.ENABLE_AMBIENT_DETECTION_RETRY, undefined);
+    assert.deepEqual(at('1.27').daemonSetLabels, {});
+    assert.equal(at('1.28').config.ENABLE_AMBIENT_DETECTION_RETRY, 'true');
+    assert.deepEqual(at('1.28').daemonSetLabels, { a: 'b' });
+    assert.equal(at('1.28').terminationGracePeriodSeconds, 5);
+    assert.equal(at('1.29').terminationGracePeriodSeconds, 12);
+    assert.equal(at('1.29').appArmorAnnotation, true);
+    assert.equal(at('1.30').appArmorAnnotation, false);
+  });
+
   it('takes the chart defaults when the values say nothing', () => {
-    const s = cniSettings({}, '1.27.9', 'info');
+    const s = cniSettings({}, '1.27.9', 'info', R127);
     assert.equal(s.config.CURRENT_AGENT_VERSION, '1.27.9');
     assert.equal(s.config.REPAIR_ENABLED, 'true');
     assert.equal(s.config.CHAINED_CNI_PLUGIN, 'true');
@@ -35,6 +58,7 @@ describe('translate: CNI settings, resolved once for the renderer', () => {
       },
       't',
       'debug',
+      R127,
     );
     assert.equal(s.openshift, true);
     assert.deepEqual(s.repair, { role: true, deletePods: true, labelPods: false });

@@ -1,10 +1,31 @@
 import assert from 'node:assert/strict';
 import { ztunnelSettings } from '../../../src/translate/components/ztunnel.js';
 import { translate } from '../../../src/translate/plan.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
+
+const R127 = releaseOfMinor('1.27')!;
 
 describe('translate: ztunnel settings, resolved once for the renderer', () => {
+  it('follows the release: the CPU divisor from 1.29, peerCaCrl from 1.29, DNS settings from 1.30', () => {
+    const values = {
+      ztunnel: {
+        peerCaCrl: { enabled: true },
+        dnsPolicy: 'ClusterFirst',
+        dnsConfig: { options: [] },
+      },
+    };
+    const at = (m: string) => ztunnelSettings(values, 'x', releaseOfMinor(m)!);
+    assert.equal(at('1.28').cpuLimitDivisor, undefined);
+    assert.equal(at('1.28').peerCaCrl, false);
+    assert.equal(at('1.29').cpuLimitDivisor, '1');
+    assert.equal(at('1.29').peerCaCrl, true);
+    assert.equal(at('1.29').dnsPolicy, '');
+    assert.equal(at('1.30').dnsPolicy, 'ClusterFirst');
+    assert.deepEqual(at('1.30').dnsConfig, { options: [] });
+  });
+
   it('takes defaults: the revision istiod as CA and xDS, info logs, 30 s grace, no extras', () => {
-    const s = ztunnelSettings({}, 'istiod-canary.istio-system.svc:15012');
+    const s = ztunnelSettings({}, 'istiod-canary.istio-system.svc:15012', R127);
     assert.equal(s.caAddress, 'istiod-canary.istio-system.svc:15012');
     assert.equal(s.xdsAddress, s.caAddress);
     assert.equal(s.logLevel, 'info');
@@ -27,6 +48,7 @@ describe('translate: ztunnel settings, resolved once for the renderer', () => {
         ztunnel: { xdsAddress: 'xds:15012', env: { B: 2, A: 'x' }, logLevel: 'debug' },
       },
       'unused',
+      R127,
     );
     assert.equal(s.caAddress, 'ca:15012');
     assert.equal(s.xdsAddress, 'xds:15012');

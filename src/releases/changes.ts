@@ -1,0 +1,91 @@
+/**
+ * What changed in the objects Istio renders from one release line to the
+ * next, each change with the first minor that has it (and, for the rare
+ * change a later line undid, the first minor without it). Renderers and
+ * translate/ ask `has(release, change)`: the difference between versions
+ * is data here, not version comparisons scattered through the code.
+ *
+ * Facts read from Istio's charts and istioctl at each release tag and
+ * checked field by field against that release's istioctl (conformance).
+ */
+import { RELEASES, type IstioMinor, type IstioRelease } from './catalog.js';
+
+type Since = IstioMinor | { from: IstioMinor; until: IstioMinor };
+
+/** Every change, named for what it does. */
+export const CHANGES = {
+  // --- 1.28
+  /** istiod's and the gateways' PodDisruptionBudget only when more than one replica can run. */
+  pdbOnlyWithReplicas: '1.28',
+  /** istioctl copies components.*.k8s.hpaSpec min/max and replicaCount into the chart values (1.28 only). */
+  k8sReplicasIntoValues: { from: '1.28', until: '1.29' },
+  /** The Gateway API inference extension's group is inference.networking.k8s.io (was …x-k8s.io). */
+  inferenceGroupGA: '1.28',
+  /** A remote istiod's address is an EndpointSlice (was an Endpoints object). */
+  remoteEndpointSlice: '1.28',
+  /** Each revision tag also gets a Service istiod-revision-tag-<tag>. */
+  revisionTagService: '1.28',
+  /** values.global.networkPolicy.enabled renders NetworkPolicies for istiod and the gateways. */
+  networkPolicyIstiodGateways: '1.28',
+  /** The CNI ConfigMap carries ENABLE_AMBIENT_DETECTION_RETRY; the DaemonSet takes daemonSetLabels/podLabels. */
+  cniAmbientDetectionRetry: '1.28',
+  /** Sidecar and init containers take values.global.proxy.seccompProfile. */
+  proxySeccompProfile: '1.28',
+  /** Gateway API and waypoint objects carry gateway.networking.k8s.io/gateway-class-name. */
+  gatewayClassNameLabel: '1.28',
+  /** Waypoints run with the default termination grace period and may request a network view. */
+  waypointGraceDefault: '1.28',
+  /** The compatibility profile for 1.24 is gone; 1.27's is there. */
+  compatibilityFrom125: '1.28',
+
+  // --- 1.29
+  /** istiod no longer sets GOMEMLIMIT; pilot.crlConfigMapName sets PILOT_CRL_CONFIGMAP. */
+  istiodNoGoMemLimit: '1.29',
+  /** The reader ClusterRole may read ConfigMaps. */
+  readerReadsConfigMaps: '1.29',
+  /** CPU-limit env vars (gateways, ztunnel, injected proxies) carry `divisor: "1"`. */
+  cpuLimitDivisor: '1.29',
+  /** The injector has an agentgateway template. */
+  agentgatewayTemplate: '1.29',
+  /** Generated Gateway objects are owned through gateway.networking.k8s.io/v1. */
+  gatewayOwnerV1: '1.29',
+  /** The CNI and ztunnel charts render NetworkPolicies too. */
+  networkPolicyNodeAgents: '1.29',
+  /** The CNI node agent's grace period is a value (default 30 s, was a fixed 5 s). */
+  cniGracePeriodValue: '1.29',
+  /** ztunnel may check peer certificates against a CRL (values.ztunnel.peerCaCrl). */
+  ztunnelPeerCaCrl: '1.29',
+
+  // --- 1.30
+  /** NetworkPolicy ingress rules carry no `from: []`. */
+  networkPolicyNoEmptyFrom: '1.30',
+  /** ListenerSet status is in gateway.networking.k8s.io (was the x-k8s group). */
+  listenerSetGA: '1.30',
+  /** values.global.enableReaderRBAC (default true) switches the reader RBAC and ServiceAccount. */
+  readerRbacSwitch: '1.30',
+  /** pilot.taint.enabled also turns on istiod's node untaint controller (env). */
+  istiodUntaintEnv: '1.30',
+  /** A remote istiod's address may be IPv6 (EndpointSlice addressType IPv6). */
+  remoteIstiodIpv6: '1.30',
+  /** values.cni.useAppArmorAnnotation chooses the AppArmor annotation or securityContext field. */
+  cniAppArmorChoice: '1.30',
+  /** values.ztunnel.dnsPolicy / dnsConfig reach the DaemonSet. */
+  ztunnelDnsSettings: '1.30',
+  /** The stable validation policy also refuses AuthorizationPolicies with trustDomains. */
+  stablePolicyTrustDomains: '1.30',
+  /** Istio ships a TrafficExtension CRD. */
+  trafficExtensionCrd: '1.30',
+} as const satisfies Record<string, Since>;
+
+/** A change's name. */
+export type Change = keyof typeof CHANGES;
+
+const index = (minor: IstioMinor) => RELEASES.findIndex((r) => r.minor === minor);
+
+/** Whether a release line has a change. */
+export function has(release: IstioRelease, change: Change): boolean {
+  const since: Since = CHANGES[change];
+  const i = index(release.minor);
+  if (typeof since === 'string') return i >= index(since);
+  return i >= index(since.from) && i < index(since.until);
+}
