@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   const crds = await generateIstioCrds();
   if (crds.written) {
-    console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.version}`);
+    console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.versions.join(', ')}`);
     // Written by this build: not a source change that makes dist/ stale.
     await utimes(GENERATED_CRDS, started, started);
   }

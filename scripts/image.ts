@@ -338,7 +338,7 @@ async function main(): Promise<void> {
   // context, extracted here (a no-op when `npm ci` already did it).
   const crds = await generateIstioCrds();
   if (crds.written)
-    console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.version}`);
+    console.log(`extracted ${crds.count} Istio CRDs from istio.io/api ${crds.versions.join(', ')}`);
   const store = podmanStore(join(opts.stateDir, 'podman'), opts.storageDriver);
   const downloads = join(opts.stateDir, 'downloads');
   await mkdir(downloads, { recursive: true });

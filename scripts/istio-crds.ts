@@ -1,13 +1,14 @@
 /**
  * Istio's config CRDs, from Istio's published API module, into the renderer.
  *
- * tools/istio-api/go.mod pins `istio.io/api`; its go.sum pins the module's
- * content. At build time (`npm ci` → `prepare` → scripts/build.ts, and the
+ * tools/istio-api/<minor>/go.mod pins `istio.io/api` for each Istio line
+ * the operator installs; each go.sum pins that module's content. At build time (`npm ci` → `prepare` → scripts/build.ts, and the
  * image's build stage) this asks the Go toolchain for the module (`go mod
  * download`, which verifies it against go.sum), reads
  * `kubernetes/customresourcedefinitions.gen.yaml` — the file istioctl's base
- * chart installs, byte for byte — and writes src/render/generated/istio-crds.ts,
- * one JSON text per CRD. The renderer imports that file, so rendering stays
+ * chart installs — of every line and writes src/render/generated/istio-crds.ts,
+ * one JSON text per distinct CRD (a CRD unchanged between lines is held once)
+ * and, per line, which of them it installs. The renderer imports that file, so rendering stays
  * pure (no file reads, no Go at run time), and Istio's CRD text is never
  * committed here: the generated file is git-ignored.
  *
@@ -33,7 +34,7 @@ import { writtenValueText } from '../src/render/yaml-text.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** The wrapper module that pins istio.io/api. */
+/** The folder of the wrapper modules that pin istio.io/api, one per Istio line (`1.27`, …). */
 export const ISTIO_API_TOOLS = join(ROOT, 'tools', 'istio-api');
 /** The module and the file in it that holds the CRDs. */
 export const ISTIO_API_MODULE = 'istio.io/api';
@@ -41,19 +42,30 @@ export const CRD_FILE = 'kubernetes/customresourcedefinitions.gen.yaml';
 /** What the build writes (git-ignored). */
 export const GENERATED_CRDS = join(ROOT, 'src', 'render', 'generated', 'istio-crds.ts');
 
-/** sha256 (16 hex digits) over the wrapper module's files: changes whenever the pin does. */
+/** The Istio lines pinned under tools/istio-api, oldest first (`1.27`, `1.28`, …). */
+export async function pinnedLines(toolsDir = ISTIO_API_TOOLS): Promise<string[]> {
+  const names = (await readdir(toolsDir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && /^\d+\.\d+$/.test(d.name))
+    .map((d) => d.name);
+  const num = (v: string) => v.split('.').map(Number) as [number, number];
+  return names.sort((a, b) => num(a)[0] - num(b)[0] || num(a)[1] - num(b)[1]);
+}
+
+/** sha256 (16 hex digits) over every wrapper module's files: changes whenever a pin does. */
 export async function pinDigest(toolsDir = ISTIO_API_TOOLS): Promise<string> {
   const h = createHash('sha256');
-  for (const f of (await readdir(toolsDir)).sort()) {
-    h.update(`${f}\0`);
-    h.update(await readFile(join(toolsDir, f)));
+  for (const line of await pinnedLines(toolsDir)) {
+    for (const f of (await readdir(join(toolsDir, line))).sort()) {
+      h.update(`${line}/${f}\0`);
+      h.update(await readFile(join(toolsDir, line, f)));
+    }
   }
   return h.digest('hex').slice(0, 16);
 }
 
-/** The version of istio.io/api that go.mod requires. */
-export async function pinnedApiVersion(toolsDir = ISTIO_API_TOOLS): Promise<string> {
-  const file = join(toolsDir, 'go.mod');
+/** The version of istio.io/api that one line's go.mod requires. */
+export async function pinnedApiVersion(lineDir: string): Promise<string> {
+  const file = join(lineDir, 'go.mod');
   const m = /^\s*(?:require\s+)?istio\.io\/api\s+(v\S+)/m.exec(await readFile(file, 'utf8'));
   if (!m?.[1]) throw new Error(`${file}: no \`require istio.io/api vX.Y.Z\` line`);
   return m[1];
@@ -64,20 +76,20 @@ export function noGoMessage(version: string): string {
   return (
     `cannot extract Istio's CRDs: the Go toolchain (\`go\`) is not on PATH.\n` +
     `The Istio config CRDs (VirtualService, DestinationRule, …, with their schemas) come from the Go module ` +
-    `${ISTIO_API_MODULE} ${version}, pinned in tools/istio-api/go.mod and verified by its go.sum; ` +
+    `${ISTIO_API_MODULE} ${version}, pinned in tools/istio-api/<line>/go.mod and verified by its go.sum; ` +
     `the build downloads it with \`go mod download\` (seconds; no compilation).\n` +
     'Fix: install Go 1.24 or newer (https://go.dev/dl/) and run `npm run build` (or `npm ci`) again.'
   );
 }
 
-/** Runs `go mod download -json istio.io/api` in the wrapper module; returns the module's folder. */
+/** Runs `go mod download -json istio.io/api` in one line's wrapper module; returns the module's folder. */
 export async function downloadIstioApi(
-  toolsDir = ISTIO_API_TOOLS,
+  lineDir = join(ISTIO_API_TOOLS, '1.27'),
   cacheOnly = false,
 ): Promise<string> {
-  const version = await pinnedApiVersion(toolsDir);
+  const version = await pinnedApiVersion(lineDir);
   return await downloadGoModule(
-    toolsDir,
+    lineDir,
     ISTIO_API_MODULE,
     version,
     noGoMessage(version),
@@ -179,64 +191,87 @@ export function parseCrdFile(text: string): CrdEntry[] {
   return out;
 }
 
-/** The CRD data the renderer reads: JSON text and `spec` YAML text per CRD, in the module's order. */
+/** The CRD data the renderer reads: JSON text and `spec` YAML text per distinct CRD. */
 export interface IstioCrdData {
   json: readonly string[];
   /** Each CRD's `spec` as the YAML writer writes it at nesting level 1 (null: left to js-yaml). */
   specYaml: readonly (string | null)[];
 }
 
+/** One Istio line's CRDs: the istio.io/api version, the names in the module's order, and where each is in the data. */
+export interface IstioCrdSet {
+  apiVersion: string;
+  names: readonly string[];
+  refs: readonly number[];
+}
+
 /**
  * The layout of the generated module. Raise it whenever generatedSource()
  * changes shape: a file of another layout is extracted again, never imported.
  */
-export const GENERATED_FORMAT = 2;
+export const GENERATED_FORMAT = 3;
 
 /** The small constants of the generated module, written into it and into the offline bundle's stub. */
 export function generatedConstants(
-  version: string,
   digest: string,
   writer: string,
-  names: readonly string[],
+  sets: Readonly<Record<string, IstioCrdSet>>,
 ): string {
   return (
-    `/** The ${ISTIO_API_MODULE} version the CRDs come from. */\n` +
-    `export const ISTIO_API_VERSION = ${JSON.stringify(version)};\n\n` +
     '/** The layout of this file (scripts/istio-crds.ts GENERATED_FORMAT). */\n' +
     `export const GENERATED_FORMAT = ${GENERATED_FORMAT};\n\n` +
-    '/** Digest of tools/istio-api (go.mod, go.sum) when this file was generated. */\n' +
+    "/** Digest of tools/istio-api (every line's go.mod, go.sum) when this file was generated. */\n" +
     `export const ISTIO_API_PIN_DIGEST = ${JSON.stringify(digest)};\n\n` +
     '/** Digest of src/render/yaml-text.ts, the writer of the spec texts. */\n' +
     `export const YAML_WRITER_DIGEST = ${JSON.stringify(writer)};\n\n` +
-    '/** The CRD names, in the order of the data. */\n' +
-    `export const ISTIO_CRD_NAMES: readonly string[] = ${JSON.stringify(names)};\n`
+    `/** Per Istio line: the ${ISTIO_API_MODULE} version, the CRD names in its order, their places in the data. */\n` +
+    'export const ISTIO_CRD_SETS: Readonly<Record<string, { apiVersion: string; names: readonly string[]; refs: readonly number[] }>> = ' +
+    `${JSON.stringify(sets)};\n`
   );
+}
+
+/** Each line's CRDs, deduplicated: a CRD whose JSON is the same in two lines is held once. */
+export function crdTables(
+  lines: { line: string; apiVersion: string; crds: readonly CrdEntry[] }[],
+): {
+  json: string[];
+  sets: Record<string, IstioCrdSet>;
+} {
+  const json: string[] = [];
+  const at = new Map<string, number>();
+  const sets: Record<string, IstioCrdSet> = {};
+  for (const l of lines) {
+    const refs = l.crds.map((c) => {
+      let i = at.get(c.json);
+      if (i === undefined) {
+        i = json.push(c.json) - 1;
+        at.set(c.json, i);
+      }
+      return i;
+    });
+    sets[l.line] = { apiVersion: l.apiVersion, names: l.crds.map((c) => c.name), refs };
+  }
+  return { json, sets };
 }
 
 /** Source text of the generated module. */
 export function generatedSource(
-  version: string,
   digest: string,
   writer: string,
-  crds: readonly CrdEntry[],
+  lines: { line: string; apiVersion: string; crds: readonly CrdEntry[] }[],
 ): string {
+  const { json, sets } = crdTables(lines);
   const data: IstioCrdData = {
-    json: crds.map((c) => c.json),
-    specYaml: crds.map(
-      (c) => writtenValueText((JSON.parse(c.json) as { spec: object }).spec) ?? null,
-    ),
+    json,
+    specYaml: json.map((j) => writtenValueText((JSON.parse(j) as { spec: object }).spec) ?? null),
   };
+  const from = lines.map((l) => `${l.line}: ${ISTIO_API_MODULE} ${l.apiVersion}`).join(', ');
   return (
-    `// Generated by scripts/istio-crds.ts from ${ISTIO_API_MODULE} ${version}\n` +
-    `// (${CRD_FILE}), pinned in tools/istio-api. Do not edit; not committed.\n` +
+    `// Generated by scripts/istio-crds.ts from ${CRD_FILE} of\n` +
+    `// ${from}, pinned in tools/istio-api. Do not edit; not committed.\n` +
     '/* eslint-disable */\n\n' +
-    generatedConstants(
-      version,
-      digest,
-      writer,
-      crds.map((c) => c.name),
-    ) +
-    '\n/** Each CRD as JSON text (parsed on use: JSON.parse is cheaper than a JS literal) and its spec as YAML text. */\n' +
+    generatedConstants(digest, writer, sets) +
+    '\n/** Each distinct CRD as JSON text (parsed on use: JSON.parse is cheaper than a JS literal) and its spec as YAML text. */\n' +
     'export function istioCrdData(): { json: readonly string[]; specYaml: readonly (string | null)[] } {\n' +
     '  return DATA;\n' +
     '}\n\n' +
@@ -261,40 +296,52 @@ async function recorded(file: string): Promise<{ pin?: string; writer?: string; 
 
 /**
  * Writes src/render/generated/istio-crds.ts unless it is current for the
- * pin (then nothing runs: no Go needed). Returns what it did.
+ * pins (then nothing runs: no Go needed). Returns what it did.
  */
 export async function generateIstioCrds(
   opts: { toolsDir?: string; out?: string; force?: boolean; cacheOnly?: boolean } = {},
-): Promise<{ written: boolean; version: string; count?: number }> {
+): Promise<{ written: boolean; versions: string[]; count?: number }> {
   const toolsDir = opts.toolsDir ?? ISTIO_API_TOOLS;
   const out = opts.out ?? GENERATED_CRDS;
-  const [digest, writer, version, old] = await Promise.all([
+  const linesPinned = await pinnedLines(toolsDir);
+  const [digest, writer, versions, old] = await Promise.all([
     pinDigest(toolsDir),
     writerDigest(),
-    pinnedApiVersion(toolsDir),
+    Promise.all(linesPinned.map((l) => pinnedApiVersion(join(toolsDir, l)))),
     recorded(out),
   ]);
   const sameLayout = old.format === GENERATED_FORMAT;
   if (!opts.force && sameLayout && old.pin === digest && old.writer === writer)
-    return { written: false, version };
-  let crds: CrdEntry[];
+    return { written: false, versions };
+  let lines: { line: string; apiVersion: string; crds: CrdEntry[] }[];
   if (!opts.force && sameLayout && old.pin === digest) {
-    // Same pin, changed writer: the CRDs are already here, no Go needed.
+    // Same pins, changed writer: the CRDs are already here, no Go needed.
     const mod = (await import(pathToFileURL(out).href)) as {
-      ISTIO_CRD_NAMES: readonly string[];
+      ISTIO_CRD_SETS: Readonly<Record<string, IstioCrdSet>>;
       istioCrdData(): IstioCrdData;
     };
     const { json } = mod.istioCrdData();
-    crds = mod.ISTIO_CRD_NAMES.map((name, i) => ({ name, json: json[i]! }));
+    lines = Object.entries(mod.ISTIO_CRD_SETS).map(([line, set]) => ({
+      line,
+      apiVersion: set.apiVersion,
+      crds: set.names.map((name, i) => ({ name, json: json[set.refs[i]!]! })),
+    }));
   } else {
-    const dir = await downloadIstioApi(toolsDir, opts.cacheOnly);
-    crds = parseCrdFile(await readFile(join(dir, CRD_FILE), 'utf8'));
+    lines = [];
+    for (const [i, line] of linesPinned.entries()) {
+      const dir = await downloadIstioApi(join(toolsDir, line), opts.cacheOnly);
+      lines.push({
+        line,
+        apiVersion: versions[i]!,
+        crds: parseCrdFile(await readFile(join(dir, CRD_FILE), 'utf8')),
+      });
+    }
   }
   await mkdir(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  await writeFile(tmp, generatedSource(version, digest, writer, crds));
+  await writeFile(tmp, generatedSource(digest, writer, lines));
   await rename(tmp, out);
-  return { written: true, version, count: crds.length };
+  return { written: true, versions, count: crdTables(lines).json.length };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -302,8 +349,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     (r) =>
       console.log(
         r.written
-          ? `wrote ${GENERATED_CRDS}: ${r.count} CRDs from ${ISTIO_API_MODULE} ${r.version}`
-          : `${GENERATED_CRDS} is current for ${ISTIO_API_MODULE} ${r.version}`,
+          ? `wrote ${GENERATED_CRDS}: ${r.count} distinct CRDs from ${ISTIO_API_MODULE} ${r.versions.join(', ')}`
+          : `${GENERATED_CRDS} is current for ${ISTIO_API_MODULE} ${r.versions.join(', ')}`,
       ),
     (err: unknown) => {
       console.error((err as Error).message);

@@ -25,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { generatedConstants } from './istio-crds.js';
+import { generatedConstants, type IstioCrdSet } from './istio-crds.js';
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -115,7 +115,7 @@ const lazyChildProcess: Plugin = {
 export const OFFLINE_CRD_DATA = 'offline-istio-crds.json';
 
 /**
- * Istio's CRDs (src/render/generated/istio-crds.ts, 1.3 MB of JSON and YAML
+ * Istio's CRDs (src/render/generated/istio-crds.ts, 3.2 MB of JSON and YAML
  * text) stay out of the bundle: in it they were also copied into the V8
  * code cache, and loading both cost every offline command, `version`
  * included, some tens of milliseconds. The bundle gets a stub with the same
@@ -125,10 +125,9 @@ export const OFFLINE_CRD_DATA = 'offline-istio-crds.json';
 async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
   const generated = join(ROOT, 'src', 'render', 'generated', 'istio-crds.ts');
   const mod = (await import(pathToFileURL(generated).href)) as {
-    ISTIO_API_VERSION: string;
     ISTIO_API_PIN_DIGEST: string;
     YAML_WRITER_DIGEST: string;
-    ISTIO_CRD_NAMES: readonly string[];
+    ISTIO_CRD_SETS: Readonly<Record<string, IstioCrdSet>>;
     istioCrdData(): unknown;
   };
   await writeFile(
@@ -137,12 +136,7 @@ async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
     'latin1',
   );
   const stub =
-    generatedConstants(
-      mod.ISTIO_API_VERSION,
-      mod.ISTIO_API_PIN_DIGEST,
-      mod.YAML_WRITER_DIGEST,
-      mod.ISTIO_CRD_NAMES,
-    ) +
+    generatedConstants(mod.ISTIO_API_PIN_DIGEST, mod.YAML_WRITER_DIGEST, mod.ISTIO_CRD_SETS) +
     "import { readFileSync } from 'node:fs';\n" +
     "import { join } from 'node:path';\n" +
     'let data;\n' +

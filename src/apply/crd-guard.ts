@@ -10,7 +10,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseVersion } from '../translate/version.js';
-import { ISTIO_CRDS_VERSION } from '../render/crds.js';
+import { LABELS } from '../api/vocabulary.js';
 import { describeObject } from './live.js';
 
 /** A desired CRD left as it is in the cluster, and why. */
@@ -91,8 +91,12 @@ export function compareApiVersions(a: string, b: string): number {
  * both serve.
  */
 export function weakening(desired: KubernetesObject, live: KubernetesObject): string | undefined {
-  const liveRelease = live.metadata?.labels?.[CRD_VERSION_LABEL];
-  const ours = desired.metadata?.labels?.[CRD_VERSION_LABEL] ?? ISTIO_CRDS_VERSION;
+  // Istio's installers write the release into app.kubernetes.io/version; this
+  // operator's ownership labels carry it in operator.istio.io/version.
+  const releaseOf = (o: KubernetesObject) =>
+    o.metadata?.labels?.[CRD_VERSION_LABEL] ?? o.metadata?.labels?.[LABELS.version];
+  const liveRelease = releaseOf(live);
+  const ours = releaseOf(desired) ?? 'unknown';
   const labelled = liveRelease !== undefined && parseVersion(liveRelease) !== undefined;
   if (labelled && newerRelease(liveRelease, ours)) {
     return `installed by Istio ${liveRelease}, newer than the Istio ${ours} CRDs this operator installs`;

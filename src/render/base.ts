@@ -18,7 +18,7 @@ export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
   const excluded = getPath(plan.values, 'base.excludedCRDs');
   const skip = new Set(Array.isArray(excluded) ? excluded.map(String) : []);
   if (getPath(plan.values, 'base.enableIstioConfigCRDs') !== false) {
-    out.push(...renderIstioCrds(skip));
+    out.push(...renderIstioCrds(plan.release, skip));
   }
   if (plan.readerRbac) {
     out.push({

@@ -1,17 +1,19 @@
-import { ISTIO_API_VERSION, ISTIO_CRD_NAMES, istioCrdData } from './generated/istio-crds.js';
+import { ISTIO_CRD_SETS, istioCrdData } from './generated/istio-crds.js';
+import type { IstioRelease } from '../releases/catalog.js';
 import { type K8sObject } from './object.js';
 import { registerWrittenText } from './yaml-text.js';
 import { isJsonObject, type JsonObject } from '../json/value.js';
 
 /**
- * Istio's 14 configuration CRDs (VirtualService, DestinationRule, …) as
- * Istio publishes them: the CustomResourceDefinitions of the Go module
- * istio.io/api pinned in tools/istio-api — schemas, CEL validation rules,
- * printer columns, subresources, categories, short names and the
- * `helm.sh/resource-policy: keep` annotation — extracted at build time
- * into src/render/generated/istio-crds.ts (scripts/istio-crds.ts). That
- * file is the one istioctl 1.27's base chart installs, byte for byte; it
- * is not committed here, go.sum pins it.
+ * Istio's configuration CRDs (VirtualService, DestinationRule, …; 14, and
+ * 15 from 1.30) as Istio publishes them: the CustomResourceDefinitions of
+ * the Go module istio.io/api pinned per Istio line in tools/istio-api/<minor>
+ * — schemas, CEL validation rules, printer columns, subresources,
+ * categories, short names and the `helm.sh/resource-policy: keep`
+ * annotation — extracted at build time into
+ * src/render/generated/istio-crds.ts (scripts/istio-crds.ts). Each line's
+ * set equals what that line's istioctl installs, spec for spec (checked by
+ * the conformance suite); it is not committed here, go.sum pins it.
  *
  * Why Istio's own and not an open schema: with the real schema the API
  * server validates Istio config (CEL rules included) even while istiod is
@@ -19,13 +21,25 @@ import { isJsonObject, type JsonObject } from '../json/value.js';
  * columns, and an operator taking over an istioctl install leaves the
  * CRDs exactly as they were.
  */
-export const ISTIO_CRDS_SOURCE = `istio.io/api ${ISTIO_API_VERSION}`;
+/** Where a line's CRDs come from (`istio.io/api v1.30.3`). */
+export function istioCrdsSource(release: IstioRelease): string {
+  return `istio.io/api ${crdSet(release).apiVersion}`;
+}
 
-/** The names of the CRDs, in the module's order (`virtualservices.networking.istio.io`, …). */
-export { ISTIO_CRD_NAMES };
+/** The CRD set of a release line; a line without one is a build defect. */
+function crdSet(release: IstioRelease): (typeof ISTIO_CRD_SETS)[string] {
+  const set = ISTIO_CRD_SETS[release.minor];
+  if (!set)
+    throw new Error(
+      `no Istio CRDs for ${release.minor}: tools/istio-api/${release.minor} is missing`,
+    );
+  return set;
+}
 
-/** The Istio release the CRDs belong to (`1.27.0`): the API module's version. */
-export const ISTIO_CRDS_VERSION = ISTIO_API_VERSION.replace(/^v/, '');
+/** The names of a line's CRDs, in the module's order (`virtualservices.networking.istio.io`, …). */
+export function istioCrdNames(release: IstioRelease): readonly string[] {
+  return crdSet(release).names;
+}
 
 /**
  * The labels istioctl's base chart puts on each CRD instead of the file's
@@ -53,16 +67,18 @@ export function crdLabels(): Record<string, string> {
  * written at build time (see registerWrittenText): change a copy, as
  * overlays do, never the object itself.
  */
-export function renderIstioCrds(excluded: ReadonlySet<string>): K8sObject[] {
+export function renderIstioCrds(release: IstioRelease, excluded: ReadonlySet<string>): K8sObject[] {
   const labels = crdLabels();
   const out: K8sObject[] = [];
   const data = istioCrdData();
-  ISTIO_CRD_NAMES.forEach((name, i) => {
+  const set = crdSet(release);
+  set.names.forEach((name, i) => {
     if (excluded.has(name)) return;
-    const json = data.json[i]!;
+    const at = set.refs[i]!;
+    const json = data.json[at]!;
     const crd = JSON.parse(json) as K8sObject;
     crd.metadata = { ...crd.metadata, labels: { ...labels } };
-    const text = data.specYaml[i];
+    const text = data.specYaml[at];
     if (text && isJsonObject(crd.spec ?? null))
       registerWrittenText(crd.spec as JsonObject, 1, text);
     out.push(crd);

@@ -224,6 +224,27 @@ export function renderIstiodService(plan: RenderPlan, c: ComponentPlan): K8sObje
   };
 }
 
+/**
+ * From 1.28 each revision tag T also has a Service `istiod-revision-tag-T`
+ * selecting this revision's istiod, with istiod's ports, so tools and
+ * proxies can address a control plane by its tag.
+ */
+export function renderRevisionTagService(
+  plan: RenderPlan,
+  c: ComponentPlan,
+  tag: string,
+): K8sObject {
+  const svc = renderIstiodService(plan, c);
+  return {
+    ...svc,
+    metadata: {
+      ...svc.metadata,
+      name: `istiod-revision-tag-${tag}`,
+      labels: { ...svc.metadata.labels, 'istio.io/tag': tag },
+    },
+  };
+}
+
 /** CPU (and optional memory) utilization metrics for an HPA from `cpu`/`memory` chart values. */
 export function hpaMetrics(vals: JsonObject): JsonObject[] {
   const metrics: JsonObject[] = [];

@@ -11,11 +11,18 @@ import {
   renderIstiodDeployment,
   renderIstiodService,
   renderPdb,
+  renderRevisionTagService,
   wantsPdb,
 } from './pilot-workload.js';
 import { renderRemoteIstiod } from './remote.js';
 import { renderStablePolicy } from './stable-policy.js';
-import { renderInjectorWebhook, renderRevisionTags, renderValidatingWebhook } from './webhooks.js';
+import {
+  renderInjectorWebhook,
+  renderRevisionTags,
+  renderValidatingWebhook,
+  revisionTagsOf,
+} from './webhooks.js';
+import { has } from '../releases/changes.js';
 
 /**
  * The `Pilot` component: istiod with its RBAC, mesh and injector
@@ -60,6 +67,9 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     data: { 'merged-values': JSON.stringify(v) },
   });
   if (remote) out.push(...renderRemoteIstiod(plan, ns));
+  if (has(plan.release, 'revisionTagService')) {
+    for (const tag of revisionTagsOf(plan)) out.push(renderRevisionTagService(plan, c, tag));
+  }
   if (!remote) {
     const name = istiodName(rev);
     const labels = { app: 'istiod', 'istio.io/rev': revLabel(rev), release: 'istio' };

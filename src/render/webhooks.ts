@@ -143,10 +143,13 @@ export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sO
  * `sidecar.istio.io/inject=true`, which is how a canary becomes the default.
  */
 export function renderRevisionTags(plan: RenderPlan, namespace: string): K8sObject[] {
+  return revisionTagsOf(plan).map((tag) => renderRevisionTag(plan, namespace, tag));
+}
+
+/** `values.revisionTags`, as strings. */
+export function revisionTagsOf(plan: RenderPlan): string[] {
   const tags = getPath(plan.values, 'revisionTags');
-  return (Array.isArray(tags) ? tags.map(String) : []).map((tag) =>
-    renderRevisionTag(plan, namespace, tag),
-  );
+  return Array.isArray(tags) ? tags.map(String) : [];
 }
 
 /** The name of tag T's webhook configuration: `istio-revision-tag-T[-<ns>]`. */

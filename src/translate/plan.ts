@@ -173,6 +173,12 @@ export function translate(iop: RenderInput): RenderPlan {
     values.meshConfig = mergeJson(getObject(values, 'meshConfig'), toObject(spec.meshConfig));
   }
 
+  // Istio 1.28 (only) copies the k8s replica settings into the chart values,
+  // where they also decide whether a PodDisruptionBudget is rendered.
+  if (has(release, 'k8sReplicasIntoValues') && comps.pilot?.k8s) {
+    values.pilot = { ...getObject(values, 'pilot'), ...replicaValues(comps.pilot.k8s) };
+  }
+
   const istioNamespace =
     getString(values, 'global.istioNamespace') ||
     iop.metadata?.namespace ||
@@ -267,6 +273,7 @@ export function translate(iop: RenderInput): RenderPlan {
         gw,
         resolve(component, gw, `gateways.${key}`),
         values,
+        release,
       );
       const id = `${gwPlan.namespace}/${name}`;
       const first = seen.get(id);
@@ -290,6 +297,7 @@ function gatewayPlan(
   gw: GatewayInput,
   base: ComponentPlan,
   values: JsonObject,
+  release: IstioRelease,
 ): GatewayPlan {
   const chart = getObject(getObject(values, 'gateways'), key);
   const name = gw.name ?? key;
@@ -297,9 +305,26 @@ function gatewayPlan(
   const over: JsonObject = { name, labels };
   const ports = (gw.k8s?.service as { ports?: unknown } | undefined)?.ports;
   if (Array.isArray(ports)) over.ports = toJson(ports);
+  if (has(release, 'k8sReplicasIntoValues') && gw.k8s) Object.assign(over, replicaValues(gw.k8s));
   const gatewayValues = { ...chart, ...over };
   const affinity = gatewayAffinity(values, gatewayValues);
   return { ...base, component, name, values: gatewayValues, ...(affinity ? { affinity } : {}) };
+}
+
+/**
+ * The chart values istioctl 1.28 derives from a component's k8s settings:
+ * `hpaSpec.minReplicas` → autoscaleMin, a positive `hpaSpec.maxReplicas` →
+ * autoscaleMax, a positive `replicaCount` → replicaCount.
+ */
+function replicaValues(k8s: K8sSettingsInput): JsonObject {
+  const out: JsonObject = {};
+  const hpa = toObject(k8s.hpaSpec);
+  if (typeof hpa.minReplicas === 'number') out.autoscaleMin = hpa.minReplicas;
+  if (typeof hpa.maxReplicas === 'number' && hpa.maxReplicas > 0)
+    out.autoscaleMax = hpa.maxReplicas;
+  if (typeof k8s.replicaCount === 'number' && k8s.replicaCount > 0)
+    out.replicaCount = k8s.replicaCount;
+  return out;
 }
 
 /** `o` without `key` (a shallow copy). */

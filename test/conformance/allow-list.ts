@@ -78,6 +78,17 @@ export const ALLOW_LIST: readonly Allowance[] = [
     accepts: (d) => d.oracle === 'unknown' && typeof d.ours === 'string' && d.ours !== 'unknown',
   },
   {
+    id: 'endpointslice-manager',
+    suites: ['manifest'],
+    reason:
+      "from 1.28 a remote istiod's address is an EndpointSlice; istioctl's chart labels it " +
+      '`endpointslice.kubernetes.io/managed-by: Helm`, we write `istio-operator` (who manages it; any value ' +
+      "but the EndpointSlice controller's keeps that controller away).",
+    kind: /^EndpointSlice$/,
+    path: /^metadata\.labels\.endpointslice\.kubernetes\.io\/managed-by$/,
+    accepts: (d) => d.oracle === 'Helm' && d.ours === 'istio-operator',
+  },
+  {
     id: 'injector-template-text',
     suites: ['manifest'],
     reason:

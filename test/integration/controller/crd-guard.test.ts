@@ -11,6 +11,7 @@ import { OperatorManager } from '../../../src/controller/manager.js';
 import { FIELD_MANAGER, KubeClient } from '../../../src/kube/client.js';
 import { kubeRequest } from '../../../src/kube/request.js';
 import { renderIstioCrds } from '../../../src/render/crds.js';
+import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
 import type { K8sObject } from '../../../src/render/object.js';
 import { runCli } from '../../support/cli.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';
@@ -28,7 +29,7 @@ const versionsOf = (o: K8sObject) => (o.spec as { versions: Rec[] }).versions;
 
 /** One of our rendered CRDs, as a plain copy another installer might have written. */
 function crd(name: string): K8sObject {
-  const c = renderIstioCrds(new Set()).find((x) => x.metadata.name === name)!;
+  const c = renderIstioCrds(DEFAULT_RELEASE, new Set()).find((x) => x.metadata.name === name)!;
   return structuredClone({ ...c, metadata: { name, labels: {} } }) as K8sObject;
 }
 
@@ -202,7 +203,7 @@ describe('operator: never weakens a live CRD', function () {
       undefined,
       200,
     );
-    for (const c of renderIstioCrds(new Set())) {
+    for (const c of renderIstioCrds(DEFAULT_RELEASE, new Set())) {
       await client.get(crdRef(c.metadata.name)); // throws when it is gone
     }
     assert.deepEqual(

@@ -8,15 +8,19 @@ import {
   weakening,
 } from '../../../src/apply/crd-guard.js';
 import { renderIstioCrds } from '../../../src/render/crds.js';
+import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
+import { LABELS } from '../../../src/api/vocabulary.js';
 
 type Rec = Record<string, unknown>;
 
-/** Our VirtualService CRD, as rendered (a copy we may change). */
+/** Our VirtualService CRD, as rendered and labelled for applying (a copy we may change). */
 function ours(): KubernetesObject {
-  const vs = renderIstioCrds(new Set()).find(
+  const vs = renderIstioCrds(DEFAULT_RELEASE, new Set()).find(
     (c) => c.metadata.name === 'virtualservices.networking.istio.io',
   )!;
-  return structuredClone(vs) as KubernetesObject;
+  const copy = structuredClone(vs) as KubernetesObject;
+  copy.metadata!.labels = { ...copy.metadata!.labels, [LABELS.version]: DEFAULT_RELEASE.patch };
+  return copy;
 }
 
 function withLabels(o: KubernetesObject, labels: Record<string, string> | undefined) {
@@ -48,12 +52,22 @@ describe('apply: never weaken a live CRD', () => {
     assert.match(weakening(ours(), live) ?? '', /installed by Istio 1\.28\.1, newer than .*1\.27/);
   });
 
+  it("never moves this operator's own CRDs of a newer Istio line back to an older one's", () => {
+    const live = withLabels(ours(), { [LABELS.version]: '1.99.0' });
+    assert.match(
+      weakening(ours(), live) ?? '',
+      /installed by Istio 1\.99\.0, newer than the Istio 1\.27\.\d+ CRDs/,
+    );
+    const older = withLabels(ours(), { [LABELS.version]: '1.26.0' });
+    assert.equal(weakening(ours(), older), undefined);
+  });
+
   it('keeps an unlabelled CRD that serves a version ours lacks or stores a later one', () => {
     const extra = withLabels(ours(), undefined);
     versionsOf(extra).push({ ...versionsOf(extra)[0]!, name: 'v2', storage: false });
     assert.match(weakening(ours(), extra) ?? '', /serves v2, which the Istio .* CRD does not/);
 
-    const sec = renderIstioCrds(new Set()).find(
+    const sec = renderIstioCrds(DEFAULT_RELEASE, new Set()).find(
       (c) => c.metadata.name === 'authorizationpolicies.security.istio.io',
     )!;
     const liveSec = withLabels(structuredClone(sec) as KubernetesObject, undefined);
@@ -65,7 +79,7 @@ describe('apply: never weaken a live CRD', () => {
   });
 
   it('keeps a CRD whose schema or printer columns say more than ours', () => {
-    const richer = withLabels(ours(), { 'app.kubernetes.io/version': '1.27.0' });
+    const richer = withLabels(ours(), { 'app.kubernetes.io/version': DEFAULT_RELEASE.patch });
     const v1 = versionsOf(richer).find((v) => v.name === 'v1')!;
     const spec = (v1.schema as { openAPIV3Schema: { properties: { spec: Rec } } }).openAPIV3Schema
       .properties.spec;
@@ -100,7 +114,7 @@ describe('apply: never weaken a live CRD', () => {
   it('splits desired objects into applied and kept, and reports one line per reason', async () => {
     const newer = withLabels(ours(), { 'app.kubernetes.io/version': '1.28.0' });
     const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x' } };
-    const other = renderIstioCrds(new Set()).find(
+    const other = renderIstioCrds(DEFAULT_RELEASE, new Set()).find(
       (c) => c.metadata.name === 'sidecars.networking.istio.io',
     ) as KubernetesObject;
     const r = await guardCrds([ours(), sa, other], async (name) =>

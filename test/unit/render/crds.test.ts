@@ -11,10 +11,11 @@ import {
   pinDigest,
   writerDigest,
 } from '../../../scripts/istio-crds.js';
-import { ISTIO_CRD_NAMES, renderIstioCrds } from '../../../src/render/crds.js';
+import { istioCrdNames, renderIstioCrds } from '../../../src/render/crds.js';
+import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
 import {
   ISTIO_API_PIN_DIGEST,
-  ISTIO_API_VERSION,
+  ISTIO_CRD_SETS,
   YAML_WRITER_DIGEST,
 } from '../../../src/render/generated/istio-crds.js';
 import type { JsonObject } from '../../../src/json/value.js';
@@ -46,13 +47,37 @@ describe("render: Istio's CRDs from istio.io/api", () => {
       await writerDigest(),
       'the CRD texts were written by an older src/render/yaml-text.ts: run `npm run build`',
     );
-    assert.match(ISTIO_API_VERSION, /^v1\.27\.\d+$/);
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(ISTIO_CRD_SETS).map(([l, set]) => [l, set.apiVersion])),
+      { '1.27': 'v1.27.0', '1.28': 'v1.28.3', '1.29': 'v1.29.6', '1.30': 'v1.30.3' },
+    );
+  });
+
+  it("renders each Istio line's own CRDs: 1.28 stores security policies as v1, 1.30 adds TrafficExtension", () => {
+    const crds = (tag: string) =>
+      render({ profile: 'default', tag }).objects.filter(
+        (o) => o.kind === 'CustomResourceDefinition',
+      );
+    const storage = (objs: K8sObject[], name: string) =>
+      ((objs.find((o) => o.metadata.name === name)!.spec as Rec).versions as Rec[]).find(
+        (v) => v.storage,
+      )?.name;
+    const [v127, v128, v130] = [crds('1.27.9'), crds('1.28.10'), crds('1.30.3')];
+    assert.equal(storage(v127, 'authorizationpolicies.security.istio.io'), 'v1beta1');
+    assert.equal(storage(v128, 'authorizationpolicies.security.istio.io'), 'v1');
+    assert.equal(v127.length, 14);
+    assert.equal(v130.length, 15);
+    assert.ok(v130.some((o) => o.metadata.name === 'trafficextensions.extensions.istio.io'));
+    assert.ok(!v128.some((o) => o.metadata.name === 'trafficextensions.extensions.istio.io'));
   });
 
   it('renders all 14 with their schemas, CEL rules, printer columns, subresources and categories', () => {
     const m = render({ profile: 'default' });
     const crds = m.objects.filter((o) => o.kind === 'CustomResourceDefinition');
-    assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [...ISTIO_CRD_NAMES].sort());
+    assert.deepEqual(
+      crds.map((c) => c.metadata.name).sort(),
+      [...istioCrdNames(DEFAULT_RELEASE)].sort(),
+    );
     assert.equal(crds.length, 14);
     const vs = find(m, 'CustomResourceDefinition', 'virtualservices.networking.istio.io');
     const v1 = version(vs, 'v1');
@@ -102,7 +127,7 @@ describe("render: Istio's CRDs from istio.io/api", () => {
   });
 
   it('writes each spec from its build-time text exactly as the writer writes it afresh', () => {
-    for (const crd of renderIstioCrds(new Set())) {
+    for (const crd of renderIstioCrds(DEFAULT_RELEASE, new Set())) {
       const copy = structuredClone(crd.spec) as JsonObject; // not registered: written afresh
       assert.equal(dumpYaml(crd), dumpYaml({ ...crd, spec: copy }), crd.metadata.name);
       assert.ok(writtenValueText(copy)?.startsWith('\n'), `${crd.metadata.name} needs no js-yaml`);
@@ -131,9 +156,9 @@ describe("render: Istio's CRDs from istio.io/api", () => {
   });
 
   it('hands out fresh objects: changing one render never shows in the next', () => {
-    const [a] = renderIstioCrds(new Set());
+    const [a] = renderIstioCrds(DEFAULT_RELEASE, new Set());
     (a!.spec as Rec).group = 'changed.example';
-    const [b] = renderIstioCrds(new Set());
+    const [b] = renderIstioCrds(DEFAULT_RELEASE, new Set());
     assert.notEqual((b!.spec as Rec).group, 'changed.example');
   });
 
@@ -151,7 +176,10 @@ describe("render: Istio's CRDs from istio.io/api", () => {
     try {
       await assert.rejects(downloadIstioApi(), (e: Error) => {
         assert.match(e.message, /the Go toolchain \(`go`\) is not on PATH/);
-        assert.match(e.message, /istio\.io\/api v1\.27\.\d+, pinned in tools\/istio-api\/go\.mod/);
+        assert.match(
+          e.message,
+          /istio\.io\/api v1\.27\.\d+, pinned in tools\/istio-api\/<line>\/go\.mod/,
+        );
         assert.match(e.message, /install Go 1\.24 or newer/);
         return true;
       });

@@ -1,0 +1,146 @@
+/**
+ * Regenerates the conformance goldens of the Istio lines CI cannot build an
+ * istioctl for (1.28, 1.29, 1.30): what `istioctl manifest generate`
+ * renders for each input of test/conformance/corpus, run by the istioctl of
+ * each line's patch, stored under test/conformance/goldens/<patch>/.
+ *
+ *   scripts/oracle-istioctl.sh 1.30.3            # build the oracle (needs Istio's sources)
+ *   node --import tsx scripts/conformance-goldens.ts [--oracles DIR] [PATCH …]
+ *
+ * Same binaries, same corpus: same bytes (objects in istioctl's order, keys
+ * sorted, no timestamps). The goldens hold facts, not Istio's text:
+ * - no CRDs: crds.json records each CRD's name and a digest of its spec,
+ *   which the suite checks against the CRDs we render from istio.io/api;
+ * - no injector template text: each template is replaced by a digest of
+ *   its text (what the templates yield is compared through kube-inject,
+ *   see injection goldens);
+ * - no Helm values dump (ConfigMap `values`, a debug copy istiod never reads).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { parseManifest } from '../src/render/diff.js';
+import type { K8sObject } from '../src/render/object.js';
+import { RELEASES } from '../src/releases/catalog.js';
+import { isJsonObject, type Json, type JsonObject } from '../src/json/value.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Where the corpus lives and where the goldens go. */
+export const CORPUS = join(ROOT, 'test', 'conformance', 'corpus');
+export const GOLDENS = join(ROOT, 'test', 'conformance', 'goldens');
+
+/** The patches compared through goldens: every line but the one CI builds istioctl for. */
+export const GOLDEN_PATCHES = RELEASES.filter((r) => r.minor !== '1.27').map((r) => r.patch);
+
+/** A value with every map's keys sorted, so the same document always prints the same. */
+export function sortKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isJsonObject(v)) return v;
+  const out: JsonObject = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]!);
+  return out;
+}
+
+/** sha256 of a value's sorted JSON, 16 hex digits. */
+export function digest(v: Json | string): string {
+  const text = typeof v === 'string' ? v : JSON.stringify(sortKeys(v));
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The stand-in for a template's text in a golden. */
+export const templateDigest = (text: string) => `(template text, sha256 ${digest(text)})`;
+
+/** An object as a golden keeps it: injector template texts replaced by digests. */
+function redact(o: K8sObject): K8sObject {
+  if (o.kind !== 'ConfigMap' || !o.metadata.name.startsWith('istio-sidecar-injector')) return o;
+  const data = { ...(o.data as Record<string, string>) };
+  const config = yaml.load(data.config ?? '') as JsonObject | undefined;
+  if (config && isJsonObject(config.templates ?? null)) {
+    const t = config.templates as Record<string, string>;
+    for (const k of Object.keys(t)) t[k] = templateDigest(t[k]!);
+    data.config = yaml.dump(sortKeys(config), { lineWidth: -1, sortKeys: true });
+  }
+  return { ...o, data };
+}
+
+/** One input's golden: what istioctl rendered, minus CRDs and the values dump, redacted. */
+export interface ManifestGolden {
+  input: string;
+  objects: K8sObject[];
+}
+
+/** The CRDs an istioctl installs: name → digest of the spec. */
+export type CrdDigests = Record<string, string>;
+
+function istioctlRun(bin: string, args: string[]): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Writes test/conformance/goldens/<patch>/{manifest/<input>.json,crds.json}. */
+export function writeGoldens(patch: string, istioctl: string): { inputs: number; bytes: number } {
+  const dir = join(GOLDENS, patch);
+  mkdirSync(join(dir, 'manifest'), { recursive: true });
+  const inputs = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  let crds: CrdDigests | undefined;
+  let bytes = 0;
+  for (const f of inputs) {
+    const out = istioctlRun(istioctl, [
+      'manifest',
+      'generate',
+      '-f',
+      join(CORPUS, f),
+      '--set',
+      `tag=${patch}`,
+    ]);
+    const objects = parseManifest(out, `istioctl ${patch}:${f}`);
+    const mine: CrdDigests = {};
+    for (const o of objects)
+      if (o.kind === 'CustomResourceDefinition') mine[o.metadata.name] = digest(o.spec as Json);
+    if (
+      Object.keys(mine).length &&
+      (crds === undefined || Object.keys(mine).length > Object.keys(crds).length)
+    )
+      crds = mine;
+    const kept = objects
+      .filter((o) => o.kind !== 'CustomResourceDefinition')
+      .filter((o) => !(o.kind === 'ConfigMap' && /^values(-.+)?$/.test(o.metadata.name)))
+      .map(redact)
+      .map((o) => sortKeys(o as unknown as Json) as unknown as K8sObject);
+    const text =
+      JSON.stringify({ input: f, objects: kept } satisfies ManifestGolden, null, 1) + '\n';
+    writeFileSync(join(dir, 'manifest', f.replace(/\.yaml$/, '.json')), text);
+    bytes += text.length;
+    process.stderr.write(`  ${patch} ${f}: ${kept.length} objects\n`);
+  }
+  const crdText = JSON.stringify(sortKeys(crds ?? {}), null, 1) + '\n';
+  writeFileSync(join(dir, 'crds.json'), crdText);
+  return { inputs: inputs.length, bytes: bytes + crdText.length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--oracles');
+  const oracles =
+    at >= 0
+      ? args.splice(at, 2)[1]!
+      : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-operator', 'oracles');
+  const patches = args.length ? args : GOLDEN_PATCHES;
+  for (const patch of patches) {
+    const bin = join(oracles, `istioctl-${patch}`);
+    try {
+      readFileSync(bin);
+    } catch {
+      throw new Error(`${bin}: no oracle; build it with scripts/oracle-istioctl.sh ${patch}`);
+    }
+    const r = writeGoldens(patch, bin);
+    process.stderr.write(`${patch}: ${r.inputs} inputs, ${(r.bytes / 1024).toFixed(0)} KiB\n`);
+  }
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CORPUS,
+  digest,
+  GOLDEN_PATCHES,
+  GOLDENS,
+  type CrdDigests,
+  type ManifestGolden,
+} from '../../scripts/conformance-goldens.js';
+import type { Json } from '../../src/json/value.js';
+import type { K8sObject } from '../../src/render/object.js';
+import { compareObjects, formatDifferences, formatShare, identity } from './compare.js';
+import { renderOurs } from './ours.js';
+
+const inputs = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+
+/** What a golden leaves out of istioctl's render, left out of ours alike. */
+const compared = (o: K8sObject) =>
+  o.kind !== 'CustomResourceDefinition' &&
+  !(o.kind === 'ConfigMap' && /^values(-.+)?$/.test(o.metadata.name));
+
+for (const patch of GOLDEN_PATCHES) {
+  describe(`conformance: manifest generate against istioctl ${patch} (committed goldens), whole objects`, () => {
+    const dir = join(GOLDENS, patch);
+    const golden = (f: string): ManifestGolden =>
+      JSON.parse(
+        readFileSync(join(dir, 'manifest', f.replace(/\.yaml$/, '.json')), 'utf8'),
+      ) as ManifestGolden;
+    const render = (f: string) =>
+      renderOurs(f, readFileSync(join(CORPUS, f), 'utf8'), [`tag=${patch}`]);
+    const shares: string[] = [];
+
+    after(() => {
+      if (shares.length)
+        process.stdout.write(`\n  equal fields per input (${patch}):\n${shares.join('\n')}\n\n`);
+    });
+
+    it('has a golden for every corpus input (scripts/conformance-goldens.ts writes them)', () => {
+      const missing = inputs.filter(
+        (f) => !existsSync(join(dir, 'manifest', f.replace(/\.yaml$/, '.json'))),
+      );
+      assert.deepEqual(missing, []);
+    });
+
+    for (const f of inputs) {
+      const label = f.replace(/\.yaml$/, '');
+      it(`renders ${label} like istioctl ${patch}, every field of every object`, () => {
+        const theirs = golden(f).objects;
+        const ours = render(f).filter(compared);
+        assert.deepEqual(ours.map(identity).sort(), theirs.map(identity).sort(), 'same objects');
+        const r = compareObjects('manifest', theirs, ours);
+        shares.push(`    ${formatShare(label, r)}`);
+        assert.ok(r.equal > 0 || theirs.length === 0, 'the comparison saw equal fields');
+        assert.equal(
+          r.unexplained.length,
+          0,
+          `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
+        );
+      });
+    }
+
+    it(`installs the CRDs istioctl ${patch} installs, each with the same spec`, () => {
+      const theirs = JSON.parse(readFileSync(join(dir, 'crds.json'), 'utf8')) as CrdDigests;
+      const ours: CrdDigests = {};
+      for (const o of render('profile-default.yaml'))
+        if (o.kind === 'CustomResourceDefinition') ours[o.metadata.name] = digest(o.spec as Json);
+      assert.ok(Object.keys(theirs).length >= 14, 'the golden lists the CRDs');
+      assert.deepEqual(ours, theirs);
+    });
+
+    it(`writes the mesh ConfigMaps' text byte for byte as istioctl ${patch}, on every input`, () => {
+      const texts = (objs: K8sObject[]) =>
+        objs
+          .filter((o) => o.kind === 'ConfigMap' && /^istio(-.+)?$/.test(o.metadata.name))
+          .map((o) => ({ name: o.metadata.name, data: o.data as Record<string, string> }));
+      let count = 0;
+      const differing: string[] = [];
+      for (const f of inputs) {
+        const mine = texts(render(f));
+        for (const t of texts(golden(f).objects)) {
+          const o = mine.find((m) => m.name === t.name);
+          for (const key of ['mesh', 'meshNetworks']) {
+            count++;
+            if (o?.data[key] !== t.data[key])
+              differing.push(
+                `${f} ConfigMap ${t.name} ${key}:\n  istioctl: ${JSON.stringify(t.data[key])}\n  ours:     ${JSON.stringify(o?.data[key])}`,
+              );
+          }
+        }
+      }
+      assert.ok(count >= inputs.length, `compared ${count} texts`);
+      assert.deepEqual(differing, []);
+    });
+  });
+}
