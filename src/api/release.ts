@@ -16,8 +16,10 @@ import { formatPath, getPath } from '../json/path.js';
 import { isObject } from '../json/value.js';
 import {
   DEFAULT_RELEASE,
+  isOlder,
   releaseList,
   releaseOfMinor,
+  type IstioMinor,
   type IstioRelease,
 } from '../releases/catalog.js';
 import type { Diagnostic } from './types.js';
@@ -134,4 +136,41 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
   const release = releaseOfMinor(chosen.minor);
   if (!release) return { diagnostics: [unsupported(chosen.path, chosen.value, chosen.minor)] };
   return { release };
+}
+
+/** `spec.values` fields that exist only from a release on (istioctl of an older one rejects them). */
+const NEWER_VALUES: readonly { path: string[]; since: IstioMinor }[] = [
+  { path: ['global', 'networkPolicy'], since: '1.28' },
+  { path: ['global', 'resourceScope'], since: '1.28' },
+  { path: ['cni', 'daemonSetLabels'], since: '1.28' },
+  { path: ['cni', 'podLabels'], since: '1.28' },
+  { path: ['global', 'proxy', 'seccompProfile'], since: '1.29' },
+  { path: ['global', 'agentgateway'], since: '1.29' },
+  { path: ['pilot', 'crlConfigMapName'], since: '1.29' },
+  { path: ['global', 'enableReaderRBAC'], since: '1.30' },
+  { path: ['cni', 'useAppArmorAnnotation'], since: '1.30' },
+  { path: ['pilot', 'taint', 'name'], since: '1.30' },
+];
+
+/**
+ * Values fields the chosen release does not have yet: each an error naming
+ * the field, the release that introduced it and the fix, as istioctl of the
+ * older release rejects them as unknown.
+ */
+export function newerValuesErrors(spec: unknown, release: IstioRelease): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const f of NEWER_VALUES) {
+    const since = releaseOfMinor(f.since)!;
+    if (!isOlder(release, since)) continue;
+    const value = getPath(spec, ['values', ...f.path]);
+    if (value === undefined) continue;
+    out.push({
+      severity: 'error',
+      path: formatPath(['spec', 'values', ...f.path]),
+      value,
+      message: `exists from Istio ${f.since} on; this IstioOperator installs ${release.minor}`,
+      fix: `remove it, or install Istio ${f.since} or later (spec.tag)`,
+    });
+  }
+  return out;
 }

@@ -100,6 +100,7 @@ const tracer = obj({
 
 const proxy = obj(
   {
+    seccompProfile: open('Seccomp profile of injected proxies (Istio 1.29+).'),
     autoInject: str(),
     clusterDomain: str(),
     componentLogLevel: str(),
@@ -148,6 +149,18 @@ const proxy = obj(
 
 const global = obj(
   {
+    networkPolicy: obj(
+      { enabled: bool('Render NetworkPolicies for the components.') },
+      'Istio 1.28+.',
+    ),
+    resourceScope: str({
+      description: 'Which objects the charts render: all, cluster or namespace (Istio 1.28+).',
+      enum: ['undefined', 'all', 'cluster', 'namespace'],
+    }),
+    agentgateway: obj({ image: str() }, 'Istio 1.29+.'),
+    enableReaderRBAC: bool(
+      'Render the reader ServiceAccount and RBAC (Istio 1.30+; default true).',
+    ),
     arch: obj(
       { amd64: uint32(), ppc64le: uint32(), s390x: uint32(), arm64: uint32() },
       'Deprecated: use k8s.affinity.',
@@ -238,6 +251,11 @@ const global = obj(
 
 const cni = obj(
   {
+    daemonSetLabels: stringMap('Extra labels on the DaemonSet (Istio 1.28+).'),
+    podLabels: stringMap('Extra labels on the node agent pods (Istio 1.28+).'),
+    useAppArmorAnnotation: bool(
+      'AppArmor unconfined through the pod annotation, else the securityContext field (Istio 1.30+).',
+    ),
     enabled: bool(),
     hub: str(),
     tag: tag(),
@@ -341,7 +359,8 @@ const pilot = obj(
     ipFamilyPolicy: str(),
     memory: utilization(),
     cni: cniUsage,
-    taint: obj({ enabled: bool(), namespace: str() }),
+    taint: obj({ enabled: bool(), namespace: str(), name: str('Istio 1.30+.') }),
+    crlConfigMapName: str('ConfigMap of the CA revocation list istiod reads (Istio 1.29+).'),
     trustedZtunnelNamespace: str(),
     istiodRemote,
     envVarFrom: openList(),

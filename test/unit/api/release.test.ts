@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { chooseRelease, minorOfTag } from '../../../src/api/release.js';
+import { chooseRelease, minorOfTag, newerValuesErrors } from '../../../src/api/release.js';
+import { generateIstioOperator } from '../../../src/profiles/index.js';
+import { IstioOperatorValidationError } from '../../../src/api/errors.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
 import { ISTIO_VERSION_ANNOTATION } from '../../../src/api/vocabulary.js';
 import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
 
@@ -101,5 +104,45 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
     assert.equal(minorOfTag('1.30.3-distroless'), '1.30');
     assert.equal(minorOfTag('v1.29.0'), '1.29');
     assert.equal(minorOfTag('latest'), undefined);
+  });
+
+  it('accepts values fields of newer releases only there, naming the release that has them', () => {
+    const spec = {
+      values: { global: { networkPolicy: { enabled: true } }, pilot: { taint: { name: 'x' } } },
+    };
+    assert.deepEqual(
+      newerValuesErrors(spec, releaseOfMinor('1.27')!).map((d) => [d.path, d.message]),
+      [
+        [
+          'spec.values.global.networkPolicy',
+          'exists from Istio 1.28 on; this IstioOperator installs 1.27',
+        ],
+        [
+          'spec.values.pilot.taint.name',
+          'exists from Istio 1.30 on; this IstioOperator installs 1.27',
+        ],
+      ],
+    );
+    assert.deepEqual(
+      newerValuesErrors(spec, releaseOfMinor('1.29')!).map((d) => d.path),
+      ['spec.values.pilot.taint.name'],
+    );
+    assert.deepEqual(newerValuesErrors(spec, releaseOfMinor('1.30')!), []);
+  });
+
+  it('validates an IstioOperator against the values of the release it installs', () => {
+    const file = (tag: string) => ({
+      name: 'iop.yaml',
+      content: `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  tag: ${tag}\n  values:\n    global:\n      networkPolicy:\n        enabled: true\n`,
+    });
+    assert.throws(
+      () => generateIstioOperator({ files: [file('1.27.9')], set: [] }),
+      (e: unknown) =>
+        e instanceof IstioOperatorValidationError &&
+        /spec\.values\.global\.networkPolicy/.test(e.message),
+    );
+    const { iop, release } = generateIstioOperator({ files: [file('1.28.10')], set: [] });
+    assert.equal(release.minor, '1.28');
+    assert.equal(iop.spec.tag, '1.28.10');
   });
 });
