@@ -23,4 +23,9 @@ export function crdYaml(): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(CRD_FILE, crdYaml());
+  // The operator's Helm chart ships the same file (test/integration/chart checks they agree).
+  writeFileSync(
+    fileURLToPath(new URL(`../charts/istio-operator/crds/${CRD_NAME}.yaml`, import.meta.url)),
+    crdYaml(),
+  );
 }
