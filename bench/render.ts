@@ -4,10 +4,15 @@
  *    IstioOperator (generateIstioOperator), the render alone
  *    (renderManifest) and render + YAML output (what `manifest generate`
  *    prints), median of 100 runs after warm-up;
+ *  - in process, per Istio line: render + YAML of the default and demo
+ *    profiles with that line's tag;
  *  - whole process: `istio-operator manifest generate --set profile=demo`
  *    as installed from npm (bin/istio-operator.js over a fresh `npm run
  *    build`, which sends it to the offline bundle) against `istioctl
- *    manifest generate --set profile=demo` (the pinned 1.27 oracle), and
+ *    manifest generate --set profile=demo` (the pinned 1.27 oracle), and,
+ *    per line whose oracle istioctl is built (scripts/oracle-istioctl.sh,
+ *    in $XDG_CACHE_HOME/istio-operator/oracles), the same with `--set
+ *    tag=<patch>` against that line's istioctl; and
  *    for reference the compiled full program (dist/cli/main.js, what bin ran
  *    before the bundle); runs interleaved, minimum and median of each, and
  *    the ratios. The machine has 2 cores and is often shared: the minimum is
@@ -29,6 +34,9 @@ import { generateIstioOperator, PROFILE_NAMES } from '../src/profiles/index.js';
 import { renderManifest } from '../src/render/manifest.js';
 import { toYamlDocuments } from '../src/render/output.js';
 import { translate } from '../src/translate/plan.js';
+import { RELEASES } from '../src/releases/catalog.js';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -71,6 +79,32 @@ function inProcess(): void {
       `  ${profile.padEnd(18)}  ${String(objects).padStart(7)}   ${merge.toFixed(2).padStart(14)}   ${render.toFixed(2).padStart(6)}   ${both.toFixed(2).padStart(11)}`,
     );
   }
+}
+
+function inProcessPerLine(): void {
+  console.log(`\nin-process per Istio line, render + yaml, median of ${RUNS} runs (ms):`);
+  console.log('  line    default    demo   ambient');
+  for (const r of RELEASES) {
+    const row = ['default', 'demo', 'ambient'].map((profile) => {
+      const { iop } = generateIstioOperator({
+        files: [],
+        set: [`profile=${profile}`, `tag=${r.patch}`],
+      });
+      return time(() => void toYamlDocuments(renderManifest(translate(iop)).objects), RUNS);
+    });
+    console.log(`  ${r.minor.padEnd(6)} ${row.map((x) => x.toFixed(2).padStart(8)).join(' ')}`);
+  }
+}
+
+/** The oracle istioctl of a line's patch, if built (1.27: the pinned 1.27.0 build). */
+function oracleOf(patch: string): string | undefined {
+  const dir = join(
+    process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+    'istio-operator',
+    'oracles',
+  );
+  const bin = join(dir, `istioctl-${patch}`);
+  return existsSync(bin) ? bin : undefined;
 }
 
 async function wall(cmd: string, argv: string[]): Promise<number> {
@@ -149,7 +183,34 @@ async function wholeProcess(): Promise<void> {
     `${(mins[2]! / mins[j]!).toFixed(2)}x by min, ${(medians[2]! / medians[j]!).toFixed(2)}x by median`;
   console.log(`  istioctl / bin                        ${ratio(0)}`);
   console.log(`  istioctl / dist/cli/main.js           ${ratio(1)}`);
+
+  // Each newer line against its own istioctl, where it is built.
+  for (const r of RELEASES.filter((x) => x.minor !== '1.27')) {
+    const oracle = oracleOf(r.patch);
+    if (!oracle) {
+      console.log(
+        `\n  ${r.minor}: no istioctl-${r.patch} built (scripts/oracle-istioctl.sh ${r.patch}); skipped`,
+      );
+      continue;
+    }
+    const lineArgs = [...args, '--set', `tag=${r.patch}`];
+    const pair = [
+      { cmd: process.execPath, argv: [join(pkg, 'bin', 'istio-operator.js'), ...lineArgs] },
+      { cmd: oracle, argv: lineArgs },
+    ];
+    const t: number[][] = [[], []];
+    for (const s2 of pair) await wall(s2.cmd, s2.argv);
+    for (let i = 0; i < PROCESS_RUNS; i++)
+      for (const [j, s2] of pair.entries()) t[j]!.push(await wall(s2.cmd, s2.argv));
+    const [om, im] = [median(t[0]!), median(t[1]!)];
+    const [on, inn] = [Math.min(...t[0]!), Math.min(...t[1]!)];
+    console.log(
+      `\n  ${r.minor} (tag ${r.patch}): istio-operator ${on.toFixed(0)} / ${om.toFixed(0)} ms (min/median), ` +
+        `istioctl ${r.patch} ${inn.toFixed(0)} / ${im.toFixed(0)} ms: ${(inn / on).toFixed(2)}x by min, ${(im / om).toFixed(2)}x by median`,
+    );
+  }
 }
 
 inProcess();
+inProcessPerLine();
 await wholeProcess();

@@ -26,7 +26,8 @@ import { describeObject, identity, ownerOf, type LiveState, type Owner } from '.
 import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
 
 import { isSubset, subsetDifferences } from './subset.js';
-import { DESIRED_HASH, ESTABLISH_NUDGE } from '../api/vocabulary.js';
+import { DESIRED_HASH, ESTABLISH_NUDGE, LABELS } from '../api/vocabulary.js';
+import { parseVersion } from '../translate/version.js';
 
 /** Outcome of applying one component. */
 export interface ComponentApplyResult {
@@ -247,6 +248,10 @@ async function findConflicts(
         owner && (owner.name !== ctx.owner.name || owner.namespace !== ctx.owner.namespace);
       // An owner that no longer exists (its CRDs were kept at uninstall) does not block adoption.
       if (owner && other && (await ownerExists(owner))) {
+        // A shared CRD is the newest Istio line's in use: a canary of a newer
+        // line takes it over (and the crd-guard keeps the older line's
+        // IstioOperator from moving it back).
+        if (ctx.shared?.includes(c.component) && newerLineCrd(o, live)) continue;
         if (ctx.shared?.includes(c.component)) leftToOwner.add(identity(o));
         else if (!ctx.ownerWants || ctx.ownerWants(owner, o as KubernetesObject))
           out.push({ object: describeObject(o), owner });
@@ -254,6 +259,17 @@ async function findConflicts(
     }
   }
   return { conflicts: out, leftToOwner };
+}
+
+/** Whether `desired` is a CRD of a newer Istio line (minor version) than the live one says it is. */
+function newerLineCrd(desired: KubernetesObject, live: KubernetesObject): boolean {
+  if (desired.kind !== 'CustomResourceDefinition') return false;
+  const line = (o: KubernetesObject) => {
+    const v = parseVersion(o.metadata?.labels?.[LABELS.version] ?? '');
+    return v ? v.major * 1000 + v.minor : undefined;
+  };
+  const [mine, theirs] = [line(desired), line(live)];
+  return mine !== undefined && theirs !== undefined && mine > theirs;
 }
 
 /** Groups consecutive objects of one kind: they have no order among themselves and go in parallel. */

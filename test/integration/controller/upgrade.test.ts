@@ -87,6 +87,23 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
       metadata: { name, labels: { 'istio.io/rev': rev } },
     } as k8s.KubernetesObject);
   const gone = (name: string, ms?: number) => env.uninstalled(ns, name, ms);
+  const pdbRef = (namespace: string, name: string): ObjectRef => ({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { namespace, name },
+  });
+  const crdStorage = async (name: string) =>
+    ((await env.client.get(crdRef(name))) as k8s.V1CustomResourceDefinition).spec.versions.find(
+      (v) => v.storage,
+    )?.name;
+  const clusterRoleRules = async (name: string) =>
+    (
+      (await env.client.get({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name },
+      })) as k8s.V1ClusterRole
+    ).rules ?? [];
 
   before(async function () {
     this.timeout(30 * 60_000);
@@ -112,6 +129,10 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     let iop = await get('inplace');
     assert.equal(iop.status?.componentStatus?.Pilot?.version, '1.27.9');
     assert.equal((await deployment('istiod')).metadata?.labels?.[VERSION], '1.27.9');
+    // 1.27 keeps one istiod and one gateway pod through node drains with a PDB each.
+    assert.equal(await env.exists(pdbRef(ns, 'istiod')), true);
+    assert.equal(await env.exists(pdbRef(ns, 'istio-ingressgateway')), true);
+    assert.equal(await crdStorage('authorizationpolicies.security.istio.io'), 'v1beta1');
 
     // The new istiod cannot be scheduled yet (no node has the label), so its
     // rollout stalls: the gateway must keep its old image meanwhile.
@@ -147,6 +168,13 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     assert.equal(await image('istiod'), 'docker.io/istio/pilot:1.28.0');
     assert.equal(await image('istio-ingressgateway'), 'docker.io/istio/proxyv2:1.28.0');
     assert.equal((await deployment('istiod')).metadata?.labels?.[VERSION], '1.28.0');
+    // Rendered from 1.28's templates: single-replica workloads get no PDB any
+    // more (pruned), and the CRDs are 1.28's (security policies stored as v1).
+    assert.equal(await env.exists(pdbRef(ns, 'istiod')), false, '1.28 renders no istiod PDB');
+    assert.equal(await env.exists(pdbRef(ns, 'istio-ingressgateway')), false);
+    assert.equal(await crdStorage('authorizationpolicies.security.istio.io'), 'v1');
+    const rules = await clusterRoleRules(`istiod-clusterrole-${ns}`);
+    assert.ok(rules.some((r) => r.apiGroups?.includes('inference.networking.k8s.io')));
   });
 
   it('refuses a downgrade and a skipped minor version, changing nothing, until annotated', async () => {
@@ -183,6 +211,19 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     await until('forced upgrade', healthy, 'inplace', 120_000);
     assert.equal(await image('istiod'), 'docker.io/istio/pilot:1.30.1');
     assert.equal(condition(await get('inplace'), 'Stalled')?.status, 'False');
+    // 1.30's objects: istiod without GOMEMLIMIT (gone in 1.29), ListenerSet
+    // status in the GA group, and 1.30's CRDs (TrafficExtension is new).
+    const env30 = (await deployment('istiod')).spec?.template.spec?.containers[0]?.env ?? [];
+    assert.ok(!env30.some((e) => e.name === 'GOMEMLIMIT'));
+    const rules = await clusterRoleRules(`istiod-clusterrole-${ns}`);
+    assert.ok(
+      rules.some(
+        (r) =>
+          r.apiGroups?.includes('gateway.networking.k8s.io') &&
+          r.resources?.includes('listenersets/status'),
+      ),
+    );
+    assert.equal(await env.exists(crdRef('trafficextensions.extensions.istio.io')), true);
   });
 
   it('installs a canary revision next to the running control plane, leaving Base and the default revision alone', async () => {

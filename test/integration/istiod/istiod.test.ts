@@ -15,6 +15,10 @@ import { kubeRequest } from '../../../src/kube/request.js';
 
 import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
 import { ownCluster } from '../../support/cluster.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
+
+/** The line the local istiod (pilot-discovery from the pinned istio.io/istio 1.27 module) runs. */
+const ISTIOD_LINE_TAG = releaseOfMinor('1.27')!.patch;
 
 import { installGatewayApiCrds } from '../../support/gateway-api.js';
 
@@ -98,7 +102,8 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     ...iopRef(ns, name),
     // Uninstall at the end even though this test's pods still use the revision.
     metadata: { name, namespace: ns, annotations: { [FORCE_DELETE_ANNOTATION]: 'true' } },
-    spec: { namespace: ns, ...spec },
+    // The real istiod here is pilot-discovery 1.27: install the 1.27 line for it.
+    spec: { namespace: ns, tag: ISTIOD_LINE_TAG, ...spec },
   });
 
   const healthy = (name: string) =>
