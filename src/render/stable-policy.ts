@@ -1,12 +1,13 @@
 import type { RenderPlan } from '../translate/plan.js';
+import { has } from '../releases/changes.js';
 import { revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 
 /**
  * The stable profile's admission policy: refuse Istio config that uses
  * alpha-only APIs (EnvoyFilter, WasmPlugin, ProxyConfig, and Telemetry's
- * experimental fields) for this revision's objects, enforced by the API
- * server itself.
+ * experimental fields; from 1.30 AuthorizationPolicy trust domains) for
+ * this revision's objects, enforced by the API server itself.
  */
 export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObject[] {
   const policy = `stable-channel-policy-${namespace}.istio.io`;
@@ -19,7 +20,25 @@ export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObje
     '  )',
     ')',
   ].join('\n');
-  const kinds = ['EnvoyFilter', 'WasmPlugin', 'ProxyConfig', 'Telemetry'];
+  const trustDomains = has(plan.release, 'stablePolicyTrustDomains');
+  const authzUsesTrustDomains = [
+    '!(',
+    '  variables.isAuthorizationPolicy &&',
+    '  has(object.spec.rules) &&',
+    '  object.spec.rules.exists(r,',
+    '    has(r.from) && r.from.exists(f,',
+    '      has(f.source) && (has(f.source.trustDomains) || has(f.source.notTrustDomains))',
+    '    )',
+    '  )',
+    ')',
+  ].join('\n');
+  const kinds = [
+    'EnvoyFilter',
+    'WasmPlugin',
+    'ProxyConfig',
+    'Telemetry',
+    ...(trustDomains ? ['AuthorizationPolicy'] : []),
+  ];
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -50,7 +69,9 @@ export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObje
         variables: kinds.map((k) => ({ name: `is${k}`, expression: `object.kind == '${k}'` })),
         validations: [
           ...kinds.slice(0, 3).map((k) => ({ expression: `!variables.is${k}` })),
-          { expression: telemetryUsesAlpha },
+          // 1.30's chart writes this one as a block that keeps its final line break.
+          { expression: trustDomains ? `${telemetryUsesAlpha}\n` : telemetryUsesAlpha },
+          ...(trustDomains ? [{ expression: authzUsesTrustDomains }] : []),
         ],
       },
     },
