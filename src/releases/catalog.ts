@@ -32,11 +32,8 @@ export const RELEASES: readonly IstioRelease[] = [
   { minor: '1.30', patch: '1.30.3', supported: true },
 ];
 
-/**
- * The release an IstioOperator gets when nothing names one. It becomes the
- * newest line once that line renders like its own istioctl (conformance).
- */
-export const DEFAULT_RELEASE: IstioRelease = RELEASES.find((r) => r.minor === '1.27')!;
+/** The release an IstioOperator gets when nothing names one: the newest line. */
+export const DEFAULT_RELEASE: IstioRelease = RELEASES[RELEASES.length - 1]!;
 
 /** The release line of a `major.minor`, or undefined when this build does not carry it. */
 export function releaseOfMinor(minor: string): IstioRelease | undefined {
