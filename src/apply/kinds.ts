@@ -101,8 +101,10 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   kind('v1', 'ServiceAccount', { filter: ignoreStatus([['secrets']]) }),
   kind('v1', 'ConfigMap'),
   kind('v1', 'Service'),
-  // The remote profile points istiod's Service at an external address.
+  // The remote profile points istiod's Service at an external address
+  // (an Endpoints object before Istio 1.28, an EndpointSlice from 1.28 on).
   kind('v1', 'Endpoints'),
+  kind('discovery.k8s.io/v1', 'EndpointSlice'),
   kind('v1', 'ResourceQuota'),
   kind('rbac.authorization.k8s.io/v1', 'ClusterRole'),
   kind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'),

@@ -29,6 +29,7 @@ const KIND_PRIORITY: Record<string, number> = {
   PodDisruptionBudget: 1002,
   Service: 10000,
   Endpoints: 10000,
+  EndpointSlice: 10000,
   MutatingWebhookConfiguration: 10001,
 };
 

@@ -8,18 +8,21 @@ import {
   weakening,
 } from '../../../src/apply/crd-guard.js';
 import { renderIstioCrds } from '../../../src/render/crds.js';
-import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
+
+/** 1.27's CRDs: AuthorizationPolicy still stored as v1beta1, which these cases use. */
+const R127 = releaseOfMinor('1.27')!;
 import { LABELS } from '../../../src/api/vocabulary.js';
 
 type Rec = Record<string, unknown>;
 
 /** Our VirtualService CRD, as rendered and labelled for applying (a copy we may change). */
 function ours(): KubernetesObject {
-  const vs = renderIstioCrds(DEFAULT_RELEASE, new Set()).find(
+  const vs = renderIstioCrds(R127, new Set()).find(
     (c) => c.metadata.name === 'virtualservices.networking.istio.io',
   )!;
   const copy = structuredClone(vs) as KubernetesObject;
-  copy.metadata!.labels = { ...copy.metadata!.labels, [LABELS.version]: DEFAULT_RELEASE.patch };
+  copy.metadata!.labels = { ...copy.metadata!.labels, [LABELS.version]: R127.patch };
   return copy;
 }
 
@@ -67,7 +70,7 @@ describe('apply: never weaken a live CRD', () => {
     versionsOf(extra).push({ ...versionsOf(extra)[0]!, name: 'v2', storage: false });
     assert.match(weakening(ours(), extra) ?? '', /serves v2, which the Istio .* CRD does not/);
 
-    const sec = renderIstioCrds(DEFAULT_RELEASE, new Set()).find(
+    const sec = renderIstioCrds(R127, new Set()).find(
       (c) => c.metadata.name === 'authorizationpolicies.security.istio.io',
     )!;
     const liveSec = withLabels(structuredClone(sec) as KubernetesObject, undefined);
@@ -79,7 +82,7 @@ describe('apply: never weaken a live CRD', () => {
   });
 
   it('keeps a CRD whose schema or printer columns say more than ours', () => {
-    const richer = withLabels(ours(), { 'app.kubernetes.io/version': DEFAULT_RELEASE.patch });
+    const richer = withLabels(ours(), { 'app.kubernetes.io/version': R127.patch });
     const v1 = versionsOf(richer).find((v) => v.name === 'v1')!;
     const spec = (v1.schema as { openAPIV3Schema: { properties: { spec: Rec } } }).openAPIV3Schema
       .properties.spec;
@@ -114,7 +117,7 @@ describe('apply: never weaken a live CRD', () => {
   it('splits desired objects into applied and kept, and reports one line per reason', async () => {
     const newer = withLabels(ours(), { 'app.kubernetes.io/version': '1.28.0' });
     const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x' } };
-    const other = renderIstioCrds(DEFAULT_RELEASE, new Set()).find(
+    const other = renderIstioCrds(R127, new Set()).find(
       (c) => c.metadata.name === 'sidecars.networking.istio.io',
     ) as KubernetesObject;
     const r = await guardCrds([ours(), sa, other], async (name) =>

@@ -29,8 +29,10 @@ describe('render: gateways', () => {
     assert.equal(c.readinessProbe.httpGet.port, 15021);
     for (const kind of ['ServiceAccount']) find(m, kind, 'istio-ingressgateway-service-account');
     for (const kind of ['Role', 'RoleBinding']) find(m, kind, 'istio-ingressgateway-sds');
-    for (const kind of ['HorizontalPodAutoscaler', 'PodDisruptionBudget'])
-      find(m, kind, 'istio-ingressgateway');
+    find(m, 'HorizontalPodAutoscaler', 'istio-ingressgateway');
+    // From 1.28 a single-replica gateway gets no PDB (it would block node drains).
+    assert.throws(() => find(m, 'PodDisruptionBudget', 'istio-ingressgateway'));
+    find(render({ tag: '1.27.9' }), 'PodDisruptionBudget', 'istio-ingressgateway');
   });
 
   it('renders the demo egress gateway as a ClusterIP on 80 and 443, without HPAs', () => {

@@ -3,6 +3,8 @@ import { at, find, render } from './helpers.js';
 
 describe('render: k8s settings', () => {
   const m = render({
+    // Two replicas at least: from 1.28 only then is istiod's PDB rendered for k8s.podDisruptionBudget to patch.
+    values: { pilot: { autoscaleMin: 2 } },
     components: {
       pilot: {
         k8s: {

@@ -1,3 +1,4 @@
+import { ISTIO_VERSION } from '../../../src/version.js';
 import assert from 'node:assert/strict';
 import { at, find, ids, render } from './helpers.js';
 
@@ -8,7 +9,7 @@ describe('render: pilot (istiod)', () => {
     const d = at(find(m, 'Deployment', 'istiod', 'istio-system'));
     const c = d.spec.template.spec.containers[0];
     assert.equal(c.name, 'discovery');
-    assert.match(c.image, /^docker\.io\/istio\/pilot:1\.27\.\d+$/);
+    assert.equal(c.image, `docker.io/istio/pilot:${ISTIO_VERSION}`);
     assert.deepEqual(
       c.ports.map((p: { containerPort: number }) => p.containerPort),
       [8080, 15010, 15012, 15017, 15014],
@@ -42,12 +43,19 @@ describe('render: pilot (istiod)', () => {
     assert.deepEqual(s.spec.selector, { app: 'istiod', istio: 'pilot' });
   });
 
-  it('renders an HPA (1..5 at 80% CPU) and a PDB with minAvailable 1', () => {
+  it('renders an HPA (1..5 at 80% CPU), and a PDB with minAvailable 1 only when two replicas can run (1.28+)', () => {
     const h = at(find(m, 'HorizontalPodAutoscaler', 'istiod'));
     assert.equal(h.spec.minReplicas, 1);
     assert.equal(h.spec.maxReplicas, 5);
     assert.equal(h.spec.metrics[0].resource.target.averageUtilization, 80);
-    assert.equal(at(find(m, 'PodDisruptionBudget', 'istiod')).spec.minAvailable, 1);
+    assert.throws(() => find(m, 'PodDisruptionBudget', 'istiod'), /no PodDisruptionBudget istiod/);
+    const two = render({ values: { pilot: { autoscaleMin: 2 } } });
+    assert.equal(at(find(two, 'PodDisruptionBudget', 'istiod')).spec.minAvailable, 1);
+    const fixed = render({ values: { pilot: { autoscaleEnabled: false, replicaCount: 2 } } });
+    assert.equal(at(find(fixed, 'PodDisruptionBudget', 'istiod')).spec.minAvailable, 1);
+    // 1.27 renders it for one replica too.
+    const old = render({ tag: '1.27.9' });
+    assert.equal(at(find(old, 'PodDisruptionBudget', 'istiod')).spec.minAvailable, 1);
   });
 
   it('renders the four injector webhooks with their selectors', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { at, find, ids, render } from './helpers.js';
 
 describe('render: revisions', () => {
-  const m = render({ revision: 'canary' });
+  // Two replicas at least, so the PDB is rendered too (1.28+).
+  const m = render({ revision: 'canary', values: { pilot: { autoscaleMin: 2 } } });
 
   const renamed: [string, string][] = [
     ['Deployment', 'istiod-canary'],
