@@ -75,6 +75,16 @@ export const CHANGES = {
   stablePolicyTrustDomains: '1.30',
   /** Istio ships a TrafficExtension CRD. */
   trafficExtensionCrd: '1.30',
+
+  // --- injection templates (src/render/injection)
+  /** The proxy templates drop nil entries from the proxy (and waypoint) resources (`omitNil`). */
+  proxyResourcesOmitNil: '1.28',
+  /** The sidecar's CRL volume names its ConfigMap from values.pilot.crlConfigMapName (default istio-ca-crl). */
+  sidecarCrlConfigMapValue: '1.29',
+  /** The sidecar gets OTEL_RESOURCE_ATTRIBUTES when a tracing provider enriches with OTel semantic conventions. */
+  sidecarOtelResourceAttributes: '1.30',
+  /** agentgateway gets CA_ADDRESS and the mesh token and root cert at the proxy paths (xds-token volume renamed). */
+  agentgatewayCaClient: '1.30',
 } as const satisfies Record<string, Since>;
 
 /** A change's name. */

@@ -17,7 +17,7 @@ export function injectorConfig(plan: RenderPlan): JsonObject {
   const defaults = getPath(w, 'defaultTemplates');
   const user = getObject(w, 'templates');
   const templates: JsonObject = {};
-  for (const [name, text] of Object.entries(injectionTemplates())) {
+  for (const [name, text] of Object.entries(injectionTemplates(plan.release))) {
     if (!(name in user)) templates[name] = text;
   }
   for (const [name, text] of Object.entries(user)) templates[name] = text;

@@ -19,13 +19,33 @@
  * Sub-objects are written as one line of JSON (valid YAML), built with the
  * template functions `toJsonMap`, `strdict`, `dict` and `toJson`.
  * Verified against Istio's own templates through istiod's controller by
- * test/conformance/gateway-templates.test.ts.
+ * test/conformance/gateway-templates.test.ts (1.27; the later lines'
+ * kube-inject cannot execute these templates, see scripts/injection-verify.ts).
+ *
+ * From 1.28 every object carries the GatewayClass label
+ * (`.GatewayClass`); from 1.29 the owner is a gateway.networking.k8s.io/v1
+ * Gateway and the resource env vars carry `divisor: "1"`; from 1.29 there
+ * is a third template, `agentgateway`.
  */
+import type { IstioRelease } from '../../releases/catalog.js';
+import { has } from '../../releases/changes.js';
+import { resourceRef } from './shared.js';
 
-/** Variables both templates start with: metadata shared by every document they yield. */
-const PRELUDE = `{{- $meta := omit .InfrastructureAnnotations "kubectl.kubernetes.io/last-applied-configuration" "gateway.istio.io/name-override" "gateway.istio.io/service-account" "gateway.istio.io/controller-version" }}
+/**
+ * Variables every template starts with: metadata shared by every document
+ * they yield. `$gwLabel` selects the gateway's pods (PDB); `LABELS` names
+ * the variable with the labels every object carries.
+ */
+function prelude(release: IstioRelease): string {
+  const owner = has(release, 'gatewayOwnerV1')
+    ? 'gateway.networking.k8s.io/v1'
+    : 'gateway.networking.k8s.io/v1beta1';
+  const classLabel = has(release, 'gatewayClassNameLabel')
+    ? `{{- $gwLabels := strdict "gateway.networking.k8s.io/gateway-name" .Name "gateway.networking.k8s.io/gateway-class-name" .GatewayClass }}\n`
+    : '';
+  return `{{- $meta := omit .InfrastructureAnnotations "kubectl.kubernetes.io/last-applied-configuration" "gateway.istio.io/name-override" "gateway.istio.io/service-account" "gateway.istio.io/controller-version" }}
 {{- $gwLabel := strdict "gateway.networking.k8s.io/gateway-name" .Name }}
-{{- $owner := list (dict "apiVersion" "gateway.networking.k8s.io/v1beta1" "kind" "Gateway" "name" .Name "uid" .UID) | toJson }}
+${classLabel}{{- $owner := list (dict "apiVersion" "${owner}" "kind" "Gateway" "name" .Name "uid" .UID) | toJson }}
 {{- $select := strdict .GatewayNameLabel .Name }}
 {{- $image := .ProxyImage }}
 {{- if contains "/" (annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy.image) }}
@@ -34,29 +54,44 @@ const PRELUDE = `{{- $meta := omit .InfrastructureAnnotations "kubectl.kubernete
 {{- $caAddr := .Values.global.caAddress | default (printf "istiod%s.%s.svc:15012" (ternary (printf "-%s" .Values.revision) "" (ne (.Values.revision | default "") "")) .Values.global.istioNamespace) }}
 {{- $trust := valueOrDefault .MeshConfig.TrustDomain .Values.global.trustDomain }}
 `;
+}
 
-/** The ServiceAccount the gateway's pods run as. */
-const SERVICE_ACCOUNT = `apiVersion: v1
+/** The variable holding the gateway labels of every object: 1.28 adds the class. */
+const labels = (release: IstioRelease) =>
+  has(release, 'gatewayClassNameLabel') ? '$gwLabels' : '$gwLabel';
+
+/**
+ * The ServiceAccount the gateway's pods run as; owned by the Gateway where
+ * Kubernetes allows it (1.28+), or always (agentgateway).
+ */
+function serviceAccount(release: IstioRelease, alwaysOwned = false): string {
+  const owner = alwaysOwned
+    ? `  ownerReferences: {{ $owner }}
+`
+    : `  {{- if ge .KubeVersion 128 }}
+  ownerReferences: {{ $owner }}
+  {{- end }}
+`;
+  return `apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: {{ .ServiceAccount | quote }}
   namespace: {{ .Namespace | quote }}
   annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
-  {{- if ge .KubeVersion 128 }}
-  ownerReferences: {{ $owner }}
-  {{- end }}
-`;
+  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
+${owner}`;
+}
 
 /** Deployment metadata and pod template metadata; `podLabels` are the defaults infrastructure labels may override. */
-function deploymentHead(managed: string, podLabels: string): string {
+function deploymentHead(release: IstioRelease, managed: string, podLabels: string): string {
+  const gw = labels(release);
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ .DeploymentName | quote }}
   namespace: {{ .Namespace | quote }}
   annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels $gwLabel (strdict "gateway.istio.io/managed" ${managed}) }}
+  labels: {{ toJsonMap .InfrastructureLabels ${gw} (strdict "gateway.istio.io/managed" ${managed}) }}
   ownerReferences: {{ $owner }}
 spec:
   selector:
@@ -64,10 +99,19 @@ spec:
   template:
     metadata:
       annotations: {{ toJsonMap $meta (strdict "istio.io/rev" (.Revision | default "default")) (strdict "prometheus.io/path" "/stats/prometheus" "prometheus.io/port" "15020" "prometheus.io/scrape" "true") }}
-      labels: {{ toJsonMap (strdict ${podLabels} "service.istio.io/canonical-name" .DeploymentName "service.istio.io/canonical-revision" "latest") .InfrastructureLabels $gwLabel (strdict "gateway.istio.io/managed" ${managed}) }}
+      labels: {{ toJsonMap (strdict ${podLabels} "service.istio.io/canonical-name" .DeploymentName "service.istio.io/canonical-revision" "latest") .InfrastructureLabels ${gw} (strdict "gateway.istio.io/managed" ${managed}) }}
     spec:
 `;
 }
+
+/**
+ * The pod's securityContext: `values.gateways.securityContext`, else
+ * unprivileged low ports (sysctl) and `values.gateways.seccompProfile`.
+ */
+const POD_SECURITY = `      {{- $podSecurity := dict "sysctls" (list (dict "name" "net.ipv4.ip_unprivileged_port_start" "value" "0")) }}
+      {{- with .Values.gateways.seccompProfile }}{{ $_ := set $podSecurity "seccompProfile" . }}{{ end }}
+      securityContext: {{ .Values.gateways.securityContext | default $podSecurity | toJson }}
+`;
 
 /** Agent ports: merged metrics, status (readiness) and Envoy's own stats. */
 const PORTS = `        ports:
@@ -86,24 +130,31 @@ const LOG_ARGS = `        - --proxyLogLevel
 `;
 
 /** Downward-API env of the agent, as for an injected proxy. */
-const POD_ENV = `        - {name: PILOT_CERT_PROVIDER, value: {{ .Values.global.pilotCertProvider | quote }}}
+const podEnv = (
+  release: IstioRelease,
+) => `        - {name: PILOT_CERT_PROVIDER, value: {{ .Values.global.pilotCertProvider | quote }}}
         - {name: CA_ADDR, value: {{ $caAddr | quote }}}
         - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
         - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
         - {name: INSTANCE_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
         - {name: SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
         - {name: HOST_IP, valueFrom: {fieldRef: {fieldPath: status.hostIP}}}
-        - {name: ISTIO_CPU_LIMIT, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+        - {name: ISTIO_CPU_LIMIT, valueFrom: ${resourceRef('limits.cpu', release)}}
         - {name: PROXY_CONFIG, value: {{ protoToJSON .ProxyConfig | quote }}}
 `;
+
+/** Resources (the `with` value) as JSON; from 1.28 without nil entries. */
+const resources = (release: IstioRelease) =>
+  has(release, 'proxyResourcesOmitNil') ? '{{ toJson (omitNil .) }}' : '{{ toJson . }}';
 
 const PROXY_METADATA = `        {{- range $k, $v := .ProxyConfig.ProxyMetadata }}
         - {name: {{ $k | quote }}, value: {{ $v | quote }}}
         {{- end }}
 `;
 
-const GO_LIMITS = `        - {name: GOMEMLIMIT, valueFrom: {resourceFieldRef: {resource: limits.memory}}}
-        - {name: GOMAXPROCS, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+const goLimits = (release: IstioRelease) =>
+  `        - {name: GOMEMLIMIT, valueFrom: ${resourceRef('limits.memory', release)}}
+        - {name: GOMAXPROCS, valueFrom: ${resourceRef('limits.cpu', release)}}
 `;
 
 /** Workload identity env: the Deployment as owner, mesh id and trust domain. */
@@ -145,14 +196,14 @@ const PULL_SECRETS = `      {{- with .Values.global.imagePullSecrets }}
 `;
 
 /** The Service in front of the gateway: one port per distinct listener port, plus the status port. */
-function service(annotations: string): string {
+function service(release: IstioRelease, annotations: string): string {
   return `apiVersion: v1
 kind: Service
 metadata:
   name: {{ .DeploymentName | quote }}
   namespace: {{ .Namespace | quote }}
   annotations: {{ ${annotations} }}
-  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
   ownerReferences: {{ $owner }}
 spec:
   type: {{ .ServiceType | quote }}
@@ -169,13 +220,13 @@ spec:
 }
 
 /** HPA and PDB: the controller applies them only when a parameters ConfigMap overlays them. */
-const SCALING = `apiVersion: autoscaling/v2
+const scaling = (release: IstioRelease) => `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: {{ .DeploymentName | quote }}
   namespace: {{ .Namespace | quote }}
   annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
   ownerReferences: {{ $owner }}
 spec:
   scaleTargetRef: {"apiVersion": "apps/v1", "kind": "Deployment", "name": {{ .DeploymentName | quote }}}
@@ -187,7 +238,7 @@ metadata:
   name: {{ .DeploymentName | quote }}
   namespace: {{ .Namespace | quote }}
   annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels $gwLabel }}
+  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
   ownerReferences: {{ $owner }}
 spec:
   selector:
@@ -200,16 +251,14 @@ spec:
  * `values.gateways.securityContext` replaces it), the mesh proxy's
  * resources and lifecycle, a LoadBalancer Service by default.
  */
-export const kubeGatewayTemplate = `${PRELUDE}${SERVICE_ACCOUNT}---
-${deploymentHead('"istio.io-gateway-controller"', '"sidecar.istio.io/inject" "false"')}      {{- $podSecurity := dict "sysctls" (list (dict "name" "net.ipv4.ip_unprivileged_port_start" "value" "0")) }}
-      {{- with .Values.gateways.seccompProfile }}{{ $_ := set $podSecurity "seccompProfile" . }}{{ end }}
-      securityContext: {{ .Values.gateways.securityContext | default $podSecurity | toJson }}
-      serviceAccountName: {{ .ServiceAccount | quote }}
+export function kubeGatewayTemplate(release: IstioRelease): string {
+  return `${prelude(release)}${serviceAccount(release)}---
+${deploymentHead(release, '"istio.io-gateway-controller"', '"sidecar.istio.io/inject" "false"')}${POD_SECURITY}      serviceAccountName: {{ .ServiceAccount | quote }}
       containers:
       - name: istio-proxy
         image: {{ $image | quote }}
         {{- with .Values.global.proxy.resources }}
-        resources: {{ toJson . }}
+        resources: ${resources(release)}
         {{- end }}
         {{- with .Values.global.imagePullPolicy }}
         imagePullPolicy: {{ . | quote }}
@@ -230,9 +279,9 @@ ${LOG_ARGS}        {{- with .Values.global.sts.servicePort }}
         lifecycle: {{ toJson . }}
         {{- end }}
         env:
-${POD_ENV}        - {name: ISTIO_META_POD_PORTS, value: "[]"}
+${podEnv(release)}        - {name: ISTIO_META_POD_PORTS, value: "[]"}
         - {name: ISTIO_META_APP_CONTAINERS, value: ""}
-${GO_LIMITS}        - {name: ISTIO_META_CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName .ClusterID | quote }}}
+${goLimits(release)}        - {name: ISTIO_META_CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName .ClusterID | quote }}}
         - {name: ISTIO_META_NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
         - {name: ISTIO_META_INTERCEPTION_MODE, value: {{ .ProxyConfig.InterceptionMode.String | quote }}}
         {{- with valueOrDefault (index .InfrastructureLabels "topology.istio.io/network") .Values.global.network }}
@@ -273,8 +322,9 @@ ${PROBES}        volumeMounts:
       {{- if eq .Values.global.pilotCertProvider "istiod" }}
 ${CA_VOLUME}      {{- end }}
 ${PULL_SECRETS}---
-${service('toJsonMap $meta')}---
-${SCALING}`;
+${service(release, 'toJsonMap $meta')}---
+${scaling(release)}`;
+}
 
 /**
  * `waypoint`: an ambient waypoint (class `istio-waypoint`, also the
@@ -283,8 +333,19 @@ ${SCALING}`;
  * scheduling and resources from `values.global.waypoint`, a ClusterIP
  * Service that prefers close endpoints.
  */
-export const waypointTemplate = `${PRELUDE}${SERVICE_ACCOUNT}---
-${deploymentHead('.ControllerLabel', '"sidecar.istio.io/inject" "false" "istio.io/dataplane-mode" "none"')}      {{- with .Values.global.waypoint.affinity }}
+export function waypointTemplate(release: IstioRelease): string {
+  // 1.28: the Kubernetes default grace period; an east-west gateway asks
+  // for the view of its own network.
+  const newer = has(release, 'waypointGraceDefault');
+  const grace = newer ? '' : '      terminationGracePeriodSeconds: 2\n';
+  const networkView = newer
+    ? `        {{- if eq $.ControllerLabel "istio.io-eastwest-controller" }}
+        - {name: ISTIO_META_REQUESTED_NETWORK_VIEW, value: {{ . | quote }}}
+        {{- end }}
+`
+    : '';
+  return `${prelude(release)}${serviceAccount(release)}---
+${deploymentHead(release, '.ControllerLabel', '"sidecar.istio.io/inject" "false" "istio.io/dataplane-mode" "none"')}      {{- with .Values.global.waypoint.affinity }}
       affinity: {{ toJson . }}
       {{- end }}
       {{- with .Values.global.waypoint.topologySpreadConstraints }}
@@ -296,8 +357,7 @@ ${deploymentHead('.ControllerLabel', '"sidecar.istio.io/inject" "false" "istio.i
       {{- with .Values.global.waypoint.tolerations }}
       tolerations: {{ toJson . }}
       {{- end }}
-      terminationGracePeriodSeconds: 2
-      serviceAccountName: {{ .ServiceAccount | quote }}
+${grace}      serviceAccountName: {{ .ServiceAccount | quote }}
       containers:
       - name: istio-proxy
         image: {{ $image | quote }}
@@ -320,13 +380,13 @@ ${LOG_ARGS}        {{- if .Values.global.logAsJson }}
         env:
         - {name: ISTIO_META_SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
         - {name: ISTIO_META_NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
-${POD_ENV}${PROXY_METADATA}${GO_LIMITS}        - {name: ISTIO_META_CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName "Kubernetes" | quote }}}
+${podEnv(release)}${PROXY_METADATA}${goLimits(release)}        - {name: ISTIO_META_CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName "Kubernetes" | quote }}}
         {{- with valueOrDefault (index .InfrastructureLabels "topology.istio.io/network") .Values.global.network }}
         - {name: ISTIO_META_NETWORK, value: {{ . | quote }}}
-        {{- end }}
+${networkView}        {{- end }}
         - {name: ISTIO_META_INTERCEPTION_MODE, value: REDIRECT}
 ${IDENTITY_ENV}        {{- with .Values.global.waypoint.resources }}
-        resources: {{ toJson . }}
+        resources: ${resources(release)}
         {{- end }}
 ${PROBES}        {{- $security := dict "privileged" false "allowPrivilegeEscalation" false "readOnlyRootFilesystem" true "runAsNonRoot" true "capabilities" (dict "drop" (list "ALL")) }}
         {{- if ne (.Values.global.platform | default "") "openshift" }}{{ $_ := set $security "runAsUser" 1337 }}{{ $_ := set $security "runAsGroup" 1337 }}{{ end }}
@@ -350,5 +410,80 @@ ${PROBES}        {{- $security := dict "privileged" false "allowPrivilegeEscalat
       - name: istio-token
         projected: ${TOKEN('"istio-ca"')}
 ${CA_VOLUME}${PULL_SECRETS}---
-${service('toJsonMap (strdict "networking.istio.io/traffic-distribution" "PreferClose") $meta')}---
-${SCALING}`;
+${service(release, 'toJsonMap (strdict "networking.istio.io/traffic-distribution" "PreferClose") $meta')}---
+${scaling(release)}`;
+}
+
+/**
+ * `agentgateway` (1.29+): a Gateway of class `istio-agentgateway` run by
+ * agentgateway instead of Envoy. No Istio agent: the container is the
+ * proxy itself (image from the Gateway's `gateway.istio.io/agentgatewayImage`
+ * annotation, else `values.global.agentgateway.image` when it names a
+ * registry, else istiod's own choice), configured by env only — the
+ * Gateway, cluster, network, trust domain and istiod's xDS address — with
+ * a projected token for xDS and istiod's root certificate. From 1.30 it
+ * also gets the CA's address and the mesh token and root certificate at
+ * the paths an Istio proxy uses.
+ */
+export function agentgatewayTemplate(release: IstioRelease): string {
+  const caClient = has(release, 'agentgatewayCaClient');
+  // The token for xDS; from 1.30 named for its use, next to the mesh token.
+  const xdsToken = caClient ? 'xds-token' : 'istio-token';
+  const token = (name: string, path: string) => `      - name: ${name}
+        projected: {"sources": [{"serviceAccountToken": {"path": "${path}", "expirationSeconds": 43200, "audience": {{ .Values.global.sds.token.aud | quote }}}}]}
+`;
+  return `${prelude(release)}{{- $agentImage := annotation .ObjectMeta "gateway.istio.io/agentgatewayImage" .Values.global.agentgateway.image }}
+${serviceAccount(release, true)}---
+${deploymentHead(release, '"istio.io-agentgateway-controller"', '"sidecar.istio.io/inject" "false"')}${POD_SECURITY}      serviceAccountName: {{ .ServiceAccount | quote }}
+      containers:
+      - name: agentgateway
+        image: {{ if contains "/" $agentImage }}{{ $agentImage | quote }}{{ else }}{{ .AgentgatewayImage | quote }}{{ end }}
+        {{- with .Values.global.proxy.resources }}
+        resources: ${resources(release)}
+        {{- end }}
+        {{- with .Values.global.imagePullPolicy }}
+        imagePullPolicy: {{ . | quote }}
+        {{- end }}
+        securityContext: {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false, "privileged": false, "readOnlyRootFilesystem": true, "runAsUser": {{ .ProxyUID | default 10101 }}, "runAsGroup": {{ .ProxyGID | default 10101 }}, "runAsNonRoot": true}
+        ports:
+        - {"name": "metrics", "containerPort": 15020, "protocol": "TCP"}
+        - {"name": "status-port", "containerPort": 15021, "protocol": "TCP"}
+        args: ["--config", "{}"]
+        {{- with .Values.global.proxy.lifecycle }}
+        lifecycle: {{ toJson . }}
+        {{- end }}
+        env:
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+        - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+        - {name: INSTANCE_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+        - {name: SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
+        - {name: CPU_LIMIT, valueFrom: ${resourceRef('limits.cpu', release)}}
+        - {name: GATEWAY, value: {{ .Name | quote }}}
+        - {name: RUST_BACKTRACE, value: "1"}
+        - {name: CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName .ClusterID | quote }}}
+        {{- with valueOrDefault (index .InfrastructureLabels "topology.istio.io/network") .Values.global.network }}
+        - {name: NETWORK, value: {{ . | quote }}}
+        {{- end }}
+        {{- with $trust }}
+        - {name: TRUST_DOMAIN, value: {{ . | quote }}}
+        {{- end }}
+${PROXY_METADATA}        - {name: XDS_ADDRESS, value: {{ .ProxyConfig.DiscoveryAddress | quote }}}
+${caClient ? '        - {name: CA_ADDRESS, value: {{ $caAddr | quote }}}\n' : ''}${PROBES}        volumeMounts:
+        - {name: istiod-ca-cert, mountPath: /var/run/secrets/xds}
+        - {name: ${xdsToken}, mountPath: /var/run/secrets/xds-tokens}
+        - {name: tmp, mountPath: /tmp}
+${
+  caClient
+    ? `        - {name: istiod-ca-cert, mountPath: /var/run/secrets/istio}
+        - {name: istio-token, mountPath: /var/run/secrets/tokens}
+`
+    : ''
+}      volumes:
+      - {name: tmp, emptyDir: {}}
+${token(xdsToken, 'xds-token')}${caClient ? token('istio-token', 'istio-token') : ''}      {{- if eq .Values.global.pilotCertProvider "istiod" }}
+${CA_VOLUME}      {{- end }}
+${PULL_SECRETS}---
+${service(release, 'toJsonMap $meta')}---
+${scaling(release)}`;
+}

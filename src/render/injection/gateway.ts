@@ -1,6 +1,7 @@
+import type { IstioRelease } from '../../releases/catalog.js';
 import {
   CANONICAL_LABELS,
-  PRELUDE,
+  prelude,
   proxyEnv,
   READINESS_PROBE,
   proxyMounts,
@@ -15,7 +16,8 @@ import {
  * Resources come only from the resource annotations: the gateway's own
  * container spec decides them otherwise.
  */
-export const gatewayTemplate = `${PRELUDE}
+export function gatewayTemplate(release: IstioRelease): string {
+  return `${prelude(release)}
 metadata:
   labels:
 ${CANONICAL_LABELS}  annotations:
@@ -58,10 +60,11 @@ spec:
     securityContext:
       runAsUser: {{ $proxyUID }}
       runAsGroup: {{ $proxyGID }}
-${proxyEnv('gateway')}    {{- with .Values.global.imagePullPolicy }}
+${proxyEnv('gateway', release)}    {{- with .Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . | quote }}
     {{- end }}
 ${READINESS_PROBE}    {{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}
     resources: {{ $res | toJson }}
     {{- end }}
-${proxyMounts(false)}${proxyVolumes(false, true)}`;
+${proxyMounts(false)}${proxyVolumes(release, false, true)}`;
+}

@@ -1,4 +1,5 @@
-import { CANONICAL_LABELS, COMMON_ANNOTATIONS, PRELUDE } from './shared.js';
+import type { IstioRelease } from '../../releases/catalog.js';
+import { CANONICAL_LABELS, COMMON_ANNOTATIONS, prelude } from './shared.js';
 
 /** Sets `$istiod` to `istiod[-<rev>]`, the control plane the workload talks to. */
 const ISTIOD = `{{- $istiod := "istiod" }}
@@ -64,7 +65,8 @@ spec:
  * serves an xDS proxy; app containers read its bootstrap from
  * `/etc/istio/proxy/grpc-bootstrap.json`. Health is the agent's status port.
  */
-export const grpcAgentTemplate = `${PRELUDE}${ISTIOD}
+export function grpcAgentTemplate(release: IstioRelease): string {
+  return `${prelude(release)}${ISTIOD}
 {{- $status := .Values.global.proxy.statusPort }}
 metadata:
   labels:
@@ -243,3 +245,4 @@ spec:
   {{- end }}
   {{- end }}
 `;
+}

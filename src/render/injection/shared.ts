@@ -6,14 +6,27 @@
  * Where a template emits a whole sub-object (resources, lifecycle), it
  * writes it as one line of JSON, which is valid YAML and needs no
  * indentation bookkeeping.
+ *
+ * What differs between Istio lines is chosen by `has(release, change)`
+ * (src/releases/changes.ts); each line's text is verified with that line's
+ * own injector (scripts/injection-verify.ts).
  */
+import type { IstioRelease } from '../../releases/catalog.js';
+import { has } from '../../releases/changes.js';
 
-/** Variables every template starts with. `$res` is the proxy resources, honouring the resource annotations. */
-export const PRELUDE = `{{- $ann := .ObjectMeta.Annotations }}
+/**
+ * Variables every template starts with. `$res` is the proxy resources,
+ * honouring the resource annotations (from 1.28 without nil entries).
+ */
+export function prelude(release: IstioRelease): string {
+  const resources = has(release, 'proxyResourcesOmitNil')
+    ? '.Values.global.proxy.resources | omitNil'
+    : '.Values.global.proxy.resources';
+  return `{{- $ann := .ObjectMeta.Annotations }}
 {{- $proxyUID := .ProxyUID | default 1337 }}
 {{- $proxyGID := .ProxyGID | default 1337 }}
 {{- $mode := annotation .ObjectMeta "sidecar.istio.io/interceptionMode" .ProxyConfig.InterceptionMode }}
-{{- $res := .Values.global.proxy.resources }}
+{{- $res := ${resources} }}
 {{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}
   {{- $req := dict }}
   {{- $lim := dict }}
@@ -30,6 +43,16 @@ export const PRELUDE = `{{- $ann := .ObjectMeta.Annotations }}
   {{- $image = annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy.image }}
 {{- end }}
 `;
+}
+
+/**
+ * A container resource as an env value source (flow style). From 1.29 the
+ * unit is explicit: `divisor: "1"` (whole CPUs, bytes).
+ */
+export function resourceRef(resource: string, release: IstioRelease): string {
+  const divisor = has(release, 'cpuLimitDivisor') ? ', divisor: "1"' : '';
+  return `{resourceFieldRef: {resource: ${resource}${divisor}}}`;
+}
 
 /** Canonical service labels; they keep what the workload already says. */
 export const CANONICAL_LABELS = `    service.istio.io/canonical-name: {{ index .ObjectMeta.Labels "service.istio.io/canonical-name" | default (index .ObjectMeta.Labels "app.kubernetes.io/name") | default (index .ObjectMeta.Labels "app") | default .DeploymentMeta.Name | trunc 63 | trimSuffix "-" | quote }}
@@ -51,23 +74,42 @@ export const COMMON_ANNOTATIONS = `    istio.io/rev: {{ .Revision | default "def
 const APP_CONTAINERS = `    - name: ISTIO_META_APP_CONTAINERS
       value: {{ $names := list }}{{ range .Spec.Containers }}{{ if ne .Name "istio-proxy" }}{{ $names = append $names .Name }}{{ end }}{{ end }}{{ join "," $names | quote }}
 `;
-const GO_LIMITS = `    - name: GOMEMLIMIT
-      valueFrom: {resourceFieldRef: {resource: limits.memory}}
+const goLimits = (release: IstioRelease) => `    - name: GOMEMLIMIT
+      valueFrom: ${resourceRef('limits.memory', release)}
     - name: GOMAXPROCS
-      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+      valueFrom: ${resourceRef('limits.cpu', release)}
+`;
+
+/**
+ * OpenTelemetry resource attributes of the workload (service namespace,
+ * version and instance id, each from its resource.opentelemetry.io/
+ * annotation or the pod), computed by istiod's `otelResourceAttributes`
+ * and empty unless a tracing provider asks for OTel semantic conventions.
+ */
+const OTEL_RESOURCE_ATTRIBUTES = `    {{- with otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels .DeploymentMeta.Namespace .Spec.Containers }}
+    - name: OTEL_RESOURCE_ATTRIBUTES
+      value: {{ . | quote }}
+    {{- end }}
 `;
 
 /**
  * The istio-proxy env list (indented for a container at 4 spaces). The
  * sidecar lists the app containers before the Go runtime limits; the
- * gateway template after them (istiod 1.27's order, which the injected pod
+ * gateway template after them (istiod's order, which the injected pod
  * keeps).
  */
-export function proxyEnv(template: 'sidecar' | 'gateway'): string {
-  return PROXY_ENV_TEXT.replace(
-    '@@APP_CONTAINERS_AND_GO_LIMITS@@',
-    template === 'sidecar' ? APP_CONTAINERS + GO_LIMITS : GO_LIMITS + APP_CONTAINERS,
-  );
+export function proxyEnv(template: 'sidecar' | 'gateway', release: IstioRelease): string {
+  const otel =
+    template === 'sidecar' && has(release, 'sidecarOtelResourceAttributes')
+      ? OTEL_RESOURCE_ATTRIBUTES
+      : '';
+  const limits =
+    template === 'sidecar'
+      ? APP_CONTAINERS + goLimits(release)
+      : goLimits(release) + APP_CONTAINERS;
+  return PROXY_ENV_TEXT.replace('@@APP_CONTAINERS_AND_GO_LIMITS@@', () => limits)
+    .replace('@@CPU_LIMIT@@', () => resourceRef('limits.cpu', release))
+    .replace('@@OTEL@@', () => otel);
 }
 
 const PROXY_ENV_TEXT = `    env:
@@ -94,7 +136,7 @@ const PROXY_ENV_TEXT = `    env:
     - name: HOST_IP
       valueFrom: {fieldRef: {fieldPath: status.hostIP}}
     - name: ISTIO_CPU_LIMIT
-      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+      valueFrom: @@CPU_LIMIT@@
     - name: PROXY_CONFIG
       value: {{ protoToJSON .ProxyConfig | quote }}
     - name: ISTIO_META_POD_PORTS
@@ -131,7 +173,7 @@ const PROXY_ENV_TEXT = `    env:
       value: {{ $value | quote }}
     {{- end }}
     {{- end }}
-    {{- range $key, $value := .ProxyConfig.ProxyMetadata }}
+@@OTEL@@    {{- range $key, $value := .ProxyConfig.ProxyMetadata }}
     - name: {{ $key }}
       value: {{ $value | quote }}
     {{- end }}
@@ -205,8 +247,15 @@ export function proxyMounts(withCrl: boolean): string {
  * template does) instead of a bare `emptyDir:` for the socket and
  * credential volumes (the API server defaults both to an empty dir).
  */
-export function proxyVolumes(withCrl: boolean, explicitEmptyDirs = false): string {
+export function proxyVolumes(
+  release: IstioRelease,
+  withCrl: boolean,
+  explicitEmptyDirs = false,
+): string {
   const empty = explicitEmptyDirs ? ' {}' : '';
+  const crlName = has(release, 'sidecarCrlConfigMapValue')
+    ? '{{ .Values.pilot.crlConfigMapName | default "istio-ca-crl" | quote }}'
+    : 'istio-ca-crl';
   return `  volumes:
   - name: workload-socket
     emptyDir:
@@ -262,7 +311,7 @@ export function proxyVolumes(withCrl: boolean, explicitEmptyDirs = false): strin
     withCrl
       ? `- name: istio-ca-crl
     configMap:
-      name: istio-ca-crl
+      name: ${crlName}
       optional: true
   `
       : ''

@@ -1,7 +1,9 @@
+import type { IstioRelease } from '../../releases/catalog.js';
+import { has } from '../../releases/changes.js';
 import {
   CANONICAL_LABELS,
   COMMON_ANNOTATIONS,
-  PRELUDE,
+  prelude,
   proxyEnv,
   READINESS_PROBE,
   proxyMounts,
@@ -41,7 +43,8 @@ const CNI_ANNOTATIONS = `    {{- if .Values.pilot.cni.enabled }}
  * with CNI the plugin does that and `istio-validation` only checks it.
  * Interception mode NONE needs neither.
  */
-const INIT_CONTAINER = `  {{- if or (ne $mode "NONE") .NativeSidecars }}
+function initContainer(release: IstioRelease): string {
+  return `  {{- if or (ne $mode "NONE") .NativeSidecars }}
   initContainers:
   {{- if ne $mode "NONE" }}
   - name: {{ if .Values.pilot.cni.enabled }}istio-validation{{ else }}istio-init{{ end }}
@@ -127,20 +130,34 @@ const INIT_CONTAINER = `  {{- if or (ne $mode "NONE") .NativeSidecars }}
       runAsUser: 0
       runAsNonRoot: false
       {{- end }}
-  {{- end }}
+${seccomp(release)}  {{- end }}
   {{- if .NativeSidecars }}
   - name: istio-proxy
 ${'{{- template "proxy" . }}'}
   {{- end }}
   {{- end }}
 `;
+}
+
+/**
+ * From 1.28 the proxy's and the init container's securityContext take
+ * `values.global.proxy.seccompProfile` when it is set (indent 6).
+ */
+function seccomp(release: IstioRelease): string {
+  if (!has(release, 'proxySeccompProfile')) return '';
+  return `      {{- with .Values.global.proxy.seccompProfile }}
+      seccompProfile: {{ toJson . }}
+      {{- end }}
+`;
+}
 
 /**
  * The istio-proxy container body (everything after its name), defined once
  * and used in `containers` or, for native sidecars, in `initContainers`.
  */
-const PROXY_BODY = `{{- define "proxy" }}
-${PRELUDE}
+function proxyBody(release: IstioRelease): string {
+  return `{{- define "proxy" }}
+${prelude(release)}
     image: {{ $image | quote }}
     {{- if .NativeSidecars }}
     restartPolicy: Always
@@ -174,7 +191,7 @@ ${PRELUDE}
     {{- else if $hold }}
     lifecycle: {"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}
     {{- end }}
-${proxyEnv('sidecar')}
+${proxyEnv('sidecar', release)}
     {{- with .Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . | quote }}
     {{- end }}
@@ -225,9 +242,10 @@ ${READINESS_PROBE}
       runAsNonRoot: true
       runAsUser: {{ $proxyUID }}
       {{- end }}
-    resources: {{ $res | toJson }}
+${seccomp(release)}    resources: {{ $res | toJson }}
 ${proxyMounts(true)}{{- end }}
 `;
+}
 
 /**
  * The `sidecar` template: labels and annotations istiod and telemetry rely
@@ -235,7 +253,8 @@ ${proxyMounts(true)}{{- end }}
  * (proxyv2 as UID 1337, Envoy metrics on 15090, agent health on 15021,
  * merged metrics on 15020) and the volumes it mounts.
  */
-export const sidecarTemplate = `${PROXY_BODY}${PRELUDE}
+export function sidecarTemplate(release: IstioRelease): string {
+  return `${proxyBody(release)}${prelude(release)}
 metadata:
   labels:
     security.istio.io/tlsMode: {{ index .ObjectMeta.Labels "security.istio.io/tlsMode" | default "istio" | quote }}
@@ -244,9 +263,10 @@ metadata:
     {{- end }}
 ${CANONICAL_LABELS}  annotations:
 ${COMMON_ANNOTATIONS}${CNI_ANNOTATIONS}spec:
-${INIT_CONTAINER}  {{- if not .NativeSidecars }}
+${initContainer(release)}  {{- if not .NativeSidecars }}
   containers:
   - name: istio-proxy
 ${'{{- template "proxy" . }}'}
   {{- end }}
-${proxyVolumes(true)}`;
+${proxyVolumes(release, true)}`;
+}
