@@ -36,6 +36,37 @@ export const GOLDENS = join(ROOT, 'test', 'conformance', 'goldens');
 /** The patches compared through goldens: every line but the one CI builds istioctl for. */
 export const GOLDEN_PATCHES = RELEASES.filter((r) => r.minor !== '1.27').map((r) => r.patch);
 
+/**
+ * The first Istio line a corpus input applies to: a first-line comment
+ * `# conformance: from 1.28` (for values an older line's istioctl rejects);
+ * undefined: every line.
+ */
+export function inputFrom(content: string): string | undefined {
+  return /^#\s*conformance:\s*from\s+(\d+\.\d+)/.exec(content)?.[1];
+}
+
+/** Whether a corpus input applies to a line (`1.27`, …). */
+export function appliesTo(content: string, minor: string): boolean {
+  const from = inputFrom(content);
+  if (from === undefined) return true;
+  const n = (v: string) => v.split('.').map(Number) as [number, number];
+  const [a, b] = [n(minor), n(from)];
+  return a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1]);
+}
+
+/** The corpus inputs (file names) that apply to a line. */
+export function corpusFor(minor: string): string[] {
+  return readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => appliesTo(readFileSync(join(CORPUS, f), 'utf8'), minor))
+    .sort();
+}
+
+/** A CRD's digest in a golden: its spec and annotations (`helm.sh/resource-policy`). */
+export function crdDigest(o: K8sObject): string {
+  return digest({ spec: o.spec as Json, annotations: (o.metadata.annotations ?? {}) as Json });
+}
+
 /** A value with every map's keys sorted, so the same document always prints the same. */
 export function sortKeys(v: Json): Json {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -86,9 +117,7 @@ function istioctlRun(bin: string, args: string[]): string {
 export function writeGoldens(patch: string, istioctl: string): { inputs: number; bytes: number } {
   const dir = join(GOLDENS, patch);
   mkdirSync(join(dir, 'manifest'), { recursive: true });
-  const inputs = readdirSync(CORPUS)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort();
+  const inputs = corpusFor(patch.split('.').slice(0, 2).join('.'));
   let crds: CrdDigests | undefined;
   let bytes = 0;
   for (const f of inputs) {
@@ -103,7 +132,7 @@ export function writeGoldens(patch: string, istioctl: string): { inputs: number;
     const objects = parseManifest(out, `istioctl ${patch}:${f}`);
     const mine: CrdDigests = {};
     for (const o of objects)
-      if (o.kind === 'CustomResourceDefinition') mine[o.metadata.name] = digest(o.spec as Json);
+      if (o.kind === 'CustomResourceDefinition') mine[o.metadata.name] = crdDigest(o);
     if (
       Object.keys(mine).length &&
       (crds === undefined || Object.keys(mine).length > Object.keys(crds).length)

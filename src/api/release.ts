@@ -139,7 +139,7 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
 }
 
 /** `spec.values` fields that exist only from a release on (istioctl of an older one rejects them). */
-const NEWER_VALUES: readonly { path: string[]; since: IstioMinor }[] = [
+export const NEWER_VALUES: readonly { path: string[]; since: IstioMinor }[] = [
   { path: ['global', 'networkPolicy'], since: '1.28' },
   { path: ['global', 'resourceScope'], since: '1.28' },
   { path: ['cni', 'daemonSetLabels'], since: '1.28' },

@@ -105,6 +105,8 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   // (an Endpoints object before Istio 1.28, an EndpointSlice from 1.28 on).
   kind('v1', 'Endpoints'),
   kind('discovery.k8s.io/v1', 'EndpointSlice'),
+  // values.global.networkPolicy.enabled (Istio 1.28+).
+  kind('networking.k8s.io/v1', 'NetworkPolicy'),
   kind('v1', 'ResourceQuota'),
   kind('rbac.authorization.k8s.io/v1', 'ClusterRole'),
   kind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'),

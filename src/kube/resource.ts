@@ -55,6 +55,7 @@ export const KNOWN_TYPES: readonly ResourceType[] = [
   t('v1', 'Service', 'services', true),
   t('v1', 'Endpoints', 'endpoints', true),
   t('discovery.k8s.io/v1', 'EndpointSlice', 'endpointslices', true),
+  t('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', true),
   t('v1', 'Pod', 'pods', true),
   t('v1', 'Event', 'events', true),
   t('v1', 'ResourceQuota', 'resourcequotas', true),

@@ -3,6 +3,7 @@ import type { CniSettings } from '../translate/components/cni.js';
 import type { ComponentPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, rule } from './common.js';
 import type { K8sObject } from './object.js';
+import { renderNetworkPolicy } from './network-policy.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
@@ -250,6 +251,17 @@ export function renderCni(c: ComponentPlan & { settings: CniSettings }): K8sObje
         },
       },
     });
+  }
+  if (s.networkPolicy) {
+    out.push(
+      renderNetworkPolicy({
+        name: s.networkPolicy,
+        namespace: ns,
+        labels: { 'k8s-app': 'istio-cni-node', release: 'istio' },
+        podSelector: { 'k8s-app': 'istio-cni-node' },
+        rules: [[[15014]], [[8000]]],
+      }),
+    );
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { revLabel } from './names.js';
 import { type K8sObject } from './object.js';
 import { renderHpa, renderPdb, wantsPdb } from './pilot-workload.js';
 import { has } from '../releases/changes.js';
+import { policyName, renderNetworkPolicy } from './network-policy.js';
 import { LABELS } from '../api/vocabulary.js';
 import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
@@ -364,6 +365,32 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
     getBool(gv, 'autoscaleMax')
   ) {
     out.push(renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, gv));
+  }
+  if (plan.networkPolicy) {
+    const ingress = g.component === 'IngressGateways';
+    out.push(
+      renderNetworkPolicy({
+        name: policyName(g.name, plan.revision),
+        namespace: g.namespace,
+        labels: {
+          app: g.name,
+          istio: ingress ? 'ingressgateway' : 'egressgateway',
+          release: 'istio',
+        },
+        podSelector: labels,
+        // Readiness, then stats and Envoy's Prometheus port, then each Service port's target.
+        rules: [
+          [[15021]],
+          [[15020], [15090]],
+          ...servicePorts(g).map((p): [number | string, string?][] => [
+            [
+              (p.targetPort ?? p.port) as number | string,
+              typeof p.protocol === 'string' && p.protocol ? p.protocol : 'TCP',
+            ],
+          ]),
+        ],
+      }),
+    );
   }
   if (wantsPdb(plan, gv)) {
     out.push(renderPdb(g.name, g.namespace, { ...labels, release: 'istio' }, labels));

@@ -27,6 +27,7 @@ const KIND_PRIORITY: Record<string, number> = {
   DaemonSet: 1000,
   HorizontalPodAutoscaler: 1001,
   PodDisruptionBudget: 1002,
+  NetworkPolicy: 1003,
   Service: 10000,
   Endpoints: 10000,
   EndpointSlice: 10000,

@@ -23,6 +23,7 @@ import {
   revisionTagsOf,
 } from './webhooks.js';
 import { has } from '../releases/changes.js';
+import { policyName, renderNetworkPolicy } from './network-policy.js';
 
 /**
  * The `Pilot` component: istiod with its RBAC, mesh and injector
@@ -67,6 +68,17 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     data: { 'merged-values': JSON.stringify(v) },
   });
   if (remote) out.push(...renderRemoteIstiod(plan, ns));
+  if (plan.networkPolicy) {
+    out.push(
+      renderNetworkPolicy({
+        name: policyName('istiod', rev),
+        namespace: ns,
+        labels: { app: 'istiod', istio: 'pilot', release: 'istio' },
+        podSelector: { app: 'istiod', 'istio.io/rev': revLabel(rev) },
+        rules: [[[15017]], [[15010], [15011], [15012], [8080], [15014]]],
+      }),
+    );
+  }
   if (has(plan.release, 'revisionTagService')) {
     for (const tag of revisionTagsOf(plan)) out.push(renderRevisionTagService(plan, c, tag));
   }

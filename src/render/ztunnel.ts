@@ -4,6 +4,7 @@ import type { ComponentPlan } from '../translate/plan.js';
 import { envField, envResource, envValue } from './common.js';
 import { PRIVILEGED_SCC } from './cni.js';
 import type { K8sObject } from './object.js';
+import { renderNetworkPolicy } from './network-policy.js';
 
 /**
  * The `Ztunnel` component (ambient mode): the per-node L4 proxy DaemonSet
@@ -16,8 +17,9 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
   const z = c.settings;
   const ns = c.namespace;
   const name = z.resourceName;
-  // Istio's ztunnel objects carry no chart labels of their own, only ownership ones.
-  const labels = {};
+  // Istio's ztunnel objects carry no chart labels of their own (only the user's and ownership ones).
+  const labels = { ...z.labels };
+  const annotations = Object.keys(z.annotations).length ? { annotations: z.annotations } : {};
   const policy = c.pullPolicy;
   const env: JsonObject[] = [
     envValue('CA_ADDRESS', z.caAddress),
@@ -71,30 +73,48 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRole',
-          metadata: { name, labels: sccLabels },
+          metadata: { name, labels: { ...sccLabels, ...z.labels }, ...annotations },
           rules: [PRIVILEGED_SCC],
         },
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRoleBinding',
-          metadata: { name, labels: sccLabels },
+          metadata: { name, labels: { ...sccLabels, ...z.labels }, ...annotations },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
           subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
         },
       ]
     : [];
+  const netpol: K8sObject[] = z.networkPolicy
+    ? [
+        renderNetworkPolicy({
+          name: z.networkPolicy,
+          namespace: ns,
+          labels: { app: 'ztunnel', release: 'istio' },
+          podSelector: { app: 'ztunnel' },
+          rules: [
+            ...[15021, 15020, 15000, 15008, 15001, 15006].map((p): [number][] => [[p]]),
+            [
+              [15053, 'TCP'],
+              [15053, 'UDP'],
+            ],
+          ],
+        }),
+      ]
+    : [];
   return [
     ...openshift,
+    ...netpol,
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name, namespace: ns, labels },
+      metadata: { name, namespace: ns, labels, ...annotations },
       ...(z.pullSecrets.length ? { imagePullSecrets: z.pullSecrets } : {}),
     },
     {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
-      metadata: { name, namespace: ns, labels },
+      metadata: { name, namespace: ns, labels, ...annotations },
       spec: {
         updateStrategy: {
           type: 'RollingUpdate',
@@ -110,6 +130,7 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
             },
             annotations: {
               'sidecar.istio.io/inject': 'false',
+              ...(z.revision ? { 'istio.io/rev': z.revision } : {}),
               'prometheus.io/port': '15020',
               'prometheus.io/scrape': 'true',
               ...z.podAnnotations,

@@ -81,6 +81,12 @@ export interface RenderPlan {
    * values.global.enableReaderRBAC is false.
    */
   readerRbac: boolean;
+  /**
+   * `values.global.networkPolicy.enabled`, as far as the line renders
+   * NetworkPolicies: istiod's and the gateways' from 1.28 (the node agents'
+   * are in their settings, from 1.29).
+   */
+  networkPolicy: boolean;
   /** Mesh-wide settings of the proxies the operator renders itself (gateways). */
   proxy: ProxySettings;
   base?: ComponentPlan;
@@ -197,6 +203,9 @@ export function translate(iop: RenderInput): RenderPlan {
     release,
     readerRbac:
       !has(release, 'readerRbacSwitch') || getPath(values, 'global.enableReaderRBAC') !== false,
+    networkPolicy:
+      has(release, 'networkPolicyIstiodGateways') &&
+      getPath(values, 'global.networkPolicy.enabled') === true,
     values,
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
     injectorCni: [
@@ -244,12 +253,17 @@ export function translate(iop: RenderInput): RenderPlan {
         .filter(Boolean)
         .at(-1) ||
       'info';
-    plan.cni = { ...c, settings: cniSettings(values, c.tag, logLevel, release) };
+    plan.cni = { ...c, settings: cniSettings(values, c.tag, logLevel, release, plan.revision) };
   }
   if (on(comps.ztunnel, false)) {
     plan.ztunnel = {
       ...resolve('Ztunnel', comps.ztunnel, 'ztunnel'),
-      settings: ztunnelSettings(values, istiodCaAddress(plan.revision, istioNamespace), release),
+      settings: ztunnelSettings(
+        values,
+        istiodCaAddress(plan.revision, istioNamespace),
+        release,
+        plan.revision,
+      ),
     };
   }
 

@@ -29,6 +29,7 @@ const INPUTS = [
   'pilot-autoscale-tuning.yaml',
   'remote-pilot-ip.yaml',
   'remote-pilot-host.yaml',
+  'network-policy.yaml',
 ];
 
 /** Kinds whose API a plain Kubernetes cluster does not serve (multus's CRD). */

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../../api/types.js';
+import { chooseRelease } from '../../api/release.js';
+import { RELEASES, releaseOfMinor } from '../../releases/catalog.js';
 import { defaultClusterDir } from '../../cluster/dirs.js';
 
 import { configureLogger } from '../../log/logger.js';
@@ -17,6 +19,26 @@ import { formatStatus, statusRows } from '../status-table.js';
 
 import { UserError } from '../errors.js';
 import { withKubeFlags, type KubeFlags } from '../kube-flags.js';
+
+/** The Istio line of the local istiod (pilot-discovery from the pinned istio.io/istio module). */
+const LOCAL_ISTIOD_LINE = '1.27';
+
+/**
+ * The closing hint's upgrade: the control plane's line to the next one
+ * (1.29.6 → 1.30.3 for the demo file), a real upgrade from the next line's
+ * templates; nothing when it already runs the newest.
+ */
+export function upgradeHint(docs: IstioOperator[]): string {
+  const cp = docs.find((d) => !d.spec?.revision) ?? docs[0];
+  const release = cp ? chooseRelease(cp).release : undefined;
+  const next = release ? RELEASES[RELEASES.indexOf(release) + 1] : undefined;
+  if (!cp || !next) return '';
+  const ns = cp.metadata?.namespace ?? 'istio-system';
+  return (
+    `  kubectl -n ${ns} patch iop ${cp.metadata?.name ?? ''} --type merge -p '{"spec":{"tag":"${next.patch}"}}'` +
+    `   # upgrade Istio ${release!.minor} to ${next.minor}, from ${next.minor}'s own templates (docs/upgrades.md)\n`
+  );
+}
 
 const DEMO_FILE = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
 
@@ -115,6 +137,17 @@ export function demoCommand(): Command {
         );
         for (const d of deployments) {
           const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
+          // The local istiod is pilot-discovery of the one line the Go module
+          // proxy serves: it cannot run another line's injector templates.
+          const version = d.metadata?.labels?.[LABELS.version] ?? '';
+          if (!version.startsWith(`${LOCAL_ISTIOD_LINE}.`)) {
+            say(
+              `istiod ${d.metadata!.namespace}/${d.metadata!.name} runs Istio ${version}: the real istiod here is ` +
+                `pilot-discovery ${LOCAL_ISTIOD_LINE} (the only line buildable from the Go module proxy), so it is not started ` +
+                `(to see it inject, set tag: ${releaseOfMinor(LOCAL_ISTIOD_LINE)!.patch} in the demo file, -f)`,
+            );
+            continue;
+          }
           const i = await startLocalIstiod({
             kubeConfig: cp!.kubeConfig(),
             controlPlaneDir: cp!.dir,
@@ -228,7 +261,7 @@ export function demoCommand(): Command {
               `In another terminal:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get iop -A\n` +
               `  kubectl edit iop -n istio-system control-plane   # and watch the operator react here\n` +
               `  npx istio-operator status                        # the same table, without kubectl\n` +
-              `  kubectl -n istio-system patch iop control-plane --type merge -p '{"spec":{"tag":"1.28.0"}}'   # an upgrade (docs/upgrades.md)\n` +
+              upgradeHint(docs) +
               inject +
               `Press Ctrl-C to stop${cp ? `${istiods.length ? ' istiod' : ''} and remove the local control plane` : ''}.\n`,
           );

@@ -59,6 +59,8 @@ export interface CniSettings {
    * the container's `securityContext.appArmorProfile`.
    */
   appArmorAnnotation: boolean;
+  /** The NetworkPolicy's name when one is rendered (1.29+, `global.networkPolicy.enabled`). */
+  networkPolicy?: string;
 }
 
 /** Resolves the CNI settings; `tag` is the component's (the agent reports it). */
@@ -67,6 +69,7 @@ export function cniSettings(
   tag: string,
   logLevel: string,
   release: IstioRelease,
+  revision = '',
 ): CniSettings {
   const cni = getObject(values, 'cni');
   const flag = (path: string, dflt: boolean) => String(getPath(cni, path) ?? dflt);
@@ -132,6 +135,10 @@ export function cniSettings(
     terminationGracePeriodSeconds: has(release, 'cniGracePeriodValue')
       ? (getPath(cni, 'terminationGracePeriodSeconds') ?? 30)
       : 5,
+    ...(has(release, 'networkPolicyNodeAgents') &&
+    getPath(values, 'global.networkPolicy.enabled') === true
+      ? { networkPolicy: revision ? `istio-cni-${revision}` : 'istio-cni' }
+      : {}),
     appArmorAnnotation:
       !has(release, 'cniAppArmorChoice') || getPath(cni, 'useAppArmorAnnotation') !== false,
     ...(getBool(cni, 'resourceQuotas.enabled')

@@ -39,6 +39,14 @@ export interface ZtunnelSettings {
   /** The pod's DNS policy and config (1.30+, `ztunnel.dnsPolicy`/`dnsConfig`; '' / {}: unset). */
   dnsPolicy: string;
   dnsConfig: JsonObject;
+  /** The NetworkPolicy's name when one is rendered (1.29+, `global.networkPolicy.enabled`). */
+  networkPolicy?: string;
+  /** The control plane revision ('' for the default), which the pods carry as `istio.io/rev`. */
+  revision: string;
+  /** Annotations of every ztunnel object (`ztunnel.annotations`, plus `istio.io/rev` for a revision). */
+  annotations: Record<string, string>;
+  /** Extra labels of every ztunnel object (`ztunnel.labels`). */
+  labels: Record<string, string>;
 }
 
 /** Resolves the ztunnel settings; `istiodCa` is the revision's istiod address (port 15012). */
@@ -46,6 +54,7 @@ export function ztunnelSettings(
   values: JsonObject,
   istiodCa: string,
   release: IstioRelease,
+  revision = '',
 ): ZtunnelSettings {
   const z = getObject(values, 'ztunnel');
   const caAddress = getString(z, 'caAddress') || getString(values, 'global.caAddress') || istiodCa;
@@ -67,6 +76,18 @@ export function ztunnelSettings(
     trustBundleName: getString(values, 'global.trustBundleName') || 'istio-ca-root-cert',
     pullSecrets: pullSecretNames(values),
     ...(has(release, 'cpuLimitDivisor') ? { cpuLimitDivisor: '1' } : {}),
+    ...(has(release, 'networkPolicyNodeAgents') &&
+    getPath(values, 'global.networkPolicy.enabled') === true
+      ? {
+          networkPolicy: `${getString(z, 'resourceName') || 'ztunnel'}${revision ? `-${revision}` : ''}`,
+        }
+      : {}),
+    revision,
+    annotations: {
+      ...(getObject(z, 'annotations') as Record<string, string>),
+      ...(revision ? { 'istio.io/rev': revision } : {}),
+    },
+    labels: getObject(z, 'labels') as Record<string, string>,
     peerCaCrl: has(release, 'ztunnelPeerCaCrl') && getPath(z, 'peerCaCrl.enabled') === true,
     dnsPolicy: has(release, 'ztunnelDnsSettings') ? getString(z, 'dnsPolicy') : '',
     dnsConfig: has(release, 'ztunnelDnsSettings') ? getObject(z, 'dnsConfig') : {},

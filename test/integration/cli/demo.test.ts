@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -33,7 +33,16 @@ describe('npm start (istio-operator demo)', () => {
     const dir = join(base, 'cp');
     const env = { ...process.env };
     delete env.KUBECONFIG; // the demo must use its own control plane
-    const p = spawnCli(['demo', '--dir', dir], { env });
+    // The local istiod is pilot-discovery 1.27: the demo file at that line, so it runs and injects.
+    const file = join(base, 'demo-1.27.yaml');
+    await writeFile(
+      file,
+      readFileSync(join(ROOT, 'examples', 'demo.yaml'), 'utf8').replaceAll(
+        'tag: 1.29.6',
+        'tag: 1.27.9',
+      ),
+    );
+    const p = spawnCli(['demo', '--dir', dir, '-f', file], { env });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -129,12 +138,26 @@ describe('npm start (istio-operator demo)', () => {
       );
       const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
       assert.ok(state.processes.length >= 6, 'etcd, egress proxy, apiserver, cm, scheduler, kwok');
-      const istiod = pilotDiscovery(istiodPid(output()));
+      // The demo file installs 1.29: the closing hint is the real upgrade to
+      // 1.30, and the local istiod (1.27) is not started for another line.
+      await waitFor(
+        'the closing hint',
+        async () => /Press Ctrl-C/.test(output()),
+        30_000,
+        undefined,
+        250,
+      );
+      assert.match(
+        output(),
+        /patch iop control-plane --type merge -p '\{"spec":\{"tag":"1\.30\.3"\}\}'/,
+      );
+      assert.match(output(), /upgrade Istio 1\.29 to 1\.30/);
+      assert.match(output(), /runs Istio 1\.29\.6: the real istiod here is pilot-discovery 1\.27/);
       process.kill(-p.pid!, 'SIGINT');
       await exited;
       await waitFor(
         'every control-plane process gone',
-        async () => ![...state.processes, istiod].some(isAlive),
+        async () => !state.processes.some(isAlive),
         30_000,
         undefined,
         100,

@@ -148,7 +148,7 @@ describe('operator: never weakens a live CRD', function () {
     const message = (await iop()).status?.message ?? '';
     assert.match(
       message,
-      /CustomResourceDefinition virtualservices\.networking\.istio\.io left as it is: installed by Istio 1\.99\.0, newer than the Istio 1\.27\.\d+ CRDs/,
+      /CustomResourceDefinition virtualservices\.networking\.istio\.io left as it is: installed by Istio 1\.99\.0, newer than the Istio 1\.30\.\d+ CRDs/,
     );
     assert.match(
       message,

@@ -1,3 +1,4 @@
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
 import assert from 'node:assert/strict';
 import { diffManifests, parseManifest } from '../../../src/render/diff.js';
 import { injectionTemplates } from '../../../src/render/injection/templates.js';
@@ -81,7 +82,7 @@ describe('render: revision naming', () => {
 });
 
 describe('render: injection templates', () => {
-  const templates = injectionTemplates();
+  const templates = injectionTemplates(releaseOfMinor('1.27')!);
 
   it('ships every template istiod 1.27 reads: the four pod templates, kube-gateway and waypoint', () => {
     assert.deepEqual(Object.keys(templates).sort(), [
