@@ -1,3 +1,4 @@
+import { ISTIO_VERSION } from '../../../src/version.js';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager } from '../../../src/controller/manager.js';
@@ -38,7 +39,10 @@ describe('istio-operator status (against the real control plane)', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      new RegExp(`^${ns}/cp\\s+HEALTHY\\s+True\\s+default\\s+minimal\\s+1\\.27\\.\\d+$`, 'm'),
+      new RegExp(
+        `^${ns}/cp\\s+HEALTHY\\s+True\\s+default\\s+minimal\\s+${ISTIO_VERSION.replaceAll('.', '\\.')}$`,
+        'm',
+      ),
     );
     assert.match(r.stdout, /^ {2}Pilot\s+HEALTHY\s+\d+ objects$/m);
   });

@@ -6,6 +6,8 @@ import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import type { ObjectRef } from '../../../src/kube/client.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+import { ownCluster } from '../../support/cluster.js';
+import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
 import {
   ALLOW_VERSION_SKEW_ANNOTATION,
   FORCE_DELETE_ANNOTATION,
@@ -45,6 +47,7 @@ function selects(sel: Selector | undefined, labels: Record<string, string>): boo
 }
 
 describe('operator: upgrades in place, version-skew guard, revision canary and tags', function () {
+  let cluster: RunningControlPlane;
   let env: OperatorEnv;
   let ns: string;
   /** The default operator, and one per revision (`run --revision R`), as the canary flow runs them. */
@@ -107,7 +110,10 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
 
   before(async function () {
     this.timeout(30 * 60_000);
-    env = await operatorEnv();
+    // Its own control plane: it installs several Istio lines, and the CRDs
+    // (cluster-wide, never moved back to an older line) must start from none.
+    cluster = await ownCluster('upgrade');
+    env = await operatorEnv(cluster);
     ns = await env.namespace('upgrade');
     managers.push(await env.startOperator([ns]));
   });
@@ -118,6 +124,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
     await env.client.delete(iopRef(ns, 'inplace')).catch(() => undefined);
     await gone('inplace').catch(() => undefined);
     for (const m of managers) await m.stop();
+    await cluster?.stop();
   });
 
   it('rolls a tag change Pilot first, then the gateways once istiod is available, UPDATING until then', async () => {
