@@ -172,5 +172,17 @@ export function newerValuesErrors(spec: unknown, release: IstioRelease): Diagnos
       fix: `remove it, or install Istio ${f.since} or later (spec.tag)`,
     });
   }
+  // Rendering a part of the objects only (cluster-scoped or namespaced) is
+  // not something this operator does: say so rather than render everything.
+  const scope = getPath(spec, ['values', 'global', 'resourceScope']);
+  if (typeof scope === 'string' && scope !== 'all' && scope !== 'undefined' && !out.length) {
+    out.push({
+      severity: 'error',
+      path: 'spec.values.global.resourceScope',
+      value: scope,
+      message: 'this operator always renders every object of a component (resourceScope all)',
+      fix: 'leave it out, or set it to all',
+    });
+  }
   return out;
 }

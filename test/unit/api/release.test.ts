@@ -128,6 +128,15 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
       ['spec.values.pilot.taint.name'],
     );
     assert.deepEqual(newerValuesErrors(spec, releaseOfMinor('1.30')!), []);
+    const scoped = { values: { global: { resourceScope: 'cluster' } } };
+    assert.match(
+      newerValuesErrors(scoped, releaseOfMinor('1.30')!)[0]!.message,
+      /resourceScope all/,
+    );
+    assert.deepEqual(
+      newerValuesErrors({ values: { global: { resourceScope: 'all' } } }, releaseOfMinor('1.30')!),
+      [],
+    );
   });
 
   it('validates an IstioOperator against the values of the release it installs', () => {
