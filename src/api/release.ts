@@ -186,3 +186,24 @@ export function newerValuesErrors(spec: unknown, release: IstioRelease): Diagnos
   }
   return out;
 }
+
+/**
+ * `compatibilityVersion` (spec, or values) naming a version the line ships
+ * no compatibility profile for: istioctl of that line refuses to render.
+ */
+export function compatibilityErrors(spec: unknown, release: IstioRelease): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const path of [['compatibilityVersion'], ['values', 'compatibilityVersion']]) {
+    const v = getPath(spec, path);
+    if (typeof v !== 'string' || !/^\d+\.\d+$/.test(v)) continue;
+    if (release.compatibilityVersions.includes(v)) continue;
+    out.push({
+      severity: 'error',
+      path: formatPath(['spec', ...path]),
+      value: v,
+      message: `unknown compatibility version for Istio ${release.minor}`,
+      fix: `use one of: ${release.compatibilityVersions.join(', ')}, or remove it for the current defaults`,
+    });
+  }
+  return out;
+}

@@ -12,9 +12,6 @@ import { isObject } from '../json/value.js';
 import { DNS1123_LABEL, GATEWAY_NAME, MAJOR_MINOR } from './schema/spec.js';
 import type { Diagnostic, JsonObject } from './types.js';
 
-/** compatibilityVersion values Istio 1.27 ships defaults for. */
-export const COMPATIBILITY_VERSIONS = ['1.24', '1.25', '1.26'];
-
 // An image repository: optional registry host[:port], then lower-case path
 // components separated by "/" (the distribution reference grammar).
 const HUB =
@@ -98,17 +95,9 @@ function checkCompatibilityVersion(spec: JsonObject, out: Diagnostic[]): void {
 
 function checkCompatibility(path: string, v: unknown, out: Diagnostic[]): void {
   if (typeof v !== 'string' || v === '') return;
+  // Which versions exist depends on the Istio line: api/release.ts checks that.
   if (!new RegExp(MAJOR_MINOR).test(v)) {
     out.push(err(path, v, 'must be major.minor', 'use for example "1.25"'));
-  } else if (!COMPATIBILITY_VERSIONS.includes(v)) {
-    out.push(
-      err(
-        path,
-        v,
-        'unknown compatibility version',
-        `use one of: ${COMPATIBILITY_VERSIONS.join(', ')}, or remove it for the current defaults`,
-      ),
-    );
   }
 }
 

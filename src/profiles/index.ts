@@ -10,7 +10,7 @@ import { API_VERSION, KIND } from '../api/vocabulary.js';
 import { getPath } from '../json/path.js';
 import { validateIstioOperator } from '../api/validate.js';
 import { DEFAULT_HUB } from '../version.js';
-import { chooseRelease, newerValuesErrors } from '../api/release.js';
+import { chooseRelease, compatibilityErrors, newerValuesErrors } from '../api/release.js';
 import { DEFAULT_RELEASE, type IstioRelease } from '../releases/catalog.js';
 import { builtinProfile } from './builtin.js';
 import { mergeLayers } from './merge.js';
@@ -161,7 +161,8 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   const choice = chooseRelease(user);
   if (choice.diagnostics) errors.push(...choice.diagnostics);
   const release = choice.release ?? DEFAULT_RELEASE;
-  if (choice.release) errors.push(...newerValuesErrors(userSpec, release));
+  if (choice.release)
+    errors.push(...newerValuesErrors(userSpec, release), ...compatibilityErrors(userSpec, release));
 
   const layers: JsonObject[] = [builtinProfile('default')];
   if (profile !== 'default') layers.push(builtinProfile(profile));

@@ -22,14 +22,36 @@ export interface IstioRelease {
   patch: string;
   /** Whether Istio still supports the line (shown by `istio-operator version`; unsupported lines still install). */
   supported: boolean;
+  /** The `compatibilityVersion` values the line's charts ship a profile for. */
+  compatibilityVersions: readonly string[];
 }
 
 /** Every release line, oldest first. */
 export const RELEASES: readonly IstioRelease[] = [
-  { minor: '1.27', patch: '1.27.9', supported: false },
-  { minor: '1.28', patch: '1.28.10', supported: false },
-  { minor: '1.29', patch: '1.29.6', supported: true },
-  { minor: '1.30', patch: '1.30.3', supported: true },
+  {
+    minor: '1.27',
+    patch: '1.27.9',
+    supported: false,
+    compatibilityVersions: ['1.24', '1.25', '1.26'],
+  },
+  {
+    minor: '1.28',
+    patch: '1.28.10',
+    supported: false,
+    compatibilityVersions: ['1.25', '1.26', '1.27'],
+  },
+  {
+    minor: '1.29',
+    patch: '1.29.6',
+    supported: true,
+    compatibilityVersions: ['1.25', '1.26', '1.27', '1.28'],
+  },
+  {
+    minor: '1.30',
+    patch: '1.30.3',
+    supported: true,
+    compatibilityVersions: ['1.25', '1.26', '1.27', '1.28', '1.29'],
+  },
 ];
 
 /** The release an IstioOperator gets when nothing names one: the newest line. */

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { chooseRelease, minorOfTag, newerValuesErrors } from '../../../src/api/release.js';
+import {
+  chooseRelease,
+  compatibilityErrors,
+  minorOfTag,
+  newerValuesErrors,
+} from '../../../src/api/release.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { IstioOperatorValidationError } from '../../../src/api/errors.js';
 import { releaseOfMinor } from '../../../src/releases/catalog.js';
@@ -153,5 +158,16 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
     const { iop, release } = generateIstioOperator({ files: [file('1.28.10')], set: [] });
     assert.equal(release.minor, '1.28');
     assert.equal(iop.spec.tag, '1.28.10');
+  });
+
+  it('accepts the compatibility versions of the line it installs', () => {
+    const spec = (v: string) => ({ compatibilityVersion: v });
+    assert.deepEqual(compatibilityErrors(spec('1.24'), releaseOfMinor('1.27')!), []);
+    assert.match(
+      compatibilityErrors(spec('1.24'), releaseOfMinor('1.30')!)[0]!.fix ?? '',
+      /1\.25, 1\.26, 1\.27, 1\.28, 1\.29/,
+    );
+    assert.deepEqual(compatibilityErrors(spec('1.29'), releaseOfMinor('1.30')!), []);
+    assert.equal(compatibilityErrors(spec('1.28'), releaseOfMinor('1.28')!).length, 1);
   });
 });
