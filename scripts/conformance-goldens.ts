@@ -5,7 +5,7 @@
  * each line's patch, stored under test/conformance/goldens/<patch>/.
  *
  *   scripts/oracle-istioctl.sh 1.30.3            # build the oracle (needs Istio's sources)
- *   node --import tsx scripts/conformance-goldens.ts [--oracles DIR] [PATCH …]
+ *   node --import tsx scripts/conformance-goldens.ts [--oracles DIR] [--input FILE.yaml …] [PATCH …]
  *
  * Same binaries, same corpus: same bytes (objects in istioctl's order, keys
  * sorted, no timestamps). The goldens hold facts, not Istio's text:
@@ -114,10 +114,17 @@ function istioctlRun(bin: string, args: string[]): string {
 }
 
 /** Writes test/conformance/goldens/<patch>/{manifest/<input>.json,crds.json}. */
-export function writeGoldens(patch: string, istioctl: string): { inputs: number; bytes: number } {
+export function writeGoldens(
+  patch: string,
+  istioctl: string,
+  /** Only these corpus inputs (crds.json is then left as it is). */
+  only?: readonly string[],
+): { inputs: number; bytes: number } {
   const dir = join(GOLDENS, patch);
   mkdirSync(join(dir, 'manifest'), { recursive: true });
-  const inputs = corpusFor(patch.split('.').slice(0, 2).join('.'));
+  const inputs = corpusFor(patch.split('.').slice(0, 2).join('.')).filter(
+    (f) => !only || only.includes(f),
+  );
   let crds: CrdDigests | undefined;
   let bytes = 0;
   for (const f of inputs) {
@@ -149,6 +156,7 @@ export function writeGoldens(patch: string, istioctl: string): { inputs: number;
     bytes += text.length;
     process.stderr.write(`  ${patch} ${f}: ${kept.length} objects\n`);
   }
+  if (only) return { inputs: inputs.length, bytes };
   const crdText = JSON.stringify(sortKeys(crds ?? {}), null, 1) + '\n';
   writeFileSync(join(dir, 'crds.json'), crdText);
   return { inputs: inputs.length, bytes: bytes + crdText.length };
@@ -161,6 +169,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     at >= 0
       ? args.splice(at, 2)[1]!
       : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-operator', 'oracles');
+  const only: string[] = [];
+  for (let i = args.indexOf('--input'); i >= 0; i = args.indexOf('--input'))
+    only.push(args.splice(i, 2)[1]!);
   const patches = args.length ? args : GOLDEN_PATCHES;
   for (const patch of patches) {
     const bin = join(oracles, `istioctl-${patch}`);
@@ -169,7 +180,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     } catch {
       throw new Error(`${bin}: no oracle; build it with scripts/oracle-istioctl.sh ${patch}`);
     }
-    const r = writeGoldens(patch, bin);
+    const r = writeGoldens(patch, bin, only.length ? only : undefined);
     process.stderr.write(`${patch}: ${r.inputs} inputs, ${(r.bytes / 1024).toFixed(0)} KiB\n`);
   }
 }

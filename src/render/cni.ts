@@ -86,7 +86,7 @@ function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
       envField('REPAIR_NODE_NAME', 'spec.nodeName', false),
       envValue('REPAIR_RUN_AS_DAEMON', 'true'),
       envValue('REPAIR_SIDECAR_ANNOTATION', 'sidecar.istio.io/status'),
-      envValue('ALLOW_SWITCH_TO_HOST_NS', 'true'),
+      ...(s.hostNetwork ? [] : [envValue('ALLOW_SWITCH_TO_HOST_NS', 'true')]),
       envField('NODE_NAME', 'spec.nodeName'),
       envResource('GOMEMLIMIT', 'limits.memory', '1'),
       envResource('GOMAXPROCS', 'limits.cpu', '1'),
@@ -163,6 +163,7 @@ function cniDaemonSet(c: ComponentPlan, s: CniSettings): K8sObject {
           },
         },
         spec: {
+          ...(s.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
           nodeSelector: { 'kubernetes.io/os': 'linux' },
           tolerations: [
             { effect: 'NoSchedule', operator: 'Exists' },

@@ -11,6 +11,7 @@ import { proxySettings, type ProxySettings } from './components/proxy.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
 import { gatewayAffinity } from './components/gateway-affinity.js';
 import { componentImage, componentPullPolicy } from './images.js';
+import { compatibilityValues } from './compatibility.js';
 import { istiodCaAddress } from './names.js';
 import { versionOfTag } from './version.js';
 import { mergeJson } from '../json/merge.js';
@@ -167,7 +168,12 @@ export function translate(iop: RenderInput): RenderPlan {
       ...(comps.ztunnel.tag !== undefined ? { tag: String(comps.ztunnel.tag) } : {}),
     };
   }
-  let values = mergeJson(defaultValues(release), profile);
+  // compatibilityVersion pins an older release's behaviour, over the chart profile.
+  const compat = compatibilityValues(
+    release,
+    String(spec.compatibilityVersion ?? getString(userValues, 'compatibilityVersion') ?? ''),
+  );
+  let values = mergeJson(mergeJson(defaultValues(release), profile), compat.values);
   const platform = getString(userValues, 'global.platform');
   values = mergeJson(values, platformValues(platform));
   values = mergeJson(values, fromSpec);
@@ -210,6 +216,7 @@ export function translate(iop: RenderInput): RenderPlan {
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
     injectorCni: [
       getObject(profile, 'cni'),
+      compat.injectorCni,
       // The platform file's seLinuxOptions is the node agents' own (top
       // level in Istio's file), not part of the cni block istiod sees.
       withoutKey(getObject(platformValues(platform), 'cni'), 'seLinuxOptions'),

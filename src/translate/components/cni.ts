@@ -61,6 +61,8 @@ export interface CniSettings {
   appArmorAnnotation: boolean;
   /** The NetworkPolicy's name when one is rendered (1.29+, `global.networkPolicy.enabled`). */
   networkPolicy?: string;
+  /** Ambient with `cni.ambient.shareHostNetworkNamespace`: the agent runs in the node's network namespace. */
+  hostNetwork: boolean;
 }
 
 /** Resolves the CNI settings; `tag` is the component's (the agent reports it). */
@@ -139,6 +141,7 @@ export function cniSettings(
     getPath(values, 'global.networkPolicy.enabled') === true
       ? { networkPolicy: revision ? `istio-cni-${revision}` : 'istio-cni' }
       : {}),
+    hostNetwork: ambient && getPath(cni, 'ambient.shareHostNetworkNamespace') === true,
     appArmorAnnotation:
       !has(release, 'cniAppArmorChoice') || getPath(cni, 'useAppArmorAnnotation') !== false,
     ...(getBool(cni, 'resourceQuotas.enabled')
