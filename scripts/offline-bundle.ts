@@ -137,17 +137,47 @@ async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
   );
   const stub =
     generatedConstants(mod.ISTIO_API_PIN_DIGEST, mod.YAML_WRITER_DIGEST, mod.ISTIO_CRD_SETS) +
-    "import { readFileSync } from 'node:fs';\n" +
+    "import { closeSync, openSync, readSync } from 'node:fs';\n" +
     "import { join } from 'node:path';\n" +
     'let data;\n' +
-    '/** Read from beside the bundle on first use (scripts/offline-bundle.ts, packTexts). */\n' +
+    '/**\n' +
+    ' * Read from beside the bundle on first use (scripts/offline-bundle.ts, packTexts):\n' +
+    ' * the head, then each text only when asked for, straight from the file: a render\n' +
+    " * reads its own line's CRDs, not the other lines'.\n" +
+    ' */\n' +
     'export function istioCrdData() {\n' +
     `  if (data) return data;\n` +
-    `  const file = readFileSync(join(__dirname, ${JSON.stringify(OFFLINE_CRD_DATA)}), 'latin1');\n` +
-    "  const nl = file.indexOf('\\n');\n" +
-    '  const head = JSON.parse(file.slice(0, nl));\n' +
-    '  const text = (r) => (r ? file.slice(nl + 1 + r[0], nl + 1 + r[1]) : null);\n' +
-    '  return (data = { json: head.json.map(text), specYaml: head.specYaml.map(text) });\n' +
+    `  const fd = openSync(join(__dirname, ${JSON.stringify(OFFLINE_CRD_DATA)}), 'r');\n` +
+    '  let head = Buffer.alloc(0);\n' +
+    '  let nl = -1;\n' +
+    '  while (nl < 0) {\n' +
+    '    const chunk = Buffer.alloc(65536);\n' +
+    '    const n = readSync(fd, chunk, 0, chunk.length, head.length);\n' +
+    "    if (n === 0) throw new Error('" +
+    OFFLINE_CRD_DATA +
+    ": no head line');\n" +
+    '    head = Buffer.concat([head, chunk.subarray(0, n)]);\n' +
+    '    nl = head.indexOf(10);\n' +
+    '  }\n' +
+    "  const places = JSON.parse(head.toString('latin1', 0, nl));\n" +
+    '  const text = (r) => {\n' +
+    '    if (!r) return null;\n' +
+    '    const b = Buffer.allocUnsafe(r[1] - r[0]);\n' +
+    '    readSync(fd, b, 0, b.length, nl + 1 + r[0]);\n' +
+    "    return b.toString('latin1');\n" +
+    '  };\n' +
+    '  const lazy = (list) => {\n' +
+    '    const got = new Map();\n' +
+    '    return new Proxy(list, {\n' +
+    '      get(t, k) {\n' +
+    "        if (typeof k !== 'string' || !/^\\d+$/.test(k)) return t[k];\n" +
+    '        if (!got.has(k)) got.set(k, text(t[Number(k)]));\n' +
+    '        return got.get(k);\n' +
+    '      },\n' +
+    '    });\n' +
+    '  };\n' +
+    '  process.once("exit", () => closeSync(fd));\n' +
+    '  return (data = { json: lazy(places.json), specYaml: lazy(places.specYaml) });\n' +
     '}\n';
   return {
     name: 'istio-crds-beside-bundle',
@@ -162,10 +192,11 @@ async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
 
 /**
  * The CRD data as one line of JSON giving each text's place, then the texts
- * one after another, unescaped: read as one latin1 string (the texts are
- * ASCII) and sliced, which costs next to nothing, where parsing the same
- * 1.3 MB as JSON (every quote and line break escaped) was the largest part
- * of a `manifest generate` run's extra time.
+ * one after another, unescaped: each text is read from its place as latin1
+ * (the texts are ASCII) when first asked for, which costs next to nothing,
+ * where parsing the same megabytes as JSON (every quote and line break
+ * escaped) was the largest part of a `manifest generate` run's extra time,
+ * and reading the whole file (3 MB for four Istio lines) a good part of the rest.
  */
 export function packTexts(data: { json: string[]; specYaml: (string | null)[] }): string {
   let body = '';
