@@ -44,7 +44,7 @@ export function versionCommand(): Command {
           ...(r === DEFAULT_RELEASE ? ['default'] : []),
           ...(r.supported ? [] : ['no longer supported by Istio']),
         ];
-        return `  ${r.minor}  ${r.patch.padEnd(8)}${notes.length ? `  (${notes.join('; ')})` : ''}`;
+        return `  ${r.minor}  ${r.patch.padEnd(8)}${notes.length ? `  (${notes.join('; ')})` : ''}`.trimEnd();
       });
       process.stdout.write(
         `istio-operator ${OPERATOR_VERSION}\nistio ${DEFAULT_RELEASE.patch}\n` +
