@@ -71,7 +71,7 @@ describe("render: Istio's CRDs from istio.io/api", () => {
     assert.ok(!v128.some((o) => o.metadata.name === 'trafficextensions.extensions.istio.io'));
   });
 
-  it("renders every CRD of the line with their schemas, CEL rules, printer columns, subresources and categories", () => {
+  it('renders every CRD of the line with their schemas, CEL rules, printer columns, subresources and categories', () => {
     const m = render({ profile: 'default' });
     const crds = m.objects.filter((o) => o.kind === 'CustomResourceDefinition');
     assert.deepEqual(

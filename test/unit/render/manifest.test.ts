@@ -95,7 +95,10 @@ describe('render: whole manifest', () => {
     assert.equal(d.spec.template.spec.containers[0].name, 'install-cni');
     const z = at(find(m, 'DaemonSet', 'ztunnel'));
     assert.equal(z.spec.template.spec.containers[0].name, 'istio-proxy');
-    assert.equal(z.spec.template.spec.containers[0].image, `docker.io/istio/ztunnel:${ISTIO_VERSION}-distroless`);
+    assert.equal(
+      z.spec.template.spec.containers[0].image,
+      `docker.io/istio/ztunnel:${ISTIO_VERSION}-distroless`,
+    );
     find(m, 'ConfigMap', 'istio-cni-config');
     assert.ok(!ids(m).includes('Deployment/istio-ingressgateway'));
     const env = at(find(m, 'Deployment', 'istiod')).spec.template.spec.containers[0].env;
