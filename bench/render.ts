@@ -36,7 +36,7 @@ import { toYamlDocuments } from '../src/render/output.js';
 import { translate } from '../src/translate/plan.js';
 import { RELEASES } from '../src/releases/catalog.js';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { oraclesDir } from '../scripts/conformance-goldens.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -96,14 +96,9 @@ function inProcessPerLine(): void {
   }
 }
 
-/** The oracle istioctl of a line's patch, if built (1.27: the pinned 1.27.0 build). */
+/** The oracle istioctl of a line's patch (scripts/oracle-istioctl.sh), if built. */
 function oracleOf(patch: string): string | undefined {
-  const dir = join(
-    process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-    'istio-operator',
-    'oracles',
-  );
-  const bin = join(dir, `istioctl-${patch}`);
+  const bin = join(oraclesDir(), `istioctl-${patch}`);
   return existsSync(bin) ? bin : undefined;
 }
 

@@ -33,6 +33,17 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const CORPUS = join(ROOT, 'test', 'conformance', 'corpus');
 export const GOLDENS = join(ROOT, 'test', 'conformance', 'goldens');
 
+/**
+ * Where the oracle istioctl binaries are (scripts/oracle-istioctl.sh puts
+ * them there): `--oracles DIR`, taken out of `args`, else
+ * $XDG_CACHE_HOME/istio-operator/oracles.
+ */
+export function oraclesDir(args: string[] = []): string {
+  const at = args.indexOf('--oracles');
+  if (at >= 0) return args.splice(at, 2)[1]!;
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-operator', 'oracles');
+}
+
 /** The patches compared through goldens: every line but the one CI builds istioctl for. */
 export const GOLDEN_PATCHES = RELEASES.filter((r) => r.minor !== '1.27').map((r) => r.patch);
 
@@ -164,11 +175,7 @@ export function writeGoldens(
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--oracles');
-  const oracles =
-    at >= 0
-      ? args.splice(at, 2)[1]!
-      : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-operator', 'oracles');
+  const oracles = oraclesDir(args);
   const only: string[] = [];
   for (let i = args.indexOf('--input'); i >= 0; i = args.indexOf('--input'))
     only.push(args.splice(i, 2)[1]!);

@@ -30,14 +30,14 @@
  * difference; the exit code is non-zero otherwise.
  */
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { releaseOfMinor, type IstioMinor, type IstioRelease } from '../src/releases/catalog.js';
 import { injectionTemplates } from '../src/render/injection/templates.js';
 import { compareObjects, formatDifferences, staleAllowances } from '../test/conformance/compare.js';
 import { casesFor, injectCase } from '../test/conformance/injection-cases.js';
-import { digest, GOLDEN_PATCHES, GOLDENS } from './conformance-goldens.js';
+import { digest, GOLDEN_PATCHES, GOLDENS, oraclesDir } from './conformance-goldens.js';
 
 /** One case's outcome in the record. */
 export interface InjectionCaseRecord {
@@ -124,11 +124,7 @@ async function verify(patch: string, istioctl: string, dir: string): Promise<boo
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--oracles');
-  const oracles =
-    at >= 0
-      ? args.splice(at, 2)[1]!
-      : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-operator', 'oracles');
+  const oracles = oraclesDir(args);
   const patches = args.length ? args : GOLDEN_PATCHES;
   const dir = mkdtempSync(join(tmpdir(), 'injection-verify-'));
   let ok = true;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
 import { isJsonObject, type Json, type JsonObject } from '../../src/json/value.js';
 import type { K8sObject } from '../../src/render/object.js';
@@ -371,4 +372,58 @@ export function formatDifferences(diffs: Difference[]): string {
   return diffs
     .map((d) => `  ${d.object} ${d.path}: istioctl ${show(d.oracle)} / ours ${show(d.ours)}`)
     .join('\n');
+}
+
+/**
+ * Asserts one input's render equals the oracle's, whole: the same objects,
+ * and no difference the allow-list does not explain. Returns the
+ * comparison.
+ */
+export function assertSameManifest(
+  theirs: K8sObject[],
+  ours: K8sObject[],
+  /** Told the comparison before anything is asserted on it (the suites' share lines). */
+  report: (r: Comparison) => void,
+): Comparison {
+  assert.deepEqual(ours.map(identity).sort(), theirs.map(identity).sort(), 'same objects');
+  const r = compareObjects('manifest', theirs, ours);
+  report(r);
+  // (The empty profile renders nothing on either side: nothing to compare.)
+  assert.ok(r.equal > 0 || theirs.length === 0, 'the comparison saw equal fields');
+  assert.equal(
+    r.unexplained.length,
+    0,
+    `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
+  );
+  return r;
+}
+
+/**
+ * The mesh ConfigMaps' `mesh` and `meshNetworks` texts of one input that
+ * differ between the oracle's render and ours (byte for byte: a take-over
+ * rewrites nothing), and how many texts were compared.
+ */
+export function meshTextDifferences(
+  input: string,
+  theirs: K8sObject[],
+  ours: K8sObject[],
+): { compared: number; differing: string[] } {
+  const texts = (objs: K8sObject[]) =>
+    objs
+      .filter((o) => o.kind === 'ConfigMap' && /^istio(-.+)?$/.test(o.metadata.name))
+      .map((o) => ({ name: o.metadata.name, data: o.data as Record<string, string> }));
+  const mine = texts(ours);
+  let compared = 0;
+  const differing: string[] = [];
+  for (const t of texts(theirs)) {
+    const o = mine.find((m) => m.name === t.name);
+    for (const key of ['mesh', 'meshNetworks']) {
+      compared++;
+      if (o?.data[key] !== t.data[key])
+        differing.push(
+          `${input} ConfigMap ${t.name} ${key}:\n  istioctl: ${JSON.stringify(t.data[key])}\n  ours:     ${JSON.stringify(o?.data[key])}`,
+        );
+    }
+  }
+  return { compared, differing };
 }

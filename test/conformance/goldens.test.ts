@@ -11,7 +11,7 @@ import {
   type ManifestGolden,
 } from '../../scripts/conformance-goldens.js';
 import type { K8sObject } from '../../src/render/object.js';
-import { compareObjects, formatDifferences, formatShare, identity } from './compare.js';
+import { assertSameManifest, formatShare, meshTextDifferences } from './compare.js';
 import { renderOurs } from './ours.js';
 
 /** What a golden leaves out of istioctl's render, left out of ours alike. */
@@ -50,16 +50,8 @@ for (const patch of GOLDEN_PATCHES) {
     for (const f of inputs) {
       const label = f.replace(/\.yaml$/, '');
       it(`renders ${label} like istioctl ${patch}, every field of every object`, () => {
-        const theirs = golden(f).objects;
-        const ours = render(f).filter(compared);
-        assert.deepEqual(ours.map(identity).sort(), theirs.map(identity).sort(), 'same objects');
-        const r = compareObjects('manifest', theirs, ours);
-        shares.push(`    ${formatShare(label, r)}`);
-        assert.ok(r.equal > 0 || theirs.length === 0, 'the comparison saw equal fields');
-        assert.equal(
-          r.unexplained.length,
-          0,
-          `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
+        assertSameManifest(golden(f).objects, render(f).filter(compared), (r) =>
+          shares.push(`    ${formatShare(label, r)}`),
         );
       });
     }
@@ -74,24 +66,12 @@ for (const patch of GOLDEN_PATCHES) {
     });
 
     it(`writes the mesh ConfigMaps' text byte for byte as istioctl ${patch}, on every input`, () => {
-      const texts = (objs: K8sObject[]) =>
-        objs
-          .filter((o) => o.kind === 'ConfigMap' && /^istio(-.+)?$/.test(o.metadata.name))
-          .map((o) => ({ name: o.metadata.name, data: o.data as Record<string, string> }));
       let count = 0;
       const differing: string[] = [];
       for (const f of inputs) {
-        const mine = texts(render(f));
-        for (const t of texts(golden(f).objects)) {
-          const o = mine.find((m) => m.name === t.name);
-          for (const key of ['mesh', 'meshNetworks']) {
-            count++;
-            if (o?.data[key] !== t.data[key])
-              differing.push(
-                `${f} ConfigMap ${t.name} ${key}:\n  istioctl: ${JSON.stringify(t.data[key])}\n  ours:     ${JSON.stringify(o?.data[key])}`,
-              );
-          }
-        }
+        const d = meshTextDifferences(f, golden(f).objects, render(f));
+        count += d.compared;
+        differing.push(...d.differing);
       }
       assert.ok(count >= inputs.length, `compared ${count} texts`);
       assert.deepEqual(differing, []);

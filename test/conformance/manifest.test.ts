@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { parseManifest } from '../../src/render/diff.js';
 import type { K8sObject } from '../../src/render/object.js';
 import {
-  compareObjects,
-  formatDifferences,
+  assertSameManifest,
   formatShare,
-  identity,
+  meshTextDifferences,
   staleAllowances,
 } from './compare.js';
 import { istioctl, ISTIOCTL_BUILD_TIMEOUT_MS, mapLimit, run } from './istioctl.js';
@@ -46,42 +45,19 @@ describe('conformance: manifest generate against istioctl 1.27, whole objects', 
   for (const f of inputs) {
     const label = f.replace(/\.yaml$/, '');
     it(`renders ${label} like istioctl, every field of every object`, () => {
-      const theirs = oracle.get(f)!;
       const ours = renderOurs(f, readFileSync(join(CORPUS, f), 'utf8'), [TAG_FLAG]);
-      assert.deepEqual(ours.map(identity).sort(), theirs.map(identity).sort(), 'same objects');
-      const r = compareObjects('manifest', theirs, ours);
-      shares.push(`    ${formatShare(label, r)}`);
-      // (The empty profile renders nothing on either side: nothing to compare.)
-      assert.ok(r.equal > 0 || theirs.length === 0, 'the comparison saw equal fields');
-      assert.equal(
-        r.unexplained.length,
-        0,
-        `${r.unexplained.length} unexplained difference(s):\n${formatDifferences(r.unexplained)}`,
-      );
+      assertSameManifest(oracle.get(f)!, ours, (r) => shares.push(`    ${formatShare(label, r)}`));
     });
   }
 
   it("writes the mesh ConfigMaps' text byte for byte as istioctl, on every input (a take-over rewrites nothing)", () => {
-    const texts = (objs: K8sObject[]) =>
-      objs
-        .filter((o) => o.kind === 'ConfigMap' && /^istio(-.+)?$/.test(o.metadata.name))
-        .map((o) => ({ name: o.metadata.name, data: o.data as Record<string, string> }));
     let compared = 0;
     const differing: string[] = [];
     for (const f of inputs) {
       const ours = renderOurs(f, readFileSync(join(CORPUS, f), 'utf8'), [TAG_FLAG]);
-      const mine = texts(ours);
-      for (const t of texts(oracle.get(f)!)) {
-        const o = mine.find((m) => m.name === t.name);
-        for (const key of ['mesh', 'meshNetworks']) {
-          compared++;
-          if (o?.data[key] !== t.data[key]) {
-            differing.push(
-              `${f} ConfigMap ${t.name} ${key}:\n  istioctl: ${JSON.stringify(t.data[key])}\n  ours:     ${JSON.stringify(o?.data[key])}`,
-            );
-          }
-        }
-      }
+      const d = meshTextDifferences(f, oracle.get(f)!, ours);
+      compared += d.compared;
+      differing.push(...d.differing);
     }
     assert.ok(compared >= inputs.length, `compared ${compared} texts`);
     assert.deepEqual(differing, []);
