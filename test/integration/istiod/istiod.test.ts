@@ -47,10 +47,26 @@ const TRANSIENT = /webhook is not ready, retry/;
  */
 const RETRIED_CONFLICT =
   /the object has been modified; please apply your changes to the latest version/;
+/**
+ * istiod's GatewayClass controller (no leader election, by design) creates the
+ * built-in classes from its informer's view. Its own create of one class
+ * wakes it again before the informer has seen the other, and the second
+ * create of that one fails with AlreadyExists; the queue retries and the next
+ * pass finds it. It is istiod racing itself, not our configuration: the first
+ * test checks both classes end up as istiod wrote them.
+ */
+const SELF_RACED_CLASS =
+  /retrying \(retry count: [1-3]\): gatewayclasses\.gateway\.networking\.k8s\.io "istio(-remote|-waypoint|-east-west)?" already exists\tcontroller=gateway class$/;
 const configurationErrors = (log: string) =>
   log
     .split('\n')
-    .filter((l) => /\terror\t/.test(l) && !TRANSIENT.test(l) && !RETRIED_CONFLICT.test(l));
+    .filter(
+      (l) =>
+        /\terror\t/.test(l) &&
+        !TRANSIENT.test(l) &&
+        !RETRIED_CONFLICT.test(l) &&
+        !SELF_RACED_CLASS.test(l),
+    );
 
 /** A cold build of pilot-discovery (and istioctl) on a contended 2-core machine. */
 const BUILD_TIMEOUT_MS = 40 * 60_000;
@@ -239,6 +255,35 @@ describe('the real istiod (pilot-discovery 1.27) against what the operator insta
     assert.match(log, /mesh configuration: /, 'istiod read the mesh ConfigMap');
     const errors = configurationErrors(log);
     assert.deepEqual(errors, [], `errors in ${istiod.log}`);
+    // The GatewayClass controller's self-race (SELF_RACED_CLASS) converged:
+    // both built-in classes are there, as istiod writes them.
+    const controllers: Record<string, string> = {};
+    await waitFor(
+      'the built-in GatewayClasses',
+      async () => {
+        const classes = await env.client.list<
+          k8s.KubernetesObject & { spec?: { controllerName?: string } }
+        >({
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'GatewayClass',
+          plural: 'gatewayclasses',
+          namespaced: false,
+        });
+        for (const gc of classes) {
+          const name = gc.metadata?.name ?? '';
+          if (['istio', 'istio-remote'].includes(name) && gc.spec?.controllerName)
+            controllers[name] = gc.spec.controllerName;
+        }
+        return Object.keys(controllers).length === 2;
+      },
+      30_000,
+      undefined,
+      200,
+    );
+    assert.deepEqual(controllers, {
+      istio: 'istio.io/gateway-controller',
+      'istio-remote': 'istio.io/unmanaged-gateway',
+    });
   });
 
   it('listens and connects on loopback only', () => {
