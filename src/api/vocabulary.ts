@@ -73,3 +73,22 @@ export const LABELS = {
 
 /** An object carrying this label set to "true" is never pruned. */
 export const NOT_PRUNED_LABEL = 'install.operator.istio.io/owning-resource-not-pruned';
+
+// --- the operator's own objects
+
+/**
+ * On the Lease an operator started with `--revision R` keeps fresh in its
+ * namespace (value: R, `default` for IstioOperators without a revision): an
+ * operator of every revision leaves revision R to it while the Lease is
+ * renewed.
+ */
+export const REVISION_CLAIM_LABEL = 'operator.istio.io/claims-revision';
+
+/**
+ * The revision an IstioOperator belongs to: '' for none, and for `default`,
+ * which Istio treats as none.
+ */
+export function revisionOf(iop: { spec?: { revision?: string } | undefined }): string {
+  const r = iop.spec?.revision;
+  return r && r !== 'default' ? r : '';
+}

@@ -32,7 +32,8 @@ import { createMetrics, type OperatorMetrics } from './metrics.js';
 import type { ReconcileResult } from './reconcile-frame.js';
 import { reconcile, type ReconcileContext } from './reconciler.js';
 import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
-import { IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
+import { IOP_RESOURCE, LABELS, revisionOf } from '../api/vocabulary.js';
+import { RevisionClaim, RevisionClaims } from './revision-claims.js';
 
 /** Settings for {@link OperatorManager}. */
 export interface ManagerOptions {
@@ -40,11 +41,19 @@ export interface ManagerOptions {
   /** Reconcile only IstioOperators in these namespaces (default: all). */
   watchNamespaces?: string[];
   /**
-   * Reconcile only IstioOperators whose `spec.revision` is this one ('' or
-   * unset: only those without a revision), so a second operator can run next
-   * to the first for a canary upgrade without the two fighting.
+   * Reconcile only IstioOperators whose `spec.revision` is this one
+   * (`default` or '': those without a revision), and claim that revision
+   * (see revision-claims.ts). Unset: every revision, except those whose own
+   * operator holds a fresh claim — one operator runs a 1.29 control plane
+   * and a 1.30 canary side by side, each rendered from its own line.
    */
   revision?: string;
+  /**
+   * Where revision claims live: the operator's namespace (the CLI passes the
+   * leader-election namespace). Unset: no claims are written or read, and an
+   * operator of every revision reconciles every revision.
+   */
+  claimNamespace?: string;
   /** Parallel reconciles. Default 4. */
   workers?: number;
   /** Informer resync period. Default 10 h. */
@@ -107,12 +116,27 @@ export class OperatorManager {
   private readonly differsBesidesStatus = ignoreStatus();
   private workers: Promise<void> | undefined;
   private ready = false;
+  /** The revision this operator reconciles ('' for none); undefined: every revision. */
+  private readonly revision: string | undefined;
+  /** Held when this operator is one revision's own. */
+  private readonly claim: RevisionClaim | undefined;
+  /** Watched when this operator is every revision's. */
+  private readonly claims: RevisionClaims | undefined;
 
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
     this.queue = new WorkQueue(opts.queue);
     this.metrics = createMetrics(this.queue, this.client);
     this.events = eventRecorder(this.client);
+    this.revision =
+      opts.revision === undefined ? undefined : revisionOf({ spec: { revision: opts.revision } });
+    const ns = opts.claimNamespace;
+    if (ns && this.revision !== undefined)
+      this.claim = new RevisionClaim(opts.kubeConfig, ns, this.revision);
+    else if (ns)
+      this.claims = new RevisionClaims(opts.kubeConfig, ns, (revisions) =>
+        this.enqueueRevisions(revisions),
+      );
   }
 
   /**
@@ -215,7 +239,10 @@ export class OperatorManager {
 
     const all = [...this.iopInformers, ...this.owned.values()];
     const t0 = Date.now();
-    await Promise.all(all.map((i) => i.start()));
+    // The claim is written before any reconcile here, and the claims are
+    // read before any reconcile there: neither starts on a revision the
+    // other holds.
+    await Promise.all([...all.map((i) => i.start()), this.claim?.start(), this.claims?.start()]);
     logger.info('caches synced', { informers: all.length, ms: Date.now() - t0 });
     this.ready = true;
     if (opts.workers !== false) this.startWorkers();
@@ -237,6 +264,9 @@ export class OperatorManager {
     this.queue.shutDown();
     await this.workers;
     await Promise.all([...this.iopInformers, ...this.owned.values()].map((i) => i.stop()));
+    // Last: the revision is handed back only once no reconcile of ours runs.
+    await this.claim?.release();
+    await this.claims?.stop();
   }
 
   private watchesNamespace(ns: string | undefined): boolean {
@@ -327,12 +357,39 @@ export class OperatorManager {
     return this.iopInformers.flatMap((inf) => inf.list() as IstioOperator[]);
   }
 
-  /** Whether this operator's revision is the IstioOperator's. */
+  /**
+   * Whether this operator reconciles the IstioOperator's revision: its one
+   * revision, or (an operator of every revision) any revision whose own
+   * operator holds no fresh claim.
+   */
   private ownsRevision(iop: IstioOperator): boolean {
-    return (iop.spec?.revision ?? '') === (this.opts.revision ?? '');
+    const rev = revisionOf(iop);
+    if (this.revision !== undefined) return rev === this.revision;
+    return !this.claims?.isClaimed(rev);
+  }
+
+  /**
+   * A revision was claimed or handed back: its IstioOperators are reconciled
+   * by whoever holds it now (a handed-back revision must not wait for the
+   * next resync; a claimed one is dropped by handle()).
+   */
+  private enqueueRevisions(revisions: readonly string[]): void {
+    for (const iop of this.cachedIstioOperators()) {
+      if (revisions.includes(revisionOf(iop)) && this.ownsRevision(iop))
+        this.queue.add(cacheKey(iop.metadata.namespace, iop.metadata.name ?? ''));
+    }
   }
 
   private async handle(key: string): Promise<void> {
+    // Woken by an object another revision's operator applied: not ours to
+    // reconcile (nor to count). One gone from the cache still goes through
+    // reconcile, which finds nothing to do.
+    const [cns, cname] = key.split('/') as [string, string];
+    const cached = this.iopInformers.map((i) => i.get(cname, cns)).find((o) => o !== undefined);
+    if (cached && !this.ownsRevision(cached)) {
+      this.queue.forget(key);
+      return;
+    }
     const id = randomBytes(4).toString('hex');
     const startedAt = Date.now();
     /** The copy this reconcile works on, and its resourceVersion then. */

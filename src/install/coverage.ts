@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { revisionOf } from '../api/vocabulary.js';
 
 /**
  * Label selector of every operator Deployment, whether `init` or the Helm
@@ -12,8 +13,12 @@ export interface OperatorInstance {
   deployment: string;
   /** Namespaces whose IstioOperators it reconciles; undefined means all. */
   watchNamespaces?: string[];
-  /** The `spec.revision` it reconciles ('' for IstioOperators without one). */
-  revision: string;
+  /**
+   * The one `spec.revision` it reconciles ('' for IstioOperators without
+   * one), from `--revision`; undefined: every revision that has no running
+   * operator of its own.
+   */
+  revision?: string;
   /** Available replicas: 0 means nothing runs to reconcile (or to finish a deletion). */
   available: number;
 }
@@ -43,6 +48,7 @@ export function operatorFromDeployment(dep: KubernetesObject): OperatorInstance 
   const d = dep as DeploymentLike;
   const args = d.spec?.template?.spec?.containers?.find((c) => c.args?.includes('run'))?.args;
   if (!args) return undefined;
+  const rev = flagValue(args, '--revision');
   const watch = flagValue(args, '--watch-namespaces')
     ?.split(',')
     .map((s) => s.trim())
@@ -50,7 +56,7 @@ export function operatorFromDeployment(dep: KubernetesObject): OperatorInstance 
   return {
     deployment: `${d.metadata?.namespace ?? ''}/${d.metadata?.name ?? ''}`,
     ...(watch?.length ? { watchNamespaces: watch } : {}),
-    revision: flagValue(args, '--revision') ?? '',
+    ...(rev !== undefined ? { revision: revisionOf({ spec: { revision: rev } }) } : {}),
     available: d.status?.availableReplicas ?? 0,
   };
 }
@@ -61,12 +67,37 @@ export interface IopPlace {
   revision?: string;
 }
 
-/** Whether `op` reconciles an IstioOperator in this place (running or not). */
+/**
+ * Whether `op` would reconcile an IstioOperator in this place (running or
+ * not). An operator of every revision yields a revision to that revision's
+ * own operator while it runs: see {@link responsibleFor}.
+ */
 export function reconciles(op: OperatorInstance, iop: IopPlace): boolean {
   return (
-    op.revision === (iop.revision ?? '') &&
+    (op.revision === undefined || op.revision === revisionOf({ spec: iop })) &&
     (!op.watchNamespaces || op.watchNamespaces.includes(iop.namespace))
   );
+}
+
+/**
+ * The operators that decide about IstioOperators of this revision: its own
+ * operators (`--revision`) when one of them runs — they claim the revision —
+ * else those and every operator of every revision.
+ */
+export function responsibleFor(
+  revision: string | undefined,
+  operators: readonly OperatorInstance[],
+): OperatorInstance[] {
+  const rev = revisionOf({ spec: { revision } });
+  const own = operators.filter((o) => o.revision === rev);
+  if (own.some((o) => o.available > 0)) return own;
+  return [...own, ...operators.filter((o) => o.revision === undefined)];
+}
+
+/** How to say which revisions an operator reconciles. */
+export function describeRevisions(op: OperatorInstance): string {
+  if (op.revision === undefined) return 'every revision';
+  return op.revision ? `revision ${op.revision}` : 'no revision';
 }
 
 const describeWatch = (op: OperatorInstance) =>
@@ -82,26 +113,26 @@ export function coverageProblem(
   iop: IopPlace,
   operators: readonly OperatorInstance[],
 ): string | undefined {
-  const rev = iop.revision ?? '';
-  const ofRevision = operators.filter((o) => o.revision === rev);
-  const revFlag = rev ? ` --revision ${rev}` : '';
+  const rev = revisionOf({ spec: iop });
+  const ofRevision = responsibleFor(rev, operators);
   if (operators.length === 0) {
     return (
       'no operator is installed in this cluster (no istio-operator Deployment; one running outside ' +
-      `the cluster is not visible here): install one with \`istio-operator init${revFlag}\``
+      'the cluster is not visible here): install one with `istio-operator init`'
     );
   }
   if (ofRevision.length === 0) {
     return (
       `no operator reconciles ${rev ? `revision ${rev}` : 'IstioOperators without spec.revision'} ` +
-      `(installed: ${operators.map((o) => `${o.deployment} for ${o.revision ? `revision ${o.revision}` : 'no revision'}`).join('; ')}): ` +
-      `install one with \`istio-operator init${revFlag}\``
+      `(installed: ${operators.map((o) => `${o.deployment} for ${describeRevisions(o)}`).join('; ')}): ` +
+      `install one with \`istio-operator init\` (every revision) or \`istio-operator init --revision ${rev || 'default'}\``
     );
   }
   const watching = ofRevision.filter((o) => reconciles(o, iop));
   if (watching.length === 0) {
     const o = ofRevision[0]!;
     const wanted = [...(o.watchNamespaces ?? []), iop.namespace].join(',');
+    const revFlag = o.revision === undefined ? '' : ` --revision ${o.revision || 'default'}`;
     return (
       `not watched: operator ${o.deployment} reconciles IstioOperators in ${describeWatch(o)} only; ` +
       `add ${iop.namespace} with \`istio-operator init --watched-namespaces ${wanted}${revFlag}\` ` +

@@ -21,7 +21,7 @@ import {
   reconciles,
   type OperatorInstance,
 } from './coverage.js';
-import { FINALIZER, IGNORE_ANNOTATION, IOP_RESOURCE } from '../api/vocabulary.js';
+import { FINALIZER, IGNORE_ANNOTATION, IOP_RESOURCE, revisionOf } from '../api/vocabulary.js';
 
 /** Options for {@link installOperator}. */
 export interface InstallRun {
@@ -150,8 +150,8 @@ async function warnUnwatched(
   }
   const outside = iops.filter(
     (i) =>
-      (i.spec?.revision ?? '') === op.revision &&
-      !reconciles(op, { namespace: i.metadata.namespace ?? '', revision: op.revision }),
+      (op.revision === undefined || revisionOf(i) === op.revision) &&
+      !reconciles(op, { namespace: i.metadata.namespace ?? '', revision: revisionOf(i) }),
   );
   if (outside.length === 0) return;
   const wanted = [
@@ -228,17 +228,24 @@ export async function planRemoval(
   }
   const deployments = await client.list(DEPLOYMENTS, undefined, OPERATOR_DEPLOYMENT_SELECTOR);
   const deployment = `${dep.metadata!.namespace}/${dep.metadata!.name}`;
-  const revision = options.revision ?? '';
+  const otherOperators = deployments
+    .map(operatorFromDeployment)
+    .filter((o): o is OperatorInstance => o !== undefined && o.deployment !== deployment);
+  // The operator of one revision is responsible for that revision's
+  // IstioOperators; the operator of every revision for those of every
+  // revision without a running operator of its own.
+  const concerns = (i: IstioOperator) =>
+    options.revision !== undefined
+      ? revisionOf(i) === revisionOf({ spec: { revision: options.revision } })
+      : !otherOperators.some((o) => o.revision === revisionOf(i) && o.available > 0);
   return {
     options,
     deployment,
     deploymentExists: live !== undefined,
     ...(live ? { operator: operatorFromDeployment(live) } : {}),
     crdInstalled,
-    iops: options.purge ? all : all.filter((i) => (i.spec?.revision ?? '') === revision),
-    otherOperators: deployments
-      .map(operatorFromDeployment)
-      .filter((o): o is OperatorInstance => o !== undefined && o.deployment !== deployment),
+    iops: options.purge ? all : all.filter(concerns),
+    otherOperators,
   };
 }
 
@@ -261,7 +268,7 @@ function byOperator(plan: RemovalPlan): IstioOperator[] {
   const op = plan.operator;
   if (!op || op.available === 0) return [];
   return plan.iops.filter((i) =>
-    reconciles(op, { namespace: i.metadata.namespace ?? '', revision: i.spec?.revision ?? '' }),
+    reconciles(op, { namespace: i.metadata.namespace ?? '', revision: revisionOf(i) }),
   );
 }
 

@@ -23,8 +23,10 @@ export interface InstallOptions {
   watchedNamespaces?: string[];
   imagePullSecrets?: string[];
   /**
-   * A second operator next to the first: objects named `istio-operator-<rev>`,
-   * its own Lease, and only IstioOperators with this `spec.revision`.
+   * An operator of one revision: objects named `istio-operator-<rev>`, its
+   * own leader Lease, and only IstioOperators with this `spec.revision`,
+   * which it claims from the operator of every revision (installed without
+   * it) in the same namespace.
    */
   revision?: string;
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_HUB } from '../version.js';
 import { chooseRelease } from '../api/release.js';
+import { revisionOf } from '../api/vocabulary.js';
 import type { IstioRelease } from '../releases/catalog.js';
 import { has } from '../releases/changes.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
@@ -143,7 +144,7 @@ export function translate(iop: RenderInput): RenderPlan {
   const release = choice.release;
   const hub = spec.hub ?? DEFAULT_HUB;
   const tag = spec.tag === undefined ? release.patch : String(spec.tag);
-  const revision = spec.revision && spec.revision !== 'default' ? spec.revision : '';
+  const revision = revisionOf({ spec });
   const cniOn = on(comps.cni, false);
 
   const fromSpec: JsonObject = {

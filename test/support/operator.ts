@@ -78,6 +78,9 @@ export async function operatorEnv(cluster?: RunningControlPlane): Promise<Operat
         kubeConfig: kc,
         watchNamespaces: namespaces,
         requeueWhileRollingMs: 500,
+        // Revision claims in the file's first namespace, as `run` keeps them
+        // in the operator's: the operators one file starts see each other's.
+        ...(namespaces[0] ? { claimNamespace: namespaces[0] } : {}),
         ...opts,
       });
       await op.start();

@@ -6,6 +6,7 @@ import { operatorObjects, type InstallOptions } from '../../install/objects.js';
 import type { K8sObject } from '../../render/object.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import { UserError } from '../errors.js';
+import { revisionOf } from '../../api/vocabulary.js';
 import { parseDuration } from '../duration.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 import { outputOption } from '../output-flag.js';
@@ -58,7 +59,8 @@ function withInstallFlags(cmd: Command): Command {
     .option('--image-pull-secrets <a,b>', 'pull secrets for the operator image')
     .option(
       '--revision <rev>',
-      'a second operator for IstioOperators with this spec.revision (objects named istio-operator-<rev>)',
+      'an operator for IstioOperators with this spec.revision only ("default": those without one; objects named ' +
+        'istio-operator-<rev>); without it the operator reconciles every revision that has no operator of its own',
     );
 }
 
@@ -103,12 +105,15 @@ function checkWatched(iop: unknown, opts: InstallOptions): void {
         `(--watched-namespaces ${watched.join(',')}): add ${ns}, or leave the flag out to watch all namespaces`,
     );
   }
-  const rev = (iop as { spec?: { revision?: string } }).spec?.revision ?? '';
-  if (rev !== (opts.revision ?? '')) {
+  // Without --revision the operator reconciles every revision.
+  if (opts.revision === undefined) return;
+  const rev = revisionOf(iop as { spec?: { revision?: string } });
+  const mine = revisionOf({ spec: { revision: opts.revision } });
+  if (rev !== mine) {
     throw new UserError(
-      `-f: IstioOperator ${ns}/${meta.name ?? ''} has spec.revision "${rev}", but this operator reconciles ` +
-        `${opts.revision ? `revision "${opts.revision}"` : 'IstioOperators without a revision'} only: ` +
-        `${rev ? `pass --revision ${rev}` : 'leave --revision out'}`,
+      `-f: IstioOperator ${ns}/${meta.name ?? ''} has ${rev ? `spec.revision "${rev}"` : 'no spec.revision'}, but this operator reconciles ` +
+        `${mine ? `revision "${mine}"` : 'IstioOperators without a revision'} only: ` +
+        `pass --revision ${rev || 'default'}, or leave --revision out for an operator of every revision`,
     );
   }
 }

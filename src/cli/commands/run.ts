@@ -105,7 +105,7 @@ export function runCommand(): Command {
     )
     .option(
       '--leader-election-namespace <ns>',
-      'namespace of the leader Lease (default: the pod namespace, else istio-operator)',
+      "namespace of the operator's Leases: the leader Lease and the revision claims (default: the pod namespace, else istio-operator)",
     )
     .option(
       '--leader-election-id <name>',
@@ -113,7 +113,8 @@ export function runCommand(): Command {
     )
     .option(
       '--revision <rev>',
-      'reconcile only IstioOperators with this spec.revision (run one operator per revision for canary upgrades)',
+      'reconcile only IstioOperators with this spec.revision ("default": those without one) and claim it; ' +
+        'without it the operator reconciles every revision that has no operator of its own',
     )
     .addHelpText(
       'after',
@@ -121,7 +122,8 @@ export function runCommand(): Command {
         '  istio-operator run --kubeconfig ~/.kube/config\n' +
         '  istio-operator run --watch-namespaces istio-system,istio-ingress --workers 2\n' +
         '  istio-operator run --log-format json --metrics-addr 127.0.0.1:8383\n' +
-        '  istio-operator run --leader-elect --leader-election-namespace istio-operator\n',
+        '  istio-operator run --leader-elect --leader-election-namespace istio-operator\n' +
+        '  istio-operator run --revision canary   # only spec.revision: canary; the others leave it alone\n',
     )
     .action(async (opts: RunOptions) => {
       // A long-lived process whose live data is small (300 IstioOperators and
@@ -156,6 +158,7 @@ export function runCommand(): Command {
         kubeConfig: kc,
         ...(watchNamespaces ? { watchNamespaces } : {}),
         ...(opts.revision ? { revision: opts.revision } : {}),
+        claimNamespace: leaseNamespace,
         workers: opts.workers,
         ...(health ? { health } : {}),
         ...(metrics ? { metrics } : {}),
@@ -184,6 +187,7 @@ export function runCommand(): Command {
         istio: ISTIO_VERSION,
         server: kc.getCurrentCluster()?.server,
         watchNamespaces: watchNamespaces ?? 'all',
+        revisions: opts.revision ?? 'all without an operator of their own',
         workers: opts.workers,
         ...(elector
           ? {

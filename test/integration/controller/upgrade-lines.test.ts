@@ -16,8 +16,8 @@ const crdRef = (name: string): ObjectRef => ({
 });
 
 /**
- * Two Istio lines side by side (a 1.29 control plane and a 1.30 canary),
- * each rendered from its own templates, and the CRDs they share: the newest
+ * Two Istio lines side by side (a 1.29 control plane and a 1.30 canary)
+ * under one operator, each rendered from its own templates, and the CRDs they share: the newest
  * line's, never moved back while the older line keeps reconciling. Its own
  * control plane, since the CRDs are cluster-wide.
  */
@@ -26,6 +26,8 @@ describe('operator: a 1.29 control plane and a 1.30 canary, each from its own te
   let env: OperatorEnv;
   let ns: string;
   const managers: OperatorManager[] = [];
+  /** The IstioOperators the one operator reconciled. */
+  const reconciled = new Set<string>();
 
   const get = (name: string) => env.getIop(ns, name);
   const healthy = (iop: IstioOperator) =>
@@ -56,8 +58,8 @@ describe('operator: a 1.29 control plane and a 1.30 canary, each from its own te
     cluster = await ownCluster('lines');
     env = await operatorEnv(cluster);
     ns = await env.namespace('lines');
-    managers.push(await env.startOperator([ns]));
-    managers.push(await env.startOperator([ns], { revision: 'canary' }));
+    // One operator for both revisions (no --revision): each rendered from its own line.
+    managers.push(await env.startOperator([ns], { onReconcile: (r) => reconciled.add(r.key) }));
   });
 
   after(async function () {
@@ -86,6 +88,7 @@ describe('operator: a 1.29 control plane and a 1.30 canary, each from its own te
       spec: { profile: 'minimal', namespace: ns, revision: 'canary', tag: '1.30.3' },
     });
     await until('1.30 canary installed', 'next');
+    assert.deepEqual([...reconciled].sort(), [`${ns}/next`, `${ns}/stable`]);
     // Each control plane from its own line: the canary's istiod role has 1.30's rules, the 1.29 one keeps 1.29's.
     const canary = await clusterRole(`istiod-clusterrole-canary-${ns}`);
     assert.deepEqual(statusGroupOf(canary, 'listenersets/status'), ['gateway.networking.k8s.io']);

@@ -92,7 +92,6 @@ describe('status view', () => {
   const operator = (watch?: string[], available = 1): OperatorInstance => ({
     deployment: 'istio-operator/istio-operator',
     ...(watch ? { watchNamespaces: watch } : {}),
-    revision: '',
     available,
   });
 

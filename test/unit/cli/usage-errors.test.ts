@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../support/cli.js';
@@ -50,4 +50,29 @@ describe('CLI errors a new user meets first', function () {
       assert.doesNotMatch(r.stderr, /HTTP protocol|internal error/);
     });
   }
+
+  it('init -f: an operator of every revision takes any revision; one of a single revision refuses the others, naming the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'init-f-'));
+    try {
+      const file = join(dir, 'iop.yaml');
+      writeFileSync(
+        file,
+        'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n' +
+          'metadata: {name: c, namespace: istio-system}\nspec: {profile: minimal, revision: canary}\n',
+      );
+      const every = await runInProcess(['init', '--dry-run', '-f', file]);
+      assert.equal(every.code, 0, every.stderr);
+      assert.match(every.stdout, /kind: IstioOperator/);
+      const own = await runInProcess(['init', '--dry-run', '-f', file, '--revision', 'canary']);
+      assert.equal(own.code, 0, own.stderr);
+      const other = await runInProcess(['init', '--dry-run', '-f', file, '--revision', 'default']);
+      assert.equal(other.code, 1);
+      assert.match(
+        other.stderr,
+        /-f: IstioOperator istio-system\/c has spec\.revision "canary", but this operator reconciles IstioOperators without a revision only: pass --revision canary, or leave --revision out for an operator of every revision/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -14,13 +14,12 @@ const deploymentOf = (opts: InstallOptions, available = 1) => {
 describe('which operator reconciles an IstioOperator', () => {
   it('reads watched namespaces and revision from the Deployment init (and the chart) install', () => {
     const cases: [InstallOptions, Omit<OperatorInstance, 'available'>][] = [
-      [{}, { deployment: 'istio-operator/istio-operator', revision: '' }],
+      [{}, { deployment: 'istio-operator/istio-operator' }],
       [
         { watchedNamespaces: ['istio-system', 'istio-ingress'] },
         {
           deployment: 'istio-operator/istio-operator',
           watchNamespaces: ['istio-system', 'istio-ingress'],
-          revision: '',
         },
       ],
       [
@@ -40,16 +39,25 @@ describe('which operator reconciles an IstioOperator', () => {
       ['a', 'b'],
     );
     assert.equal(operatorFromDeployment({ metadata: { name: 'x' } }), undefined);
+    // `--revision default` is the revision of IstioOperators without one.
+    assert.equal(
+      operatorFromDeployment({
+        metadata: { name: 'op', namespace: 'x' },
+        spec: { template: { spec: { containers: [{ args: ['run', '--revision', 'default'] }] } } },
+      } as never)?.revision,
+      '',
+    );
   });
 
+  /** An operator; `revision` undefined: of every revision. */
   const watching = (
     watch: string[] | undefined,
-    revision = '',
+    revision?: string,
     available = 1,
   ): OperatorInstance => ({
-    deployment: `istio-operator/istio-operator${revision ? `-${revision}` : ''}`,
+    deployment: `istio-operator/istio-operator${revision !== undefined ? `-${revision || 'default'}` : ''}`,
     ...(watch ? { watchNamespaces: watch } : {}),
-    revision,
+    ...(revision !== undefined ? { revision } : {}),
     available,
   });
 
@@ -69,10 +77,34 @@ describe('which operator reconciles an IstioOperator', () => {
         /not watched: operator istio-operator\/istio-operator reconciles IstioOperators in istio-system only; add istio-ingress with `istio-operator init --watched-namespaces istio-system,istio-ingress`/,
       ],
       [
-        'no operator for its revision',
+        'the operator of every revision reconciles a canary',
         { namespace: 'istio-system', revision: 'canary' },
         [watching(undefined)],
-        /no operator reconciles revision canary .*istio-operator init --revision canary/,
+        undefined,
+      ],
+      [
+        'no operator for its revision: only one for IstioOperators without a revision',
+        { namespace: 'istio-system', revision: 'canary' },
+        [watching(undefined, '')],
+        /no operator reconciles revision canary \(installed: istio-operator\/istio-operator-default for no revision\): .*istio-operator init --revision canary/,
+      ],
+      [
+        "a revision's own running operator takes it, whatever the other watches",
+        { namespace: 'istio-ingress', revision: 'canary' },
+        [watching(undefined), watching(['istio-system'], 'canary')],
+        /not watched: operator istio-operator\/istio-operator-canary reconciles IstioOperators in istio-system only; add istio-ingress with `istio-operator init --watched-namespaces istio-system,istio-ingress --revision canary`/,
+      ],
+      [
+        "a revision's own operator is not running: the operator of every revision takes over",
+        { namespace: 'istio-ingress', revision: 'canary' },
+        [watching(undefined), watching(['istio-system'], 'canary', 0)],
+        undefined,
+      ],
+      [
+        '`default` is no revision',
+        { namespace: 'istio-system', revision: 'default' },
+        [watching(undefined, '')],
+        undefined,
       ],
       [
         'no operator at all',
@@ -83,7 +115,7 @@ describe('which operator reconciles an IstioOperator', () => {
       [
         'its operator is not running',
         { namespace: 'istio-system' },
-        [watching(undefined, '', 0)],
+        [watching(undefined, undefined, 0)],
         /operator istio-operator\/istio-operator is not running/,
       ],
     ];

@@ -27,7 +27,7 @@ const plan = (
   deployment: 'istio-operator/istio-operator',
   deploymentExists: available > 0,
   ...(available > 0
-    ? { operator: { deployment: 'istio-operator/istio-operator', revision: '', available } }
+    ? { operator: { deployment: 'istio-operator/istio-operator', available } }
     : {}),
   crdInstalled: true,
   iops,
