@@ -3,7 +3,7 @@ import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import { revLabel } from './names.js';
 import { type K8sObject } from './object.js';
-import { renderHpa, renderPdb, wantsPdb } from './pilot-workload.js';
+import { renderHpa, renderPdb } from './pilot-workload.js';
 import { has } from '../releases/changes.js';
 import { policyName, renderNetworkPolicy } from './network-policy.js';
 import { LABELS } from '../api/vocabulary.js';
@@ -358,13 +358,8 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
     gatewayDeployment(plan, g, labels),
     gatewayService(g, labels),
   ];
-  const gv = g.values;
-  if (
-    getBool(gv, 'autoscaleEnabled') &&
-    getBool(gv, 'autoscaleMin') &&
-    getBool(gv, 'autoscaleMax')
-  ) {
-    out.push(renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, gv));
+  if (g.scaling.hpa) {
+    out.push(renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, g.scaling.hpa));
   }
   if (plan.networkPolicy) {
     const ingress = g.component === 'IngressGateways';
@@ -392,7 +387,7 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
       }),
     );
   }
-  if (wantsPdb(plan, gv)) {
+  if (g.scaling.pdb) {
     out.push(renderPdb(g.name, g.namespace, { ...labels, release: 'istio' }, labels));
   }
   return out;

@@ -1,11 +1,14 @@
-import { getBool, getObject, getPath, getString } from '../json/values.js';
-import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-import { has } from '../releases/changes.js';
+import type { RenderPlan } from '../translate/plan.js';
+import type { PilotEnvSettings } from '../translate/components/pilot.js';
+import type { HpaSettings } from '../translate/components/scaling.js';
 import { envField, envResource, envValue } from './common.js';
 import { istiodName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 import { LABELS } from '../api/vocabulary.js';
-import type { Json, JsonObject } from '../json/value.js';
+import type { JsonObject } from '../json/value.js';
+
+/** The Pilot component's plan, with its settings. */
+type PilotPlan = NonNullable<RenderPlan['pilot']>;
 
 /** Labels the istiod Service and PDB select: `app`+`istio: pilot`, or `app`+`istio.io/rev` for a revision. */
 export function istiodSelector(revision: string): Record<string, string> {
@@ -17,46 +20,31 @@ export function istiodDeploymentSelector(revision: string): Record<string, strin
   return revision ? { app: 'istiod', 'istio.io/rev': revision } : { istio: 'pilot' };
 }
 
-function istiodEnv(plan: RenderPlan): JsonObject[] {
-  const v = plan.values;
-  const userEnv = getObject(v, 'pilot.env');
+function istiodEnv(plan: RenderPlan, e: PilotEnvSettings): JsonObject[] {
   const env: JsonObject[] = [
     envValue('REVISION', revLabel(plan.revision)),
-    envValue('PILOT_CERT_PROVIDER', getString(v, 'global.pilotCertProvider')),
+    envValue('PILOT_CERT_PROVIDER', e.certProvider),
     envField('POD_NAME', 'metadata.name'),
     envField('POD_NAMESPACE', 'metadata.namespace'),
     envField('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
     envValue('KUBECONFIG', '/var/run/secrets/remote/config'),
+    envValue('CA_TRUSTED_NODE_ACCOUNTS', e.trustedNodeAccounts),
+    ...e.user,
   ];
-  const ztNs = getString(v, 'pilot.trustedZtunnelNamespace');
-  const ztName = getString(v, 'pilot.trustedZtunnelName') || 'ztunnel';
-  env.push(envValue('CA_TRUSTED_NODE_ACCOUNTS', `${ztNs || plan.istioNamespace}/${ztName}`));
-  for (const k of Object.keys(userEnv).sort()) {
-    const val = userEnv[k];
-    env.push(
-      typeof val === 'object' && val !== null && !Array.isArray(val)
-        ? { name: k, ...(val as JsonObject) }
-        : envValue(k, String(val)),
-    );
-  }
-  if (!('PILOT_TRACE_SAMPLING' in userEnv)) {
-    env.push(envValue('PILOT_TRACE_SAMPLING', String(getPath(v, 'pilot.traceSampling') ?? 1)));
-  }
-  if (has(plan.release, 'istiodUntaintEnv') && getBool(v, 'pilot.taint.enabled')) {
+  if (e.traceSampling !== undefined) env.push(envValue('PILOT_TRACE_SAMPLING', e.traceSampling));
+  if (e.untaintName !== undefined) {
     env.push(
       envValue('PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS', 'true'),
-      envValue('PILOT_NODE_UNTAINT_CONTROLLERS_TAINT_NAME', getString(v, 'pilot.taint.name')),
+      envValue('PILOT_NODE_UNTAINT_CONTROLLERS_TAINT_NAME', e.untaintName),
     );
   }
-  const noGoMemLimit = has(plan.release, 'istiodNoGoMemLimit');
-  const crl = getString(v, 'pilot.crlConfigMapName');
-  if (noGoMemLimit && crl) env.push(envValue('PILOT_CRL_CONFIGMAP', crl));
+  if (e.crlConfigMap !== undefined) env.push(envValue('PILOT_CRL_CONFIGMAP', e.crlConfigMap));
   env.push(
-    envValue('PILOT_ENABLE_ANALYSIS', String(getBool(v, 'global.istiod.enableAnalysis'))),
-    envValue('CLUSTER_ID', getString(v, 'global.multiCluster.clusterName') || 'Kubernetes'),
-    ...(noGoMemLimit ? [] : [envResource('GOMEMLIMIT', 'limits.memory', '1')]),
+    envValue('PILOT_ENABLE_ANALYSIS', String(e.enableAnalysis)),
+    envValue('CLUSTER_ID', e.clusterId),
+    ...(e.goMemLimit ? [envResource('GOMEMLIMIT', 'limits.memory', '1')] : []),
     envResource('GOMAXPROCS', 'limits.cpu', '1'),
-    envValue('PLATFORM', getString(v, 'global.platform')),
+    envValue('PLATFORM', e.platform),
   );
   return env;
 }
@@ -67,17 +55,16 @@ function istiodEnv(plan: RenderPlan): JsonObject[] {
  * monitoring, ready on `/ready`; `replicas` is left out while the HPA owns
  * it (`values.pilot.autoscaleEnabled`).
  */
-export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sObject {
-  const v = plan.values;
+export function renderIstiodDeployment(plan: RenderPlan, c: PilotPlan): K8sObject {
   const rev = plan.revision;
   const name = istiodName(rev);
-  const p = getObject(v, 'pilot');
+  const p = c.settings;
   const labels: Record<string, string> = {
     app: 'istiod',
     'istio.io/rev': revLabel(rev),
     istio: 'pilot',
     release: 'istio',
-    ...(getObject(p, 'deploymentLabels') as Record<string, string>),
+    ...p.deploymentLabels,
   };
   const podLabels: Record<string, string> = {
     app: 'istiod',
@@ -87,13 +74,13 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     // Revisioned pods say `istio: istiod`, so the default revision's `istio: pilot` selectors skip them.
     istio: rev ? 'istiod' : 'pilot',
     'istio.io/dataplane-mode': 'none',
-    ...(getObject(p, 'podLabels') as Record<string, string>),
+    ...p.podLabels,
   };
   const podAnnotations: Record<string, string> = {
     'prometheus.io/port': '15014',
     'prometheus.io/scrape': 'true',
     'sidecar.istio.io/inject': 'false',
-    ...(getObject(p, 'podAnnotations') as Record<string, string>),
+    ...p.podAnnotations,
   };
   const image = c.image;
   const policy = c.pullPolicy;
@@ -104,12 +91,12 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
     args: [
       'discovery',
       '--monitoringAddr=:15014',
-      `--log_output_level=${getString(v, 'global.logging.level') || 'default:info'}`,
-      ...(getBool(v, 'global.logAsJson') ? ['--log_as_json'] : []),
+      `--log_output_level=${p.logLevel}`,
+      ...(p.logAsJson ? ['--log_as_json'] : []),
       '--domain',
-      getString(v, 'global.proxy.clusterDomain') || 'cluster.local',
+      p.clusterDomain,
       '--keepaliveMaxServerConnectionAge',
-      getString(p, 'keepaliveMaxServerConnectionAge') || '30m',
+      p.keepaliveMaxServerConnectionAge,
     ],
     ports: [
       { containerPort: 8080, name: 'http-debug', protocol: 'TCP' },
@@ -124,8 +111,8 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
       periodSeconds: 3,
       timeoutSeconds: 5,
     },
-    env: istiodEnv(plan),
-    resources: getObject(p, 'resources'),
+    env: istiodEnv(plan, p.env),
+    resources: p.resources,
     securityContext: {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -141,12 +128,8 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
       { name: 'istio-csr-ca-configmap', mountPath: '/var/run/secrets/istiod/ca', readOnly: true },
     ],
   };
-  const tolerations = getPath(p, 'tolerations');
   const podSpec: JsonObject = {
-    tolerations: [
-      { key: 'cni.istio.io/not-ready', operator: 'Exists' },
-      ...(Array.isArray(tolerations) ? tolerations : []),
-    ],
+    tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }, ...p.tolerations],
     serviceAccountName: name,
     containers: [container],
     volumes: [
@@ -157,7 +140,7 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
           sources: [
             {
               serviceAccountToken: {
-                audience: getString(v, 'global.sds.token.aud') || 'istio-ca',
+                audience: p.tokenAudience,
                 expirationSeconds: 43200,
                 path: 'istio-token',
               },
@@ -174,23 +157,17 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
       },
     ],
   };
-  const nodeSelector = getObject(p, 'nodeSelector');
-  if (Object.keys(nodeSelector).length) podSpec.nodeSelector = nodeSelector;
-  const affinity = getObject(p, 'affinity');
-  if (Object.keys(affinity).length) podSpec.affinity = affinity;
-  const prio = getString(p, 'priorityClassName') || getString(v, 'global.priorityClassName');
-  if (prio) podSpec.priorityClassName = prio;
+  if (Object.keys(p.nodeSelector).length) podSpec.nodeSelector = p.nodeSelector;
+  if (Object.keys(p.affinity).length) podSpec.affinity = p.affinity;
+  if (p.priorityClassName) podSpec.priorityClassName = p.priorityClassName;
   const spec: JsonObject = {
     strategy: {
-      rollingUpdate: {
-        maxSurge: (getPath(p, 'rollingMaxSurge') ?? '100%') as Json,
-        maxUnavailable: (getPath(p, 'rollingMaxUnavailable') ?? '25%') as Json,
-      },
+      rollingUpdate: { maxSurge: p.maxSurge, maxUnavailable: p.maxUnavailable },
     },
     selector: { matchLabels: istiodDeploymentSelector(rev) },
     template: { metadata: { labels: podLabels, annotations: podAnnotations }, spec: podSpec },
   };
-  if (!getBool(p, 'autoscaleEnabled')) spec.replicas = (getPath(p, 'replicaCount') ?? 1) as Json;
+  if (p.replicas !== undefined) spec.replicas = p.replicas;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -200,9 +177,9 @@ export function renderIstiodDeployment(plan: RenderPlan, c: ComponentPlan): K8sO
 }
 
 /** Service `istiod[-<rev>]`: 15010 grpc-xds, 15012 https-dns, 443→15017 https-webhook, 15014 http-monitoring. */
-export function renderIstiodService(plan: RenderPlan, c: ComponentPlan): K8sObject {
+export function renderIstiodService(plan: RenderPlan, c: PilotPlan): K8sObject {
   const rev = plan.revision;
-  const annotations = getObject(plan.values, 'pilot.serviceAnnotations') as Record<string, string>;
+  const annotations = c.settings.serviceAnnotations;
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -229,11 +206,7 @@ export function renderIstiodService(plan: RenderPlan, c: ComponentPlan): K8sObje
  * selecting this revision's istiod, with istiod's ports, so tools and
  * proxies can address a control plane by its tag.
  */
-export function renderRevisionTagService(
-  plan: RenderPlan,
-  c: ComponentPlan,
-  tag: string,
-): K8sObject {
+export function renderRevisionTagService(plan: RenderPlan, c: PilotPlan, tag: string): K8sObject {
   const svc = renderIstiodService(plan, c);
   return {
     ...svc,
@@ -245,60 +218,41 @@ export function renderRevisionTagService(
   };
 }
 
-/** CPU (and optional memory) utilization metrics for an HPA from `cpu`/`memory` chart values. */
-export function hpaMetrics(vals: JsonObject): JsonObject[] {
+/** CPU (and optional memory) utilization metrics for an HPA. */
+function hpaMetrics(hpa: HpaSettings): JsonObject[] {
   const metrics: JsonObject[] = [];
-  const cpu = getPath(vals, 'cpu.targetAverageUtilization');
-  if (cpu !== undefined && cpu !== null && cpu !== 0) {
+  for (const [name, utilization] of [
+    ['cpu', hpa.cpuUtilization],
+    ['memory', hpa.memoryUtilization],
+  ] as const) {
+    if (utilization === undefined) continue;
     metrics.push({
       type: 'Resource',
-      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } },
-    });
-  }
-  const mem = getPath(vals, 'memory.targetAverageUtilization');
-  if (mem !== undefined && mem !== null && mem !== 0) {
-    metrics.push({
-      type: 'Resource',
-      resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: mem } },
+      resource: { name, target: { type: 'Utilization', averageUtilization: utilization } },
     });
   }
   return metrics;
 }
 
-/** An autoscaling/v2 HPA for a Deployment, sized from `autoscaleMin`/`autoscaleMax`. */
+/** An autoscaling/v2 HPA for a Deployment. */
 export function renderHpa(
   name: string,
   namespace: string,
   labels: Record<string, string>,
-  vals: JsonObject,
+  hpa: HpaSettings,
 ): K8sObject {
-  const behavior = getObject(vals, 'autoscaleBehavior');
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: { name, namespace, labels },
     spec: {
-      maxReplicas: (getPath(vals, 'autoscaleMax') ?? 5) as Json,
-      minReplicas: (getPath(vals, 'autoscaleMin') ?? 1) as Json,
+      maxReplicas: hpa.maxReplicas,
+      minReplicas: hpa.minReplicas,
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      metrics: hpaMetrics(vals),
-      ...(Object.keys(behavior).length ? { behavior } : {}),
+      metrics: hpaMetrics(hpa),
+      ...(Object.keys(hpa.behavior).length ? { behavior: hpa.behavior } : {}),
     },
   };
-}
-
-/**
- * Whether a workload gets its PodDisruptionBudget: when
- * `global.defaultPodDisruptionBudget.enabled`, and from 1.28 on only when
- * more than one replica can run (autoscaling with a minimum above one, or
- * a fixed replica count above one), since a budget of one available pod
- * over a single replica blocks every node drain.
- */
-export function wantsPdb(plan: RenderPlan, vals: JsonObject): boolean {
-  if (!getBool(plan.values, 'global.defaultPodDisruptionBudget.enabled')) return false;
-  if (!has(plan.release, 'pdbOnlyWithReplicas')) return true;
-  const count = (k: string) => Math.trunc(Number(getPath(vals, k) ?? 0)) || 0;
-  return getBool(vals, 'autoscaleEnabled') ? count('autoscaleMin') > 1 : count('replicaCount') > 1;
 }
 
 /** A policy/v1 PDB keeping one pod of the selected workload available. */

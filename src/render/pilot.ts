@@ -1,5 +1,4 @@
-import { getBool, getObject, getPath } from '../json/values.js';
-import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
+import type { RenderPlan } from '../translate/plan.js';
 import { renderInjectorConfigMap } from './injector-config.js';
 import { meshConfig, meshNetworks, meshNetworksText, meshText } from './mesh-config.js';
 import { istiodName, meshConfigMapName, revLabel } from './names.js';
@@ -12,7 +11,6 @@ import {
   renderIstiodService,
   renderPdb,
   renderRevisionTagService,
-  wantsPdb,
 } from './pilot-workload.js';
 import { renderRemoteIstiod } from './remote.js';
 import { renderStablePolicy } from './stable-policy.js';
@@ -25,6 +23,8 @@ import {
 import { has } from '../releases/changes.js';
 import { policyName, renderNetworkPolicy } from './network-policy.js';
 
+type PilotPlan = NonNullable<RenderPlan['pilot']>;
+
 /**
  * The `Pilot` component: istiod with its RBAC, mesh and injector
  * ConfigMaps, Deployment, Service, HPA, PDB and the two webhook
@@ -34,13 +34,13 @@ import { policyName, renderNetworkPolicy } from './network-policy.js';
  * itself is not rendered, only what a cluster served by an external istiod
  * needs.
  */
-export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
-  const v = plan.values;
+export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
   const ns = c.namespace;
   const rev = plan.revision;
-  const remote = getBool(v, 'pilot.istiodRemote.enabled') || getBool(v, 'istiodRemote.enabled');
+  const s = c.settings;
+  const remote = s.remote;
   const out: K8sObject[] = [...renderPilotRbac(plan, ns, remote)];
-  if (getPath(v, 'pilot.configMap') !== false) {
+  if (s.meshConfigMap) {
     out.push({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -55,8 +55,7 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       },
     });
   }
-  if (!getBool(v, 'global.omitSidecarInjectorConfigMap'))
-    out.push(renderInjectorConfigMap(plan, ns));
+  if (s.injectorConfigMap) out.push(renderInjectorConfigMap(plan, ns));
   out.push({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -65,7 +64,7 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
       namespace: ns,
       labels: { 'istio.io/rev': revLabel(rev), release: 'istio' },
     },
-    data: { 'merged-values': JSON.stringify(v) },
+    data: { 'merged-values': JSON.stringify(plan.values) },
   });
   if (remote) out.push(...renderRemoteIstiod(plan, ns));
   if (plan.networkPolicy) {
@@ -86,23 +85,16 @@ export function renderPilot(plan: RenderPlan, c: ComponentPlan): K8sObject[] {
     const name = istiodName(rev);
     const labels = { app: 'istiod', 'istio.io/rev': revLabel(rev), release: 'istio' };
     out.push(renderIstiodDeployment(plan, c), renderIstiodService(plan, c));
-    const p = getObject(v, 'pilot');
-    if (
-      getBool(p, 'autoscaleEnabled') &&
-      getBool(p, 'autoscaleMin') &&
-      getBool(p, 'autoscaleMax')
-    ) {
-      out.push(renderHpa(name, ns, labels, p));
-    }
-    if (wantsPdb(plan, p)) {
+    if (s.scaling.hpa) out.push(renderHpa(name, ns, labels, s.scaling.hpa));
+    if (s.scaling.pdb) {
       out.push(renderPdb(name, ns, { ...labels, istio: 'pilot' }, istiodSelector(rev)));
     }
   }
-  if (!getBool(v, 'global.operatorManageWebhooks')) {
+  if (s.injectorWebhooks) {
     out.push(renderInjectorWebhook(plan, ns), ...renderRevisionTags(plan, ns));
   }
-  if (getBool(v, 'global.configValidation') && !remote) out.push(renderValidatingWebhook(plan, ns));
-  if (getBool(v, 'experimental.stableValidationPolicy') && !remote) {
+  if (s.validationWebhook) out.push(renderValidatingWebhook(plan, ns));
+  if (s.stableValidationPolicy) {
     out.push(...renderStablePolicy(plan, ns));
   }
   return out;

@@ -10,6 +10,8 @@ import { getObject, getPath, getString } from '../json/values.js';
 import { cniSettings, type CniSettings } from './components/cni.js';
 import { proxySettings, type ProxySettings } from './components/proxy.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
+import { pilotSettings, type PilotSettings } from './components/pilot.js';
+import { scalingSettings, type ScalingSettings } from './components/scaling.js';
 import { gatewayAffinity } from './components/gateway-affinity.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { compatibilityValues } from './compatibility.js';
@@ -47,6 +49,8 @@ export interface GatewayPlan extends ComponentPlan {
   values: JsonObject;
   /** The pod's affinity as the gateway charts build it (undefined: none). */
   affinity?: JsonObject;
+  /** The gateway's HPA and PodDisruptionBudget. */
+  scaling: ScalingSettings;
 }
 
 /** Everything the renderers need, computed once from the merged IstioOperator. */
@@ -92,7 +96,7 @@ export interface RenderPlan {
   /** Mesh-wide settings of the proxies the operator renders itself (gateways). */
   proxy: ProxySettings;
   base?: ComponentPlan;
-  pilot?: ComponentPlan;
+  pilot?: ComponentPlan & { settings: PilotSettings };
   cni?: ComponentPlan & { settings: CniSettings };
   ztunnel?: ComponentPlan & { settings: ZtunnelSettings };
   gateways: GatewayPlan[];
@@ -247,7 +251,12 @@ export function translate(iop: RenderInput): RenderPlan {
     };
   };
   if (on(comps.base, true)) plan.base = resolve('Base', comps.base, 'base');
-  if (on(comps.pilot, true)) plan.pilot = resolve('Pilot', comps.pilot, 'pilot');
+  if (on(comps.pilot, true)) {
+    plan.pilot = {
+      ...resolve('Pilot', comps.pilot, 'pilot'),
+      settings: pilotSettings(values, release, istioNamespace),
+    };
+  }
   if (cniOn) {
     const c = resolve('Cni', comps.cni, 'cni');
     // The agent's --log_output_level: cni.logging.level, else a
@@ -330,7 +339,14 @@ function gatewayPlan(
   if (has(release, 'k8sReplicasIntoValues') && gw.k8s) Object.assign(over, replicaValues(gw.k8s));
   const gatewayValues = { ...chart, ...over };
   const affinity = gatewayAffinity(values, gatewayValues);
-  return { ...base, component, name, values: gatewayValues, ...(affinity ? { affinity } : {}) };
+  return {
+    ...base,
+    component,
+    name,
+    values: gatewayValues,
+    ...(affinity ? { affinity } : {}),
+    scaling: scalingSettings(gatewayValues, values, release),
+  };
 }
 
 /**

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { pilotSettings } from '../../../src/translate/components/pilot.js';
+import { scalingSettings } from '../../../src/translate/components/scaling.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
+
+const at = (m: string) => releaseOfMinor(m)!;
+
+describe('translate: istiod settings, resolved once for the renderer', () => {
+  it('takes the defaults of an empty values tree', () => {
+    const s = pilotSettings({}, at('1.27'), 'istio-system');
+    assert.equal(s.remote, false);
+    assert.equal(s.meshConfigMap, true);
+    assert.equal(s.injectorConfigMap, true);
+    assert.equal(s.injectorWebhooks, true);
+    assert.equal(s.validationWebhook, false);
+    assert.equal(s.logLevel, 'default:info');
+    assert.equal(s.clusterDomain, 'cluster.local');
+    assert.equal(s.keepaliveMaxServerConnectionAge, '30m');
+    assert.equal(s.tokenAudience, 'istio-ca');
+    assert.equal(s.maxSurge, '100%');
+    assert.equal(s.maxUnavailable, '25%');
+    assert.equal(s.replicas, 1);
+    assert.deepEqual(s.tolerations, []);
+    assert.equal(s.env.trustedNodeAccounts, 'istio-system/ztunnel');
+    assert.equal(s.env.traceSampling, '1');
+    assert.equal(s.env.clusterId, 'Kubernetes');
+    assert.equal(s.env.goMemLimit, true);
+    assert.deepEqual(s.scaling, { pdb: false });
+  });
+
+  it('a remote istiod gets no validation webhook and no stable policy, whatever the values say', () => {
+    const s = pilotSettings(
+      {
+        istiodRemote: { enabled: true },
+        global: { configValidation: true },
+        experimental: { stableValidationPolicy: true },
+      },
+      at('1.30'),
+      'istio-system',
+    );
+    assert.equal(s.remote, true);
+    assert.equal(s.validationWebhook, false);
+    assert.equal(s.stableValidationPolicy, false);
+  });
+
+  it("the user's env: sorted, objects kept as valueFrom, and PILOT_TRACE_SAMPLING wins over traceSampling", () => {
+    const s = pilotSettings(
+      {
+        pilot: {
+          traceSampling: 3,
+          env: {
+            Z: 1,
+            PILOT_TRACE_SAMPLING: '7',
+            A: { valueFrom: { fieldRef: { fieldPath: 'x' } } },
+          },
+        },
+      },
+      at('1.27'),
+      'istio-system',
+    );
+    assert.deepEqual(s.env.user, [
+      { name: 'A', valueFrom: { fieldRef: { fieldPath: 'x' } } },
+      { name: 'PILOT_TRACE_SAMPLING', value: '7' },
+      { name: 'Z', value: '1' },
+    ]);
+    assert.equal(s.env.traceSampling, undefined);
+  });
+
+  it('follows the release: GOMEMLIMIT until 1.29, the CRL ConfigMap from 1.29, untaint env from 1.30', () => {
+    const values = { pilot: { crlConfigMapName: 'crl', taint: { enabled: true, name: 't' } } };
+    const env = (m: string) => pilotSettings(values, at(m), 'istio-system').env;
+    assert.equal(env('1.28').goMemLimit, true);
+    assert.equal(env('1.28').crlConfigMap, undefined);
+    assert.equal(env('1.29').goMemLimit, false);
+    assert.equal(env('1.29').crlConfigMap, 'crl');
+    assert.equal(env('1.29').untaintName, undefined);
+    assert.equal(env('1.30').untaintName, 't');
+  });
+
+  it('no replicas while the HPA owns them', () => {
+    const s = pilotSettings({ pilot: { autoscaleEnabled: true } }, at('1.27'), 'ns');
+    assert.equal(s.replicas, undefined);
+  });
+});
+
+describe('translate: scaling settings (istiod and gateways)', () => {
+  const pdbOn = { global: { defaultPodDisruptionBudget: { enabled: true } } };
+
+  it('an HPA only with autoscaleEnabled, autoscaleMin and autoscaleMax; metrics without zeros', () => {
+    assert.equal(
+      scalingSettings({ autoscaleEnabled: true, autoscaleMin: 1 }, {}, at('1.27')).hpa,
+      undefined,
+    );
+    const s = scalingSettings(
+      {
+        autoscaleEnabled: true,
+        autoscaleMin: 2,
+        autoscaleMax: 4,
+        cpu: { targetAverageUtilization: 0 },
+        memory: { targetAverageUtilization: 70 },
+      },
+      {},
+      at('1.27'),
+    );
+    assert.deepEqual(s.hpa, {
+      minReplicas: 2,
+      maxReplicas: 4,
+      memoryUtilization: 70,
+      behavior: {},
+    });
+  });
+
+  it('a PDB when enabled; from 1.28 only when more than one replica can run', () => {
+    const one = { autoscaleEnabled: false, replicaCount: 1 };
+    assert.equal(scalingSettings(one, pdbOn, at('1.27')).pdb, true);
+    assert.equal(scalingSettings(one, pdbOn, at('1.28')).pdb, false);
+    assert.equal(scalingSettings({ ...one, replicaCount: 2 }, pdbOn, at('1.28')).pdb, true);
+    assert.equal(
+      scalingSettings({ autoscaleEnabled: true, autoscaleMin: 2 }, pdbOn, at('1.30')).pdb,
+      true,
+    );
+    assert.equal(scalingSettings({ replicaCount: 3 }, {}, at('1.30')).pdb, false);
+  });
+});
