@@ -1,4 +1,3 @@
-import { getBool, getObject, getPath, getString } from '../json/values.js';
 import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import { revLabel } from './names.js';
@@ -7,30 +6,7 @@ import { renderHpa, renderPdb } from './pilot-workload.js';
 import { has } from '../releases/changes.js';
 import { policyName, renderNetworkPolicy } from './network-policy.js';
 import { LABELS } from '../api/vocabulary.js';
-import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
-
-/** The gateway's labels (chart defaults `app`/`istio` plus the entry's `label`), also its selector. */
-function gatewayLabels(g: GatewayPlan): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(getObject(g.values, 'labels'))) out[k] = String(val);
-  return out;
-}
-
-/** Service ports of the gateway: `values…ports` (replaced wholesale by `k8s.service.ports`). */
-function servicePorts(g: GatewayPlan): JsonObject[] {
-  const ports = getPath(g.values, 'ports');
-  return Array.isArray(ports) ? ports.filter(isJsonObject) : [];
-}
-
-/** `secretVolumes` of the gateway values: TLS secrets mounted read-only, each optional. */
-function secretVolumes(gv: JsonObject): { name: string; secretName: string; mountPath: string }[] {
-  const list = getPath(gv, 'secretVolumes');
-  return (Array.isArray(list) ? list.filter(isJsonObject) : []).map((s) => ({
-    name: String(s.name),
-    secretName: String(s.secretName),
-    mountPath: String(s.mountPath),
-  }));
-}
+import type { Json, JsonObject } from '../json/value.js';
 
 function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
   const p = plan.proxy;
@@ -56,12 +32,13 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
     envValue('ISTIO_META_MESH_ID', p.meshId),
     envValue('TRUST_DOMAIN', p.trustDomain),
   ];
-  if (!getBool(g.values, 'runAsRoot')) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
+  const s = g.settings;
+  if (!s.runAsRoot) env.push(envValue('ISTIO_META_UNPRIVILEGED_POD', 'true'));
   // The chart's order: the gateway's env, then proxyMetadata (each sorted),
   // the network unless the gateway's env names one, cluster ID, node name.
-  env.push(...userEnv(g.values));
+  env.push(...s.env);
   for (const m of p.proxyMetadata) env.push(envValue(m.name, m.value));
-  if (p.network && !getObject(g.values, 'env').ISTIO_META_NETWORK) {
+  if (p.network && !s.envSetsNetwork) {
     env.push(envValue('ISTIO_META_NETWORK', p.network));
   }
   env.push(
@@ -76,9 +53,8 @@ function gatewayEnv(plan: RenderPlan, g: GatewayPlan): JsonObject[] {
  * and GID 1337, except on OpenShift, which assigns them from the
  * namespace's range; always runAsNonRoot.
  */
-function podSecurityContext(v: JsonObject): JsonObject {
-  const platform = getString(v, 'platform') || getString(v, 'global.platform');
-  return platform === 'openshift'
+function podSecurityContext(openshift: boolean): JsonObject {
+  return openshift
     ? { runAsNonRoot: true }
     : { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true };
 }
@@ -88,10 +64,9 @@ function gatewayDeployment(
   g: GatewayPlan,
   labels: Record<string, string>,
 ): K8sObject {
-  const v = plan.values;
-  const gv = g.values;
-  const runAsRoot = getBool(gv, 'runAsRoot');
-  const ports: JsonObject[] = servicePorts(g).map((p) => ({
+  const s = g.settings;
+  const runAsRoot = s.runAsRoot;
+  const ports: JsonObject[] = s.ports.map((p) => ({
     containerPort: (p.targetPort ?? p.port) as Json,
     protocol: (p.protocol ?? 'TCP') as Json,
   }));
@@ -132,7 +107,7 @@ function gatewayDeployment(
       successThreshold: 1,
       timeoutSeconds: 1,
     },
-    resources: getObject(gv, 'resources'),
+    resources: s.resources,
     env: gatewayEnv(plan, g),
     volumeMounts: [
       { name: 'workload-socket', mountPath: '/var/run/secrets/workload-spiffe-uds' },
@@ -144,7 +119,7 @@ function gatewayDeployment(
       { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
       { name: 'istio-data', mountPath: '/var/lib/istio/data' },
       { name: 'podinfo', mountPath: '/etc/istio/pod' },
-      ...secretVolumes(gv).map((s) => ({ name: s.name, mountPath: s.mountPath, readOnly: true })),
+      ...s.secretVolumes.map((sv) => ({ name: sv.name, mountPath: sv.mountPath, readOnly: true })),
     ],
   };
   const podLabels: Record<string, string> = {
@@ -162,11 +137,10 @@ function gatewayDeployment(
     'prometheus.io/path': '/stats/prometheus',
     'sidecar.istio.io/inject': 'false',
     'istio.io/rev': revLabel(plan.revision),
+    ...s.podAnnotations,
   };
-  for (const [k, val] of Object.entries(getObject(gv, 'podAnnotations')))
-    podAnnotations[k] = String(val);
   const podSpec: JsonObject = {
-    ...(runAsRoot ? {} : { securityContext: podSecurityContext(v) }),
+    ...(runAsRoot ? {} : { securityContext: podSecurityContext(s.openshift) }),
     serviceAccountName: `${g.name}-service-account`,
     containers: [container],
     volumes: [
@@ -206,28 +180,23 @@ function gatewayDeployment(
         name: 'config-volume',
         configMap: { name: plan.revision ? `istio-${plan.revision}` : 'istio', optional: true },
       },
-      ...secretVolumes(gv).map((s) => ({
-        name: s.name,
-        secret: { secretName: s.secretName, optional: true },
+      ...s.secretVolumes.map((sv) => ({
+        name: sv.name,
+        secret: { secretName: sv.secretName, optional: true },
       })),
     ],
   };
   if (g.affinity) podSpec.affinity = g.affinity;
-  const tolerations = getPath(gv, 'tolerations');
-  if (Array.isArray(tolerations) && tolerations.length) podSpec.tolerations = tolerations;
-  const prio = getString(gv, 'priorityClassName') || getString(v, 'global.priorityClassName');
-  if (prio) podSpec.priorityClassName = prio;
+  if (s.tolerations.length) podSpec.tolerations = s.tolerations;
+  if (s.priorityClassName) podSpec.priorityClassName = s.priorityClassName;
   const spec: JsonObject = {
     selector: { matchLabels: labels },
     strategy: {
-      rollingUpdate: {
-        maxSurge: (getPath(gv, 'rollingMaxSurge') ?? '100%') as Json,
-        maxUnavailable: (getPath(gv, 'rollingMaxUnavailable') ?? '25%') as Json,
-      },
+      rollingUpdate: { maxSurge: s.maxSurge, maxUnavailable: s.maxUnavailable },
     },
     template: { metadata: { labels: podLabels, annotations: podAnnotations }, spec: podSpec },
   };
-  const template = getString(gv, 'injectionTemplate');
+  const template = s.injectionTemplate;
   if (template) {
     // The proxy is injected at admission from the named template: the pod
     // only asks for injection and keeps what is gateway-specific.
@@ -235,15 +204,15 @@ function gatewayDeployment(
     container.image = 'auto';
     container.env = [
       ...(runAsRoot ? [] : [envValue('ISTIO_META_UNPRIVILEGED_POD', 'true')]),
-      ...userEnv(gv),
+      ...s.env,
     ];
-    container.volumeMounts = secretVolumes(gv).map((sv) => ({
+    container.volumeMounts = s.secretVolumes.map((sv) => ({
       name: sv.name,
       mountPath: sv.mountPath,
       readOnly: true,
     }));
     for (const k of ['args', 'readinessProbe', 'imagePullPolicy']) delete container[k];
-    podSpec.volumes = secretVolumes(gv).map((sv) => ({
+    podSpec.volumes = s.secretVolumes.map((sv) => ({
       name: sv.name,
       secret: { secretName: sv.secretName, optional: true },
     }));
@@ -278,16 +247,8 @@ function injected(
   annotations['inject.istio.io/templates'] = template;
 }
 
-/** `values.gateways.<gw>.env` as env vars, sorted by name. */
-function userEnv(gv: JsonObject): JsonObject[] {
-  const env = getObject(gv, 'env');
-  return Object.keys(env)
-    .sort()
-    .map((k) => envValue(k, String(env[k])));
-}
-
 function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObject {
-  const annotations = getObject(g.values, 'serviceAnnotations') as Record<string, string>;
+  const annotations = g.settings.serviceAnnotations;
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -298,9 +259,9 @@ function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObje
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec: {
-      type: getString(g.values, 'type') || 'ClusterIP',
+      type: g.settings.serviceType,
       selector: labels,
-      ports: servicePorts(g).map((p) => {
+      ports: g.settings.ports.map((p) => {
         const out: JsonObject = {};
         for (const k of [
           'name',
@@ -327,7 +288,7 @@ function gatewayService(g: GatewayPlan, labels: Record<string, string>): K8sObje
  * the injector (image `auto`, annotation `inject.istio.io/templates`).
  */
 export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
-  const labels = gatewayLabels(g);
+  const labels = g.settings.labels;
   const meta = (name: string) => ({
     name,
     namespace: g.namespace,
@@ -358,8 +319,10 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
     gatewayDeployment(plan, g, labels),
     gatewayService(g, labels),
   ];
-  if (g.scaling.hpa) {
-    out.push(renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, g.scaling.hpa));
+  if (g.settings.scaling.hpa) {
+    out.push(
+      renderHpa(g.name, g.namespace, { ...labels, release: 'istio' }, g.settings.scaling.hpa),
+    );
   }
   if (plan.networkPolicy) {
     const ingress = g.component === 'IngressGateways';
@@ -377,7 +340,7 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
         rules: [
           [[15021]],
           [[15020], [15090]],
-          ...servicePorts(g).map((p): [number | string, string?][] => [
+          ...g.settings.ports.map((p): [number | string, string?][] => [
             [
               (p.targetPort ?? p.port) as number | string,
               typeof p.protocol === 'string' && p.protocol ? p.protocol : 'TCP',
@@ -387,7 +350,7 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
       }),
     );
   }
-  if (g.scaling.pdb) {
+  if (g.settings.scaling.pdb) {
     out.push(renderPdb(g.name, g.namespace, { ...labels, release: 'istio' }, labels));
   }
   return out;

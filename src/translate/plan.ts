@@ -11,7 +11,7 @@ import { cniSettings, type CniSettings } from './components/cni.js';
 import { proxySettings, type ProxySettings } from './components/proxy.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
 import { pilotSettings, type PilotSettings } from './components/pilot.js';
-import { scalingSettings, type ScalingSettings } from './components/scaling.js';
+import { gatewaySettings, type GatewaySettings } from './components/gateway.js';
 import { gatewayAffinity } from './components/gateway-affinity.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { compatibilityValues } from './compatibility.js';
@@ -49,8 +49,8 @@ export interface GatewayPlan extends ComponentPlan {
   values: JsonObject;
   /** The pod's affinity as the gateway charts build it (undefined: none). */
   affinity?: JsonObject;
-  /** The gateway's HPA and PodDisruptionBudget. */
-  scaling: ScalingSettings;
+  /** What render/gateway.ts reads, resolved from `values`. */
+  settings: GatewaySettings;
 }
 
 /** Everything the renderers need, computed once from the merged IstioOperator. */
@@ -345,7 +345,7 @@ function gatewayPlan(
     name,
     values: gatewayValues,
     ...(affinity ? { affinity } : {}),
-    scaling: scalingSettings(gatewayValues, values, release),
+    settings: gatewaySettings(gatewayValues, values, release),
   };
 }
 
