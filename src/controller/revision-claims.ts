@@ -31,6 +31,8 @@ export const CLAIM_SECONDS = 30;
 const RENEW_MS = 10_000;
 /** How often lapsed claims are looked for. */
 const SWEEP_MS = 2_000;
+/** How long start-up waits for the claims to be listed. */
+const SYNC_WAIT_MS = 5_000;
 
 /** The label value of a revision ('' is `default`). */
 const labelValue = (revision: string) => revision || 'default';
@@ -133,7 +135,7 @@ export class RevisionClaims {
   /** `onChange` is told the revisions that were claimed or released. */
   constructor(
     kubeConfig: KubeAccess,
-    namespace: string,
+    private readonly namespace: string,
     private readonly onChange: (revisions: string[]) => void,
     private readonly now: () => number = Date.now,
   ) {
@@ -166,8 +168,28 @@ export class RevisionClaims {
     return this.claimed.has(revision);
   }
 
+  /**
+   * Starts watching the claims; waits for them at most {@link SYNC_WAIT_MS}.
+   * Claims that cannot be read (no permission to list Leases in the
+   * namespace, say) must not keep the operator from reconciling: it then
+   * reconciles every revision, says so once, and keeps trying in the
+   * background (a claim read later is honoured from then on).
+   */
   async start(): Promise<void> {
-    await this.informer.start();
+    let timer: NodeJS.Timeout | undefined;
+    const synced = await Promise.race([
+      this.informer.start().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), SYNC_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!synced)
+      logger.warn(
+        `revision claims: cannot list Leases in namespace ${this.namespace} yet; reconciling every ` +
+          'revision, including any that an operator started with --revision claims, until they can be ' +
+          'read (grant list and watch on leases there, or pass --leader-election-namespace)',
+      );
     this.sweep();
     this.timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.timer.unref();
