@@ -22,10 +22,10 @@ import {
   type IstioMinor,
   type IstioRelease,
 } from '../releases/catalog.js';
+import { parseVersion } from '../releases/version.js';
 import type { Diagnostic } from './types.js';
 import { ISTIO_VERSION_ANNOTATION } from './vocabulary.js';
 
-const LEADING_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?/;
 const VERSION_VALUE = /^v?(\d+)\.(\d+)(\.\d+)?$/;
 
 /** Where an image tag may be set, as paths under the IstioOperator. */
@@ -53,8 +53,8 @@ function tagSources(spec: Record<string, unknown>): { path: (string | number)[];
 
 /** `major.minor` a tag starts with, or undefined when it names no version. */
 export function minorOfTag(tag: unknown): string | undefined {
-  const m = LEADING_VERSION.exec(String(tag));
-  return m ? `${m[1]}.${m[2]}` : undefined;
+  const v = parseVersion(String(tag));
+  return v ? `${v.major}.${v.minor}` : undefined;
 }
 
 /** The release chosen, or the errors that prevent choosing one. */

@@ -27,7 +27,7 @@ import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
 
 import { isSubset, subsetDifferences } from './subset.js';
 import { DESIRED_HASH, ESTABLISH_NUDGE, LABELS } from '../api/vocabulary.js';
-import { parseVersion } from '../translate/version.js';
+import { parseVersion } from '../releases/version.js';
 
 /** Outcome of applying one component. */
 export interface ComponentApplyResult {

@@ -9,7 +9,7 @@
  * of the install goes on.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parseVersion } from '../translate/version.js';
+import { parseVersion } from '../releases/version.js';
 import { LABELS } from '../api/vocabulary.js';
 import { describeObject } from './live.js';
 

@@ -20,7 +20,7 @@ import {
   judgeVersionChange,
   parseVersion,
   type SkewRefusal,
-} from '../translate/version.js';
+} from '../releases/version.js';
 import {
   ALLOW_VERSION_SKEW_ANNOTATION,
   FORCE_DELETE_ANNOTATION,

@@ -16,7 +16,7 @@ import { gatewayAffinity } from './components/gateway-affinity.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { compatibilityValues } from './compatibility.js';
 import { istiodCaAddress } from './names.js';
-import { versionOfTag } from './version.js';
+import { versionOfTag } from '../releases/version.js';
 import { mergeJson } from '../json/merge.js';
 import { isJsonObject, toJson, type JsonObject } from '../json/value.js';
 

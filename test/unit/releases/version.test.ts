@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { renderManifest } from '../../../src/render/manifest.js';
-import { judgeVersionChange, parseVersion, versionOfTag } from '../../../src/translate/version.js';
+import { judgeVersionChange, parseVersion, versionOfTag } from '../../../src/releases/version.js';
 import { translate } from '../../../src/translate/plan.js';
 
 describe('versions: tags, labels and the upgrade guard', () => {
