@@ -18,7 +18,7 @@ import { configureLogger } from '../../log/logger.js';
 import { formatStatus, statusRows } from '../status-table.js';
 
 import { UserError } from '../errors.js';
-import { withKubeFlags, type KubeFlags } from '../kube-flags.js';
+import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
 /** The Istio line of the local istiod (pilot-discovery from the pinned istio.io/istio module). */
 const LOCAL_ISTIOD_LINE = '1.27';
@@ -89,7 +89,6 @@ export function demoCommand(): Command {
       }
       const [
         { startControlPlane },
-        { loadKubeConfig },
         { KubeClient },
         { Operator },
         { istioOperatorCrd },
@@ -98,7 +97,6 @@ export function demoCommand(): Command {
         { startLocalIstiod },
       ] = await Promise.all([
         import('../../cluster/controlplane.js'),
-        import('../../kube/config.js'),
         import('../../kube/client.js'),
         import('../../controller/operator.js'),
         import('../../api/schema/crd.js'),
@@ -116,7 +114,8 @@ export function demoCommand(): Command {
           );
       const kc = cp
         ? cp.kubeConfig()
-        : await loadKubeConfig({
+        : // A missing or unreadable kubeconfig is the user's to fix: an error naming it, not a stack trace.
+          await loadKubeAccess({
             ...(external ? { kubeconfig: external } : {}),
             ...(o.context ? { context: o.context } : {}),
           });

@@ -75,4 +75,16 @@ describe('CLI errors a new user meets first', function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('demo --kubeconfig with a missing file: exit 1 naming the file and the fix, no stack trace', async () => {
+    const r = await runCli(['demo', '--kubeconfig', join(home, 'missing-kubeconfig')], {
+      timeoutMs: 20_000,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /error: --kubeconfig .*missing-kubeconfig: cannot read the kubeconfig \(no such file\): pass --kubeconfig PATH or set KUBECONFIG to an existing file/,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
 });
