@@ -1,8 +1,9 @@
 import type { RenderPlan } from '../translate/plan.js';
-import { getPath } from '../json/values.js';
+import { getBool, getPath, getString } from '../json/values.js';
 import { pullSecretsField } from './common.js';
 import { renderDefaultValidator } from './webhooks.js';
 import { renderIstioCrds } from './crds.js';
+import { renderDefaultStablePolicy } from './stable-policy.js';
 import type { K8sObject } from './object.js';
 
 /**
@@ -11,7 +12,8 @@ import type { K8sObject } from './object.js';
  * `values.base.excludedCRDs`, none when `values.base.enableIstioConfigCRDs`
  * is false) and the `istio-reader-service-account` other clusters use to
  * read this one; with `values.defaultRevision`, the default-revision
- * validating webhook.
+ * validating webhook, and with `values.experimental.stableValidationPolicy`
+ * too, the default revision's stable-API admission policy.
  */
 export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
   const out: K8sObject[] = [];
@@ -33,5 +35,8 @@ export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
     });
   }
   out.push(...renderDefaultValidator(plan, plan.istioNamespace));
+  const defaultRevision = getString(plan.values, 'defaultRevision');
+  if (getBool(plan.values, 'experimental.stableValidationPolicy') && defaultRevision)
+    out.push(...renderDefaultStablePolicy(plan, defaultRevision));
   return out;
 }

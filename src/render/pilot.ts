@@ -95,7 +95,7 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
   }
   if (s.validationWebhook) out.push(renderValidatingWebhook(plan, ns));
   if (s.stableValidationPolicy) {
-    out.push(...renderStablePolicy(plan, ns));
+    out.push(...renderStablePolicy(plan));
   }
   return out;
 }

@@ -2,6 +2,7 @@ import type { RenderPlan } from '../translate/plan.js';
 import { has } from '../releases/changes.js';
 import { revLabel } from './names.js';
 import type { K8sObject } from './object.js';
+import type { JsonObject } from '../json/value.js';
 
 /**
  * The stable profile's admission policy: refuse Istio config that uses
@@ -9,8 +10,48 @@ import type { K8sObject } from './object.js';
  * experimental fields; from 1.30 AuthorizationPolicy trust domains) for
  * this revision's objects, enforced by the API server itself.
  */
-export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObject[] {
-  const policy = `stable-channel-policy-${namespace}.istio.io`;
+export function renderStablePolicy(plan: RenderPlan): K8sObject[] {
+  // Named for the revision too: two revisions' policies are two objects.
+  const suffix = `${plan.revision ? `-${plan.revision}` : ''}-${plan.istioNamespace}.istio.io`;
+  return policyAndBinding(
+    plan,
+    { name: `stable-channel-policy${suffix}` },
+    `stable-channel-policy-binding${suffix}`,
+    {
+      objectSelector: {
+        matchExpressions: [
+          { key: 'istio.io/rev', operator: 'In', values: [revLabel(plan.revision)] },
+        ],
+      },
+    },
+  );
+}
+
+/**
+ * The Base component's copy of the policy for the default revision
+ * (`values.defaultRevision` set, with `values.experimental.stableValidationPolicy`):
+ * the same rules for every object, whichever revision it names, so Istio
+ * config without an `istio.io/rev` label is held to them too.
+ */
+export function renderDefaultStablePolicy(plan: RenderPlan, defaultRevision: string): K8sObject[] {
+  return policyAndBinding(
+    plan,
+    {
+      name: 'stable-channel-default-policy.istio.io',
+      labels: { release: 'istio', istio: 'istiod', 'istio.io/rev': defaultRevision },
+    },
+    'stable-channel-default-policy-binding.istio.io',
+    {},
+  );
+}
+
+function policyAndBinding(
+  plan: RenderPlan,
+  metadata: { name: string; labels?: Record<string, string> },
+  binding: string,
+  match: JsonObject,
+): K8sObject[] {
+  const policy = metadata.name;
   const telemetryUsesAlpha = [
     '!(',
     '  variables.isTelemetry && (',
@@ -43,15 +84,11 @@ export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObje
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: policy },
+      metadata,
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: {
-          objectSelector: {
-            matchExpressions: [
-              { key: 'istio.io/rev', operator: 'In', values: [revLabel(plan.revision)] },
-            ],
-          },
+          ...match,
           resourceRules: [
             {
               apiGroups: [
@@ -78,7 +115,7 @@ export function renderStablePolicy(plan: RenderPlan, namespace: string): K8sObje
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: `stable-channel-policy-binding-${namespace}.istio.io` },
+      metadata: { name: binding },
       spec: { policyName: policy, validationActions: ['Deny'] },
     },
   ];
