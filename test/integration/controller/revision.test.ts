@@ -44,6 +44,18 @@ describe('operator: every revision by default, one revision with --revision', fu
     await healthyAt(name, iop.metadata!.generation);
   };
 
+  /** An IstioOperator named for its revision: istiod only (Base stays with `stable`). */
+  const applyRevision = (revision: string) =>
+    env.client.apply({
+      ...iopRef(ns, revision),
+      spec: {
+        profile: 'minimal',
+        namespace: ns,
+        revision,
+        components: { base: { enabled: false } },
+      },
+    });
+
   const claimLease = (revision: string) => ({
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -66,15 +78,7 @@ describe('operator: every revision by default, one revision with --revision', fu
       ...iopRef(ns, 'stable'),
       spec: { profile: 'minimal', namespace: ns },
     });
-    await env.client.apply({
-      ...iopRef(ns, 'canary'),
-      spec: {
-        profile: 'minimal',
-        namespace: ns,
-        revision: 'canary',
-        components: { base: { enabled: false } },
-      },
-    });
+    await applyRevision('canary');
     await healthyAt('stable');
     await healthyAt('canary');
     assert.equal(await env.exists(deploymentRef(ns, 'istiod')), true);
@@ -129,15 +133,7 @@ describe('operator: every revision by default, one revision with --revision', fu
     // Its watch event reaches the operator well before the IstioOperator's.
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
-    await env.client.apply({
-      ...iopRef(ns, 'gone'),
-      spec: {
-        profile: 'minimal',
-        namespace: ns,
-        revision: 'gone',
-        components: { base: { enabled: false } },
-      },
-    });
+    await applyRevision('gone');
     // Left alone while the claim is fresh, then reconciled by the operator of every revision.
     await healthyAt('gone');
     const first = seen.all!.find((r) => r.key === `${ns}/gone` && r.startedAt >= t0)!;
@@ -157,15 +153,7 @@ describe('operator: every revision by default, one revision with --revision', fu
     managers.push(only);
     const lease = (await env.client.get(claimLease('default'))) as k8s.V1Lease;
     assert.equal(lease.metadata?.labels?.[REVISION_CLAIM_LABEL], 'default');
-    await env.client.apply({
-      ...iopRef(ns, 'other'),
-      spec: {
-        profile: 'minimal',
-        namespace: ns,
-        revision: 'other',
-        components: { base: { enabled: false } },
-      },
-    });
+    await applyRevision('other');
     await healthyAt('other');
     const t0 = Date.now();
     await touch('stable', '13');
