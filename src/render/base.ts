@@ -1,10 +1,11 @@
 import type { RenderPlan } from '../translate/plan.js';
-import { getBool, getPath, getString } from '../json/values.js';
 import { pullSecretsField } from './common.js';
 import { renderDefaultValidator } from './webhooks.js';
 import { renderIstioCrds } from './crds.js';
 import { renderDefaultStablePolicy } from './stable-policy.js';
 import type { K8sObject } from './object.js';
+
+type BasePlan = NonNullable<RenderPlan['base']>;
 
 /**
  * The `Base` component: Istio's 14 config CRDs as Istio publishes them
@@ -15,13 +16,11 @@ import type { K8sObject } from './object.js';
  * validating webhook, and with `values.experimental.stableValidationPolicy`
  * too, the default revision's stable-API admission policy.
  */
-export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
+export function renderBase(plan: RenderPlan, c: BasePlan): K8sObject[] {
+  const namespace = c.namespace;
+  const s = c.settings;
   const out: K8sObject[] = [];
-  const excluded = getPath(plan.values, 'base.excludedCRDs');
-  const skip = new Set(Array.isArray(excluded) ? excluded.map(String) : []);
-  if (getPath(plan.values, 'base.enableIstioConfigCRDs') !== false) {
-    out.push(...renderIstioCrds(plan.release, skip));
-  }
+  if (s.configCrds) out.push(...renderIstioCrds(plan.release, s.excludedCrds));
   if (plan.readerRbac) {
     out.push({
       apiVersion: 'v1',
@@ -35,8 +34,7 @@ export function renderBase(plan: RenderPlan, namespace: string): K8sObject[] {
     });
   }
   out.push(...renderDefaultValidator(plan, plan.istioNamespace));
-  const defaultRevision = getString(plan.values, 'defaultRevision');
-  if (getBool(plan.values, 'experimental.stableValidationPolicy') && defaultRevision)
-    out.push(...renderDefaultStablePolicy(plan, defaultRevision));
+  if (s.defaultStablePolicy)
+    out.push(...renderDefaultStablePolicy(plan, plan.webhooks.defaultRevision));
   return out;
 }

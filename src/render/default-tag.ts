@@ -21,7 +21,6 @@
  * it; it stays what `values.defaultRevision` renders in Base. One that
  * istioctl created is left as it is.
  */
-import { getBool } from '../json/values.js';
 import { ownershipLabels, withOwnership } from './labels.js';
 import type { Manifest } from './manifest.js';
 import { mutatingWebhookName } from './names.js';
@@ -55,7 +54,7 @@ export interface DefaultTagOptions {
 export function withDefaultRevisionTag(m: Manifest, opts: DefaultTagOptions = {}): Manifest {
   const { plan } = m;
   const pilot = plan.pilot;
-  if (plan.revision !== '' || !pilot || getBool(plan.values, 'global.operatorManageWebhooks')) {
+  if (plan.revision !== '' || !pilot || plan.webhooks.operatorManaged) {
     return m;
   }
   const ns = pilot.namespace;

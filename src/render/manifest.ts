@@ -51,7 +51,7 @@ export function renderManifest(plan: RenderPlan): Manifest {
     const c = plan.base;
     components.push({
       component: 'Base',
-      objects: finish(plan, c, renderBase(plan, c.namespace), undefined, 'spec.components.base'),
+      objects: finish(plan, c, renderBase(plan, c), undefined, 'spec.components.base'),
     });
   }
   if (plan.pilot) {

@@ -66,7 +66,7 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
     },
     data: { 'merged-values': JSON.stringify(plan.values) },
   });
-  if (remote) out.push(...renderRemoteIstiod(plan, ns));
+  if (remote) out.push(...renderRemoteIstiod(plan, ns, s.remotePilotAddress));
   if (plan.networkPolicy) {
     out.push(
       renderNetworkPolicy({

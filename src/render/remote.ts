@@ -1,4 +1,3 @@
-import { getString } from '../json/values.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { has } from '../releases/changes.js';
 import { istiodName, revLabel } from './names.js';
@@ -72,8 +71,11 @@ export const ENDPOINTSLICE_MANAGER = 'istio-operator';
  * Service plus Endpoints (15012 xDS, 15017 webhooks), a host name an
  * ExternalName Service.
  */
-export function renderRemoteIstiod(plan: RenderPlan, namespace: string): K8sObject[] {
-  const address = getString(plan.values, 'global.remotePilotAddress');
+export function renderRemoteIstiod(
+  plan: RenderPlan,
+  namespace: string,
+  address: string,
+): K8sObject[] {
   if (!address) return [];
   if (has(plan.release, 'remoteEndpointSlice')) return renderRemoteSlice(plan, namespace, address);
   const name = istiodName(plan.revision);

@@ -1,4 +1,3 @@
-import { getBool, getPath, getString } from '../json/values.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { istiodName, mutatingWebhookName, revLabel, validatingWebhookName } from './names.js';
 import type { K8sObject } from './object.js';
@@ -27,14 +26,8 @@ function sel(key: string, operator: string, values?: string[]): JsonObject {
 
 /** Where the webhooks call istiod: its Service on 443, or `istiodRemote.injectionURL`. */
 function clientConfig(plan: RenderPlan, namespace: string, path: string): JsonObject {
-  // `istiodRemote` is a top-level values key in the IstioOperator API and
-  // the istiod chart's own key under `pilot`; either may carry the settings.
-  const remote = (key: string) =>
-    getString(plan.values, `istiodRemote.${key}`) ||
-    getString(plan.values, `pilot.istiodRemote.${key}`);
-  const url = remote('injectionURL');
+  const { injectionURL: url, injectionPath } = plan.webhooks;
   if (url && path === '/inject') return { url };
-  const injectionPath = remote('injectionPath') || '/inject';
   return {
     service: {
       name: istiodName(plan.revision),
@@ -54,8 +47,7 @@ function injectorHooks(
   withDefault: boolean,
 ): JsonObject[] {
   const cc = clientConfig(plan, namespace, '/inject');
-  const reinvocation =
-    getString(plan.values, 'sidecarInjectorWebhook.reinvocationPolicy') || 'Never';
+  const reinvocation = plan.webhooks.reinvocationPolicy;
   const hook = (name: string, nsSel: JsonObject[], objSel: JsonObject[]): JsonObject => ({
     name,
     clientConfig: cc,
@@ -93,7 +85,7 @@ function injectorHooks(
       [sel('sidecar.istio.io/inject', 'In', ['true']), sel('istio.io/rev', 'DoesNotExist')],
     ),
   );
-  if (getBool(plan.values, 'sidecarInjectorWebhook.enableNamespacesByDefault')) {
+  if (plan.webhooks.enableNamespacesByDefault) {
     webhooks.push(
       hook(
         'auto.sidecar-injector.istio.io',
@@ -148,8 +140,7 @@ export function renderRevisionTags(plan: RenderPlan, namespace: string): K8sObje
 
 /** `values.revisionTags`, as strings. */
 export function revisionTagsOf(plan: RenderPlan): string[] {
-  const tags = getPath(plan.values, 'revisionTags');
-  return Array.isArray(tags) ? tags.map(String) : [];
+  return plan.webhooks.revisionTags;
 }
 
 /** The name of tag T's webhook configuration: `istio-revision-tag-T[-<ns>]`. */
@@ -184,7 +175,7 @@ export function renderRevisionTag(plan: RenderPlan, namespace: string, tag: stri
 export function renderDefaultValidator(
   plan: RenderPlan,
   namespace: string,
-  dflt = getString(plan.values, 'defaultRevision'),
+  dflt = plan.webhooks.defaultRevision,
 ): K8sObject[] {
   if (!dflt) return [];
   return [

@@ -12,6 +12,12 @@ import { proxySettings, type ProxySettings } from './components/proxy.js';
 import { ztunnelSettings, type ZtunnelSettings } from './components/ztunnel.js';
 import { pilotSettings, type PilotSettings } from './components/pilot.js';
 import { gatewaySettings, type GatewaySettings } from './components/gateway.js';
+import {
+  baseSettings,
+  webhookSettings,
+  type BaseSettings,
+  type WebhookSettings,
+} from './components/webhooks.js';
 import { gatewayAffinity } from './components/gateway-affinity.js';
 import { componentImage, componentPullPolicy } from './images.js';
 import { compatibilityValues } from './compatibility.js';
@@ -95,7 +101,9 @@ export interface RenderPlan {
   networkPolicy: boolean;
   /** Mesh-wide settings of the proxies the operator renders itself (gateways). */
   proxy: ProxySettings;
-  base?: ComponentPlan;
+  /** What the webhook configurations (Pilot's and Base's) need. */
+  webhooks: WebhookSettings;
+  base?: ComponentPlan & { settings: BaseSettings };
   pilot?: ComponentPlan & { settings: PilotSettings };
   cni?: ComponentPlan & { settings: CniSettings };
   ztunnel?: ComponentPlan & { settings: ZtunnelSettings };
@@ -219,6 +227,7 @@ export function translate(iop: RenderInput): RenderPlan {
       getPath(values, 'global.networkPolicy.enabled') === true,
     values,
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
+    webhooks: webhookSettings(values),
     injectorCni: [
       getObject(profile, 'cni'),
       compat.injectorCni,
@@ -250,7 +259,8 @@ export function translate(iop: RenderInput): RenderPlan {
       k8s: c?.k8s ?? {},
     };
   };
-  if (on(comps.base, true)) plan.base = resolve('Base', comps.base, 'base');
+  if (on(comps.base, true))
+    plan.base = { ...resolve('Base', comps.base, 'base'), settings: baseSettings(values) };
   if (on(comps.pilot, true)) {
     plan.pilot = {
       ...resolve('Pilot', comps.pilot, 'pilot'),

@@ -12,6 +12,8 @@ import { scalingSettings, type ScalingSettings } from './scaling.js';
 export interface PilotSettings {
   /** The remote profile (`pilot.istiodRemote.enabled` or `istiodRemote.enabled`): no istiod here. */
   remote: boolean;
+  /** The external istiod a remote cluster's Service points at (`global.remotePilotAddress`; '' for none). */
+  remotePilotAddress: string;
   /** The mesh ConfigMap is rendered (unless `pilot.configMap: false`). */
   meshConfigMap: boolean;
   /** The injector ConfigMap is rendered (unless `global.omitSidecarInjectorConfigMap`). */
@@ -90,6 +92,7 @@ export function pilotSettings(
   const tolerations = getPath(p, 'tolerations');
   return {
     remote,
+    remotePilotAddress: getString(values, 'global.remotePilotAddress'),
     meshConfigMap: getPath(p, 'configMap') !== false,
     injectorConfigMap: !getBool(values, 'global.omitSidecarInjectorConfigMap'),
     injectorWebhooks: !getBool(values, 'global.operatorManageWebhooks'),

@@ -122,3 +122,45 @@ describe('translate: scaling settings (istiod and gateways)', () => {
     assert.equal(scalingSettings({ replicaCount: 3 }, {}, at('1.30')).pdb, false);
   });
 });
+
+describe('translate: webhook and Base settings', () => {
+  it('reads istiodRemote at the top level or under pilot, with the chart defaults', async () => {
+    const { webhookSettings, baseSettings } =
+      await import('../../../src/translate/components/webhooks.js');
+    const d = webhookSettings({});
+    assert.deepEqual(d, {
+      injectionURL: '',
+      injectionPath: '/inject',
+      reinvocationPolicy: 'Never',
+      enableNamespacesByDefault: false,
+      revisionTags: [],
+      defaultRevision: '',
+      operatorManaged: false,
+    });
+    assert.equal(
+      webhookSettings({ pilot: { istiodRemote: { injectionPath: '/p' } } }).injectionPath,
+      '/p',
+    );
+    assert.equal(
+      webhookSettings({
+        istiodRemote: { injectionURL: 'https://a' },
+        pilot: { istiodRemote: { injectionURL: 'https://b' } },
+      }).injectionURL,
+      'https://a',
+    );
+    assert.deepEqual(webhookSettings({ revisionTags: ['prod', 1] }).revisionTags, ['prod', '1']);
+    const b = baseSettings({
+      base: { excludedCRDs: ['x'] },
+      defaultRevision: 'r',
+      experimental: { stableValidationPolicy: true },
+    });
+    assert.equal(b.configCrds, true);
+    assert.deepEqual([...b.excludedCrds], ['x']);
+    assert.equal(b.defaultStablePolicy, true);
+    assert.equal(
+      baseSettings({ experimental: { stableValidationPolicy: true } }).defaultStablePolicy,
+      false,
+    );
+    assert.equal(baseSettings({ base: { enableIstioConfigCRDs: false } }).configCrds, false);
+  });
+});
