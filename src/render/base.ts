@@ -30,7 +30,7 @@ export function renderBase(plan: RenderPlan, c: BasePlan): K8sObject[] {
         namespace,
         labels: { app: 'istio-reader', release: 'istio' },
       },
-      ...pullSecretsField(plan.values),
+      ...pullSecretsField(plan),
     });
   }
   out.push(...renderDefaultValidator(plan, plan.istioNamespace));

@@ -1,16 +1,11 @@
-import { getPath } from '../json/values.js';
+import type { RenderPlan } from '../translate/plan.js';
 import type { Json, JsonObject } from '../json/value.js';
 
-/** `global.imagePullSecrets` as a pod's `imagePullSecrets` list (empty when none). */
-export function pullSecrets(values: JsonObject): JsonObject[] {
-  const s = getPath(values, 'global.imagePullSecrets');
-  return Array.isArray(s) ? s.map((name) => ({ name: String(name) })) : [];
-}
-
 /** `{ imagePullSecrets }` to spread into a pod or ServiceAccount, or nothing when there are none. */
-export function pullSecretsField(values: JsonObject): { imagePullSecrets?: Json } {
-  const s = pullSecrets(values);
-  return s.length ? { imagePullSecrets: s } : {};
+export function pullSecretsField(plan: RenderPlan): { imagePullSecrets?: Json } {
+  return plan.pullSecrets.length
+    ? { imagePullSecrets: plan.pullSecrets.map((name) => ({ name })) }
+    : {};
 }
 
 /** An env var with a literal value. */

@@ -301,7 +301,7 @@ export function renderGateway(plan: RenderPlan, g: GatewayPlan): K8sObject[] {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: meta(sa),
-      ...pullSecretsField(plan.values),
+      ...pullSecretsField(plan),
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -1,4 +1,4 @@
-import { getObject, getPath, getString } from '../json/values.js';
+import type { InjectorSettings } from '../translate/components/mesh.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { injectionTemplates } from './injection/templates.js';
 import { injectorConfigMapName, revLabel } from './names.js';
@@ -12,24 +12,18 @@ import type { Json, JsonObject } from '../json/value.js';
  * templates from `values.sidecarInjectorWebhook.templates`, which win on a
  * name clash).
  */
-export function injectorConfig(plan: RenderPlan): JsonObject {
-  const w = getObject(plan.values, 'sidecarInjectorWebhook');
-  const defaults = getPath(w, 'defaultTemplates');
-  const user = getObject(w, 'templates');
+function injectorConfig(plan: RenderPlan, i: InjectorSettings): JsonObject {
   const templates: JsonObject = {};
   for (const [name, text] of Object.entries(injectionTemplates(plan.release))) {
-    if (!(name in user)) templates[name] = text;
+    if (!(name in i.userTemplates)) templates[name] = text;
   }
-  for (const [name, text] of Object.entries(user)) templates[name] = text;
+  for (const [name, text] of Object.entries(i.userTemplates)) templates[name] = text;
   return {
-    policy: getString(plan.values, 'global.proxy.autoInject') || 'enabled',
-    alwaysInjectSelector: (getPath(w, 'alwaysInjectSelector') ?? []) as Json,
-    neverInjectSelector: (getPath(w, 'neverInjectSelector') ?? []) as Json,
-    // Empty: null, as the chart writes a key with nothing under it.
-    injectedAnnotations: Object.keys(getObject(w, 'injectedAnnotations')).length
-      ? getObject(w, 'injectedAnnotations')
-      : null,
-    defaultTemplates: Array.isArray(defaults) && defaults.length ? defaults : ['sidecar'],
+    policy: i.policy,
+    alwaysInjectSelector: i.alwaysInjectSelector,
+    neverInjectSelector: i.neverInjectSelector,
+    injectedAnnotations: i.injectedAnnotations,
+    defaultTemplates: i.defaultTemplates,
     // Not read by istiod 1.27: a tripwire an istiod older than 1.9 would
     // execute as its single template, failing loudly on the unknown function.
     template: '{{ Template_Version_And_Istio_Version_Mismatched_Check_Installation }}',
@@ -37,28 +31,12 @@ export function injectorConfig(plan: RenderPlan): JsonObject {
   };
 }
 
-/**
- * The injector's `values` key: the subset of values the templates read
- * (all of `global` and `sidecarInjectorWebhook`, the revision, the `cni`
- * block istiod's chart sees and pilot's env, and the gateway security
- * settings), as istioctl renders it.
- */
-export function injectorValues(plan: RenderPlan): JsonObject {
-  const v = plan.values;
-  return {
-    global: getObject(v, 'global'),
-    sidecarInjectorWebhook: getObject(v, 'sidecarInjectorWebhook'),
-    revision: plan.revision,
-    pilot: { cni: plan.injectorCni, env: getObject(v, 'pilot.env') },
-    gateways: {
-      securityContext: getObject(v, 'gateways.securityContext'),
-      seccompProfile: getObject(v, 'gateways.seccompProfile'),
-    },
-  };
-}
-
 /** ConfigMap `istio-sidecar-injector[-<rev>]` with keys `config` (YAML) and `values` (JSON). */
-export function renderInjectorConfigMap(plan: RenderPlan, namespace: string): K8sObject {
+export function renderInjectorConfigMap(
+  plan: RenderPlan,
+  namespace: string,
+  injector: InjectorSettings,
+): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -68,8 +46,8 @@ export function renderInjectorConfigMap(plan: RenderPlan, namespace: string): K8
       labels: { 'istio.io/rev': revLabel(plan.revision), release: 'istio' },
     },
     data: {
-      config: dumpYaml(injectorConfig(plan)),
-      values: JSON.stringify(sortDeep(injectorValues(plan)), null, 2),
+      config: dumpYaml(injectorConfig(plan, injector)),
+      values: JSON.stringify(sortDeep(injector.values), null, 2),
     },
   };
 }

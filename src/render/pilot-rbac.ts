@@ -193,7 +193,7 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = fa
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name: sa, namespace, labels },
-      ...pullSecretsField(plan.values),
+      ...pullSecretsField(plan),
     },
     {
       apiVersion: RBAC,

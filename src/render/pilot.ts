@@ -1,6 +1,6 @@
 import type { RenderPlan } from '../translate/plan.js';
 import { renderInjectorConfigMap } from './injector-config.js';
-import { meshConfig, meshNetworks, meshNetworksText, meshText } from './mesh-config.js';
+import { meshNetworksText, meshText } from './mesh-config.js';
 import { istiodName, meshConfigMapName, revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 import { renderPilotRbac } from './pilot-rbac.js';
@@ -50,12 +50,12 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
         labels: { 'istio.io/rev': revLabel(rev), release: 'istio' },
       },
       data: {
-        mesh: meshText(meshConfig(plan, ns)),
-        meshNetworks: meshNetworksText(meshNetworks(plan)),
+        mesh: meshText(s.mesh.config),
+        meshNetworks: meshNetworksText({ networks: s.mesh.networks }),
       },
     });
   }
-  if (s.injectorConfigMap) out.push(renderInjectorConfigMap(plan, ns));
+  if (s.injectorConfigMap) out.push(renderInjectorConfigMap(plan, ns, s.injector));
   out.push({
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -103,6 +103,8 @@ export interface RenderPlan {
   proxy: ProxySettings;
   /** What the webhook configurations (Pilot's and Base's) need. */
   webhooks: WebhookSettings;
+  /** `values.global.imagePullSecrets`: Secret names for the pods and ServiceAccounts we render. */
+  pullSecrets: string[];
   base?: ComponentPlan & { settings: BaseSettings };
   pilot?: ComponentPlan & { settings: PilotSettings };
   cni?: ComponentPlan & { settings: CniSettings };
@@ -228,6 +230,9 @@ export function translate(iop: RenderInput): RenderPlan {
     values,
     proxy: proxySettings(values, istiodCaAddress(getString(values, 'revision'), istioNamespace)),
     webhooks: webhookSettings(values),
+    pullSecrets: ((s) => (Array.isArray(s) ? s.map(String) : []))(
+      getPath(values, 'global.imagePullSecrets'),
+    ),
     injectorCni: [
       getObject(profile, 'cni'),
       compat.injectorCni,
@@ -262,9 +267,14 @@ export function translate(iop: RenderInput): RenderPlan {
   if (on(comps.base, true))
     plan.base = { ...resolve('Base', comps.base, 'base'), settings: baseSettings(values) };
   if (on(comps.pilot, true)) {
+    const c = resolve('Pilot', comps.pilot, 'pilot');
     plan.pilot = {
-      ...resolve('Pilot', comps.pilot, 'pilot'),
-      settings: pilotSettings(values, release, istioNamespace),
+      ...c,
+      settings: pilotSettings(values, release, istioNamespace, {
+        namespace: c.namespace,
+        revision: plan.revision,
+        injectorCni: plan.injectorCni,
+      }),
     };
   }
   if (cniOn) {

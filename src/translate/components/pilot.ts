@@ -3,6 +3,12 @@ import type { Json, JsonObject } from '../../json/value.js';
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
 import { scalingSettings, type ScalingSettings } from './scaling.js';
+import {
+  injectorSettings,
+  meshSettings,
+  type InjectorSettings,
+  type MeshSettings,
+} from './mesh.js';
 
 /**
  * Everything the istiod renderers (render/pilot.ts, render/pilot-workload.ts)
@@ -55,6 +61,10 @@ export interface PilotSettings {
   /** istiod's HPA and PodDisruptionBudget. */
   scaling: ScalingSettings;
   env: PilotEnvSettings;
+  /** What the mesh ConfigMap publishes. */
+  mesh: MeshSettings;
+  /** What the injector ConfigMap publishes. */
+  injector: InjectorSettings;
 }
 
 /** The values istiod's env list is made of. */
@@ -81,11 +91,20 @@ export interface PilotEnvSettings {
   goMemLimit: boolean;
 }
 
-/** Resolves istiod's settings; `istioNamespace` is where istiod runs (the trusted ztunnel's default namespace). */
+/**
+ * Resolves istiod's settings. `istioNamespace` is the trusted ztunnel's
+ * default namespace, `namespace` the one istiod runs in, `injectorCni` the
+ * plan's (see RenderPlan.injectorCni).
+ */
 export function pilotSettings(
   values: JsonObject,
   release: IstioRelease,
   istioNamespace: string,
+  place: { namespace: string; revision: string; injectorCni: JsonObject } = {
+    namespace: istioNamespace,
+    revision: '',
+    injectorCni: {},
+  },
 ): PilotSettings {
   const p = getObject(values, 'pilot');
   const remote = getBool(p, 'istiodRemote.enabled') || getBool(values, 'istiodRemote.enabled');
@@ -118,6 +137,8 @@ export function pilotSettings(
     serviceAnnotations: getObject(p, 'serviceAnnotations') as Record<string, string>,
     scaling: scalingSettings(p, values, release),
     env: pilotEnv(values, p, release, istioNamespace),
+    mesh: meshSettings(values, place.revision, place.namespace),
+    injector: injectorSettings(values, place.revision, place.injectorCni),
   };
 }
 

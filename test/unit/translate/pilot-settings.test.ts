@@ -164,3 +164,30 @@ describe('translate: webhook and Base settings', () => {
     assert.equal(baseSettings({ base: { enableIstioConfigCRDs: false } }).configCrds, false);
   });
 });
+
+describe('translate: what the mesh and injector ConfigMaps publish', () => {
+  it('the mesh config: discovery address of the revision in its namespace, defaults, meshConfig over the top', async () => {
+    const { meshSettings, injectorSettings } =
+      await import('../../../src/translate/components/mesh.js');
+    const m = meshSettings(
+      { global: { meshID: 'm1', proxy: { tracer: 'zipkin' } }, meshConfig: { trustDomain: 'td' } },
+      'canary',
+      'mesh-ns',
+    );
+    assert.deepEqual(m.config.defaultConfig, {
+      discoveryAddress: 'istiod-canary.mesh-ns.svc:15012',
+      meshId: 'm1',
+      tracing: { zipkin: { address: 'zipkin.mesh-ns:9411' } },
+    });
+    assert.deepEqual(m.config.defaultProviders, { metrics: ['prometheus'] });
+    assert.equal(m.config.rootNamespace, 'mesh-ns');
+    assert.equal(m.config.trustDomain, 'td', 'meshConfig wins');
+    assert.deepEqual(m.networks, {});
+    const i = injectorSettings({}, 'canary', { enabled: false });
+    assert.equal(i.policy, 'enabled');
+    assert.equal(i.injectedAnnotations, null);
+    assert.deepEqual(i.defaultTemplates, ['sidecar']);
+    assert.deepEqual(i.values.pilot, { cni: { enabled: false }, env: {} });
+    assert.equal(i.values.revision, 'canary');
+  });
+});
