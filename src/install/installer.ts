@@ -157,10 +157,27 @@ async function warnUnwatched(
   const wanted = [
     ...new Set([...op.watchNamespaces, ...outside.map((i) => i.metadata.namespace ?? '')]),
   ].join(',');
+  // By namespace, every namespace named: the namespaces are what the fix
+  // needs; a few names in each say which IstioOperators they are.
+  const byNamespace = new Map<string, string[]>();
+  for (const i of outside) {
+    const n = i.metadata.namespace ?? '';
+    byNamespace.set(n, [...(byNamespace.get(n) ?? []), i.metadata.name ?? '']);
+  }
+  const where = [...byNamespace]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([n, names]) => {
+      const sorted = names.sort();
+      const shown =
+        sorted.length > 3
+          ? `${sorted.slice(0, 3).join(', ')} and ${sorted.length - 3} more`
+          : sorted.join(', ');
+      return `${n} (${shown})`;
+    });
   run.onProgress(
-    `warning: ${outside.length} IstioOperator(s) are outside the watched namespaces (${op.watchNamespaces.join(', ')}) ` +
-      `and will not be reconciled: ${listOf(outside)}; watch them with --watched-namespaces ${wanted}, ` +
-      'or leave the flag out to watch all namespaces',
+    `warning: ${outside.length} IstioOperator(s) in ${byNamespace.size} namespace(s) outside the watched ones ` +
+      `(${op.watchNamespaces.join(', ')}) will not be reconciled: ${where.join('; ')}; ` +
+      `watch them with --watched-namespaces ${wanted}, or leave the flag out to watch all namespaces`,
   );
 }
 

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 
 import type { IstioOperator } from '../../../src/api/types.js';
 import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
+import { writtenByOperator } from '../../../src/apply/live.js';
 
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
 
@@ -126,6 +127,10 @@ async function ownedSnapshot(env: OperatorEnv, ns: string): Promise<Map<string, 
       throw e;
     }
     for (const o of items) {
+      // Kubernetes derives objects from ours and copies our labels onto
+      // them (the EndpointSlices of our Services); their controllers change
+      // them as pods come and go. They are not the operator's.
+      if (!writtenByOperator(o)) continue;
       const m = o.metadata!;
       const copy = structuredClone(o) as Obj & { metadata: k8s.V1ObjectMeta };
       delete copy.status;

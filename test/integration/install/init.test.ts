@@ -89,8 +89,8 @@ describe('istio-operator init / remove on the local control plane', function () 
         r.stderr,
         new RegExp(
           // Other test files' IstioOperators in the shared cluster may be named too.
-          `warning: \\d+ IstioOperator\\(s\\) are outside the watched namespaces \\(${watched}\\) and will not be reconciled: ` +
-            `(\\S+, )*${other}/ingress(, \\S+)*; watch them with --watched-namespaces ${watched},(\\S+,)*${other}[,\\s]`,
+          `warning: \\d+ IstioOperator\\(s\\) in \\d+ namespace\\(s\\) outside the watched ones \\(${watched}\\) will not be reconciled: ` +
+            `([^;]+; )*${other} \\(ingress\\)(; [^;]+)*; watch them with --watched-namespaces ${watched},(\\S+,)*${other}[,\\s]`,
         ),
       );
       const st = await runCli([
