@@ -89,6 +89,10 @@ export const REVISION_CLAIM_LABEL = 'operator.istio.io/claims-revision';
  * which Istio treats as none.
  */
 export function revisionOf(iop: { spec?: { revision?: string } | undefined }): string {
-  const r = iop.spec?.revision;
-  return r && r !== 'default' ? r : '';
+  return normalRevision(iop.spec?.revision);
+}
+
+/** A revision as written (`--revision`, a label value) as {@link revisionOf} reads it: `default` is ''. */
+export function normalRevision(revision: string | undefined): string {
+  return revision && revision !== 'default' ? revision : '';
 }

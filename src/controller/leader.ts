@@ -122,7 +122,7 @@ export function released(current: LeaseSpec, now: Date): LeaseSpec {
 }
 
 /** A unique identity for this process: the hostname (the pod name in a cluster) and a random suffix. */
-function defaultIdentity(): string {
+export function defaultIdentity(): string {
   return `${hostname()}_${randomBytes(4).toString('hex')}`;
 }
 

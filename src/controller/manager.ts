@@ -32,7 +32,7 @@ import { createMetrics, type OperatorMetrics } from './metrics.js';
 import type { ReconcileResult } from './reconcile-frame.js';
 import { reconcile, type ReconcileContext } from './reconciler.js';
 import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
-import { IOP_RESOURCE, LABELS, revisionOf } from '../api/vocabulary.js';
+import { IOP_RESOURCE, LABELS, normalRevision, revisionOf } from '../api/vocabulary.js';
 import { RevisionClaim, RevisionClaims } from './revision-claims.js';
 
 /** Settings for {@link OperatorManager}. */
@@ -128,8 +128,7 @@ export class OperatorManager {
     this.queue = new WorkQueue(opts.queue);
     this.metrics = createMetrics(this.queue, this.client);
     this.events = eventRecorder(this.client);
-    this.revision =
-      opts.revision === undefined ? undefined : revisionOf({ spec: { revision: opts.revision } });
+    this.revision = opts.revision === undefined ? undefined : normalRevision(opts.revision);
     const ns = opts.claimNamespace;
     if (ns && this.revision !== undefined)
       this.claim = new RevisionClaim(opts.kubeConfig, ns, this.revision);
@@ -357,6 +356,11 @@ export class OperatorManager {
     return this.iopInformers.flatMap((inf) => inf.list() as IstioOperator[]);
   }
 
+  /** The IstioOperator as the caches hold it (read-only), if any holds it. */
+  private cachedIstioOperator(namespace: string, name: string): IstioOperator | undefined {
+    return this.iopInformers.map((i) => i.get(name, namespace)).find((o) => o !== undefined);
+  }
+
   /**
    * Whether this operator reconciles the IstioOperator's revision: its one
    * revision, or (an operator of every revision) any revision whose own
@@ -385,7 +389,7 @@ export class OperatorManager {
     // reconcile (nor to count). One gone from the cache still goes through
     // reconcile, which finds nothing to do.
     const [cns, cname] = key.split('/') as [string, string];
-    const cached = this.iopInformers.map((i) => i.get(cname, cns)).find((o) => o !== undefined);
+    const cached = this.cachedIstioOperator(cns, cname);
     if (cached && !this.ownsRevision(cached)) {
       this.queue.forget(key);
       return;
@@ -426,7 +430,7 @@ export class OperatorManager {
     } else if (handed && handed.iop.metadata.resourceVersion !== handed.rv) {
       this.written.set(key, { iop: structuredClone(handed.iop), at: Date.now() });
       const [ns, name] = key.split('/') as [string, string];
-      const cached = this.iopInformers.map((i) => i.get(name, ns)).find((o) => o !== undefined);
+      const cached = this.cachedIstioOperator(ns, name);
       if (cached) this.forgetWritten(cached);
     }
     this.counts[r.result]++;

@@ -1,12 +1,11 @@
 import type * as k8s from '@kubernetes/client-node';
-import { hostname } from 'node:os';
 import type { KubeAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
 import { logger } from '../log/logger.js';
-import { REVISION_CLAIM_LABEL } from '../api/vocabulary.js';
+import { normalRevision, REVISION_CLAIM_LABEL } from '../api/vocabulary.js';
 import { Informer } from './informer.js';
-import { microTime, type Lease } from './leader.js';
+import { defaultIdentity, microTime, type Lease } from './leader.js';
 
 /**
  * Revision claims: how one operator of every revision and operators of one
@@ -48,7 +47,7 @@ const LEASES = {
 /** The claim an operator of one revision keeps fresh. */
 export class RevisionClaim {
   private readonly client: KubeClient;
-  private readonly identity = `${hostname()}_${process.pid}`;
+  private readonly identity = defaultIdentity();
   private timer: NodeJS.Timeout | undefined;
   private warned = false;
 
@@ -146,9 +145,8 @@ export class RevisionClaims {
       labelSelector: REVISION_CLAIM_LABEL,
     });
     const note = (l: k8s.KubernetesObject) => {
-      const raw = l.metadata?.labels?.[REVISION_CLAIM_LABEL] ?? 'default';
       this.seen.set(l.metadata?.name ?? '', {
-        revision: raw === 'default' ? '' : raw,
+        revision: normalRevision(l.metadata?.labels?.[REVISION_CLAIM_LABEL]),
         held: !!(l as Lease).spec?.holderIdentity,
         seconds: (l as Lease).spec?.leaseDurationSeconds ?? CLAIM_SECONDS,
         atMs: this.now(),

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { revisionOf } from '../api/vocabulary.js';
+import { normalRevision } from '../api/vocabulary.js';
 
 /**
  * Label selector of every operator Deployment, whether `init` or the Helm
@@ -56,7 +56,7 @@ export function operatorFromDeployment(dep: KubernetesObject): OperatorInstance 
   return {
     deployment: `${d.metadata?.namespace ?? ''}/${d.metadata?.name ?? ''}`,
     ...(watch?.length ? { watchNamespaces: watch } : {}),
-    ...(rev !== undefined ? { revision: revisionOf({ spec: { revision: rev } }) } : {}),
+    ...(rev !== undefined ? { revision: normalRevision(rev) } : {}),
     available: d.status?.availableReplicas ?? 0,
   };
 }
@@ -74,7 +74,7 @@ export interface IopPlace {
  */
 export function reconciles(op: OperatorInstance, iop: IopPlace): boolean {
   return (
-    (op.revision === undefined || op.revision === revisionOf({ spec: iop })) &&
+    (op.revision === undefined || op.revision === normalRevision(iop.revision)) &&
     (!op.watchNamespaces || op.watchNamespaces.includes(iop.namespace))
   );
 }
@@ -88,7 +88,7 @@ export function responsibleFor(
   revision: string | undefined,
   operators: readonly OperatorInstance[],
 ): OperatorInstance[] {
-  const rev = revisionOf({ spec: { revision } });
+  const rev = normalRevision(revision);
   const own = operators.filter((o) => o.revision === rev);
   if (own.some((o) => o.available > 0)) return own;
   return [...own, ...operators.filter((o) => o.revision === undefined)];
@@ -113,7 +113,7 @@ export function coverageProblem(
   iop: IopPlace,
   operators: readonly OperatorInstance[],
 ): string | undefined {
-  const rev = revisionOf({ spec: iop });
+  const rev = normalRevision(iop.revision);
   const ofRevision = responsibleFor(rev, operators);
   if (operators.length === 0) {
     return (

@@ -21,7 +21,13 @@ import {
   reconciles,
   type OperatorInstance,
 } from './coverage.js';
-import { FINALIZER, IGNORE_ANNOTATION, IOP_RESOURCE, revisionOf } from '../api/vocabulary.js';
+import {
+  FINALIZER,
+  IGNORE_ANNOTATION,
+  IOP_RESOURCE,
+  normalRevision,
+  revisionOf,
+} from '../api/vocabulary.js';
 
 /** Options for {@link installOperator}. */
 export interface InstallRun {
@@ -253,7 +259,7 @@ export async function planRemoval(
   // revision without a running operator of its own.
   const concerns = (i: IstioOperator) =>
     options.revision !== undefined
-      ? revisionOf(i) === revisionOf({ spec: { revision: options.revision } })
+      ? revisionOf(i) === normalRevision(options.revision)
       : !otherOperators.some((o) => o.revision === revisionOf(i) && o.available > 0);
   return {
     options,

@@ -14,9 +14,8 @@ export function meshText(mesh: JsonObject): string {
  * The `meshNetworks` key's text: `networks:` and Helm's `toYaml` of the
  * networks indented under it (trimmed), or `networks: {}` when there are none.
  */
-export function meshNetworksText(value: JsonObject): string {
-  const networks = value.networks as JsonObject | undefined;
-  if (!networks || Object.keys(networks).length === 0) return 'networks: {}';
+export function meshNetworksText(networks: JsonObject): string {
+  if (Object.keys(networks).length === 0) return 'networks: {}';
   const body = goYaml(networks)
     .trim()
     .split('\n')

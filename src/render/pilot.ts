@@ -51,7 +51,7 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
       },
       data: {
         mesh: meshText(s.mesh.config),
-        meshNetworks: meshNetworksText({ networks: s.mesh.networks }),
+        meshNetworks: meshNetworksText(s.mesh.networks),
       },
     });
   }
@@ -90,7 +90,7 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
       out.push(renderPdb(name, ns, { ...labels, istio: 'pilot' }, istiodSelector(rev)));
     }
   }
-  if (s.injectorWebhooks) {
+  if (!plan.webhooks.operatorManaged) {
     out.push(renderInjectorWebhook(plan, ns), ...renderRevisionTags(plan, ns));
   }
   if (s.validationWebhook) out.push(renderValidatingWebhook(plan, ns));

@@ -6,7 +6,7 @@ import { operatorObjects, type InstallOptions } from '../../install/objects.js';
 import type { K8sObject } from '../../render/object.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import { UserError } from '../errors.js';
-import { revisionOf } from '../../api/vocabulary.js';
+import { normalRevision, revisionOf } from '../../api/vocabulary.js';
 import { parseDuration } from '../duration.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 import { outputOption } from '../output-flag.js';
@@ -108,7 +108,7 @@ function checkWatched(iop: unknown, opts: InstallOptions): void {
   // Without --revision the operator reconciles every revision.
   if (opts.revision === undefined) return;
   const rev = revisionOf(iop as { spec?: { revision?: string } });
-  const mine = revisionOf({ spec: { revision: opts.revision } });
+  const mine = normalRevision(opts.revision);
   if (rev !== mine) {
     throw new UserError(
       `-f: IstioOperator ${ns}/${meta.name ?? ''} has ${rev ? `spec.revision "${rev}"` : 'no spec.revision'}, but this operator reconciles ` +

@@ -24,8 +24,6 @@ export interface PilotSettings {
   meshConfigMap: boolean;
   /** The injector ConfigMap is rendered (unless `global.omitSidecarInjectorConfigMap`). */
   injectorConfigMap: boolean;
-  /** The injector webhooks and revision tags are rendered (unless `global.operatorManageWebhooks`). */
-  injectorWebhooks: boolean;
   /** The validating webhook (`global.configValidation`; never for a remote istiod). */
   validationWebhook: boolean;
   /** The stable-API ValidatingAdmissionPolicy (`experimental.stableValidationPolicy`; never for a remote istiod). */
@@ -100,11 +98,7 @@ export function pilotSettings(
   values: JsonObject,
   release: IstioRelease,
   istioNamespace: string,
-  place: { namespace: string; revision: string; injectorCni: JsonObject } = {
-    namespace: istioNamespace,
-    revision: '',
-    injectorCni: {},
-  },
+  place: { namespace: string; revision: string; injectorCni: JsonObject },
 ): PilotSettings {
   const p = getObject(values, 'pilot');
   const remote = getBool(p, 'istiodRemote.enabled') || getBool(values, 'istiodRemote.enabled');
@@ -114,7 +108,6 @@ export function pilotSettings(
     remotePilotAddress: getString(values, 'global.remotePilotAddress'),
     meshConfigMap: getPath(p, 'configMap') !== false,
     injectorConfigMap: !getBool(values, 'global.omitSidecarInjectorConfigMap'),
-    injectorWebhooks: !getBool(values, 'global.operatorManageWebhooks'),
     validationWebhook: getBool(values, 'global.configValidation') && !remote,
     stableValidationPolicy: getBool(values, 'experimental.stableValidationPolicy') && !remote,
     deploymentLabels: getObject(p, 'deploymentLabels') as Record<string, string>,

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
-import { pilotSettings } from '../../../src/translate/components/pilot.js';
+import { pilotSettings as resolvePilot } from '../../../src/translate/components/pilot.js';
+import { baseSettings, webhookSettings } from '../../../src/translate/components/webhooks.js';
+import { injectorSettings, meshSettings } from '../../../src/translate/components/mesh.js';
 import { scalingSettings } from '../../../src/translate/components/scaling.js';
 import { releaseOfMinor } from '../../../src/releases/catalog.js';
 
 const at = (m: string) => releaseOfMinor(m)!;
+/** istiod's settings for the default revision, running in the istio namespace. */
+const pilotSettings = (
+  values: Parameters<typeof resolvePilot>[0],
+  release: Parameters<typeof resolvePilot>[1],
+  ns: string,
+) => resolvePilot(values, release, ns, { namespace: ns, revision: '', injectorCni: {} });
 
 describe('translate: istiod settings, resolved once for the renderer', () => {
   it('takes the defaults of an empty values tree', () => {
@@ -11,7 +19,7 @@ describe('translate: istiod settings, resolved once for the renderer', () => {
     assert.equal(s.remote, false);
     assert.equal(s.meshConfigMap, true);
     assert.equal(s.injectorConfigMap, true);
-    assert.equal(s.injectorWebhooks, true);
+    assert.equal(webhookSettings({}).operatorManaged, false, 'the injector webhooks are rendered');
     assert.equal(s.validationWebhook, false);
     assert.equal(s.logLevel, 'default:info');
     assert.equal(s.clusterDomain, 'cluster.local');
@@ -124,9 +132,7 @@ describe('translate: scaling settings (istiod and gateways)', () => {
 });
 
 describe('translate: webhook and Base settings', () => {
-  it('reads istiodRemote at the top level or under pilot, with the chart defaults', async () => {
-    const { webhookSettings, baseSettings } =
-      await import('../../../src/translate/components/webhooks.js');
+  it('reads istiodRemote at the top level or under pilot, with the chart defaults', () => {
     const d = webhookSettings({});
     assert.deepEqual(d, {
       injectionURL: '',
@@ -166,9 +172,7 @@ describe('translate: webhook and Base settings', () => {
 });
 
 describe('translate: what the mesh and injector ConfigMaps publish', () => {
-  it('the mesh config: discovery address of the revision in its namespace, defaults, meshConfig over the top', async () => {
-    const { meshSettings, injectorSettings } =
-      await import('../../../src/translate/components/mesh.js');
+  it('the mesh config: discovery address of the revision in its namespace, defaults, meshConfig over the top', () => {
     const m = meshSettings(
       { global: { meshID: 'm1', proxy: { tracer: 'zipkin' } }, meshConfig: { trustDomain: 'td' } },
       'canary',
