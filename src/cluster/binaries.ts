@@ -16,6 +16,10 @@ export type BinaryName =
   | 'kwok'
   | 'istioctl'
   | 'pilot-discovery'
+  | 'istioctl-1.30'
+  | 'pilot-discovery-1.30'
+  | 'istioctl-1.31'
+  | 'pilot-discovery-1.31'
   | 'kstatus'
   | 'gateway-render'
   | 'helm';
@@ -33,7 +37,16 @@ export const FULL_BINARIES: readonly BinaryName[] = [
 
 /** A wrapper module folder under tools/. */
 export type ToolModule =
-  'k8s' | 'etcd' | 'kwok' | 'istioctl' | 'istiod' | 'kstatus' | 'gateway-render' | 'helm';
+  | 'k8s'
+  | 'etcd'
+  | 'kwok'
+  | 'istioctl'
+  | 'istiod'
+  | 'istio-1.30'
+  | 'istio-1.31'
+  | 'kstatus'
+  | 'gateway-render'
+  | 'helm';
 
 interface BinarySource {
   /** Wrapper module folder under tools/. */
@@ -41,6 +54,9 @@ interface BinarySource {
   /** Go main package. */
   pkg: string;
 }
+
+const ISTIOCTL_PKG = 'istio.io/istio/istioctl/cmd/istioctl';
+const PILOT_DISCOVERY_PKG = 'istio.io/istio/pilot/cmd/pilot-discovery';
 
 const SOURCES: Record<BinaryName, BinarySource> = {
   etcd: { module: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
@@ -52,12 +68,18 @@ const SOURCES: Record<BinaryName, BinarySource> = {
   'kube-scheduler': { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kube-scheduler' },
   kubectl: { module: 'k8s', pkg: 'k8s.io/kubernetes/cmd/kubectl' },
   kwok: { module: 'kwok', pkg: 'sigs.k8s.io/kwok/cmd/kwok' },
-  istioctl: { module: 'istioctl', pkg: 'istio.io/istio/istioctl/cmd/istioctl' },
+  istioctl: { module: 'istioctl', pkg: ISTIOCTL_PKG },
   // istiod, run locally against what the operator installs (istiod.ts). A
   // wrapper of its own with the same Istio pins: adding it to tools/istioctl
   // would change that cache key and rebuild istioctl; the Go build cache
   // shares the packages both compile.
-  'pilot-discovery': { module: 'istiod', pkg: 'istio.io/istio/pilot/cmd/pilot-discovery' },
+  'pilot-discovery': { module: 'istiod', pkg: PILOT_DISCOVERY_PKG },
+  // The later lines: one wrapper per line holds both (they share one
+  // istio.io/istio pin, so one cache folder and most compiled packages).
+  'istioctl-1.30': { module: 'istio-1.30', pkg: ISTIOCTL_PKG },
+  'pilot-discovery-1.30': { module: 'istio-1.30', pkg: PILOT_DISCOVERY_PKG },
+  'istioctl-1.31': { module: 'istio-1.31', pkg: ISTIOCTL_PKG },
+  'pilot-discovery-1.31': { module: 'istio-1.31', pkg: PILOT_DISCOVERY_PKG },
   // Our own main package on top of the pinned library.
   kstatus: { module: 'kstatus', pkg: 'istio-operator.invalid/tools/kstatus' },
   // Ours too: istiod's Gateway deployment controller run offline (conformance of kube-gateway/waypoint).
@@ -75,6 +97,8 @@ const PINNED_MODULE: Record<ToolModule, string> = {
   kwok: 'sigs.k8s.io/kwok',
   istioctl: 'istio.io/istio',
   istiod: 'istio.io/istio',
+  'istio-1.30': 'istio.io/istio',
+  'istio-1.31': 'istio.io/istio',
   kstatus: 'sigs.k8s.io/cli-utils',
   'gateway-render': 'istio.io/istio',
   helm: 'helm.sh/helm/v3',
@@ -101,6 +125,48 @@ export async function pinnedVersion(mod: ToolModule, toolsDir = TOOLS_DIR): Prom
   const m = re.exec(gomod);
   if (!m?.[1]) throw new Error(`${file}: cannot find the pinned version of ${PINNED_MODULE[mod]}`);
   return m[1];
+}
+
+/**
+ * The Istio lines with a module-built istioctl and pilot-discovery, by
+ * `major.minor`: the live oracles of conformance and the real istiod of the
+ * tests and the demo. The other lines the operator installs (1.28, 1.29)
+ * have none: the module proxy serves no istio.io/istio commit of theirs
+ * that builds.
+ */
+const ISTIO_LINE_BINARIES: Readonly<
+  Record<string, { istioctl: BinaryName; pilotDiscovery: BinaryName }>
+> = {
+  '1.27': { istioctl: 'istioctl', pilotDiscovery: 'pilot-discovery' },
+  '1.30': { istioctl: 'istioctl-1.30', pilotDiscovery: 'pilot-discovery-1.30' },
+  '1.31': { istioctl: 'istioctl-1.31', pilotDiscovery: 'pilot-discovery-1.31' },
+};
+
+/** The Istio lines (`1.27`, …) with a module-built istioctl and pilot-discovery, oldest first. */
+export const ISTIO_BINARY_LINES: readonly string[] = Object.keys(ISTIO_LINE_BINARIES);
+
+/** The istioctl of an Istio line (`1.30`), or undefined when no wrapper module builds one. */
+export function istioctlFor(minor: string): BinaryName | undefined {
+  return ISTIO_LINE_BINARIES[minor]?.istioctl;
+}
+
+/** The pilot-discovery (istiod) of an Istio line, or undefined when no wrapper module builds one. */
+export function pilotDiscoveryFor(minor: string): BinaryName | undefined {
+  return ISTIO_LINE_BINARIES[minor]?.pilotDiscovery;
+}
+
+/** The wrapper module under tools/ a binary is built from. */
+export function moduleOf(name: BinaryName): ToolModule {
+  return SOURCES[name].module;
+}
+
+/**
+ * The version a binary reports: its wrapper's pinned version
+ * ({@link pinnedVersion}; for Istio's binaries the release the build stamps,
+ * `1.30.4`, which the pinned commit stands for).
+ */
+export async function binaryVersion(name: BinaryName, toolsDir = TOOLS_DIR): Promise<string> {
+  return await pinnedVersion(SOURCES[name].module, toolsDir);
 }
 
 /**

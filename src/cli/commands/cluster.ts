@@ -17,6 +17,10 @@ const BUILDABLE: readonly BinaryName[] = [
   'kubectl',
   'istioctl',
   'pilot-discovery',
+  'istioctl-1.30',
+  'pilot-discovery-1.30',
+  'istioctl-1.31',
+  'pilot-discovery-1.31',
   'kstatus',
   'gateway-render',
   'helm',
@@ -98,7 +102,10 @@ export function clusterCommand(): Command {
       'after',
       '\nBinaries are cached in $XDG_CACHE_HOME/istio-operator/bin/<module>-<version>-<hash>/;\n' +
         'with KUBEBUILDER_ASSETS set, binaries found there are used instead.\n' +
-        '\nExamples:\n  istio-operator cluster build\n  istio-operator cluster build etcd kube-apiserver istioctl\n',
+        '\nistioctl and pilot-discovery are Istio 1.27; istioctl-1.30, pilot-discovery-1.30,\n' +
+        'istioctl-1.31 and pilot-discovery-1.31 those of the later lines (tools/istio-<line>).\n' +
+        '\nExamples:\n  istio-operator cluster build\n  istio-operator cluster build etcd kube-apiserver istioctl\n' +
+        '  istio-operator cluster build istioctl-1.30 pilot-discovery-1.30\n',
     )
     .action(async (names: string[]) => {
       const unknown = names.filter((n) => !(BUILDABLE as readonly string[]).includes(n));

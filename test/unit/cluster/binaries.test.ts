@@ -3,8 +3,13 @@ import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  binaryVersion,
   cacheDir,
   ensureBinaries,
+  ISTIO_BINARY_LINES,
+  istioctlFor,
+  moduleOf,
+  pilotDiscoveryFor,
   pinnedVersion,
   TOOLS_DIR,
 } from '../../../src/cluster/binaries.js';
@@ -41,6 +46,56 @@ describe('control-plane binaries', () => {
       )?.[1];
     assert.ok(await pin('istioctl'));
     assert.equal(await pin('gateway-render'), await pin('istioctl'));
+  });
+
+  it("builds istioctl and pilot-discovery of 1.27, 1.30 and 1.31, each from its own line's wrapper", async () => {
+    assert.deepEqual(ISTIO_BINARY_LINES, ['1.27', '1.30', '1.31']);
+    assert.deepEqual(
+      ISTIO_BINARY_LINES.map((l) => [istioctlFor(l), pilotDiscoveryFor(l)]),
+      [
+        ['istioctl', 'pilot-discovery'],
+        ['istioctl-1.30', 'pilot-discovery-1.30'],
+        ['istioctl-1.31', 'pilot-discovery-1.31'],
+      ],
+    );
+    assert.deepEqual(
+      ISTIO_BINARY_LINES.map((l) => [moduleOf(istioctlFor(l)!), moduleOf(pilotDiscoveryFor(l)!)]),
+      [
+        ['istioctl', 'istiod'],
+        ['istio-1.30', 'istio-1.30'],
+        ['istio-1.31', 'istio-1.31'],
+      ],
+    );
+    // The version each build stamps (read from the real go.mod) is of the line it is asked for.
+    for (const line of ISTIO_BINARY_LINES) {
+      for (const bin of [istioctlFor(line)!, pilotDiscoveryFor(line)!]) {
+        const v = await binaryVersion(bin);
+        assert.match(v, /^\d+\.\d+\.\d+$/, bin);
+        assert.equal(v.split('.').slice(0, 2).join('.'), line, `${bin} stamps ${v}`);
+      }
+    }
+    assert.equal(await pinnedVersion('istio-1.30'), '1.30.4');
+    assert.equal(await pinnedVersion('istio-1.31'), '1.31.0');
+  });
+
+  it('has no istioctl or pilot-discovery for a line without a wrapper (1.28, 1.29)', () => {
+    for (const line of ['1.28', '1.29', '1.32', 'x']) {
+      assert.equal(istioctlFor(line), undefined, line);
+      assert.equal(pilotDiscoveryFor(line), undefined, line);
+    }
+  });
+
+  it("declares both Istio commands as tools of each later line's wrapper, at one istio.io/istio pin", async () => {
+    for (const mod of ['istio-1.30', 'istio-1.31']) {
+      const gomod = await readFile(join(TOOLS_DIR, mod, 'go.mod'), 'utf8');
+      const tools = /^tool \(\n([^)]*)\)/m.exec(gomod)?.[1]?.split(/\s+/).filter(Boolean);
+      assert.deepEqual(
+        tools?.sort(),
+        ['istio.io/istio/istioctl/cmd/istioctl', 'istio.io/istio/pilot/cmd/pilot-discovery'],
+        mod,
+      );
+      assert.match(gomod, /^\s*istio\.io\/istio v0\.0\.0-\d{14}-[0-9a-f]{12}\b/m, mod);
+    }
   });
 
   it('keys the cache folder by module, version and a hash of go.mod and go.sum', async () => {
