@@ -10,9 +10,9 @@
  *    as installed from npm (bin/istio-operator.js over a fresh `npm run
  *    build`, which sends it to the offline bundle) against `istioctl
  *    manifest generate --set profile=demo` (the pinned 1.27 oracle), and,
- *    per line whose oracle istioctl is built (scripts/oracle-istioctl.sh,
- *    in $XDG_CACHE_HOME/istio-operator/oracles), the same with `--set
- *    tag=<patch>` against that line's istioctl; and
+ *    per later line with a module-built istioctl (tools/istio-<line>,
+ *    built on first use), the same with `--set tag=<patch>` (the line's
+ *    default patch) against that line's istioctl; and
  *    for reference the compiled full program (dist/cli/main.js, what bin ran
  *    before the bundle); runs interleaved, minimum and median of each, and
  *    the ratios. The machine has 2 cores and is often shared: the minimum is
@@ -29,14 +29,12 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ensureBinaries } from '../src/cluster/binaries.js';
+import { binaryVersion, ensureBinaries, istioctlFor } from '../src/cluster/binaries.js';
 import { generateIstioOperator, PROFILE_NAMES } from '../src/profiles/index.js';
 import { renderManifest } from '../src/render/manifest.js';
 import { toYamlDocuments } from '../src/render/output.js';
 import { translate } from '../src/translate/plan.js';
 import { RELEASES } from '../src/releases/catalog.js';
-import { existsSync } from 'node:fs';
-import { oraclesDir } from '../scripts/conformance-goldens.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -94,12 +92,6 @@ function inProcessPerLine(): void {
     });
     console.log(`  ${r.minor.padEnd(6)} ${row.map((x) => x.toFixed(2).padStart(8)).join(' ')}`);
   }
-}
-
-/** The oracle istioctl of a line's patch (scripts/oracle-istioctl.sh), if built. */
-function oracleOf(patch: string): string | undefined {
-  const bin = join(oraclesDir(), `istioctl-${patch}`);
-  return existsSync(bin) ? bin : undefined;
 }
 
 /**
@@ -203,15 +195,15 @@ async function wholeProcess(): Promise<void> {
   console.log(`  istioctl / dist/cli/main.js           ${ratio(1)}`);
   if (EXTRA_CA) console.log(`  istioctl / bin, no extra CA           ${ratio(3)}`);
 
-  // Each newer line against its own istioctl, where it is built.
+  // Each newer line against its own istioctl, where a wrapper module builds one.
   for (const r of RELEASES.filter((x) => x.minor !== '1.27')) {
-    const oracle = oracleOf(r.patch);
-    if (!oracle) {
-      console.log(
-        `\n  ${r.minor}: no istioctl-${r.patch} built (scripts/oracle-istioctl.sh ${r.patch}); skipped`,
-      );
+    const name = istioctlFor(r.minor);
+    if (!name) {
+      console.log(`\n  ${r.minor}: no module-built istioctl of this line; skipped`);
       continue;
     }
+    const oracle = (await ensureBinaries([name], { onProgress: (l) => console.log(l) }))[name];
+    const version = await binaryVersion(name);
     const lineArgs = [...args, '--set', `tag=${r.patch}`];
     const ours = [join(pkg, 'bin', 'istio-operator.js'), ...lineArgs];
     const pair: { cmd: string; argv: string[]; env?: Record<string, string> }[] = [
@@ -229,7 +221,7 @@ async function wholeProcess(): Promise<void> {
     const [on, inn] = [Math.min(...t[0]!), Math.min(...t[1]!)];
     console.log(
       `\n  ${r.minor} (tag ${r.patch}): istio-operator ${on.toFixed(0)} / ${om.toFixed(0)} ms (min/median), ` +
-        `istioctl ${r.patch} ${inn.toFixed(0)} / ${im.toFixed(0)} ms: ${(inn / on).toFixed(2)}x by min, ${(im / om).toFixed(2)}x by median`,
+        `istioctl ${version} ${inn.toFixed(0)} / ${im.toFixed(0)} ms: ${(inn / on).toFixed(2)}x by min, ${(im / om).toFixed(2)}x by median`,
     );
     if (EXTRA_CA) {
       const [cm, cn] = [median(t[2]!), Math.min(...t[2]!)];

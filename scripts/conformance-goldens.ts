@@ -1,11 +1,18 @@
 /**
- * Regenerates the conformance goldens of the Istio lines CI cannot build an
- * istioctl for (1.28, 1.29, 1.30): what `istioctl manifest generate`
- * renders for each input of test/conformance/corpus, run by the istioctl of
- * each line's patch, stored under test/conformance/goldens/<patch>/.
+ * Writes the conformance goldens of an Istio line that is compared through
+ * committed goldens rather than live: what `istioctl manifest generate`
+ * renders for each input of test/conformance/corpus, run by an istioctl of
+ * the line's patch, stored under test/conformance/goldens/<patch>/.
  *
- *   scripts/oracle-istioctl.sh 1.30.3            # build the oracle (needs Istio's sources)
- *   node --import tsx scripts/conformance-goldens.ts [--oracles DIR] [--input FILE.yaml …] [PATCH …]
+ *   node --import tsx scripts/conformance-goldens.ts [--input FILE.yaml …] --istioctl PATH PATCH
+ *   node --import tsx scripts/conformance-goldens.ts [--input FILE.yaml …] PATCH …
+ *
+ * The oracle is the istioctl given with `--istioctl` (one PATCH), else the
+ * istioctl built from the patch line's wrapper module (tools/istioctl,
+ * tools/istio-<line>; ensureBinaries), which only the lines compared live
+ * have. The goldens that are committed (GOLDEN_PATCHES: 1.28.10, 1.29.6) are
+ * frozen: this repository builds no istioctl of those lines, so neither CI
+ * nor this script regenerates them without an istioctl of that patch.
  *
  * Same binaries, same corpus: same bytes (objects in istioctl's order, keys
  * sorted, no timestamps). The goldens hold facts, not Istio's text:
@@ -19,13 +26,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { parseManifest } from '../src/render/diff.js';
 import type { K8sObject } from '../src/render/object.js';
-import { RELEASES } from '../src/releases/catalog.js';
+import { binaryVersion, ensureBinaries, istioctlFor } from '../src/cluster/binaries.js';
 import { isJsonObject, type Json, type JsonObject } from '../src/json/value.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -34,18 +40,54 @@ export const CORPUS = join(ROOT, 'test', 'conformance', 'corpus');
 export const GOLDENS = join(ROOT, 'test', 'conformance', 'goldens');
 
 /**
- * Where the oracle istioctl binaries are (scripts/oracle-istioctl.sh puts
- * them there): `--oracles DIR`, taken out of `args`, else
- * $XDG_CACHE_HOME/istio-operator/oracles.
+ * The patches compared through committed goldens: the lines without a
+ * module-built istioctl. Frozen data, recorded with an istioctl of each
+ * patch that nothing in this repository builds any more; the catalog's
+ * default patch of the line may have moved on since (the suites render with
+ * `--set tag=<golden's patch>`).
  */
-export function oraclesDir(args: string[] = []): string {
-  const at = args.indexOf('--oracles');
-  if (at >= 0) return args.splice(at, 2)[1]!;
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-operator', 'oracles');
+export const GOLDEN_PATCHES: readonly string[] = ['1.28.10', '1.29.6'];
+
+/** The line of a patch: `1.29.6` → `1.29`. */
+export function minorOf(patch: string): string {
+  return patch.split('.').slice(0, 2).join('.');
 }
 
-/** The patches compared through goldens: every line but the one CI builds istioctl for. */
-export const GOLDEN_PATCHES = RELEASES.filter((r) => r.minor !== '1.27').map((r) => r.patch);
+/** Takes `--name VALUE` out of `args`; the value, or undefined. */
+export function takeFlag(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const [, value] = args.splice(at, 2);
+  if (!value) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+/**
+ * The istioctl to run as the oracle of `patch`: `explicit` (`--istioctl
+ * PATH`) when given, else the one built from the wrapper module of the
+ * patch's line (first use builds it). Throws, naming the fix, for a line
+ * that has none.
+ */
+export async function oracleIstioctl(patch: string, explicit?: string): Promise<string> {
+  if (explicit) {
+    const r = spawnSync(explicit, ['version', '--remote=false'], { encoding: 'utf8' });
+    if (r.error || r.status !== 0)
+      throw new Error(`--istioctl ${explicit}: does not run (${r.error?.message ?? r.stderr})`);
+    process.stderr.write(`oracle for ${patch}: ${explicit} (${r.stdout.trim()})\n`);
+    return explicit;
+  }
+  const name = istioctlFor(minorOf(patch));
+  if (!name)
+    throw new Error(
+      `${patch}: this repository builds no istioctl of ${minorOf(patch)}; ` +
+        `pass --istioctl PATH (an istioctl of ${patch}) to use one you have`,
+    );
+  const bin = (await ensureBinaries([name]))[name];
+  process.stderr.write(
+    `oracle for ${patch}: ${name} (istioctl ${await binaryVersion(name)}, module-built), --set tag=${patch}\n`,
+  );
+  return bin;
+}
 
 /**
  * The first Istio line a corpus input applies to: a first-line comment
@@ -133,9 +175,7 @@ export function writeGoldens(
 ): { inputs: number; bytes: number } {
   const dir = join(GOLDENS, patch);
   mkdirSync(join(dir, 'manifest'), { recursive: true });
-  const inputs = corpusFor(patch.split('.').slice(0, 2).join('.')).filter(
-    (f) => !only || only.includes(f),
-  );
+  const inputs = corpusFor(minorOf(patch)).filter((f) => !only || only.includes(f));
   let crds: CrdDigests | undefined;
   let bytes = 0;
   for (const f of inputs) {
@@ -175,18 +215,15 @@ export function writeGoldens(
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const oracles = oraclesDir(args);
+  const explicit = takeFlag(args, '--istioctl');
   const only: string[] = [];
-  for (let i = args.indexOf('--input'); i >= 0; i = args.indexOf('--input'))
-    only.push(args.splice(i, 2)[1]!);
-  const patches = args.length ? args : GOLDEN_PATCHES;
-  for (const patch of patches) {
-    const bin = join(oracles, `istioctl-${patch}`);
-    try {
-      readFileSync(bin);
-    } catch {
-      throw new Error(`${bin}: no oracle; build it with scripts/oracle-istioctl.sh ${patch}`);
-    }
+  for (let f = takeFlag(args, '--input'); f; f = takeFlag(args, '--input')) only.push(f);
+  if (args.length === 0 || (explicit && args.length !== 1))
+    throw new Error(
+      'usage: conformance-goldens.ts [--input FILE.yaml …] (--istioctl PATH PATCH | PATCH …)',
+    );
+  for (const patch of args) {
+    const bin = await oracleIstioctl(patch, explicit);
     const r = writeGoldens(patch, bin, only.length ? only : undefined);
     process.stderr.write(`${patch}: ${r.inputs} inputs, ${(r.bytes / 1024).toFixed(0)} KiB\n`);
   }

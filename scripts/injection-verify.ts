@@ -1,10 +1,17 @@
 /**
- * Verifies our injection templates of the Istio lines CI cannot build an
- * istioctl for (1.28, 1.29, 1.30) with each line's own injector, and
- * records what passed under test/conformance/goldens/<patch>/injection.json.
+ * Verifies our injection templates of an Istio line that is compared
+ * through committed records rather than live, with that line's own
+ * injector, and records what passed under
+ * test/conformance/goldens/<patch>/injection.json.
  *
- *   scripts/oracle-istioctl.sh 1.30.3            # build the oracle (needs Istio's sources)
- *   node --import tsx scripts/injection-verify.ts [--oracles DIR] [PATCH …]
+ *   node --import tsx scripts/injection-verify.ts --istioctl PATH PATCH
+ *   node --import tsx scripts/injection-verify.ts PATCH …
+ *
+ * The oracle is the istioctl given with `--istioctl` (one PATCH), else the
+ * istioctl built from the patch line's wrapper module, which only the lines
+ * compared live have (their injection is checked by injection.test.ts
+ * anyway). The committed records (1.28.10, 1.29.6) are frozen: this
+ * repository builds no istioctl of those lines.
  *
  * For each patch and each case of test/conformance/injection-cases.ts the
  * line has: that patch's istioctl renders the injector's inputs (`manifest
@@ -13,7 +20,7 @@
  * line's own injector: its template functions, its pod merge) injects the
  * sample workloads once with each side's config/values/mesh files. The
  * injected objects are compared field by field with the `injection`
- * allow-list, as test/conformance/injection.test.ts does for 1.27.
+ * allow-list, as test/conformance/injection.test.ts does live.
  *
  * This exercises the pod templates: `sidecar` (also as a native sidecar,
  * with CNI, ambient, revisions), `gateway`, `grpc-agent` and `grpc-simple`.
@@ -29,7 +36,7 @@
  * It is written only when every case of the patch has no unexplained
  * difference; the exit code is non-zero otherwise.
  */
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +44,7 @@ import { releaseOfMinor, type IstioMinor, type IstioRelease } from '../src/relea
 import { injectionTemplates } from '../src/render/injection/templates.js';
 import { compareObjects, formatDifferences, staleAllowances } from '../test/conformance/compare.js';
 import { casesFor, injectCase } from '../test/conformance/injection-cases.js';
-import { digest, GOLDEN_PATCHES, GOLDENS, oraclesDir } from './conformance-goldens.js';
+import { digest, GOLDENS, minorOf, oracleIstioctl, takeFlag } from './conformance-goldens.js';
 
 /** One case's outcome in the record. */
 export interface InjectionCaseRecord {
@@ -75,7 +82,7 @@ export function templateDigests(release: IstioRelease): Record<string, string> {
 
 /** The release line of a patch (`1.29.6` → 1.29). */
 export function releaseOfPatch(patch: string): IstioRelease {
-  const r = releaseOfMinor(patch.split('.').slice(0, 2).join('.'));
+  const r = releaseOfMinor(minorOf(patch));
   if (!r) throw new Error(`${patch}: not a release line this build carries`);
   return r;
 }
@@ -124,20 +131,14 @@ async function verify(patch: string, istioctl: string, dir: string): Promise<boo
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const oracles = oraclesDir(args);
-  const patches = args.length ? args : GOLDEN_PATCHES;
+  const explicit = takeFlag(args, '--istioctl');
+  if (args.length === 0 || (explicit && args.length !== 1))
+    throw new Error('usage: injection-verify.ts (--istioctl PATH PATCH | PATCH …)');
   const dir = mkdtempSync(join(tmpdir(), 'injection-verify-'));
   let ok = true;
   try {
-    for (const patch of patches) {
-      const bin = join(oracles, `istioctl-${patch}`);
-      try {
-        accessSync(bin, constants.X_OK);
-      } catch {
-        throw new Error(`${bin}: no oracle; build it with scripts/oracle-istioctl.sh ${patch}`);
-      }
-      ok = (await verify(patch, bin, dir)) && ok;
-    }
+    for (const patch of args)
+      ok = (await verify(patch, await oracleIstioctl(patch, explicit), dir)) && ok;
     const stale = staleAllowances('injection');
     if (stale.length) process.stdout.write(`injection allow-list entries unused here: ${stale}\n`);
   } finally {

@@ -1,19 +1,28 @@
 import { spawn } from 'node:child_process';
-import { ensureBinaries } from '../../src/cluster/binaries.js';
+import { ensureBinaries, ISTIO_BINARY_LINES, istioctlFor } from '../../src/cluster/binaries.js';
 
 /** How long a cold build of istioctl may take on a 2-core CI runner. */
 export const ISTIOCTL_BUILD_TIMEOUT_MS = 40 * 60_000;
 
 /**
- * The pinned istioctl 1.27 (the oracle), built from the Go module proxy on
- * first use and cached. Fails loudly when it cannot be had: a conformance
- * run without the oracle proves nothing.
+ * The Istio lines compared live, each with its own istioctl built from the
+ * Go module proxy (1.27, 1.30, 1.31); the other lines through committed
+ * goldens (goldens.test.ts).
  */
-export async function istioctl(): Promise<string> {
-  const bins = await ensureBinaries(['istioctl'], {
-    onProgress: (line) => process.stderr.write(`  [istioctl] ${line}\n`),
+export const LIVE_LINES: readonly string[] = ISTIO_BINARY_LINES;
+
+/**
+ * The istioctl of an Istio line (`1.27` by default; the oracle), built from
+ * its pinned Go module on first use and cached. Fails loudly when it cannot
+ * be had: a conformance run without the oracle proves nothing.
+ */
+export async function istioctl(minor = '1.27'): Promise<string> {
+  const name = istioctlFor(minor);
+  if (!name) throw new Error(`no module-built istioctl for Istio ${minor} (tools/ has none)`);
+  const bins = await ensureBinaries([name], {
+    onProgress: (line) => process.stderr.write(`  [${name}] ${line}\n`),
   });
-  return bins.istioctl;
+  return bins[name];
 }
 
 /** Result of one process run. */

@@ -1,4 +1,5 @@
 import { generateIstioOperator } from '../../src/profiles/index.js';
+import { releaseOfMinor } from '../../src/releases/catalog.js';
 import { renderManifest } from '../../src/render/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { translate } from '../../src/translate/plan.js';
@@ -19,3 +20,15 @@ export function renderOurs(name: string, content: string, set: string[]): K8sObj
  * the difference stays a documented choice, not an allow-list entry.
  */
 export const TAG_FLAG = 'tag=1.27.0';
+
+/**
+ * The tag both sides render for a line compared live: for 1.27 the
+ * oracle's own 1.27.0 ({@link TAG_FLAG}); for a later line its default
+ * patch in the catalog (what the operator installs when only the line is
+ * chosen), whatever commit the oracle was built from (it renders the tag
+ * it is given). Undefined when the catalog does not carry the line.
+ */
+export function liveTag(minor: string): string | undefined {
+  if (minor === '1.27') return TAG_FLAG.replace(/^tag=/, '');
+  return releaseOfMinor(minor)?.patch;
+}
