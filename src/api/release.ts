@@ -17,6 +17,7 @@ import { isObject } from '../json/value.js';
 import {
   DEFAULT_RELEASE,
   isOlder,
+  KNOWN_NEWER_MINORS,
   releaseList,
   releaseOfMinor,
   type IstioMinor,
@@ -63,12 +64,17 @@ export type ReleaseChoice =
   | { release?: undefined; diagnostics: Diagnostic[] };
 
 function unsupported(path: string, value: unknown, minor: string): Diagnostic {
+  const newer = KNOWN_NEWER_MINORS.includes(minor);
   return {
     severity: 'error',
     path,
     value,
-    message: `Istio ${minor} is not a version this operator installs`,
-    fix: `use one of ${releaseList()} (\`istio-operator version\` lists them with their patches)`,
+    message: newer
+      ? `Istio ${minor} is newer than this operator: the newest line it installs is ${DEFAULT_RELEASE.minor} (${DEFAULT_RELEASE.patch})`
+      : `Istio ${minor} is not a version this operator installs`,
+    fix: newer
+      ? `install ${DEFAULT_RELEASE.minor} (spec.tag: ${DEFAULT_RELEASE.patch}) until an operator release carries ${minor}`
+      : `use one of ${releaseList()} (\`istio-operator version\` lists them with their patches)`,
   };
 }
 
@@ -150,6 +156,7 @@ export const NEWER_VALUES: readonly { path: string[]; since: IstioMinor }[] = [
   { path: ['global', 'enableReaderRBAC'], since: '1.30' },
   { path: ['cni', 'useAppArmorAnnotation'], since: '1.30' },
   { path: ['pilot', 'taint', 'name'], since: '1.30' },
+  { path: ['global', 'readerServiceAccount'], since: '1.31' },
 ];
 
 /**

@@ -305,6 +305,29 @@ function checkComponents(spec: JsonObject, out: Diagnostic[]): void {
   }
 }
 
+/**
+ * `values.global.readerServiceAccount` names a ServiceAccount the reader
+ * ClusterRoleBinding binds; a binding's ServiceAccount subject needs a
+ * namespace (the API server refuses one without), so name and namespace go
+ * together — istioctl would render a binding the cluster then rejects.
+ */
+function checkReaderServiceAccount(spec: JsonObject, out: Diagnostic[]): void {
+  const sa = getPath(spec, ['values', 'global', 'readerServiceAccount']);
+  if (!isObject(sa)) return;
+  const name = typeof sa.name === 'string' ? sa.name : '';
+  const namespace = typeof sa.namespace === 'string' ? sa.namespace : '';
+  if (name && !namespace) {
+    out.push(
+      err(
+        'spec.values.global.readerServiceAccount.namespace',
+        sa.namespace,
+        'is required when readerServiceAccount.name is set (a ClusterRoleBinding subject needs its namespace)',
+        `set the namespace of ServiceAccount ${name}`,
+      ),
+    );
+  }
+}
+
 /** Every semantic finding for an IstioOperator object (errors and warnings). */
 export function semanticDiagnostics(obj: unknown): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -327,6 +350,7 @@ export function semanticDiagnostics(obj: unknown): Diagnostic[] {
   checkComponents(spec, out);
   checkGateways(spec, out);
   checkProxy(spec, out);
+  checkReaderServiceAccount(spec, out);
   out.push(...findDeprecatedValues(spec));
   return out;
 }

@@ -5,14 +5,14 @@
  * source module, and the facts translate/ puts on the plan. A minor not in
  * this table is refused with the list of the ones that are.
  *
- * Support windows (Istio supports a minor until six weeks after the
- * next-but-one is released): 1.27 ended around the end of March 2026 and
- * stays for users who still run it; 1.28 ended around the end of June 2026;
- * 1.29 and 1.30 are supported.
+ * Support windows follow Istio's policy: a minor is supported until six
+ * weeks after the next-but-one minor is released. Lines past that stay
+ * installable (users still run them) and `istio-operator version` marks
+ * them end of life. Dates as of 2026-12-07.
  */
 
-/** A supported minor version, `1.27` … `1.30`. */
-export type IstioMinor = '1.27' | '1.28' | '1.29' | '1.30';
+/** A carried minor version, `1.27` … `1.31`. */
+export type IstioMinor = '1.27' | '1.28' | '1.29' | '1.30' | '1.31';
 
 /** One supported Istio release line. */
 export interface IstioRelease {
@@ -22,6 +22,11 @@ export interface IstioRelease {
   patch: string;
   /** Whether Istio still supports the line (shown by `istio-operator version`; unsupported lines still install). */
   supported: boolean;
+  /**
+   * When Istio's support ends or ended: a date (`2026-10-12`, approximate
+   * where Istio announced none) or the event it waits for.
+   */
+  supportEnds: string;
   /** The `compatibilityVersion` values the line's charts ship a profile for. */
   compatibilityVersions: readonly string[];
 }
@@ -32,27 +37,45 @@ export const RELEASES: readonly IstioRelease[] = [
     minor: '1.27',
     patch: '1.27.9',
     supported: false,
+    supportEnds: '≈ 2026-03',
     compatibilityVersions: ['1.24', '1.25', '1.26'],
   },
   {
     minor: '1.28',
     patch: '1.28.10',
     supported: false,
+    supportEnds: '≈ 2026-07',
     compatibilityVersions: ['1.25', '1.26', '1.27'],
   },
   {
     minor: '1.29',
-    patch: '1.29.6',
-    supported: true,
+    patch: '1.29.8',
+    supported: false,
+    supportEnds: '≈ 2026-10-12',
     compatibilityVersions: ['1.25', '1.26', '1.27', '1.28'],
   },
   {
     minor: '1.30',
-    patch: '1.30.3',
+    patch: '1.30.8',
     supported: true,
+    supportEnds: 'six weeks after 1.32.0 (≈ 2027-01)',
     compatibilityVersions: ['1.25', '1.26', '1.27', '1.28', '1.29'],
   },
+  {
+    minor: '1.31',
+    patch: '1.31.4',
+    supported: true,
+    supportEnds: 'six weeks after 1.33.0',
+    compatibilityVersions: ['1.25', '1.26', '1.27', '1.28', '1.29', '1.30'],
+  },
 ];
+
+/**
+ * Istio lines released but not carried by this build (no sources to check
+ * them against yet): refused with a message that names the newest line
+ * carried, rather than as an unknown version.
+ */
+export const KNOWN_NEWER_MINORS: readonly string[] = ['1.32'];
 
 /** The release an IstioOperator gets when nothing names one: the newest line. */
 export const DEFAULT_RELEASE: IstioRelease = RELEASES[RELEASES.length - 1]!;
@@ -62,7 +85,7 @@ export function releaseOfMinor(minor: string): IstioRelease | undefined {
   return RELEASES.find((r) => r.minor === minor);
 }
 
-/** `1.27, 1.28, 1.29, 1.30`: for messages that list what is accepted. */
+/** `1.27, 1.28, 1.29, 1.30, 1.31`: for messages that list what is accepted. */
 export function releaseList(): string {
   return RELEASES.map((r) => r.minor).join(', ');
 }

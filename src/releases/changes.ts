@@ -10,15 +10,20 @@
  */
 import { RELEASES, type IstioMinor, type IstioRelease } from './catalog.js';
 
-type Since = IstioMinor | { from: IstioMinor; until: IstioMinor };
+/** From a line on, or in a range of lines, or in any of several ranges (a change undone and redone). */
+type Range = IstioMinor | { from: IstioMinor; until: IstioMinor };
+type Since = Range | readonly Range[];
 
 /** Every change, named for what it does. */
 export const CHANGES = {
   // --- 1.28
   /** istiod's and the gateways' PodDisruptionBudget only when more than one replica can run. */
   pdbOnlyWithReplicas: '1.28',
-  /** istioctl copies components.*.k8s.hpaSpec min/max and replicaCount into the chart values (1.28 only). */
-  k8sReplicasIntoValues: { from: '1.28', until: '1.29' },
+  /**
+   * istioctl copies components.*.k8s.hpaSpec min/max and replicaCount of
+   * Deployments into the chart values (1.28; dropped in 1.29 and 1.30, back in 1.31).
+   */
+  k8sReplicasIntoValues: [{ from: '1.28', until: '1.29' }, '1.31'],
   /** The Gateway API inference extension's group is inference.networking.k8s.io (was …x-k8s.io). */
   inferenceGroupGA: '1.28',
   /** A remote istiod's address is an EndpointSlice (was an Endpoints object). */
@@ -76,6 +81,18 @@ export const CHANGES = {
   /** Istio ships a TrafficExtension CRD. */
   trafficExtensionCrd: '1.30',
 
+  // --- 1.31
+  /** istioctl copies components.*.k8s.resources CPU requests and limits into the chart values. */
+  k8sCpuIntoValues: '1.31',
+  /** ztunnel gets ZTUNNEL_RESOURCE_CPU_LIMIT / _REQUEST when its values set those CPUs. */
+  ztunnelResourceCpuEnv: '1.31',
+  /** istiod's container takes values.pilot.terminationMessagePolicy. */
+  istiodTerminationMessagePolicy: '1.31',
+  /** pilot.env.COMPLIANCE_POLICY fips-140-3 also sets GODEBUG=fips140=only on istiod. */
+  istiodFipsGodebug: '1.31',
+  /** values.global.readerServiceAccount binds the reader ClusterRole to the user's ServiceAccount instead of creating one. */
+  readerServiceAccountValue: '1.31',
+
   // --- injection templates (src/render/injection)
   /** The proxy templates drop nil entries from the proxy (and waypoint) resources (`omitNil`). */
   proxyResourcesOmitNil: '1.28',
@@ -85,6 +102,18 @@ export const CHANGES = {
   sidecarOtelResourceAttributes: '1.30',
   /** agentgateway gets CA_ADDRESS and the mesh token and root cert at the proxy paths (xds-token volume renamed). */
   agentgatewayCaClient: '1.30',
+  /** The injector has an agentgateway-waypoint template (class istio-agentgateway-waypoint: an ambient waypoint run by agentgateway). */
+  agentgatewayWaypointTemplate: '1.31',
+  /** The sidecar's init container runs istiod's `.ProxyInitImage` (values.global.proxy_init.image, without the proxy config's image type) instead of `.ProxyImage`. */
+  proxyInitImage: '1.31',
+  /** The sidecar's canonical-name label is trimmed of "-", "_" and "." at both ends (was a trailing "-"). */
+  canonicalNameTrimAll: '1.31',
+  /** With compliance policy fips-140-3 the sidecar and gateway templates' proxy also gets GODEBUG=fips140=only. */
+  proxyFipsGodebug: '1.31',
+  /** kube-gateway and waypoint write the workload-socket volume as a bare `emptyDir:` (null; the API server makes it an empty dir). */
+  gatewaySocketBareEmptyDir: '1.31',
+  /** kube-gateway's Service ports take each port's protocol from the controller (UDP for QUIC) instead of a fixed TCP. */
+  kubeGatewayPortProtocol: '1.31',
 } as const satisfies Record<string, Since>;
 
 /** A change's name. */
@@ -94,8 +123,9 @@ const index = (minor: IstioMinor) => RELEASES.findIndex((r) => r.minor === minor
 
 /** Whether a release line has a change. */
 export function has(release: IstioRelease, change: Change): boolean {
-  const since: Since = CHANGES[change];
   const i = index(release.minor);
-  if (typeof since === 'string') return i >= index(since);
-  return i >= index(since.from) && i < index(since.until);
+  const inRange = (r: Range) =>
+    typeof r === 'string' ? i >= index(r) : i >= index(r.from) && i < index(r.until);
+  const since: Since = CHANGES[change];
+  return Array.isArray(since) ? since.some(inRange) : inRange(since as Range);
 }

@@ -21,7 +21,7 @@ export function renderBase(plan: RenderPlan, c: BasePlan): K8sObject[] {
   const s = c.settings;
   const out: K8sObject[] = [];
   if (s.configCrds) out.push(...renderIstioCrds(plan.release, s.excludedCrds));
-  if (plan.readerRbac) {
+  if (plan.readerRbac && !plan.readerServiceAccount) {
     out.push({
       apiVersion: 'v1',
       kind: 'ServiceAccount',

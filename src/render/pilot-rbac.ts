@@ -183,7 +183,7 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = fa
       ? [...readerRules(plan.release), ...remoteReaderRules()]
       : readerRules(plan.release),
     labels: { app: 'istio-reader', release: 'istio' },
-    subject: 'istio-reader-service-account',
+    subject: plan.readerServiceAccount ?? 'istio-reader-service-account',
   };
   const readers = plan.readerRbac ? [reader] : [];
   // A remote cluster runs no istiod: only the reader identity.
@@ -223,7 +223,8 @@ interface ClusterRbac {
   base: string;
   rules: JsonObject[];
   labels: Record<string, string>;
-  subject: string;
+  /** A ServiceAccount of the install namespace, or one named with its namespace. */
+  subject: string | { name: string; namespace: string };
 }
 
 function clusterRbac(plan: RenderPlan, namespace: string, pairs: ClusterRbac[]): K8sObject[] {
@@ -241,7 +242,11 @@ function clusterRbac(plan: RenderPlan, namespace: string, pairs: ClusterRbac[]):
         kind: 'ClusterRoleBinding',
         metadata: { name, labels: p.labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-        subjects: [{ kind: 'ServiceAccount', name: p.subject, namespace }],
+        subjects: [
+          typeof p.subject === 'string'
+            ? { kind: 'ServiceAccount', name: p.subject, namespace }
+            : { kind: 'ServiceAccount', ...p.subject },
+        ],
       },
     ];
   });

@@ -30,6 +30,7 @@ function istiodEnv(plan: RenderPlan, e: PilotEnvSettings): JsonObject[] {
     envValue('KUBECONFIG', '/var/run/secrets/remote/config'),
     envValue('CA_TRUSTED_NODE_ACCOUNTS', e.trustedNodeAccounts),
     ...e.user,
+    ...(e.fipsOnly ? [envValue('GODEBUG', 'fips140=only')] : []),
   ];
   if (e.traceSampling !== undefined) env.push(envValue('PILOT_TRACE_SAMPLING', e.traceSampling));
   if (e.untaintName !== undefined) {
@@ -88,6 +89,7 @@ export function renderIstiodDeployment(plan: RenderPlan, c: PilotPlan): K8sObjec
     name: 'discovery',
     image,
     ...(policy ? { imagePullPolicy: policy } : {}),
+    ...(p.terminationMessagePolicy ? { terminationMessagePolicy: p.terminationMessagePolicy } : {}),
     args: [
       'discovery',
       '--monitoringAddr=:15014',

@@ -36,6 +36,12 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
     envField('SERVICE_ACCOUNT', 'spec.serviceAccountName', false),
     envValue('ISTIO_META_ENABLE_HBONE', 'true'),
     envResource('ZTUNNEL_CPU_LIMIT', 'limits.cpu', z.cpuLimitDivisor),
+    ...(z.resourceCpuEnv.limit
+      ? [envResource('ZTUNNEL_RESOURCE_CPU_LIMIT', 'limits.cpu', '1')]
+      : []),
+    ...(z.resourceCpuEnv.request
+      ? [envResource('ZTUNNEL_RESOURCE_CPU_REQUEST', 'requests.cpu', '1')]
+      : []),
   ];
   for (const e of z.env) env.push(envValue(e.name, e.value));
   const crlDir = '/var/run/secrets/istio/crl';

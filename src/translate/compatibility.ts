@@ -22,6 +22,8 @@ const SHADOW = 'DISABLE_SHADOW_HOST_SUFFIX';
 const SPAN = 'PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY';
 const CB = 'DISABLE_TRACK_REMAINING_CB_METRICS';
 const PICK = 'PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE';
+const STRICT = 'PILOT_ENABLE_STRICT_GATEWAY_MERGING';
+const UNHEALTHY = 'PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS';
 const noReconcile = { reconcileIptablesOnStartup: false };
 
 const PINS: Readonly<Record<IstioMinor, Readonly<Record<string, Pins>>>> = {
@@ -62,6 +64,19 @@ const PINS: Readonly<Record<IstioMinor, Readonly<Record<string, Pins>>>> = {
     '1.27': { env: [SHADOW, SPAN, CB, PICK], cniAmbient: noReconcile },
     '1.28': { env: [CB, PICK], cniAmbient: noReconcile },
     '1.29': { env: [PICK] },
+  },
+  '1.31': {
+    '1.25': {
+      env: [NATIVE, SHADOW, SPAN, CB, PICK, STRICT, UNHEALTHY],
+      cniAmbient: noReconcile,
+      ambient: { shareHostNetworkNamespace: true },
+    },
+    '1.26': { env: [NATIVE, SHADOW, SPAN, CB, PICK, STRICT, UNHEALTHY], cniAmbient: noReconcile },
+    '1.27': { env: [SHADOW, SPAN, CB, PICK, STRICT, UNHEALTHY], cniAmbient: noReconcile },
+    '1.28': { env: [CB, PICK, STRICT, UNHEALTHY], cniAmbient: noReconcile },
+    '1.29': { env: [PICK, STRICT, UNHEALTHY] },
+    // 1.31's profile for 1.30 also pins the gateway span flag the older profiles pin from 1.28 on.
+    '1.30': { env: [STRICT, SPAN, UNHEALTHY] },
   },
 };
 

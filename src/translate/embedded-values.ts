@@ -21,4 +21,5 @@ export const EMBEDDED_VALUES: Readonly<Record<string, string>> = {
     '{"cni":{"ambient":{"reconcileIptablesOnStartup":true},"terminationGracePeriodSeconds":30},"ztunnel":{"peerCaCrl":{"enabled":false}}}',
   'release-1.30.yaml':
     '{"pilot":{"taint":{"name":"cni.istio.io/not-ready"}},"cni":{"useAppArmorAnnotation":true},"ztunnel":{"dnsPolicy":"","dnsConfig":{}}}',
+  'release-1.31.yaml': '{}',
 };

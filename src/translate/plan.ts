@@ -94,6 +94,12 @@ export interface RenderPlan {
    */
   readerRbac: boolean;
   /**
+   * The ServiceAccount the reader ClusterRole is bound to when it is the
+   * user's own (1.31+, values.global.readerServiceAccount): then no
+   * istio-reader-service-account is created. Undefined: ours.
+   */
+  readerServiceAccount?: { name: string; namespace: string };
+  /**
    * `values.global.networkPolicy.enabled`, as far as the line renders
    * NetworkPolicies: istiod's and the gateways' from 1.28 (the node agents'
    * are in their settings, from 1.29).
@@ -200,10 +206,22 @@ export function translate(iop: RenderInput): RenderPlan {
     values.meshConfig = mergeJson(getObject(values, 'meshConfig'), toObject(spec.meshConfig));
   }
 
-  // Istio 1.28 (only) copies the k8s replica settings into the chart values,
-  // where they also decide whether a PodDisruptionBudget is rendered.
+  // Istio 1.28 and 1.31 on copy the k8s replica settings into the chart
+  // values, where they also decide whether a PodDisruptionBudget is rendered.
   if (has(release, 'k8sReplicasIntoValues') && comps.pilot?.k8s) {
     values.pilot = { ...getObject(values, 'pilot'), ...replicaValues(comps.pilot.k8s) };
+  }
+  // From 1.31 the k8s CPU requests and limits reach the chart values too
+  // (ztunnel's CPU env vars depend on them); gateways in gatewayPlan.
+  if (has(release, 'k8sCpuIntoValues')) {
+    for (const [key, comp] of [
+      ['pilot', comps.pilot],
+      ['cni', comps.cni],
+      ['ztunnel', comps.ztunnel],
+    ] as const) {
+      if (comp?.k8s?.resources === undefined) continue;
+      values[key] = withCpuValues(getObject(values, key), comp.k8s);
+    }
   }
 
   const istioNamespace =
@@ -224,6 +242,15 @@ export function translate(iop: RenderInput): RenderPlan {
     release,
     readerRbac:
       !has(release, 'readerRbacSwitch') || getPath(values, 'global.enableReaderRBAC') !== false,
+    ...(has(release, 'readerServiceAccountValue') &&
+    getString(values, 'global.readerServiceAccount.name')
+      ? {
+          readerServiceAccount: {
+            name: getString(values, 'global.readerServiceAccount.name'),
+            namespace: getString(values, 'global.readerServiceAccount.namespace'),
+          },
+        }
+      : {}),
     networkPolicy:
       has(release, 'networkPolicyIstiodGateways') &&
       getPath(values, 'global.networkPolicy.enabled') === true,
@@ -357,7 +384,9 @@ function gatewayPlan(
   const ports = (gw.k8s?.service as { ports?: unknown } | undefined)?.ports;
   if (Array.isArray(ports)) over.ports = toJson(ports);
   if (has(release, 'k8sReplicasIntoValues') && gw.k8s) Object.assign(over, replicaValues(gw.k8s));
-  const gatewayValues = { ...chart, ...over };
+  let gatewayValues: JsonObject = { ...chart, ...over };
+  if (has(release, 'k8sCpuIntoValues') && gw.k8s?.resources !== undefined)
+    gatewayValues = withCpuValues(gatewayValues, gw.k8s);
   const affinity = gatewayAffinity(values, gatewayValues);
   return {
     ...base,
@@ -383,6 +412,32 @@ function replicaValues(k8s: K8sSettingsInput): JsonObject {
   if (typeof k8s.replicaCount === 'number' && k8s.replicaCount > 0)
     out.replicaCount = k8s.replicaCount;
   return out;
+}
+
+/**
+ * A component's chart values with `resources.{limits,requests}.cpu` set
+ * from its k8s block, written as Kubernetes writes a quantity (istioctl
+ * copies the parsed quantity's canonical text: `1000m` becomes `1`).
+ */
+function withCpuValues(chart: JsonObject, k8s: K8sSettingsInput): JsonObject {
+  const res = toObject(k8s.resources);
+  let resources = getObject(chart, 'resources');
+  for (const kind of ['limits', 'requests'] as const) {
+    const cpu = canonicalCpu(getPath(res, `${kind}.cpu`));
+    if (cpu === undefined) continue;
+    resources = { ...resources, [kind]: { ...getObject(resources, kind), cpu } };
+  }
+  return { ...chart, resources };
+}
+
+/** A CPU quantity in Kubernetes' canonical form (`0.5` → `500m`, `2000m` → `2`); undefined for none or zero. */
+export function canonicalCpu(q: unknown): string | undefined {
+  if (typeof q !== 'string' && typeof q !== 'number') return undefined;
+  const m = /^([0-9]*\.?[0-9]+)(m?)$/.exec(String(q).trim());
+  if (!m) return String(q);
+  const millis = Math.ceil(Number(m[1]) * (m[2] ? 1 : 1000));
+  if (millis === 0) return undefined;
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
 }
 
 /** `o` without `key` (a shallow copy). */

@@ -161,6 +161,10 @@ const global = obj(
     enableReaderRBAC: bool(
       'Render the reader ServiceAccount and RBAC (Istio 1.30+; default true).',
     ),
+    readerServiceAccount: obj(
+      { name: str(), namespace: str() },
+      'Bind the reader ClusterRole to this ServiceAccount instead of creating istio-reader-service-account (Istio 1.31+).',
+    ),
     arch: obj(
       { amd64: uint32(), ppc64le: uint32(), s390x: uint32(), arm64: uint32() },
       'Deprecated: use k8s.affinity.',

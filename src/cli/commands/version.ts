@@ -28,6 +28,7 @@ export function versionCommand(): Command {
           version: r.minor,
           patch: r.patch,
           supportedUpstream: r.supported,
+          supportEnds: r.supportEnds,
           default: r === DEFAULT_RELEASE,
         }));
         process.stdout.write(
@@ -42,9 +43,11 @@ export function versionCommand(): Command {
       const rows = RELEASES.map((r) => {
         const notes = [
           ...(r === DEFAULT_RELEASE ? ['default'] : []),
-          ...(r.supported ? [] : ['no longer supported by Istio']),
+          r.supported
+            ? `supported by Istio until ${r.supportEnds}`
+            : `end of life since ${r.supportEnds}; still installs`,
         ];
-        return `  ${r.minor}  ${r.patch.padEnd(8)}${notes.length ? `  (${notes.join('; ')})` : ''}`.trimEnd();
+        return `  ${r.minor}  ${r.patch.padEnd(8)}  (${notes.join('; ')})`;
       });
       process.stdout.write(
         `istio-operator ${OPERATOR_VERSION}\nistio ${DEFAULT_RELEASE.patch}\n` +

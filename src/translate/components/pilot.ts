@@ -18,6 +18,8 @@ import {
 export interface PilotSettings {
   /** The remote profile (`pilot.istiodRemote.enabled` or `istiodRemote.enabled`): no istiod here. */
   remote: boolean;
+  /** The container's `terminationMessagePolicy` (1.31+, `pilot.terminationMessagePolicy`; '' for unset). */
+  terminationMessagePolicy: string;
   /** The external istiod a remote cluster's Service points at (`global.remotePilotAddress`; '' for none). */
   remotePilotAddress: string;
   /** The mesh ConfigMap is rendered (unless `pilot.configMap: false`). */
@@ -87,6 +89,8 @@ export interface PilotEnvSettings {
   platform: string;
   /** `GOMEMLIMIT` from the memory limit (until 1.29 removed it). */
   goMemLimit: boolean;
+  /** `GODEBUG=fips140=only` after the user's env (1.31+, `pilot.env.COMPLIANCE_POLICY: fips-140-3`). */
+  fipsOnly: boolean;
 }
 
 /**
@@ -106,6 +110,9 @@ export function pilotSettings(
   return {
     remote,
     remotePilotAddress: getString(values, 'global.remotePilotAddress'),
+    terminationMessagePolicy: has(release, 'istiodTerminationMessagePolicy')
+      ? getString(p, 'terminationMessagePolicy')
+      : '',
     meshConfigMap: getPath(p, 'configMap') !== false,
     injectorConfigMap: !getBool(values, 'global.omitSidecarInjectorConfigMap'),
     validationWebhook: getBool(values, 'global.configValidation') && !remote,
@@ -168,5 +175,6 @@ function pilotEnv(
     clusterId: getString(values, 'global.multiCluster.clusterName') || 'Kubernetes',
     platform: getString(values, 'global.platform'),
     goMemLimit: !noGoMemLimit,
+    fipsOnly: has(release, 'istiodFipsGodebug') && userEnv.COMPLIANCE_POLICY === 'fips-140-3',
   };
 }

@@ -1,4 +1,4 @@
-import { getObject, getPath, getString } from '../../json/values.js';
+import { getObject, getPath, getString, truthy } from '../../json/values.js';
 import type { Json, JsonObject } from '../../json/value.js';
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
@@ -34,6 +34,12 @@ export interface ZtunnelSettings {
   pullSecrets: { name: string }[];
   /** The CPU-limit env var's divisor (`"1"` from 1.29; undefined: none written). */
   cpuLimitDivisor?: string;
+  /**
+   * ZTUNNEL_RESOURCE_CPU_LIMIT / _REQUEST (1.31+): written when the values
+   * set that CPU (the requests' 200m by default), so ztunnel sizes its
+   * worker threads from them.
+   */
+  resourceCpuEnv: { limit: boolean; request: boolean };
   /** Check peers against the CRL in ConfigMap istio-ca-crl (1.29+, `ztunnel.peerCaCrl.enabled`). */
   peerCaCrl: boolean;
   /** The pod's DNS policy and config (1.30+, `ztunnel.dnsPolicy`/`dnsConfig`; '' / {}: unset). */
@@ -88,6 +94,11 @@ export function ztunnelSettings(
       ...(revision ? { 'istio.io/rev': revision } : {}),
     },
     labels: getObject(z, 'labels') as Record<string, string>,
+    resourceCpuEnv: {
+      limit: has(release, 'ztunnelResourceCpuEnv') && truthy(getPath(z, 'resources.limits.cpu')),
+      request:
+        has(release, 'ztunnelResourceCpuEnv') && truthy(getPath(z, 'resources.requests.cpu')),
+    },
     peerCaCrl: has(release, 'ztunnelPeerCaCrl') && getPath(z, 'peerCaCrl.enabled') === true,
     dnsPolicy: has(release, 'ztunnelDnsSettings') ? getString(z, 'dnsPolicy') : '',
     dnsConfig: has(release, 'ztunnelDnsSettings') ? getObject(z, 'dnsConfig') : {},

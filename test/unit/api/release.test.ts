@@ -17,6 +17,7 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
   const chosen: [string, { metadata?: unknown; spec?: unknown }, string][] = [
     ['nothing set: the default release', { spec: {} }, DEFAULT_RELEASE.minor],
     ['spec.tag', { spec: { tag: '1.29.6' } }, '1.29'],
+    ['a 1.31 patch', { spec: { tag: '1.31.4' } }, '1.31'],
     ['a suffixed tag counts by its number', { spec: { tag: '1.30.3-distroless' } }, '1.30'],
     ['values.global.tag', { spec: { values: { global: { tag: '1.28.10' } } } }, '1.28'],
     ['an older patch of a known minor', { spec: { tag: '1.28.0' } }, '1.28'],
@@ -51,13 +52,19 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
       'an unsupported minor, listing the supported ones',
       { spec: { tag: '1.26.3' } },
       'spec.tag',
-      /1\.27, 1\.28, 1\.29, 1\.30/,
+      /1\.27, 1\.28, 1\.29, 1\.30, 1\.31/,
     ],
     [
-      'a future minor',
-      { spec: { values: { global: { tag: '1.31.0' } } } },
+      'a released minor newer than the operator, naming the newest line carried',
+      { spec: { values: { global: { tag: '1.32.0' } } } },
       'spec.values.global.tag',
-      /1\.27, 1\.28, 1\.29, 1\.30/,
+      /Istio 1\.32 is newer than this operator: the newest line it installs is 1\.31 \(1\.31\.4\).*spec\.tag: 1\.31\.4/,
+    ],
+    [
+      'a future minor nobody released',
+      { spec: { values: { global: { tag: '1.40.0' } } } },
+      'spec.values.global.tag',
+      /not a version this operator installs.*1\.27, 1\.28, 1\.29, 1\.30, 1\.31/,
     ],
     [
       'a tag naming no version without the annotation',

@@ -27,16 +27,21 @@ describe('istio-operator version', () => {
     ]);
     assert.deepEqual(
       lines.slice(3).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
-      ['1.27 1.27.9', '1.28 1.28.10', '1.29 1.29.6', '1.30 1.30.3'],
+      ['1.27 1.27.9', '1.28 1.28.10', '1.29 1.29.8', '1.30 1.30.8', '1.31 1.31.4'],
     );
     assert.equal(lines.filter((l) => l.includes('(default')).length, 1);
     assert.match(
-      lines.find((l) => l.startsWith('  1.27'))!,
-      /no longer supported by Istio/,
+      lines.find((l) => l.startsWith('  1.31'))!,
+      /\(default; supported by Istio until/,
     );
-    assert.doesNotMatch(
+    for (const old of ['1.27', '1.28', '1.29'])
+      assert.match(
+        lines.find((l) => l.startsWith(`  ${old}`))!,
+        /end of life since .*still installs/,
+      );
+    assert.match(
       lines.find((l) => l.startsWith('  1.30'))!,
-      /no longer supported/,
+      /supported by Istio until six weeks after 1\.32\.0/,
     );
   });
 
@@ -46,13 +51,23 @@ describe('istio-operator version', () => {
     const out = JSON.parse(r.stdout) as {
       operatorVersion: string;
       istioVersion: string;
-      releases: { version: string; patch: string; supportedUpstream: boolean; default: boolean }[];
+      releases: {
+        version: string;
+        patch: string;
+        supportedUpstream: boolean;
+        supportEnds: string;
+        default: boolean;
+      }[];
     };
     assert.equal(out.operatorVersion, OPERATOR_VERSION);
     assert.equal(out.istioVersion, ISTIO_VERSION);
     assert.deepEqual(
       out.releases.map((x) => x.version),
-      ['1.27', '1.28', '1.29', '1.30'],
+      ['1.27', '1.28', '1.29', '1.30', '1.31'],
+    );
+    assert.deepEqual(
+      out.releases.filter((x) => x.supportedUpstream).map((x) => x.version),
+      ['1.30', '1.31'],
     );
     assert.deepEqual(
       out.releases.filter((x) => x.default).map((x) => x.patch),

@@ -49,7 +49,13 @@ describe("render: Istio's CRDs from istio.io/api", () => {
     );
     assert.deepEqual(
       Object.fromEntries(Object.entries(ISTIO_CRD_SETS).map(([l, set]) => [l, set.apiVersion])),
-      { '1.27': 'v1.27.0', '1.28': 'v1.28.3', '1.29': 'v1.29.6', '1.30': 'v1.30.3' },
+      {
+        '1.27': 'v1.27.0',
+        '1.28': 'v1.28.3',
+        '1.29': 'v1.29.6',
+        '1.30': 'v1.30.8',
+        '1.31': 'v1.31.4',
+      },
     );
   });
 

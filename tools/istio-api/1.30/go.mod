@@ -8,4 +8,4 @@ module istio-operator.invalid/tools/istio-api/1.30
 
 go 1.24.0
 
-require istio.io/api v1.30.3
+require istio.io/api v1.30.8
