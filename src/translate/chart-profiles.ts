@@ -1,5 +1,8 @@
 import { embeddedValues } from './defaults.js';
 import type { JsonObject } from '../json/value.js';
+import { getObject } from '../json/values.js';
+import type { IstioRelease } from '../releases/catalog.js';
+import { has } from '../releases/changes.js';
 
 /** Chart profiles that only select components (their values are the defaults). */
 const EMPTY_PROFILES = new Set(['', 'default', 'minimal', 'empty', 'openshift']);
@@ -22,8 +25,16 @@ export function chartProfileValues(name: string): JsonObject | undefined {
 /**
  * Values a platform (`values.global.platform`) layers over the chart
  * profile: on OpenShift the CNI plugin is chained through multus, with
- * OpenShift's CNI directories. Unknown platforms add nothing.
+ * OpenShift's CNI directories (and from 1.31 istiod falls back to its logs
+ * for the termination message). Unknown platforms add nothing.
  */
-export function platformValues(platform: string): JsonObject {
-  return platform === 'openshift' ? embeddedValues('platform-openshift.yaml') : {};
+export function platformValues(platform: string, release?: IstioRelease): JsonObject {
+  if (platform !== 'openshift') return {};
+  const values = embeddedValues('platform-openshift.yaml');
+  if (release && has(release, 'istiodTerminationMessagePolicy'))
+    values.pilot = {
+      ...getObject(values, 'pilot'),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    };
+  return values;
 }

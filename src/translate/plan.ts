@@ -196,7 +196,7 @@ export function translate(iop: RenderInput): RenderPlan {
   );
   let values = mergeJson(mergeJson(defaultValues(release), profile), compat.values);
   const platform = getString(userValues, 'global.platform');
-  values = mergeJson(values, platformValues(platform));
+  values = mergeJson(values, platformValues(platform, release));
   values = mergeJson(values, fromSpec);
   // The user's own values win over what was translated from the spec, as in istioctl.
   values = mergeJson(values, userValues);

@@ -77,6 +77,14 @@ describe('render: Istio 1.31 against 1.30', () => {
     assert.equal(c('1.30.8').terminationMessagePolicy, undefined);
   });
 
+  it('sets it on OpenShift from 1.31 (the platform profile)', () => {
+    const c = (tag: string) =>
+      at(find(render({ profile: 'openshift', tag }), 'Deployment', 'istiod')).spec.template.spec
+        .containers[0];
+    assert.equal(c('1.31.4').terminationMessagePolicy, 'FallbackToLogsOnError');
+    assert.equal(c('1.30.8').terminationMessagePolicy, undefined);
+  });
+
   it("binds the reader ClusterRole to the user's ServiceAccount and creates none (global.readerServiceAccount)", () => {
     const m = render({
       tag: '1.31.4',
