@@ -1,5 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
+import { LABELS } from '../api/vocabulary.js';
 import { parseQuantity } from '../apply/subset.js';
+import { parseVersion } from '../releases/version.js';
+import { ISTIO_BINARY_LINES, pilotDiscoveryFor, type BinaryName } from './binaries.js';
 
 /**
  * How the istiod container of a live Deployment becomes a local process:
@@ -8,13 +11,16 @@ import { parseQuantity } from '../apply/subset.js';
  * unit-tested; istiod.ts does the I/O.
  */
 
-/** The listeners of pilot-discovery 1.27 that the Deployment's ports name. */
+/** The listeners of pilot-discovery that the Deployment's ports name. */
 export type Listener = 'http' | 'https' | 'grpc' | 'secureGrpc' | 'monitoring';
 
 /**
- * Each listener's flag and its default address in pilot-discovery 1.27
+ * Each listener's flag and its default address in pilot-discovery
  * (pilot/cmd/pilot-discovery/app/cmd.go): readiness and debug on 8080,
  * webhooks on 15017, plain and TLS xDS on 15010 and 15012, metrics on 15014.
+ * One table for every line run here: 1.27, and the ~1.30.4 and ~1.31.0
+ * builds, define the same five flags with the same defaults and open no
+ * other listener (pilot/pkg/bootstrap: these, plus ControlZ).
  */
 export const LISTENER_FLAGS: Record<Listener, { flag: string; defaultPort: number }> = {
   http: { flag: '--httpAddr', defaultPort: 8080 },
@@ -74,6 +80,77 @@ export function localArgs(args: readonly string[], ports: LocalPorts): LocalArgs
   }
   out.push(`--ctrlz_port=${ports.ctrlz}`, '--ctrlz_address=127.0.0.1');
   return { args: out, podPorts };
+}
+
+/** The Istio release an istiod Deployment runs, and where that was read. */
+export interface IstiodRelease {
+  /** As the Deployment names it: `1.31.4` (or `1.31-dev`, say, from an image tag). */
+  version: string;
+  /** Its line, `major.minor`: which pilot-discovery stands in for it. */
+  line: string;
+  /** The operator's `operator.istio.io/version` label, or the container's image tag. */
+  source: 'label' | 'image';
+}
+
+/** The tag of an image reference (`docker.io/istio/pilot:1.31.4` → `1.31.4`); '' for none or a digest. */
+export function imageTag(image: string): string {
+  const name = image.split('@')[0]!;
+  const last = name.slice(name.lastIndexOf('/') + 1);
+  const colon = last.indexOf(':');
+  return colon < 0 ? '' : last.slice(colon + 1);
+}
+
+/**
+ * The Istio release of an istiod Deployment: its `operator.istio.io/version`
+ * label (what the operator installed, the IstioOperator's tag as a version),
+ * else the discovery container's image tag (a Deployment that `istioctl` or
+ * Helm installed carries no such label). Undefined when neither names a
+ * version (`latest`, a digest): the caller must then say which pilot-discovery
+ * to run. Pure.
+ */
+export function istiodReleaseOf(
+  labels: Readonly<Record<string, string>> | undefined,
+  image: string | undefined,
+): IstiodRelease | undefined {
+  const candidates: [IstiodRelease['source'], string][] = [
+    ['label', labels?.[LABELS.version] ?? ''],
+    ['image', imageTag(image ?? '')],
+  ];
+  for (const [source, value] of candidates) {
+    const v = parseVersion(value);
+    if (v) return { version: value.replace(/^v/, ''), line: `${v.major}.${v.minor}`, source };
+  }
+  return undefined;
+}
+
+/**
+ * Which pilot-discovery stands in for a Deployment of `release`
+ * ({@link istiodReleaseOf}): its line's. Throws, naming the Deployment, its
+ * version and the line, when the line has none (1.28, 1.29: the Go module
+ * proxy serves no istio.io/istio commit of theirs that builds) or when the
+ * Deployment names no version.
+ */
+export function pilotDiscoveryNameOf(
+  deployment: string,
+  release: IstiodRelease | undefined,
+  image: string | undefined,
+): BinaryName {
+  if (!release) {
+    throw new Error(
+      `Deployment ${deployment} names no Istio version (neither its ${LABELS.version} label ` +
+        `nor its image ${image ?? '(none)'}), so which pilot-discovery stands in for it is ` +
+        'unknown: pass the binary to run',
+    );
+  }
+  const name = pilotDiscoveryFor(release.line);
+  if (name) return name;
+  const from = release.source === 'label' ? `its ${LABELS.version} label` : `its image ${image}`;
+  throw new Error(
+    `Deployment ${deployment} runs Istio ${release.version} (${from}), and there is no ` +
+      `pilot-discovery of the ${release.line} line to run in its place: only ` +
+      `${ISTIO_BINARY_LINES.join(', ')} build from the Go module proxy. Install one of ` +
+      'those lines, or pass the binary to run',
+  );
 }
 
 /** What the downward API and `valueFrom` references resolve against, for one local "pod". */

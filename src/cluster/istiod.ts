@@ -7,14 +7,17 @@ import yaml from 'js-yaml';
 import { istiodName } from '../render/names.js';
 import { kubeRequest } from '../kube/request.js';
 import { isNotFound } from '../kube/errors.js';
-import { ensureBinaries, type Progress } from './binaries.js';
+import { binaryVersion, ensureBinaries, type BinaryName, type Progress } from './binaries.js';
 import { registerLocalBackend, unregisterLocalBackend, type ServicePortRef } from './egress.js';
 import { probe, waitFor } from './health.js';
 import {
+  istiodReleaseOf,
   LISTENER_FLAGS,
   localArgs,
+  pilotDiscoveryNameOf,
   localEnv,
   volumeContent,
+  type IstiodRelease,
   type Listener,
   type LocalPorts,
   type VolumeSources,
@@ -30,11 +33,12 @@ import {
 } from './process.js';
 
 /**
- * The real istiod (pilot-discovery 1.27, built from the pinned Go module) run
- * as a local process in place of the pods of an installed IstioOperator's
- * istiod Deployment. The control plane's nodes are kwok fakes, so nothing
- * else would ever consume what the operator renders for istiod; this runs
- * it fed only with what the operator applied:
+ * The real istiod (pilot-discovery of the Deployment's Istio line, built from
+ * the pinned Go module: 1.27, ~1.30.4 or ~1.31.0) run as a local process in
+ * place of the pods of an installed IstioOperator's istiod Deployment. The
+ * control plane's nodes are kwok fakes, so nothing else would ever consume
+ * what the operator renders for istiod; this runs it fed only with what the
+ * operator applied:
  *
  * - the container's args and env from the live Deployment, with only the
  *   listen addresses (loopback, a free port each) and the downward API
@@ -42,7 +46,7 @@ import {
  * - the Deployment's volumes laid out under a folder of its own, which is
  *   the process's working directory: istiod's file paths are relative
  *   (`./var/run/secrets/…`, `./etc/cacerts`), so `<root>/<mountPath>` is
- *   where a pod would have them. Istio 1.27 mounts no mesh or injector
+ *   where a pod would have them. Istio 1.27–1.31 mount no mesh or injector
  *   ConfigMap, so istiod reads `istio[-rev]` and
  *   `istio-sidecar-injector[-rev]` from the API server itself, as in a pod;
  * - the istiod ServiceAccount's own token (TokenRequest) where the kubelet
@@ -64,11 +68,24 @@ export interface LocalIstiodOptions {
   namespace: string;
   /** The control plane's revision; '' (default) for the default revision. */
   revision?: string;
-  /** pilot-discovery to run; default: built from tools/istiod on first use. */
+  /**
+   * pilot-discovery to run. Default: the one of the Deployment's Istio line
+   * ({@link istiodReleaseOf}: its `operator.istio.io/version` label, else its
+   * image tag), built from its wrapper module on first use (1.27:
+   * tools/istiod; 1.30, 1.31: tools/istio-1.30, tools/istio-1.31). A line with
+   * none (1.28, 1.29) is an error naming it, raised before anything starts.
+   */
   binary?: string;
   onProgress?: Progress;
   /** How long to wait for `/ready`. Default 120 s (two contended cores). */
   readyTimeoutMs?: number;
+}
+
+/** The pilot-discovery a local istiod runs: its path, and for one of ours its name and the version its build stamps (`1.31.0`). */
+export interface LocalIstiodBinary {
+  path: string;
+  name?: BinaryName;
+  version?: string;
 }
 
 /** A running local istiod. */
@@ -77,6 +94,14 @@ export interface LocalIstiod {
   /** The Deployment it stands in for: `istiod[-<rev>]`. */
   name: string;
   revision: string;
+  /**
+   * The Istio release the Deployment runs (from its label or image tag), and
+   * so the line whose pilot-discovery was chosen. After an in-place upgrade
+   * the live Deployment names another version: {@link restart} then runs the
+   * new line's pilot-discovery.
+   */
+  release: IstiodRelease | undefined;
+  binary: LocalIstiodBinary;
   pid: number;
   /** Its stdout and stderr. */
   log: string;
@@ -91,6 +116,12 @@ export interface LocalIstiod {
   notes: string[];
   /** Unregisters its Service ports, stops it (TERM, then KILL) and removes its folder. */
   stop(): Promise<void>;
+  /**
+   * Stops it and starts the Deployment's istiod again with the same options,
+   * re-reading the Deployment: after an in-place upgrade, the new line's
+   * pilot-discovery (unless the options named a binary). Returns the new handle.
+   */
+  restart(): Promise<LocalIstiod>;
   /** Kills it at once; for synchronous exit handlers. */
   killNow(): void;
 }
@@ -183,9 +214,6 @@ export async function startLocalIstiod(opts: LocalIstiodOptions): Promise<LocalI
   const { namespace } = opts;
   const name = istiodName(revision);
   const a = api(opts.kubeConfig);
-  const binary =
-    opts.binary ??
-    (await ensureBinaries(['pilot-discovery'], { onProgress: progress }))['pilot-discovery'];
 
   const dep = await a.get<k8s.V1Deployment>(
     `/apis/apps/v1/namespaces/${enc(namespace)}/deployments/${enc(name)}`,
@@ -199,6 +227,18 @@ export async function startLocalIstiod(opts: LocalIstiodOptions): Promise<LocalI
   const pod = dep.spec?.template.spec;
   const container = pod?.containers.find((c) => c.name === 'discovery') ?? pod?.containers[0];
   if (!pod || !container) throw new Error(`Deployment ${namespace}/${name} has no containers`);
+  const release = istiodReleaseOf(dep.metadata?.labels, container.image);
+  let binary: LocalIstiodBinary = { path: opts.binary ?? '' };
+  if (!opts.binary) {
+    // Throws naming the line when it has no pilot-discovery, before anything starts.
+    const bin = pilotDiscoveryNameOf(`${namespace}/${name}`, release, container.image);
+    // The caller's progress, else ensureBinaries' own (stderr): a cold build takes minutes.
+    const found = await ensureBinaries(
+      [bin],
+      opts.onProgress ? { onProgress: opts.onProgress } : {},
+    );
+    binary = { path: found[bin], name: bin, version: await binaryVersion(bin) };
+  }
   const notes: string[] = [];
   if (container.command?.length) {
     notes.push(
@@ -309,8 +349,10 @@ export async function startLocalIstiod(opts: LocalIstiodOptions): Promise<LocalI
   const logs = join(opts.controlPlaneDir, 'logs');
   await mkdir(logs, { recursive: true });
   const log = join(logs, `istiod-${namespace}-${name}.log`);
-  progress(`starting istiod ${namespace}/${name} (pilot-discovery, pid file in ${root})`);
-  const rec = startProcess('istiod', binary, args, log, { cwd: root, env: processEnv });
+  const what = binary.version ? `pilot-discovery ${binary.version}` : binary.path;
+  const runs = release ? ` for Istio ${release.version}` : '';
+  progress(`starting istiod ${namespace}/${name} (${what}${runs}, pid file in ${root})`);
+  const rec = startProcess('istiod', binary.path, args, log, { cwd: root, env: processEnv });
   await writeFile(join(root, RECORD), JSON.stringify(rec, null, 2) + '\n');
   const onExit = () => killNow(rec);
   process.once('exit', onExit);
@@ -360,6 +402,8 @@ export async function startLocalIstiod(opts: LocalIstiodOptions): Promise<LocalI
       namespace,
       name,
       revision,
+      release,
+      binary,
       pid: rec.pid,
       log,
       root,
@@ -368,6 +412,10 @@ export async function startLocalIstiod(opts: LocalIstiodOptions): Promise<LocalI
       readySeconds,
       notes,
       stop,
+      restart: async () => {
+        await stop();
+        return await startLocalIstiod(opts);
+      },
       killNow: onExit,
     };
   } catch (err) {

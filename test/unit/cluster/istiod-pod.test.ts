@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
 import {
   expandVars,
+  imageTag,
+  istiodReleaseOf,
   localArgs,
   localEnv,
+  pilotDiscoveryNameOf,
   volumeContent,
   type EnvContext,
   type LocalPorts,
@@ -226,6 +229,71 @@ describe('local istiod: the Deployment’s container as a process', () => {
         kind: 'unsupported',
         why: 'hostPath volumes have no local equivalent',
       });
+    });
+  });
+
+  describe('which pilot-discovery', () => {
+    const VERSION = 'operator.istio.io/version';
+    it('reads the image tag of a reference with a registry port or a digest', () => {
+      assert.equal(imageTag('docker.io/istio/pilot:1.31.4'), '1.31.4');
+      assert.equal(imageTag('localhost:5000/istio/pilot:1.30.8-distroless'), '1.30.8-distroless');
+      assert.equal(imageTag('localhost:5000/istio/pilot'), '');
+      assert.equal(imageTag('docker.io/istio/pilot@sha256:abcd'), '');
+      assert.equal(imageTag('docker.io/istio/pilot:1.31.4@sha256:abcd'), '1.31.4');
+    });
+
+    it("takes the operator's version label first, else the image tag", () => {
+      assert.deepEqual(istiodReleaseOf({ [VERSION]: '1.30.8' }, 'docker.io/istio/pilot:1.31.4'), {
+        version: '1.30.8',
+        line: '1.30',
+        source: 'label',
+      });
+      // istioctl or Helm installed it (no label), or the tag named no version (label `unknown`).
+      for (const labels of [undefined, { [VERSION]: 'unknown' }]) {
+        assert.deepEqual(istiodReleaseOf(labels, 'docker.io/istio/pilot:1.27.9-distroless'), {
+          version: '1.27.9-distroless',
+          line: '1.27',
+          source: 'image',
+        });
+      }
+      assert.equal(istiodReleaseOf({ [VERSION]: 'unknown' }, 'my/pilot:latest'), undefined);
+    });
+
+    it("runs the line's own pilot-discovery: 1.27's, 1.30's, 1.31's", () => {
+      const of = (version: string) =>
+        pilotDiscoveryNameOf(
+          'istio-system/istiod',
+          istiodReleaseOf({ [VERSION]: version }, ''),
+          '',
+        );
+      assert.equal(of('1.27.9'), 'pilot-discovery');
+      assert.equal(of('1.30.8'), 'pilot-discovery-1.30');
+      assert.equal(of('1.31.4'), 'pilot-discovery-1.31');
+    });
+
+    it('refuses a line without one, naming the Deployment, its version and the line', () => {
+      for (const version of ['1.28.10', '1.29.8']) {
+        assert.throws(
+          () =>
+            pilotDiscoveryNameOf(
+              'istio-system/istiod-canary',
+              istiodReleaseOf({ [VERSION]: version }, `docker.io/istio/pilot:${version}`),
+              `docker.io/istio/pilot:${version}`,
+            ),
+          (err: Error) => {
+            const line = version.split('.').slice(0, 2).join('.');
+            assert.match(err.message, /^Deployment istio-system\/istiod-canary runs Istio /);
+            assert.ok(err.message.includes(`Istio ${version} (its ${VERSION} label)`), err.message);
+            assert.ok(err.message.includes(`no pilot-discovery of the ${line} line`), err.message);
+            assert.ok(err.message.includes('only 1.27, 1.30, 1.31 build'), err.message);
+            return true;
+          },
+        );
+      }
+      assert.throws(
+        () => pilotDiscoveryNameOf('ns/istiod', undefined, 'my/pilot:latest'),
+        /Deployment ns\/istiod names no Istio version \(neither its operator\.istio\.io\/version label nor its image my\/pilot:latest\)/,
+      );
     });
   });
 });
