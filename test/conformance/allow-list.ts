@@ -1,9 +1,10 @@
 import type { Difference } from './compare.js';
 
 /**
- * One intended difference between istioctl 1.27 and ours. Every entry says
- * why; the suite fails if an entry explains nothing across the corpus (so
- * the list cannot silently outlive its reason).
+ * One intended difference between istioctl (of a line compared) and ours.
+ * Every entry says why; the suite fails if an entry explains nothing across
+ * the corpus and the lines that ran (so the list cannot silently outlive
+ * its reason).
  */
 /** The comparisons: `manifest generate` objects, injected workloads, and the Gateway deployment templates' objects. */
 export type Suite = 'manifest' | 'injection' | 'gateway-templates';
