@@ -102,6 +102,14 @@ export const CHANGES = {
   sidecarOtelResourceAttributes: '1.30',
   /** agentgateway gets CA_ADDRESS and the mesh token and root cert at the proxy paths (xds-token volume renamed). */
   agentgatewayCaClient: '1.30',
+  /**
+   * The gateway template lists COMPLIANCE_POLICY before
+   * ISTIO_META_APP_CONTAINERS, as Istio's does. Not a change of Istio's: our
+   * text had the two the other way round (only a compliance policy shows
+   * it), corrected for the lines verified here with one (1.30, 1.31); 1.27–1.29
+   * keep the text their verification records hold.
+   */
+  gatewayComplianceEnvOrder: '1.30',
   /** The injector has an agentgateway-waypoint template (class istio-agentgateway-waypoint: an ambient waypoint run by agentgateway). */
   agentgatewayWaypointTemplate: '1.31',
   /** The sidecar's init container runs istiod's `.ProxyInitImage` (values.global.proxy_init.image, without the proxy config's image type) instead of `.ProxyImage`. */

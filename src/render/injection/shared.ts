@@ -7,9 +7,18 @@
  * writes it as one line of JSON, which is valid YAML and needs no
  * indentation bookkeeping.
  *
+ * Every value a template takes from a pod annotation (images, log levels,
+ * the bootstrap ConfigMap, …) is written through `quote`, on every line, so
+ * no annotation can carry YAML into the pod. That is the form Istio's
+ * security releases 1.30.4 and 1.31.1 gave their templates; the 1.31 oracle
+ * (~1.31.0) predates it and writes some of them raw, so for a value holding
+ * YAML syntax (` #`, a line break) it yields other objects than ours — a
+ * difference by design. For ordinary values both forms yield the same.
+ *
  * What differs between Istio lines is chosen by `has(release, change)`
  * (src/releases/changes.ts); each line's text is verified with that line's
- * own injector (scripts/injection-verify.ts).
+ * own injector (test/conformance/injection.test.ts, or the records of
+ * scripts/injection-verify.ts).
  */
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
@@ -54,10 +63,25 @@ export function resourceRef(resource: string, release: IstioRelease): string {
   return `{resourceFieldRef: {resource: ${resource}${divisor}}}`;
 }
 
-/** Canonical service labels; they keep what the workload already says. */
-export const CANONICAL_LABELS = `    service.istio.io/canonical-name: {{ index .ObjectMeta.Labels "service.istio.io/canonical-name" | default (index .ObjectMeta.Labels "app.kubernetes.io/name") | default (index .ObjectMeta.Labels "app") | default .DeploymentMeta.Name | trunc 63 | trimSuffix "-" | quote }}
+/**
+ * Canonical service labels; they keep what the workload already says. The
+ * name is cut to a label value's 63 characters, then trimmed of what may
+ * not end one: a trailing "-"; from 1.31 (`trimmed`, the sidecar template
+ * only) "-", "_" and "." at both ends.
+ */
+export function canonicalLabels(trimmed = false): string {
+  const trim = trimmed ? 'trimAll "-_."' : 'trimSuffix "-"';
+  return `    service.istio.io/canonical-name: {{ index .ObjectMeta.Labels "service.istio.io/canonical-name" | default (index .ObjectMeta.Labels "app.kubernetes.io/name") | default (index .ObjectMeta.Labels "app") | default .DeploymentMeta.Name | trunc 63 | ${trim} | quote }}
     service.istio.io/canonical-revision: {{ index .ObjectMeta.Labels "service.istio.io/canonical-revision" | default (index .ObjectMeta.Labels "app.kubernetes.io/version") | default (index .ObjectMeta.Labels "version") | default "latest" | quote }}
 `;
+}
+
+/**
+ * The canonical labels of the gateway and grpc-agent templates, on every
+ * line. (Istio's own two neither cut nor trim the name; they agree with
+ * these for every name of at most 63 characters that does not end in "-".)
+ */
+export const CANONICAL_LABELS = canonicalLabels();
 
 /** The revision and default-container annotations. */
 export const COMMON_ANNOTATIONS = `    istio.io/rev: {{ .Revision | default "default" | quote }}
@@ -95,22 +119,37 @@ const OTEL_RESOURCE_ATTRIBUTES = `    {{- with otelResourceAttributes .MeshConfi
 /**
  * The istio-proxy env list (indented for a container at 4 spaces). The
  * sidecar lists the app containers before the Go runtime limits; the
- * gateway template after them (istiod's order, which the injected pod
- * keeps).
+ * gateway template after them, and after the compliance policy (istiod's
+ * order, which the injected pod keeps; before 1.30 our gateway text put the
+ * app containers before the compliance policy, see
+ * `gatewayComplianceEnvOrder`).
  */
 export function proxyEnv(template: 'sidecar' | 'gateway', release: IstioRelease): string {
   const otel =
     template === 'sidecar' && has(release, 'sidecarOtelResourceAttributes')
       ? OTEL_RESOURCE_ATTRIBUTES
       : '';
+  const appAfterCompliance = template === 'gateway' && has(release, 'gatewayComplianceEnvOrder');
   const limits =
     template === 'sidecar'
       ? APP_CONTAINERS + goLimits(release)
-      : goLimits(release) + APP_CONTAINERS;
+      : goLimits(release) + (appAfterCompliance ? '' : APP_CONTAINERS);
   return PROXY_ENV_TEXT.replace('@@APP_CONTAINERS_AND_GO_LIMITS@@', () => limits)
+    .replace('@@AFTER_COMPLIANCE@@', () => (appAfterCompliance ? APP_CONTAINERS : ''))
     .replace('@@CPU_LIMIT@@', () => resourceRef('limits.cpu', release))
+    .replace('@@FIPS@@', () => (has(release, 'proxyFipsGodebug') ? FIPS_ONLY : ''))
     .replace('@@OTEL@@', () => otel);
 }
+
+/**
+ * From 1.31, a proxy under compliance policy fips-140-3 runs Go's crypto in
+ * FIPS 140-3 mode only (GODEBUG), next to COMPLIANCE_POLICY.
+ */
+const FIPS_ONLY = `    {{- if eq .CompliancePolicy "fips-140-3" }}
+    - name: GODEBUG
+      value: "fips140=only"
+    {{- end }}
+`;
 
 const PROXY_ENV_TEXT = `    env:
     {{- if eq .InboundTrafficPolicyMode "localhost" }}
@@ -144,8 +183,8 @@ const PROXY_ENV_TEXT = `    env:
 @@APP_CONTAINERS_AND_GO_LIMITS@@    {{- if .CompliancePolicy }}
     - name: COMPLIANCE_POLICY
       value: {{ .CompliancePolicy | quote }}
-    {{- end }}
-    - name: ISTIO_META_CLUSTER_ID
+@@FIPS@@    {{- end }}
+@@AFTER_COMPLIANCE@@    - name: ISTIO_META_CLUSTER_ID
       value: {{ valueOrDefault .Values.global.multiCluster.clusterName "Kubernetes" | quote }}
     - name: ISTIO_META_NODE_NAME
       valueFrom: {fieldRef: {fieldPath: spec.nodeName}}

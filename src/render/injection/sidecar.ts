@@ -1,7 +1,7 @@
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
 import {
-  CANONICAL_LABELS,
+  canonicalLabels,
   COMMON_ANNOTATIONS,
   prelude,
   proxyEnv,
@@ -44,11 +44,15 @@ const CNI_ANNOTATIONS = `    {{- if .Values.pilot.cni.enabled }}
  * Interception mode NONE needs neither.
  */
 function initContainer(release: IstioRelease): string {
+  // From 1.31 istiod names the init image itself: values.global.proxy_init.image
+  // at the mesh's hub and tag, with the variant or the proxyImageType
+  // annotation but not the proxy config's image type.
+  const initImage = has(release, 'proxyInitImage') ? '.ProxyInitImage' : '.ProxyImage';
   return `  {{- if or (ne $mode "NONE") .NativeSidecars }}
   initContainers:
   {{- if ne $mode "NONE" }}
   - name: {{ if .Values.pilot.cni.enabled }}istio-validation{{ else }}istio-init{{ end }}
-    image: {{ if contains "/" (annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy_init.image) }}{{ annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy_init.image | quote }}{{ else }}{{ .ProxyImage | quote }}{{ end }}
+    image: {{ if contains "/" (annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy_init.image) }}{{ annotation .ObjectMeta "sidecar.istio.io/proxyImage" .Values.global.proxy_init.image | quote }}{{ else }}{{ ${initImage} | quote }}{{ end }}
     args:
     - istio-iptables
     - "-p"
@@ -261,7 +265,7 @@ metadata:
     {{- if eq (index .ProxyConfig.ProxyMetadata "ISTIO_META_ENABLE_HBONE") "true" }}
     networking.istio.io/tunnel: {{ index .ObjectMeta.Labels "networking.istio.io/tunnel" | default "http" | quote }}
     {{- end }}
-${CANONICAL_LABELS}  annotations:
+${canonicalLabels(has(release, 'canonicalNameTrimAll'))}  annotations:
 ${COMMON_ANNOTATIONS}${CNI_ANNOTATIONS}spec:
 ${initContainer(release)}  {{- if not .NativeSidecars }}
   containers:

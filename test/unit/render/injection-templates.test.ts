@@ -103,6 +103,116 @@ describe('render: injection templates per Istio line', () => {
     assert.match(a30, /"path": "istio-token"/);
   });
 
+  it('1.31: the init container runs .ProxyInitImage (a registry in the proxyImage annotation still wins)', () => {
+    const initImage = (minor: IstioMinor) =>
+      /\n {2}- name: \{\{ if \.Values\.pilot\.cni\.enabled \}\}istio-validation.*\n {4}image: (.*)\n/.exec(
+        tpl(minor, 'sidecar'),
+      )?.[1];
+    const i30 = initImage('1.30');
+    const i31 = initImage('1.31');
+    assert.match(i30!, /\{\{ \.ProxyImage \| quote \}\}/);
+    assert.doesNotMatch(i30!, /ProxyInitImage/);
+    assert.match(i31!, /\{\{ \.ProxyInitImage \| quote \}\}/);
+    assert.doesNotMatch(i31!, /\.ProxyImage\b/);
+    assert.match(
+      i31!,
+      /contains "\/" \(annotation \.ObjectMeta "sidecar\.istio\.io\/proxyImage" \.Values\.global\.proxy_init\.image\)/,
+    );
+    // The proxy itself keeps .ProxyImage.
+    assert.match(tpl('1.31', 'sidecar'), /\{\{- \$image := \.ProxyImage \}\}/);
+  });
+
+  it('1.31: the sidecar trims "-", "_" and "." off both ends of the canonical name (gateway and grpc-agent unchanged)', () => {
+    const name = (minor: IstioMinor, t: string) =>
+      /service\.istio\.io\/canonical-name: .*\| trunc 63 \| (.*) \| quote \}\}/.exec(
+        tpl(minor, t),
+      )?.[1];
+    assert.equal(name('1.30', 'sidecar'), 'trimSuffix "-"');
+    assert.equal(name('1.31', 'sidecar'), 'trimAll "-_."');
+    for (const t of ['gateway', 'grpc-agent']) assert.equal(name('1.31', t), 'trimSuffix "-"', t);
+  });
+
+  it('1.31: under compliance policy fips-140-3 the sidecar and gateway proxies get GODEBUG=fips140=only', () => {
+    const fips =
+      /- name: COMPLIANCE_POLICY\n {6}value: \{\{ \.CompliancePolicy \| quote \}\}\n {4}\{\{- if eq \.CompliancePolicy "fips-140-3" \}\}\n {4}- name: GODEBUG\n {6}value: "fips140=only"\n {4}\{\{- end \}\}\n {4}\{\{- end \}\}/;
+    for (const t of ['sidecar', 'gateway']) {
+      assert.doesNotMatch(tpl('1.30', t), /GODEBUG/, `${t} 1.30`);
+      assert.match(tpl('1.31', t), fips, `${t} 1.31`);
+    }
+    // Istio 1.31 adds it to these two templates only.
+    for (const t of ['grpc-agent', 'kube-gateway', 'waypoint', 'agentgateway'])
+      assert.doesNotMatch(tpl('1.31', t), /GODEBUG/, t);
+  });
+
+  it('1.30: the gateway template lists COMPLIANCE_POLICY before the app containers, as Istio does', () => {
+    const order = (minor: IstioMinor, t: string) =>
+      [
+        ...tpl(minor, t).matchAll(
+          /- name: (COMPLIANCE_POLICY|ISTIO_META_APP_CONTAINERS|GOMAXPROCS)\n/g,
+        ),
+      ].map((m) => m[1]);
+    assert.deepEqual(order('1.29', 'gateway'), [
+      'GOMAXPROCS',
+      'ISTIO_META_APP_CONTAINERS',
+      'COMPLIANCE_POLICY',
+    ]);
+    for (const minor of ['1.30', '1.31'] as const)
+      assert.deepEqual(
+        order(minor, 'gateway'),
+        ['GOMAXPROCS', 'COMPLIANCE_POLICY', 'ISTIO_META_APP_CONTAINERS'],
+        minor,
+      );
+    // The sidecar's order was right all along.
+    for (const minor of ['1.29', '1.31'] as const)
+      assert.deepEqual(
+        order(minor, 'sidecar'),
+        ['ISTIO_META_APP_CONTAINERS', 'GOMAXPROCS', 'COMPLIANCE_POLICY'],
+        minor,
+      );
+  });
+
+  it('writes every value read from a pod annotation quoted (the fixed form of Istio 1.30.4 and 1.31.1), on every line', () => {
+    // The annotation values Istio's security releases started quoting: the
+    // proxy and init images, the log-level flags and the bootstrap
+    // ConfigMap's name. A raw value could carry YAML into the pod. The
+    // readiness-probe numbers are left bare: istiod refuses a pod whose
+    // readiness annotations are not unsigned integers before it renders.
+    const fromAnnotation = /annotation \.ObjectMeta|\$ann\b|\$image\b|\$agentImage\b|\$mode\b/;
+    for (const release of RELEASES) {
+      for (const [name, text] of Object.entries(injectionTemplates(release))) {
+        const outputs = (text.match(/\{\{[^}]*\}\}/g) ?? []).filter(
+          (a) =>
+            !/^\{\{-? *((if|else|end|with|range|define|template)\b|\$[A-Za-z_]+ *:?=)/.test(a) &&
+            fromAnnotation.test(a),
+        );
+        for (const a of outputs) {
+          if (/"readiness\.status\.sidecar\.istio\.io\/[A-Za-z]+"/.test(a)) continue;
+          assert.match(a, /\| quote \}\}$/, `${release.minor} ${name}: ${a}`);
+        }
+      }
+    }
+    // The places the fix changed, in the pod templates of 1.31.
+    const s = tpl('1.31', 'sidecar');
+    for (const re of [
+      /image: \{\{ \$image \| quote \}\}/,
+      /\{\{ annotation \.ObjectMeta "sidecar\.istio\.io\/proxyImage" \.Values\.global\.proxy_init\.image \| quote \}\}/,
+      /- \{\{ printf "--proxyLogLevel=%s" \(annotation \.ObjectMeta "sidecar\.istio\.io\/logLevel" \.Values\.global\.proxy\.logLevel\) \| quote \}\}/,
+      /- \{\{ printf "--proxyComponentLogLevel=%s" \(annotation \.ObjectMeta "sidecar\.istio\.io\/componentLogLevel" \.Values\.global\.proxy\.componentLogLevel\) \| quote \}\}/,
+      /name: \{\{ index \$ann "sidecar\.istio\.io\/bootstrapOverride" \| quote \}\}/,
+    ])
+      assert.match(s, re);
+    // istio-init and istio-proxy both pass the agent log level quoted.
+    assert.equal(
+      count(
+        s,
+        /- \{\{ printf "--log_output_level=%s" \(annotation \.ObjectMeta "sidecar\.istio\.io\/agentLogLevel" \.Values\.global\.logging\.level\) \| quote \}\}/g,
+      ),
+      2,
+    );
+    for (const t of ['gateway', 'grpc-agent', 'kube-gateway', 'waypoint'])
+      assert.match(tpl('1.31', t), /image: \{\{ \$image \| quote \}\}/, t);
+  });
+
   for (const release of RELEASES) {
     for (const [name, text] of Object.entries(injectionTemplates(release))) {
       it(`${release.minor} ${name}: balances its actions and blocks`, () => {
