@@ -1,8 +1,10 @@
 /**
- * The `kube-gateway` and `waypoint` templates. Unlike the pod templates
- * these are not overlays: istiod's Gateway API deployment controller
- * executes them once per Gateway of an Istio-managed class (`istio` →
- * kube-gateway; `istio-waypoint`, and `istio-east-west` → waypoint) and
+ * The `kube-gateway`, `waypoint` and agentgateway templates. Unlike the pod
+ * templates these are not overlays: istiod's Gateway API deployment
+ * controller executes them once per Gateway of an Istio-managed class
+ * (`istio` → kube-gateway; `istio-waypoint`, and `istio-east-west` →
+ * waypoint; `istio-agentgateway` → agentgateway;
+ * `istio-agentgateway-waypoint` → agentgateway-waypoint) and
  * server-side applies every document they yield. Without them istiod
  * cannot deploy Gateway API gateways or ambient waypoints.
  *
@@ -25,7 +27,9 @@
  * From 1.28 every object carries the GatewayClass label
  * (`.GatewayClass`); from 1.29 the owner is a gateway.networking.k8s.io/v1
  * Gateway and the resource env vars carry `divisor: "1"`; from 1.29 there
- * is a third template, `agentgateway`.
+ * is a third template, `agentgateway`; from 1.31 a fourth,
+ * `agentgateway-waypoint`, the workload socket is a bare `emptyDir:` and
+ * kube-gateway's Service ports carry the controller's protocol.
  */
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
@@ -143,6 +147,15 @@ const podEnv = (
         - {name: PROXY_CONFIG, value: {{ protoToJSON .ProxyConfig | quote }}}
 `;
 
+/**
+ * The workload-socket volume: an empty dir, written from 1.31 as a bare
+ * `emptyDir:` (null), which the API server stores as an empty dir.
+ */
+const workloadSocket = (release: IstioRelease) =>
+  has(release, 'gatewaySocketBareEmptyDir')
+    ? '{name: workload-socket, emptyDir: null}'
+    : '{name: workload-socket, emptyDir: {}}';
+
 /** Resources (the `with` value) as JSON; from 1.28 without nil entries. */
 const resources = (release: IstioRelease) =>
   has(release, 'proxyResourcesOmitNil') ? '{{ toJson (omitNil .) }}' : '{{ toJson . }}';
@@ -195,8 +208,12 @@ const PULL_SECRETS = `      {{- with .Values.global.imagePullSecrets }}
       {{- end }}
 `;
 
-/** The Service in front of the gateway: one port per distinct listener port, plus the status port. */
-function service(release: IstioRelease, annotations: string): string {
+/**
+ * The Service in front of the gateway: one port per distinct listener port,
+ * plus the status port. `protocol` is each port's: TCP, or from 1.31 for
+ * kube-gateway the controller's (`.Protocol`, UDP for a QUIC port).
+ */
+function service(release: IstioRelease, annotations: string, protocol = '"TCP"'): string {
   return `apiVersion: v1
 kind: Service
 metadata:
@@ -211,7 +228,7 @@ spec:
   selector: {{ toJsonMap $select }}
   ports:
   {{- range .Ports }}
-  - {"name": {{ .Name | quote }}, "port": {{ .Port }}, "protocol": "TCP", "appProtocol": {{ toJson .AppProtocol }}}
+  - {"name": {{ .Name | quote }}, "port": {{ .Port }}, "protocol": ${protocol}, "appProtocol": {{ toJson .AppProtocol }}}
   {{- end }}
   {{- if and .Spec.Addresses (eq .ServiceType "LoadBalancer") }}
   loadBalancerIP: {{ (index .Spec.Addresses 0).Value | quote }}
@@ -306,7 +323,7 @@ ${PROBES}        volumeMounts:
         - {name: istio-token, mountPath: /var/run/secrets/tokens}
         - {name: istio-podinfo, mountPath: /etc/istio/pod}
       volumes:
-      - {name: workload-socket, emptyDir: {}}
+      - ${workloadSocket(release)}
       - {name: credential-socket, emptyDir: {}}
       {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
       - {name: gke-workload-certificate, csi: {driver: workloadcertificates.security.cloud.google.com}}
@@ -322,7 +339,7 @@ ${PROBES}        volumeMounts:
       {{- if eq .Values.global.pilotCertProvider "istiod" }}
 ${CA_VOLUME}      {{- end }}
 ${PULL_SECRETS}---
-${service(release, 'toJsonMap $meta')}---
+${service(release, 'toJsonMap $meta', has(release, 'kubeGatewayPortProtocol') ? '{{ toJson .Protocol }}' : undefined)}---
 ${scaling(release)}`;
 }
 
@@ -400,7 +417,7 @@ ${PROBES}        {{- $security := dict "privileged" false "allowPrivilegeEscalat
         - {name: istio-token, mountPath: /var/run/secrets/tokens}
         - {name: istio-podinfo, mountPath: /etc/istio/pod}
       volumes:
-      - {name: workload-socket, emptyDir: {}}
+      - ${workloadSocket(release)}
       - {name: istio-envoy, emptyDir: {medium: Memory}}
       - {name: go-proxy-envoy, emptyDir: {medium: Memory}}
       - {name: istio-data, emptyDir: {}}
@@ -415,44 +432,93 @@ ${scaling(release)}`;
 }
 
 /**
- * `agentgateway` (1.29+): a Gateway of class `istio-agentgateway` run by
- * agentgateway instead of Envoy. No Istio agent: the container is the
- * proxy itself (image from the Gateway's `gateway.istio.io/agentgatewayImage`
- * annotation, else `values.global.agentgateway.image` when it names a
- * registry, else istiod's own choice), configured by env only — the
- * Gateway, cluster, network, trust domain and istiod's xDS address — with
- * a projected token for xDS and istiod's root certificate. From 1.30 it
- * also gets the CA's address and the mesh token and root certificate at
- * the paths an Istio proxy uses.
+ * What differs between the two agentgateway templates: a Gateway (class
+ * `istio-agentgateway`) or an ambient waypoint (class
+ * `istio-agentgateway-waypoint`).
  */
-export function agentgatewayTemplate(release: IstioRelease): string {
+interface AgentgatewayKind {
+  /** The `gateway.istio.io/managed` label of the Deployment and its pods. */
+  managed: string;
+  /** The pod's default labels (infrastructure labels may override them). */
+  podLabels: string;
+  /** The pod's securityContext (lines at indent 6), or none. */
+  podSecurity: string;
+  /** Where the container's resources come from. */
+  resources: string;
+  /** Whether the container takes `values.global.proxy.lifecycle`. */
+  lifecycle: boolean;
+  /** Whether the container's securityContext takes `values.gateways.seccompProfile`. */
+  seccomp: boolean;
+}
+
+const AGENTGATEWAY: AgentgatewayKind = {
+  managed: '"istio.io-agentgateway-controller"',
+  podLabels: '"sidecar.istio.io/inject" "false"',
+  podSecurity: POD_SECURITY,
+  resources: '.Values.global.proxy.resources',
+  lifecycle: true,
+  seccomp: false,
+};
+
+/**
+ * A waypoint is never captured itself, sizes and secures like the Envoy
+ * waypoint (values.global.waypoint.resources, values.gateways.seccompProfile
+ * on the container) and binds no low ports (no pod securityContext).
+ */
+const AGENTGATEWAY_WAYPOINT: AgentgatewayKind = {
+  managed: '"istio.io-agentgateway-waypoint-controller"',
+  podLabels: '"sidecar.istio.io/inject" "false" "istio.io/dataplane-mode" "none"',
+  podSecurity: '',
+  resources: '.Values.global.waypoint.resources',
+  lifecycle: false,
+  seccomp: true,
+};
+
+/**
+ * An agentgateway Deployment with its ServiceAccount, Service, HPA and PDB.
+ * No Istio agent: the container is the proxy itself (image from the
+ * Gateway's `gateway.istio.io/agentgatewayImage` annotation, else
+ * `values.global.agentgateway.image` when it names a registry, else
+ * istiod's own choice), configured by env only — the Gateway, cluster,
+ * network, trust domain and istiod's xDS address — with a projected token
+ * for xDS and istiod's root certificate. From 1.30 it also gets the CA's
+ * address and the mesh token and root certificate at the paths an Istio
+ * proxy uses.
+ */
+function agentgatewayObjects(release: IstioRelease, kind: AgentgatewayKind): string {
   const caClient = has(release, 'agentgatewayCaClient');
   // The token for xDS; from 1.30 named for its use, next to the mesh token.
   const xdsToken = caClient ? 'xds-token' : 'istio-token';
   const token = (name: string, path: string) => `      - name: ${name}
         projected: {"sources": [{"serviceAccountToken": {"path": "${path}", "expirationSeconds": 43200, "audience": {{ .Values.global.sds.token.aud | quote }}}}]}
 `;
+  const seccomp = kind.seccomp
+    ? '{{ with .Values.gateways.seccompProfile }}, "seccompProfile": {{ toJson . }}{{ end }}'
+    : '';
+  const lifecycle = kind.lifecycle
+    ? `        {{- with .Values.global.proxy.lifecycle }}
+        lifecycle: {{ toJson . }}
+        {{- end }}
+`
+    : '';
   return `${prelude(release)}{{- $agentImage := annotation .ObjectMeta "gateway.istio.io/agentgatewayImage" .Values.global.agentgateway.image }}
 ${serviceAccount(release, true)}---
-${deploymentHead(release, '"istio.io-agentgateway-controller"', '"sidecar.istio.io/inject" "false"')}${POD_SECURITY}      serviceAccountName: {{ .ServiceAccount | quote }}
+${deploymentHead(release, kind.managed, kind.podLabels)}${kind.podSecurity}      serviceAccountName: {{ .ServiceAccount | quote }}
       containers:
       - name: agentgateway
         image: {{ if contains "/" $agentImage }}{{ $agentImage | quote }}{{ else }}{{ .AgentgatewayImage | quote }}{{ end }}
-        {{- with .Values.global.proxy.resources }}
+        {{- with ${kind.resources} }}
         resources: ${resources(release)}
         {{- end }}
         {{- with .Values.global.imagePullPolicy }}
         imagePullPolicy: {{ . | quote }}
         {{- end }}
-        securityContext: {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false, "privileged": false, "readOnlyRootFilesystem": true, "runAsUser": {{ .ProxyUID | default 10101 }}, "runAsGroup": {{ .ProxyGID | default 10101 }}, "runAsNonRoot": true}
+        securityContext: {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false, "privileged": false, "readOnlyRootFilesystem": true, "runAsUser": {{ .ProxyUID | default 10101 }}, "runAsGroup": {{ .ProxyGID | default 10101 }}, "runAsNonRoot": true${seccomp}}
         ports:
         - {"name": "metrics", "containerPort": 15020, "protocol": "TCP"}
         - {"name": "status-port", "containerPort": 15021, "protocol": "TCP"}
         args: ["--config", "{}"]
-        {{- with .Values.global.proxy.lifecycle }}
-        lifecycle: {{ toJson . }}
-        {{- end }}
-        env:
+${lifecycle}        env:
         - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
         - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
         - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
@@ -486,4 +552,26 @@ ${CA_VOLUME}      {{- end }}
 ${PULL_SECRETS}---
 ${service(release, 'toJsonMap $meta')}---
 ${scaling(release)}`;
+}
+
+/**
+ * `agentgateway` (1.29+): a Gateway of class `istio-agentgateway` run by
+ * agentgateway instead of Envoy, on unprivileged low ports (pod sysctl,
+ * unless `values.gateways.securityContext` replaces it), with the mesh
+ * proxy's resources and lifecycle and a LoadBalancer Service by default.
+ */
+export function agentgatewayTemplate(release: IstioRelease): string {
+  return agentgatewayObjects(release, AGENTGATEWAY);
+}
+
+/**
+ * `agentgateway-waypoint` (1.31+): an ambient waypoint (class
+ * `istio-agentgateway-waypoint`) run by agentgateway — the agentgateway
+ * Deployment, never itself captured (`istio.io/dataplane-mode: none`
+ * unless the Gateway says otherwise), sized by `values.global.waypoint`
+ * resources, with `values.gateways.seccompProfile` on the container and a
+ * ClusterIP Service by default.
+ */
+export function agentgatewayWaypointTemplate(release: IstioRelease): string {
+  return agentgatewayObjects(release, AGENTGATEWAY_WAYPOINT);
 }

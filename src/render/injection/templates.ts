@@ -3,6 +3,7 @@ import { has } from '../../releases/changes.js';
 import { gatewayTemplate } from './gateway.js';
 import {
   agentgatewayTemplate,
+  agentgatewayWaypointTemplate,
   kubeGatewayTemplate,
   waypointTemplate,
 } from './gateway-deployment.js';
@@ -14,7 +15,8 @@ import { sidecarTemplate } from './sidecar.js';
  * ConfigMap, by name. The pod templates: `sidecar` is the default; pods
  * pick others with the annotation `inject.istio.io/templates`.
  * `kube-gateway` and `waypoint` (and from 1.29 `agentgateway`, for the
- * `istio-agentgateway` class) are what istiod's Gateway API deployment
+ * `istio-agentgateway` class; from 1.31 `agentgateway-waypoint`, for
+ * `istio-agentgateway-waypoint`) are what istiod's Gateway API deployment
  * controller renders per Gateway (without them it cannot deploy gateways or
  * waypoints). Each line's text differs where that line's templates yield
  * something else (src/releases/changes.ts); 1.27's is the base.
@@ -29,6 +31,9 @@ export function injectionTemplates(release: IstioRelease): Record<string, string
     'kube-gateway': kubeGatewayTemplate(release),
     ...(has(release, 'agentgatewayTemplate')
       ? { agentgateway: agentgatewayTemplate(release) }
+      : {}),
+    ...(has(release, 'agentgatewayWaypointTemplate')
+      ? { 'agentgateway-waypoint': agentgatewayWaypointTemplate(release) }
       : {}),
   };
 }

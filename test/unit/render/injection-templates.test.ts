@@ -15,12 +15,22 @@ const tpl = (minor: IstioMinor, name: string): string => {
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 
 describe('render: injection templates per Istio line', () => {
-  it('1.27 and 1.28 ship six templates; 1.29 and 1.30 add agentgateway', () => {
+  it('1.27 and 1.28 ship six templates; 1.29 and 1.30 add agentgateway; 1.31 agentgateway-waypoint', () => {
     const pods = ['gateway', 'grpc-agent', 'grpc-simple', 'kube-gateway', 'sidecar', 'waypoint'];
     assert.deepEqual(Object.keys(templates('1.27')).sort(), pods);
     assert.deepEqual(Object.keys(templates('1.28')).sort(), pods);
     assert.deepEqual(Object.keys(templates('1.29')).sort(), ['agentgateway', ...pods]);
     assert.deepEqual(Object.keys(templates('1.30')).sort(), ['agentgateway', ...pods]);
+    assert.deepEqual(Object.keys(templates('1.31')).sort(), [
+      'agentgateway',
+      'agentgateway-waypoint',
+      ...pods,
+    ]);
+    // In the injector ConfigMap's order, as Istio's chart writes them.
+    assert.deepEqual(Object.keys(templates('1.31')).slice(-2), [
+      'agentgateway',
+      'agentgateway-waypoint',
+    ]);
   });
 
   it("keeps 1.27's text byte for byte (verified live with istioctl 1.27 kube-inject)", () => {
@@ -140,7 +150,13 @@ describe('render: injection templates per Istio line', () => {
       assert.match(tpl('1.31', t), fips, `${t} 1.31`);
     }
     // Istio 1.31 adds it to these two templates only.
-    for (const t of ['grpc-agent', 'kube-gateway', 'waypoint', 'agentgateway'])
+    for (const t of [
+      'grpc-agent',
+      'kube-gateway',
+      'waypoint',
+      'agentgateway',
+      'agentgateway-waypoint',
+    ])
       assert.doesNotMatch(tpl('1.31', t), /GODEBUG/, t);
   });
 
@@ -169,6 +185,76 @@ describe('render: injection templates per Istio line', () => {
         ['ISTIO_META_APP_CONTAINERS', 'GOMAXPROCS', 'COMPLIANCE_POLICY'],
         minor,
       );
+  });
+
+  it('1.31: kube-gateway and waypoint write the workload socket as a bare emptyDir', () => {
+    for (const t of ['kube-gateway', 'waypoint']) {
+      assert.match(tpl('1.30', t), /- \{name: workload-socket, emptyDir: \{\}\}/, `${t} 1.30`);
+      assert.match(tpl('1.31', t), /- \{name: workload-socket, emptyDir: null\}/, `${t} 1.31`);
+      // The other empty dirs keep `{}`.
+      assert.match(tpl('1.31', t), /- \{name: istio-data, emptyDir: \{\}\}/, t);
+    }
+    const loaded = yaml.load('- {name: workload-socket, emptyDir: null}') as [
+      { emptyDir: unknown },
+    ];
+    assert.equal(loaded[0].emptyDir, null, 'what the controller applies: emptyDir null');
+  });
+
+  it("1.31: kube-gateway's Service ports carry the controller's protocol (waypoint and agentgateway stay TCP)", () => {
+    const portLine = (minor: IstioMinor, t: string) =>
+      /\n {2}- \{"name": \{\{ \.Name \| quote \}\}, "port": \{\{ \.Port \}\}, "protocol": (.*), "appProtocol"/.exec(
+        tpl(minor, t),
+      )?.[1];
+    assert.equal(portLine('1.30', 'kube-gateway'), '"TCP"');
+    assert.equal(portLine('1.31', 'kube-gateway'), '{{ toJson .Protocol }}');
+    for (const t of ['waypoint', 'agentgateway', 'agentgateway-waypoint'])
+      assert.equal(portLine('1.31', t), '"TCP"', t);
+  });
+
+  it('1.31: agentgateway-waypoint is the agentgateway Deployment as an ambient waypoint', () => {
+    const g = tpl('1.31', 'agentgateway');
+    const w = tpl('1.31', 'agentgateway-waypoint');
+    assert.equal(g, tpl('1.30', 'agentgateway'), 'agentgateway itself is unchanged in 1.31');
+    // Its own controller label, on the Deployment and its pods.
+    assert.equal(
+      count(w, /"gateway\.istio\.io\/managed" "istio\.io-agentgateway-waypoint-controller"/g),
+      2,
+    );
+    assert.doesNotMatch(w, /istio\.io-agentgateway-controller/);
+    // Never captured itself.
+    assert.match(
+      w,
+      /strdict "sidecar\.istio\.io\/inject" "false" "istio\.io\/dataplane-mode" "none"/,
+    );
+    // No pod securityContext (no low ports), no proxy lifecycle.
+    assert.doesNotMatch(w, /net\.ipv4\.ip_unprivileged_port_start|\$podSecurity|lifecycle/);
+    // Sized like a waypoint; the container takes the gateways' seccomp profile.
+    assert.match(
+      w,
+      /\{\{- with \.Values\.global\.waypoint\.resources \}\}\n {8}resources: \{\{ toJson \(omitNil \.\) \}\}/,
+    );
+    assert.doesNotMatch(w, /global\.proxy\.resources/);
+    assert.match(
+      w,
+      /"runAsNonRoot": true\{\{ with \.Values\.gateways\.seccompProfile \}\}, "seccompProfile": \{\{ toJson \. \}\}\{\{ end \}\}\}/,
+    );
+    // The rest as agentgateway: the proxy, its env, the CA client, tokens, the Service.
+    for (const re of [
+      /- name: agentgateway\n/,
+      /\{name: CA_ADDRESS, value: \{\{ \$caAddr \| quote \}\}\}/,
+      /\{name: XDS_ADDRESS, value: \{\{ \.ProxyConfig\.DiscoveryAddress \| quote \}\}\}/,
+      /\{name: xds-token, mountPath: \/var\/run\/secrets\/xds-tokens\}/,
+      /\{name: istio-token, mountPath: \/var\/run\/secrets\/tokens\}/,
+      /\n {2}ownerReferences: \{\{ \$owner \}\}\n---\napiVersion: apps\/v1/,
+      /kind: Service\n/,
+      /kind: PodDisruptionBudget\n/,
+    ])
+      assert.match(w, re);
+    assert.doesNotMatch(
+      w,
+      /traffic-distribution/,
+      'no PreferClose annotation (the Envoy waypoint has it)',
+    );
   });
 
   it('writes every value read from a pod annotation quoted (the fixed form of Istio 1.30.4 and 1.31.1), on every line', () => {
@@ -245,6 +331,26 @@ describe("render: the injector ConfigMap holds the plan's line's templates", () 
     const t = templatesOf('1.29.6');
     assert.equal(t.agentgateway, tpl('1.29', 'agentgateway'));
     assert.equal(t.sidecar, tpl('1.29', 'sidecar'));
+  });
+
+  it('1.31 with agentgateway-waypoint, unless the user brings a template of that name', () => {
+    assert.ok(!('agentgateway-waypoint' in templatesOf('1.30.8')));
+    const t = templatesOf('1.31.4');
+    assert.equal(t['agentgateway-waypoint'], tpl('1.31', 'agentgateway-waypoint'));
+    assert.equal(t.sidecar, tpl('1.31', 'sidecar'));
+    const cm = find(
+      render({
+        tag: '1.31.4',
+        values: { sidecarInjectorWebhook: { templates: { 'agentgateway-waypoint': 'mine' } } },
+      }),
+      'ConfigMap',
+      'istio-sidecar-injector',
+    );
+    const config = yaml.load((cm.data as { config: string }).config) as {
+      templates: Record<string, string>;
+    };
+    assert.equal(config.templates['agentgateway-waypoint'], 'mine');
+    assert.equal(config.templates.agentgateway, tpl('1.31', 'agentgateway'));
   });
 
   it('a user template of the same name still wins', () => {
