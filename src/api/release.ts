@@ -20,6 +20,7 @@ import {
   KNOWN_NEWER_MINORS,
   releaseList,
   releaseOfMinor,
+  RELEASES,
   type IstioMinor,
   type IstioRelease,
 } from '../releases/catalog.js';
@@ -145,19 +146,9 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
 }
 
 /** `spec.values` fields that exist only from a release on (istioctl of an older one rejects them). */
-export const NEWER_VALUES: readonly { path: string[]; since: IstioMinor }[] = [
-  { path: ['global', 'networkPolicy'], since: '1.28' },
-  { path: ['global', 'resourceScope'], since: '1.28' },
-  { path: ['cni', 'daemonSetLabels'], since: '1.28' },
-  { path: ['cni', 'podLabels'], since: '1.28' },
-  { path: ['global', 'proxy', 'seccompProfile'], since: '1.29' },
-  { path: ['global', 'agentgateway'], since: '1.29' },
-  { path: ['pilot', 'crlConfigMapName'], since: '1.29' },
-  { path: ['global', 'enableReaderRBAC'], since: '1.30' },
-  { path: ['cni', 'useAppArmorAnnotation'], since: '1.30' },
-  { path: ['pilot', 'taint', 'name'], since: '1.30' },
-  { path: ['global', 'readerServiceAccount'], since: '1.31' },
-];
+export const NEWER_VALUES: readonly { path: string[]; since: IstioMinor }[] = RELEASES.flatMap(
+  (r) => r.newValues.map((path) => ({ path: [...path], since: r.minor })),
+);
 
 /**
  * Values fields the chosen release does not have yet: each an error naming

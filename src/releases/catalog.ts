@@ -1,6 +1,7 @@
 /**
  * The Istio releases this operator installs, one entry per minor version,
- * each pinned to its newest patch. Everything that differs between
+ * each pinned to its newest patch: derived from the line modules in
+ * lines/ (one per line, see line.ts). Everything that differs between
  * releases is keyed by the minor here: the default image tag, the CRDs'
  * source module, and the facts translate/ puts on the plan. A minor not in
  * this table is refused with the list of the ones that are.
@@ -10,65 +11,28 @@
  * installable (users still run them) and `istio-operator version` marks
  * them end of life. Dates as of 2026-12-07.
  */
+import type { ReleaseLine } from './line.js';
+import { LINE as L127 } from './lines/istio-1.27.js';
+import { LINE as L128 } from './lines/istio-1.28.js';
+import { LINE as L129 } from './lines/istio-1.29.js';
+import { LINE as L130 } from './lines/istio-1.30.js';
+import { LINE as L131 } from './lines/istio-1.31.js';
 
-/** A carried minor version, `1.27` … `1.31`. */
-export type IstioMinor = '1.27' | '1.28' | '1.29' | '1.30' | '1.31';
+export type { IstioMinor } from './line.js';
 
-/** One supported Istio release line. */
-export interface IstioRelease {
-  /** `major.minor`. */
-  minor: IstioMinor;
-  /** The newest patch this build knows (the default tag when the minor is chosen but no tag is). */
-  patch: string;
-  /** Whether Istio still supports the line (shown by `istio-operator version`; unsupported lines still install). */
-  supported: boolean;
-  /**
-   * When Istio's support ends or ended: a date (`2026-10-12`, approximate
-   * where Istio announced none) or the event it waits for.
-   */
-  supportEnds: string;
+/** One Istio release line, with what is derived from its module. */
+export interface IstioRelease extends ReleaseLine {
   /** The `compatibilityVersion` values the line's charts ship a profile for. */
   compatibilityVersions: readonly string[];
 }
 
+const release = (line: ReleaseLine): IstioRelease => ({
+  ...line,
+  compatibilityVersions: Object.keys(line.compatibility),
+});
+
 /** Every release line, oldest first. */
-export const RELEASES: readonly IstioRelease[] = [
-  {
-    minor: '1.27',
-    patch: '1.27.9',
-    supported: false,
-    supportEnds: '≈ 2026-03',
-    compatibilityVersions: ['1.24', '1.25', '1.26'],
-  },
-  {
-    minor: '1.28',
-    patch: '1.28.10',
-    supported: false,
-    supportEnds: '≈ 2026-07',
-    compatibilityVersions: ['1.25', '1.26', '1.27'],
-  },
-  {
-    minor: '1.29',
-    patch: '1.29.8',
-    supported: false,
-    supportEnds: '≈ 2026-10-12',
-    compatibilityVersions: ['1.25', '1.26', '1.27', '1.28'],
-  },
-  {
-    minor: '1.30',
-    patch: '1.30.8',
-    supported: true,
-    supportEnds: 'six weeks after 1.32.0 (≈ 2027-01)',
-    compatibilityVersions: ['1.25', '1.26', '1.27', '1.28', '1.29'],
-  },
-  {
-    minor: '1.31',
-    patch: '1.31.4',
-    supported: true,
-    supportEnds: 'six weeks after 1.33.0',
-    compatibilityVersions: ['1.25', '1.26', '1.27', '1.28', '1.29', '1.30'],
-  },
-];
+export const RELEASES: readonly IstioRelease[] = [L127, L128, L129, L130, L131].map(release);
 
 /**
  * Istio lines released but not carried by this build (no sources to check
