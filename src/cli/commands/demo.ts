@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../../api/types.js';
+import type { LocalIstiod } from '../../cluster/istiod.js';
 import { chooseRelease } from '../../api/release.js';
-import { RELEASES, releaseOfMinor } from '../../releases/catalog.js';
+import { RELEASES } from '../../releases/catalog.js';
+import { minorOfTag } from '../../api/release.js';
 import { defaultClusterDir } from '../../cluster/dirs.js';
 
 import { configureLogger } from '../../log/logger.js';
@@ -20,12 +22,9 @@ import { formatStatus, statusRows } from '../status-table.js';
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 
-/** The Istio line of the local istiod (pilot-discovery from the pinned istio.io/istio module). */
-const LOCAL_ISTIOD_LINE = '1.27';
-
 /**
  * The closing hint's upgrade: the control plane's line to the next one
- * (1.29.6 → 1.30.3 for the demo file), a real upgrade from the next line's
+ * (1.30.8 → 1.31.4 for the demo file), a real upgrade from the next line's
  * templates; nothing when it already runs the newest.
  */
 export function upgradeHint(docs: IstioOperator[]): string {
@@ -41,6 +40,12 @@ export function upgradeHint(docs: IstioOperator[]): string {
 }
 
 const DEMO_FILE = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
+
+/** A local istiod the demo runs, and the Istio version of the Deployment it stands in for. */
+interface LocalIstiodRun {
+  istiod: LocalIstiod;
+  version: string;
+}
 
 interface DemoOpts extends KubeFlags {
   dir: string;
@@ -95,6 +100,7 @@ export function demoCommand(): Command {
         { waitFor },
         { LABELS, IOP_RESOURCE },
         { startLocalIstiod },
+        { ensureBinaries, pilotDiscoveryFor, ISTIO_BINARY_LINES },
       ] = await Promise.all([
         import('../../cluster/controlplane.js'),
         import('../../kube/client.js'),
@@ -103,6 +109,7 @@ export function demoCommand(): Command {
         import('../../cluster/health.js'),
         import('../../api/vocabulary.js'),
         import('../../cluster/istiod.js'),
+        import('../../cluster/binaries.js'),
       ]);
       const external = o.kubeconfig ?? process.env.KUBECONFIG;
       const cp = external
@@ -125,48 +132,74 @@ export function demoCommand(): Command {
       const manager = operator.manager;
       let stopping = false;
       // The real istiod of each control plane the operator installed (kwok
-      // runs no pods): so a labelled namespace really gets its pods injected.
-      const istiods: Awaited<ReturnType<typeof startLocalIstiod>>[] = [];
-      let istiodState: 'wanted' | 'starting' | 'done' = cp && o.istiod ? 'wanted' : 'done';
-      const startIstiods = async () => {
+      // runs no pods), of the line that control plane runs: so a labelled
+      // namespace really gets its pods injected, and after an upgrade the
+      // new line's istiod takes over.
+      const istiods = new Map<string, LocalIstiodRun>();
+      const skipped = new Set<string>();
+      const wantIstiods = !!cp && o.istiod;
+      let syncing = false;
+      // The closing hint waits for the first sync (so it can say whether istiod injects).
+      let synced = !wantIstiods;
+      const syncIstiods = async () => {
         const deployments = await client.list(
           { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
           undefined,
           'app=istiod',
         );
+        const seen = new Set<string>();
         for (const d of deployments) {
+          const key = `${d.metadata!.namespace}/${d.metadata!.name}`;
+          seen.add(key);
           const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
-          // The local istiod is pilot-discovery of the one line the Go module
-          // proxy serves: it cannot run another line's injector templates.
           const version = d.metadata?.labels?.[LABELS.version] ?? '';
-          if (!version.startsWith(`${LOCAL_ISTIOD_LINE}.`)) {
-            say(
-              `istiod ${d.metadata!.namespace}/${d.metadata!.name} runs Istio ${version}: the real istiod here is ` +
-                `pilot-discovery ${LOCAL_ISTIOD_LINE} (the only line buildable from the Go module proxy), so it is not started ` +
-                `(to see it inject, set tag: ${releaseOfMinor(LOCAL_ISTIOD_LINE)!.patch} in the demo file, -f)`,
-            );
+          const line = minorOfTag(version) ?? '';
+          const running = istiods.get(key);
+          if (running?.version === version) continue;
+          const binaryName = pilotDiscoveryFor(line);
+          if (!binaryName) {
+            if (!skipped.has(`${key}@${version}`)) {
+              skipped.add(`${key}@${version}`);
+              say(
+                `istiod ${key} runs Istio ${version}: no pilot-discovery of ${line} can be built here ` +
+                  `(the Go module proxy serves ${ISTIO_BINARY_LINES.join(', ')}), so it is not started`,
+              );
+            }
             continue;
           }
+          if (running) {
+            say(`istiod ${key} moved from Istio ${running.version} to ${version}: restarting it`);
+            istiods.delete(key);
+            await running.istiod.stop().catch(() => {});
+          }
+          const binary = (await ensureBinaries([binaryName], { onProgress: say }))[binaryName];
           const i = await startLocalIstiod({
             kubeConfig: cp!.kubeConfig(),
             controlPlaneDir: cp!.dir,
             namespace: d.metadata!.namespace!,
             revision: rev === 'default' ? '' : rev,
+            binary,
             onProgress: say,
           });
           if (stopping) return void (await i.stop());
-          istiods.push(i);
+          istiods.set(key, { istiod: i, version });
           say(
-            `istiod ${i.namespace}/${i.name} is the real pilot-discovery (pid ${i.pid}, log ${i.log})`,
+            `istiod ${key} is the real pilot-discovery ${line} (Istio ${version}; pid ${i.pid}, log ${i.log})`,
           );
+        }
+        for (const [key, run] of istiods) {
+          if (seen.has(key)) continue;
+          say(`istiod ${key} was removed: stopping it`);
+          istiods.delete(key);
+          await run.istiod.stop().catch(() => {});
         }
       };
       const teardown = async (code: number) => {
         if (stopping) return;
         stopping = true;
-        for (const i of istiods) {
-          say(`stopping istiod ${i.namespace}/${i.name}`);
-          await i.stop().catch(() => {});
+        for (const [key, run] of istiods) {
+          say(`stopping istiod ${key}`);
+          await run.istiod.stop().catch(() => {});
         }
         say('stopping the operator');
         await operator.stop().catch(() => {});
@@ -240,20 +273,28 @@ export function demoCommand(): Command {
         const healthy =
           iops.length >= docs.length && iops.every((i) => i.status?.status === 'HEALTHY');
         if (healthy) healthyAfter ??= (Date.now() - started) / 1000;
-        if (healthy && istiodState === 'wanted') {
-          istiodState = 'starting';
-          startIstiods()
+        // Every HEALTHY moment (one sync at a time, in the background so the
+        // view keeps drawing): start, restart or stop local istiods so they
+        // follow the Deployments, e.g. after an upgrade to another line.
+        if (healthy && wantIstiods && !syncing) {
+          syncing = true;
+          void syncIstiods()
             .catch((err: unknown) =>
               say(`the real istiod did not start: ${(err as Error).message}`),
             )
-            .finally(() => (istiodState = 'done'));
+            .finally(() => {
+              syncing = false;
+              synced = true;
+            });
         }
-        if (!announced && healthy && istiodState === 'done') {
+        if (!announced && healthy && synced) {
           announced = true;
-          const inject = istiods.some((i) => i.namespace === 'istio-system' && !i.revision)
+          const inject = [...istiods.values()].some(
+            (r) => r.istiod.namespace === 'istio-system' && !r.istiod.revision,
+          )
             ? `  kubectl create namespace demo && kubectl label namespace demo istio-injection=enabled\n` +
               `  kubectl -n demo create deployment web --image=nginx\n` +
-              `  kubectl -n demo get pods -o jsonpath='{.items[*].spec.containers[*].name}'   # web istio-proxy: injected by the real istiod\n`
+              `  kubectl -n demo get pods -o jsonpath='{.items[*].spec.containers[*].image}'   # nginx …/proxyv2:<version>: injected by the real istiod\n`
             : '';
           process.stdout.write(
             `\nAll ${iops.length} IstioOperators are HEALTHY after ${healthyAfter!.toFixed(1)}s.\n` +
@@ -262,7 +303,7 @@ export function demoCommand(): Command {
               `  npx istio-operator status                        # the same table, without kubectl\n` +
               upgradeHint(docs) +
               inject +
-              `Press Ctrl-C to stop${cp ? `${istiods.length ? ' istiod' : ''} and remove the local control plane` : ''}.\n`,
+              `Press Ctrl-C to stop${cp ? `${istiods.size ? ' istiod' : ''} and remove the local control plane` : ''}.\n`,
           );
         }
       };
