@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -11,11 +11,15 @@ import { isAlive } from '../../../src/cluster/process.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { ROOT, spawnCli } from '../../support/cli.js';
 
-/** The pid the demo printed for its local istiod (pilot-discovery). */
-function istiodPid(out: string): number {
-  const m = /istiod istio-system\/istiod is the real pilot-discovery \(pid (\d+)/.exec(out);
-  assert.ok(m, `the demo started no istiod:\n${out}`);
-  return Number(m[1]);
+/** The pid the demo printed for its local istiod (pilot-discovery) of a line; the last one started. */
+function istiodPid(out: string, line: string): number {
+  const re = new RegExp(
+    `istiod istio-system/istiod is the real pilot-discovery ${line.replace('.', '\\.')} \\(Istio [^;]+; pid (\\d+)`,
+    'g',
+  );
+  const all = [...out.matchAll(re)];
+  assert.ok(all.length, `the demo started no istiod of ${line}:\n${out}`);
+  return Number(all[all.length - 1]![1]);
 }
 
 const pilotDiscovery = (pid: number) => ({
@@ -27,22 +31,14 @@ const pilotDiscovery = (pid: number) => ({
 });
 
 describe('npm start (istio-operator demo)', () => {
-  it('brings up a control plane, makes the demo IstioOperators HEALTHY, runs the real istiod, and tears it all down on Ctrl-C', async function () {
-    this.timeout(300_000);
+  it('brings up a control plane, makes the demo IstioOperators HEALTHY, runs the real istiod of their line, injects, follows the upgrade the hint shows, and tears it all down on Ctrl-C', async function () {
+    this.timeout(420_000);
     const base = await mkdtemp(join(tmpdir(), 'demo-test-'));
     const dir = join(base, 'cp');
     const env = { ...process.env };
     delete env.KUBECONFIG; // the demo must use its own control plane
-    // The local istiod is pilot-discovery 1.27: the demo file at that line, so it runs and injects.
-    const file = join(base, 'demo-1.27.yaml');
-    await writeFile(
-      file,
-      readFileSync(join(ROOT, 'examples', 'demo.yaml'), 'utf8').replaceAll(
-        'tag: 1.29.6',
-        'tag: 1.27.9',
-      ),
-    );
-    const p = spawnCli(['demo', '--dir', dir, '-f', file], { env });
+    // The demo file as shipped: Istio 1.30, whose pilot-discovery builds from the module proxy.
+    const p = spawnCli(['demo', '--dir', dir], { env });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -59,7 +55,7 @@ describe('npm start (istio-operator demo)', () => {
       assert.match(out, /^istio-system\/control-plane\s+HEALTHY\s+True\s+default\s+demo/m);
       assert.match(out, /^istio-ingress\/ingress\s+HEALTHY\s+True/m);
       assert.match(out, /RECONCILING/, 'the live view showed the way to HEALTHY');
-      const istiod = pilotDiscovery(istiodPid(out));
+      const istiod = pilotDiscovery(istiodPid(out, '1.30'));
       assert.match(out, /kubectl label namespace demo istio-injection=enabled/);
 
       // What the closing hint tells the user to do: the real webhook injects.
@@ -83,28 +79,76 @@ describe('npm start (istio-operator demo)', () => {
           },
         },
       } as k8s.KubernetesObject);
-      let containers: string[] = [];
+      const injected = async (app: string) => {
+        let containers: k8s.V1Container[] = [];
+        await waitFor(
+          `an injected pod of ${app}`,
+          async () => {
+            const pods = await client.list<k8s.V1Pod>(
+              { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+              'demo',
+              `app=${app}`,
+            );
+            containers = pods[0]?.spec?.containers ?? [];
+            return containers.length > 0;
+          },
+          30_000,
+          undefined,
+          200,
+        );
+        return containers.map((c) => `${c.name} ${c.image}`);
+      };
+      assert.deepEqual(await injected('web'), [
+        'nginx nginx',
+        'istio-proxy docker.io/istio/proxyv2:1.30.8',
+      ]);
+
+      // The closing hint's upgrade, as the user runs it: the control plane
+      // moves to 1.31, the demo runs 1.31's istiod, which injects new pods.
+      const hint =
+        /patch iop control-plane --type merge -p '(\{"spec":\{"tag":"1\.31\.4"\}\})'/.exec(out);
+      assert.ok(hint, `the closing hint shows the upgrade to 1.31.4:\n${out}`);
+      await client.mergePatch({
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        metadata: { name: 'control-plane', namespace: 'istio-system' },
+        ...(JSON.parse(hint[1]!) as object),
+      });
       await waitFor(
-        'an injected pod',
-        async () => {
-          const pods = await client.list<k8s.V1Pod>(
-            { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
-            'demo',
-          );
-          containers = pods[0]?.spec?.containers.map((c) => c.name) ?? [];
-          return containers.length > 0;
-        },
-        30_000,
-        undefined,
-        200,
+        "1.31's istiod",
+        async () => /istiod istio-system\/istiod is the real pilot-discovery 1\.31/.test(out),
+        180_000,
+        () => (p.exitCode !== null ? `demo exited early:\n${out}` : undefined),
+        250,
       );
-      assert.deepEqual(containers, ['nginx', 'istio-proxy']);
+      assert.match(
+        out,
+        /istiod istio-system\/istiod moved from Istio 1\.30\.8 to 1\.31\.4: restarting it/,
+      );
+      assert.equal(isAlive(istiod), false, "1.30's istiod stopped");
+      const istiod131 = pilotDiscovery(istiodPid(out, '1.31'));
+      await client.apply({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'api', namespace: 'demo' },
+        spec: {
+          selector: { matchLabels: { app: 'api' } },
+          template: {
+            metadata: { labels: { app: 'api' } },
+            spec: { containers: [{ name: 'app', image: 'nginx' }] },
+          },
+        },
+      } as k8s.KubernetesObject);
+      assert.deepEqual(await injected('api'), [
+        'app nginx',
+        'istio-proxy docker.io/istio/proxyv2:1.31.4',
+      ]);
 
       const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
       p.kill('SIGINT');
       assert.equal(await exited, 0, out);
       assert.equal(state.processes.some(isAlive), false, 'no control-plane process left');
-      assert.equal(isAlive(istiod), false, 'no istiod left');
+      assert.equal(isAlive(istiod131), false, 'no istiod left');
       assert.equal(existsSync(join(dir, 'state.json')), false, 'control-plane data removed');
     } finally {
       if (p.exitCode === null) p.kill('SIGKILL');
@@ -138,8 +182,8 @@ describe('npm start (istio-operator demo)', () => {
       );
       const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ControlPlaneState;
       assert.ok(state.processes.length >= 6, 'etcd, egress proxy, apiserver, cm, scheduler, kwok');
-      // The demo file installs 1.29: the closing hint is the real upgrade to
-      // 1.30, and the local istiod (1.27) is not started for another line.
+      // The demo file installs 1.30: the closing hint is the real upgrade to
+      // 1.31, and the local istiod is 1.30's pilot-discovery.
       await waitFor(
         'the closing hint',
         async () => /Press Ctrl-C/.test(output()),
@@ -149,10 +193,13 @@ describe('npm start (istio-operator demo)', () => {
       );
       assert.match(
         output(),
-        /patch iop control-plane --type merge -p '\{"spec":\{"tag":"1\.30\.3"\}\}'/,
+        /patch iop control-plane --type merge -p '\{"spec":\{"tag":"1\.31\.4"\}\}'/,
       );
-      assert.match(output(), /upgrade Istio 1\.29 to 1\.30/);
-      assert.match(output(), /runs Istio 1\.29\.6: the real istiod here is pilot-discovery 1\.27/);
+      assert.match(output(), /upgrade Istio 1\.30 to 1\.31/);
+      assert.match(
+        output(),
+        /istiod istio-system\/istiod is the real pilot-discovery 1\.30 \(Istio 1\.30\.8/,
+      );
       process.kill(-p.pid!, 'SIGINT');
       await exited;
       await waitFor(
