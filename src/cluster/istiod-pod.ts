@@ -18,9 +18,10 @@ export type Listener = 'http' | 'https' | 'grpc' | 'secureGrpc' | 'monitoring';
  * Each listener's flag and its default address in pilot-discovery
  * (pilot/cmd/pilot-discovery/app/cmd.go): readiness and debug on 8080,
  * webhooks on 15017, plain and TLS xDS on 15010 and 15012, metrics on 15014.
- * One table for every line run here: 1.27, and the ~1.30.4 and ~1.31.0
- * builds, define the same five flags with the same defaults and open no
- * other listener (pilot/pkg/bootstrap: these, plus ControlZ).
+ * One table for every line run here: pilot-discovery 1.27.0, ~1.30.4 and
+ * ~1.31.0 define these five flags and ControlZ's with the same defaults and
+ * open no other listener (pilot/pkg/bootstrap; `discovery --help` of the
+ * three differs only by 1.30's `--tls-min-version`, which binds nothing).
  */
 export const LISTENER_FLAGS: Record<Listener, { flag: string; defaultPort: number }> = {
   http: { flag: '--httpAddr', defaultPort: 8080 },
