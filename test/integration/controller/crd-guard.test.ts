@@ -1,6 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
