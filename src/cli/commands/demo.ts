@@ -100,7 +100,7 @@ export function demoCommand(): Command {
         { waitFor },
         { LABELS, IOP_RESOURCE },
         { startLocalIstiod },
-        { ensureBinaries, pilotDiscoveryFor, ISTIO_BINARY_LINES },
+        { pilotDiscoveryFor, ISTIO_BINARY_LINES },
       ] = await Promise.all([
         import('../../cluster/controlplane.js'),
         import('../../kube/client.js'),
@@ -156,8 +156,7 @@ export function demoCommand(): Command {
           const line = minorOfTag(version) ?? '';
           const running = istiods.get(key);
           if (running?.version === version) continue;
-          const binaryName = pilotDiscoveryFor(line);
-          if (!binaryName) {
+          if (!pilotDiscoveryFor(line)) {
             if (!skipped.has(`${key}@${version}`)) {
               skipped.add(`${key}@${version}`);
               say(
@@ -172,13 +171,12 @@ export function demoCommand(): Command {
             istiods.delete(key);
             await running.istiod.stop().catch(() => {});
           }
-          const binary = (await ensureBinaries([binaryName], { onProgress: say }))[binaryName];
+          // startLocalIstiod runs the pilot-discovery of the Deployment's line.
           const i = await startLocalIstiod({
             kubeConfig: cp!.kubeConfig(),
             controlPlaneDir: cp!.dir,
             namespace: d.metadata!.namespace!,
             revision: rev === 'default' ? '' : rev,
-            binary,
             onProgress: say,
           });
           if (stopping) return void (await i.stop());
