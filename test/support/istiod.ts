@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -167,6 +168,33 @@ export async function kubeInjectTemplate(opts: {
 }
 
 /** One TCP socket of a process: its local and remote address, and whether it listens. */
+/**
+ * The first pod of Deployment `d`, as the webhooks left it, checked to carry
+ * a proxy equal to what `istioctl kube-inject` (of the pod's line) makes of
+ * `d` with the same ConfigMaps.
+ */
+export async function injectedLikeKubeInject(opts: {
+  istioctl: string;
+  kc: k8s.KubeConfig;
+  client: KubeClient;
+  /** istiod's namespace. */
+  istioNamespace: string;
+  revision: string;
+  deployment: k8s.V1Deployment;
+}): Promise<k8s.V1Pod> {
+  const pod = await firstPodOf(opts.client, opts.deployment);
+  assert.ok(
+    pod.spec!.containers.some((c) => c.name === 'istio-proxy'),
+    `the pod was not injected: ${JSON.stringify(pod.spec!.containers.map((c) => c.name))}`,
+  );
+  const expected = await kubeInjectTemplate(opts);
+  assert.deepEqual(
+    injectedParts({ metadata: pod.metadata, spec: pod.spec }),
+    injectedParts(expected),
+  );
+  return pod;
+}
+
 export interface SocketInfo {
   local: string;
   remote: string;
