@@ -14,7 +14,8 @@ export interface ParsedFile {
 /**
  * Parses one IstioOperator YAML (or JSON) file. Empty documents are skipped;
  * more than one IstioOperator, another kind, or another apiVersion is an
- * error naming the file. `spec: null` counts as an empty spec.
+ * error naming the file. `spec: null` counts as an empty spec, and a null
+ * field anywhere in the spec as one not written.
  */
 export function parseIstioOperatorFile(name: string, content: string): ParsedFile {
   let docs: unknown[];
@@ -93,6 +94,46 @@ export function checkIstioOperatorObject(name: string, doc: unknown): ParsedFile
   }
   if (diagnostics.length > 0) return { name, diagnostics };
   const object: JsonObject = { ...doc };
-  if (object.spec === null || object.spec === undefined) object.spec = {};
+  const nulls: string[] = [];
+  object.spec = isObject(doc.spec) ? withoutNullFields(doc.spec, 'spec', nulls) : {};
+  for (const path of nulls.filter((p) => p === 'spec.values' || p.startsWith('spec.values.'))) {
+    diagnostics.push({
+      severity: 'warning',
+      path: `${name}: ${path}`,
+      value: null,
+      message:
+        "is null, taken as not set: the profile's value stays (istioctl 1.27–1.31 let a null erase the profile's value instead)",
+      fix: 'write the value you want, or delete the line',
+    });
+  }
   return { name, object, diagnostics };
+}
+
+/**
+ * `v` with every map field whose value is null left out, at any depth (list
+ * items stay as written); the paths left out are added to `nulls`. Null
+ * means absent, as istioctl decodes a spec into typed fields: an
+ * `autoscaleEnabled:` or `values:` written without a value is not a value.
+ * (In `values`, istioctl passes a null on to Helm, where it erases the
+ * profile's value: `values:` left empty renders the chart's development
+ * images. The parse warns there.)
+ */
+function withoutNullFields(v: Record<string, unknown>, at: string, nulls: string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    const path = `${at}.${k}`;
+    if (x === null || x === undefined) {
+      nulls.push(path);
+      continue;
+    }
+    out[k] = withoutNulls(x, path, nulls);
+  }
+  return out;
+}
+
+function withoutNulls(v: unknown, at: string, nulls: string[]): unknown {
+  if (Array.isArray(v))
+    return v.map((x, i) => (x === null ? null : withoutNulls(x, `${at}[${i}]`, nulls)));
+  if (isObject(v)) return withoutNullFields(v, at, nulls);
+  return v;
 }

@@ -2,8 +2,9 @@
  * Which Istio release an IstioOperator installs. The minor version comes
  * from the image tag (`spec.tag`, or `values.global.tag`, which wins as
  * values do in istioctl); tags with a suffix (`1.30.3-distroless`) count by
- * their leading number. Component tags that name a version must agree with
- * it. A tag that names no version (`latest`, a digest, a custom build)
+ * their leading number. A component's tag is the user's image choice: it
+ * chooses the line only when nothing else names one, and one naming another
+ * line is a warning (istioctl renders it without a word). A tag that names no version (`latest`, a digest, a custom build)
  * needs the `install.istio.io/istio-version` annotation to say which
  * release's templates to use. Nothing set: the default release.
  *
@@ -61,8 +62,8 @@ export function minorOfTag(tag: unknown): string | undefined {
 
 /** The release chosen, or the errors that prevent choosing one. */
 export type ReleaseChoice =
-  | { release: IstioRelease; diagnostics?: undefined }
-  | { release?: undefined; diagnostics: Diagnostic[] };
+  | { release: IstioRelease; diagnostics?: undefined; warnings: Diagnostic[] }
+  | { release?: undefined; diagnostics: Diagnostic[]; warnings?: undefined };
 
 function unsupported(path: string, value: unknown, minor: string): Diagnostic {
   const newer = KNOWN_NEWER_MINORS.includes(minor);
@@ -113,19 +114,36 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
   // values.global.tag wins over spec.tag (the user's values override the spec, as in istioctl).
   const globalTag =
     sources.find((s) => s.path[2] === 'global') ?? sources.find((s) => s.path[1] === 'tag');
+  // The line comes from the annotation, spec.tag or values.global.tag; a
+  // component's tag is the user's image choice for that component (a
+  // custom build, a mirror's tag), and chooses only when nothing else does.
+  const primary = sources.filter((s) => s.path.length === 2 || s.path[2] === 'global');
+  const fromComponents = !primary.some((s) => minorOfTag(s.tag) !== undefined) && !chosen;
+  const warnings: Diagnostic[] = [];
   for (const s of sources) {
     const minor = minorOfTag(s.tag);
     if (minor === undefined) continue;
     if (chosen === undefined) {
       chosen = { minor, path: formatPath(s.path), value: s.tag };
     } else if (minor !== chosen.minor) {
-      errors.push({
-        severity: 'error',
-        path: formatPath(s.path),
-        value: s.tag,
-        message: `names Istio ${minor}, but ${chosen.path} (${String(chosen.value)}) names ${chosen.minor}; one IstioOperator installs one release`,
-        fix: `use a ${chosen.minor} tag here, or install ${minor} as a revision of its own (spec.revision)`,
-      });
+      const component = !primary.includes(s);
+      const message = `names Istio ${minor}, but ${chosen.path} (${String(chosen.value)}) names ${chosen.minor}; one IstioOperator installs one release`;
+      if (component && !fromComponents)
+        warnings.push({
+          severity: 'warning',
+          path: formatPath(s.path),
+          value: s.tag,
+          message: `${message}: this component runs the image tag ${String(s.tag)} with the templates of Istio ${chosen.minor}`,
+          fix: `leave it if the image is meant to be ${chosen.minor}-compatible; to install ${minor}, use a revision of its own (spec.revision)`,
+        });
+      else
+        errors.push({
+          severity: 'error',
+          path: formatPath(s.path),
+          value: s.tag,
+          message,
+          fix: `use a ${chosen.minor} tag here, or install ${minor} as a revision of its own (spec.revision)`,
+        });
     }
   }
   if (pinned === undefined && globalTag && minorOfTag(globalTag.tag) === undefined) {
@@ -139,10 +157,10 @@ export function chooseRelease(iop: { metadata?: unknown; spec?: unknown }): Rele
     });
   }
   if (errors.length > 0) return { diagnostics: errors };
-  if (chosen === undefined) return { release: DEFAULT_RELEASE };
+  if (chosen === undefined) return { release: DEFAULT_RELEASE, warnings };
   const release = releaseOfMinor(chosen.minor);
   if (!release) return { diagnostics: [unsupported(chosen.path, chosen.value, chosen.minor)] };
-  return { release };
+  return { release, warnings };
 }
 
 /** `spec.values` fields that exist only from a release on (istioctl of an older one rejects them). */

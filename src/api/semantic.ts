@@ -328,6 +328,38 @@ function checkReaderServiceAccount(spec: JsonObject, out: Diagnostic[]): void {
   }
 }
 
+/**
+ * `components.pilot.namespace` other than the install namespace. istioctl
+ * (1.24 and later) renders such an istiod half in each: the Deployment,
+ * Service and webhooks in the pilot namespace, but its ServiceAccount, Role,
+ * RoleBinding and validating webhook in the install namespace, and on a real
+ * API server the Deployment's pods are never created (no ServiceAccount
+ * `istiod` where they run). Rather than install something else than
+ * istioctl does, the operator refuses it and says how to move istiod whole.
+ */
+function checkPilotNamespace(spec: JsonObject, out: Diagnostic[]): void {
+  const pilot = getPath(spec, ['components', 'pilot']);
+  if (!isObject(pilot) || pilot.enabled === false) return;
+  const ns = pilot.namespace;
+  if (typeof ns !== 'string' || ns === '') return;
+  const global = getPath(spec, ['values', 'global', 'istioNamespace']);
+  const install =
+    (typeof spec.namespace === 'string' && spec.namespace) ||
+    (typeof global === 'string' && global) ||
+    'istio-system';
+  if (ns === install) return;
+  out.push(
+    err(
+      'spec.components.pilot.namespace',
+      ns,
+      `differs from the install namespace ${install}: istioctl splits such an istiod between the two ` +
+        `(ServiceAccount, Role and validator in ${install}) and its pods cannot start`,
+      `to run istiod in ${ns}, set values.global.istioNamespace: ${ns} as well (the whole control plane moves there); ` +
+        'else remove components.pilot.namespace',
+    ),
+  );
+}
+
 /** Every semantic finding for an IstioOperator object (errors and warnings). */
 export function semanticDiagnostics(obj: unknown): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -351,6 +383,7 @@ export function semanticDiagnostics(obj: unknown): Diagnostic[] {
   checkGateways(spec, out);
   checkProxy(spec, out);
   checkReaderServiceAccount(spec, out);
+  checkPilotNamespace(spec, out);
   out.push(...findDeprecatedValues(spec));
   return out;
 }

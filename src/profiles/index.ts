@@ -159,7 +159,7 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
 
   // The release comes from the user's own tags (or annotation); its patch is the default tag.
   const choice = chooseRelease(user);
-  if (choice.diagnostics) errors.push(...choice.diagnostics);
+  errors.push(...(choice.diagnostics ?? choice.warnings));
   const release = choice.release ?? DEFAULT_RELEASE;
   if (choice.release)
     errors.push(...newerValuesErrors(userSpec, release), ...compatibilityErrors(userSpec, release));

@@ -73,17 +73,6 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
       new RegExp(ISTIO_VERSION_ANNOTATION),
     ],
     [
-      'a component tag of another minor',
-      {
-        spec: {
-          tag: '1.30.3',
-          components: { ingressGateways: [{ name: 'a' }, { name: 'b', tag: '1.29.6' }] },
-        },
-      },
-      'spec.components.ingressGateways[1].tag',
-      /names Istio 1\.29, but spec\.tag \(1\.30\.3\) names 1\.30/,
-    ],
-    [
       'an annotation disagreeing with the tag',
       { metadata: pinned('1.29'), spec: { tag: '1.30.3' } },
       'spec.tag',
@@ -111,6 +100,35 @@ describe('api/release: which Istio release an IstioOperator installs', () => {
       assert.match(`${d.message} ${d.fix ?? ''}`, message);
     });
   }
+
+  it("takes a component tag of another line as the user's image choice: the line stays spec.tag's, with a warning naming the field", () => {
+    const c = chooseRelease({
+      spec: {
+        tag: '1.30.3',
+        components: {
+          cni: { tag: 'v3.3.3' },
+          ingressGateways: [{ name: 'a' }, { name: 'b', tag: '1.29.6' }],
+        },
+      },
+    });
+    assert.equal(c.release?.minor, '1.30');
+    assert.deepEqual(
+      c.warnings?.map((w) => `${w.severity} ${w.path}`),
+      ['warning spec.components.cni.tag', 'warning spec.components.ingressGateways[1].tag'],
+    );
+    assert.match(
+      c.warnings![1]!.message,
+      /names Istio 1\.29, but spec\.tag \(1\.30\.3\) names 1\.30/,
+    );
+  });
+
+  it('refuses component tags of two lines when no spec tag or annotation chooses', () => {
+    const c = chooseRelease({
+      spec: { components: { pilot: { tag: '1.30.3' }, cni: { tag: '1.29.6' } } },
+    });
+    assert.equal(c.release, undefined);
+    assert.equal(c.diagnostics?.[0]?.path, 'spec.components.cni.tag');
+  });
 
   it('reads the minor a tag starts with', () => {
     assert.equal(minorOfTag('1.30.3-distroless'), '1.30');

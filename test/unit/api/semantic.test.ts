@@ -14,6 +14,37 @@ const errorsAt = (ds: Diagnostic[], path: string) =>
   ds.filter((d) => d.severity === 'error' && d.path === path);
 
 describe('semantic validation', () => {
+  describe('istiod in a namespace of its own (components.pilot.namespace)', () => {
+    it('refuses one other than the install namespace, naming the field and both ways out', () => {
+      const ds = validateIstioOperator(
+        iop({ components: { pilot: { enabled: true, namespace: 'istio-control' } } }),
+      );
+      const [d] = errorsAt(ds, 'spec.components.pilot.namespace');
+      assert.ok(d, JSON.stringify(ds));
+      assert.match(d.message, /install namespace istio-system/);
+      assert.match(
+        d.fix ?? '',
+        /values\.global\.istioNamespace: istio-control.*remove components\.pilot\.namespace/,
+      );
+    });
+
+    it('accepts it when the install namespace is the same (spec.namespace or values.global.istioNamespace), or istiod is off', () => {
+      for (const spec of [
+        { namespace: 'istio-control', components: { pilot: { namespace: 'istio-control' } } },
+        {
+          components: { pilot: { namespace: 'istio-control' } },
+          values: { global: { istioNamespace: 'istio-control' } },
+        },
+        { components: { pilot: { namespace: 'istio-system' } } },
+        { components: { pilot: { enabled: false, namespace: 'istio-control' } } },
+      ])
+        assert.deepEqual(
+          errorsAt(validateIstioOperator(iop(spec)), 'spec.components.pilot.namespace'),
+          [],
+        );
+    });
+  });
+
   describe('CIDRs', () => {
     const cases: [string, boolean][] = [
       ['10.0.0.0/8', true],
