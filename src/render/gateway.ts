@@ -125,7 +125,8 @@ function gatewayDeployment(
   const podLabels: Record<string, string> = {
     ...labels,
     'service.istio.io/canonical-name': g.name,
-    'service.istio.io/canonical-revision': plan.revision || 'latest',
+    // A gateway's own `version` label names its revision of the service, as in Istio's chart.
+    'service.istio.io/canonical-revision': labels.version || plan.revision || 'latest',
     'sidecar.istio.io/inject': 'false',
     'istio.io/rev': revLabel(plan.revision),
     [LABELS.component]: g.component,

@@ -1,3 +1,4 @@
+import yaml from 'js-yaml';
 import type { OverlayInput } from '../translate/input.js';
 import { toJson } from '../json/value.js';
 import { type K8sObject } from './object.js';
@@ -13,6 +14,25 @@ export class OverlayError extends Error {
     super(message);
     this.name = 'OverlayError';
   }
+}
+
+/**
+ * A patch's value as istioctl sets it: a string that reads as a YAML map
+ * (`value: |` then `fieldRef: …`, or `"a: b"`) is that map; every other
+ * value, strings that read as a list or a scalar included, is set as
+ * written.
+ */
+export function patchValue(v: unknown): Json {
+  if (typeof v === 'string' && v.includes(':')) {
+    let parsed: unknown;
+    try {
+      parsed = yaml.load(v);
+    } catch {
+      return v;
+    }
+    if (isJsonObject(parsed)) return toJson(parsed);
+  }
+  return toJson(v);
 }
 
 /**
@@ -42,7 +62,7 @@ export function applyOverlays(
     let doc = clone(out[idx] as unknown as Json);
     for (const [j, p] of (ov.patches ?? []).entries()) {
       if (!p.path) throw new OverlayError(`${label}.patches[${j}]: path is empty`);
-      const value = p.value === undefined || p.value === null ? undefined : toJson(p.value);
+      const value = p.value === undefined || p.value === null ? undefined : patchValue(p.value);
       doc = applyPatch(doc, parsePath(p.path), value, {
         label: `${label}.patches[${j}] path "${p.path}"`,
       });

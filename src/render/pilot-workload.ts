@@ -31,6 +31,7 @@ function istiodEnv(plan: RenderPlan, e: PilotEnvSettings): JsonObject[] {
     envValue('CA_TRUSTED_NODE_ACCOUNTS', e.trustedNodeAccounts),
     ...e.user,
     ...(e.fipsOnly ? [envValue('GODEBUG', 'fips140=only')] : []),
+    ...e.varFrom,
   ];
   if (e.traceSampling !== undefined) env.push(envValue('PILOT_TRACE_SAMPLING', e.traceSampling));
   if (e.untaintName !== undefined) {

@@ -34,7 +34,7 @@ export function renderZtunnel(c: ComponentPlan & { settings: ZtunnelSettings }):
     envField('NODE_NAME', 'spec.nodeName', false),
     envField('INSTANCE_IP', 'status.podIP', false),
     envField('SERVICE_ACCOUNT', 'spec.serviceAccountName', false),
-    envValue('ISTIO_META_ENABLE_HBONE', 'true'),
+    ...z.proxyMetadata.map((e) => envValue(e.name, e.value)),
     envResource('ZTUNNEL_CPU_LIMIT', 'limits.cpu', z.cpuLimitDivisor),
     ...(z.resourceCpuEnv.limit
       ? [envResource('ZTUNNEL_RESOURCE_CPU_LIMIT', 'limits.cpu', '1')]

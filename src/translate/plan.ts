@@ -327,6 +327,7 @@ export function translate(iop: RenderInput): RenderPlan {
         istiodCaAddress(plan.revision, istioNamespace),
         release,
         plan.revision,
+        profile,
       ),
     };
   }

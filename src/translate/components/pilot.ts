@@ -1,5 +1,5 @@
 import { getBool, getObject, getPath, getString } from '../../json/values.js';
-import type { Json, JsonObject } from '../../json/value.js';
+import { isJsonObject, type Json, type JsonObject } from '../../json/value.js';
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
 import { scalingSettings, type ScalingSettings } from './scaling.js';
@@ -75,6 +75,8 @@ export interface PilotEnvSettings {
   trustedNodeAccounts: string;
   /** `pilot.env`, sorted by name: a literal value, or an object (`valueFrom`) spread under the name. */
   user: JsonObject[];
+  /** `pilot.envVarFrom`: whole env entries (`name` and `valueFrom`), as written, after the user's env. */
+  varFrom: JsonObject[];
   /** `PILOT_TRACE_SAMPLING` from `pilot.traceSampling` (default 1); undefined when `pilot.env` sets it. */
   traceSampling?: string;
   /** The taint the node-untaint controller removes (1.30+, `pilot.taint.enabled`); undefined: off. */
@@ -164,6 +166,7 @@ function pilotEnv(
           ? { name: k, ...(val as JsonObject) }
           : { name: k, value: String(val) };
       }),
+    varFrom: (Array.isArray(p.envVarFrom) ? p.envVarFrom : []).filter(isJsonObject),
     ...('PILOT_TRACE_SAMPLING' in userEnv
       ? {}
       : { traceSampling: String(getPath(p, 'traceSampling') ?? 1) }),

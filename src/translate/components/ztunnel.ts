@@ -20,6 +20,12 @@ export interface ZtunnelSettings {
   logLevel: string;
   clusterName: string;
   terminationGracePeriodSeconds: Json;
+  /**
+   * The ztunnel chart's `meshConfig.defaultConfig.proxyMetadata` as env, sorted by
+   * name: the chart profile's (ambient sets ISTIO_META_ENABLE_HBONE) under
+   * `ztunnel.meshConfig`'s. The IstioOperator's own `meshConfig` is not read here.
+   */
+  proxyMetadata: { name: string; value: string }[];
   /** The user's extra env, sorted by name. */
   env: { name: string; value: string }[];
   resources: JsonObject;
@@ -61,8 +67,14 @@ export function ztunnelSettings(
   istiodCa: string,
   release: IstioRelease,
   revision = '',
+  /** The chart profile's values (`chartProfileValues`), whose `meshConfig` is the ztunnel chart's. */
+  chartProfile: JsonObject = {},
 ): ZtunnelSettings {
   const z = getObject(values, 'ztunnel');
+  const metadata = {
+    ...getObject(chartProfile, 'meshConfig.defaultConfig.proxyMetadata'),
+    ...getObject(z, 'meshConfig.defaultConfig.proxyMetadata'),
+  };
   const caAddress = getString(z, 'caAddress') || getString(values, 'global.caAddress') || istiodCa;
   const env = getObject(z, 'env');
   return {
@@ -72,6 +84,9 @@ export function ztunnelSettings(
     logLevel: getString(z, 'logLevel') || 'info',
     clusterName: getString(values, 'global.multiCluster.clusterName') || 'Kubernetes',
     terminationGracePeriodSeconds: getPath(z, 'terminationGracePeriodSeconds') ?? 30,
+    proxyMetadata: Object.keys(metadata)
+      .sort()
+      .map((k) => ({ name: k, value: String(metadata[k]) })),
     env: Object.keys(env)
       .sort()
       .map((k) => ({ name: k, value: String(env[k]) })),
