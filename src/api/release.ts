@@ -25,6 +25,7 @@ import {
   type IstioMinor,
   type IstioRelease,
 } from '../releases/catalog.js';
+import { has } from '../releases/changes.js';
 import { parseVersion } from '../releases/version.js';
 import type { Diagnostic } from './types.js';
 import { ISTIO_VERSION_ANNOTATION } from './vocabulary.js';
@@ -201,6 +202,34 @@ export function newerValuesErrors(spec: unknown, release: IstioRelease): Diagnos
     });
   }
   return out;
+}
+
+/**
+ * `values.global.remotePilotAddress` written as an IPv6 address for a line
+ * before 1.30: those lines' charts make it an ExternalName Service, whose
+ * name must be a DNS name, so the API server refuses the Service (istioctl
+ * renders it regardless). From 1.30 it is an IPv6 EndpointSlice.
+ */
+export function remoteAddressErrors(spec: unknown, release: IstioRelease): Diagnostic[] {
+  const address = getPath(spec, ['values', 'global', 'remotePilotAddress']);
+  if (typeof address !== 'string' || !address.includes(':') || has(release, 'remoteIstiodIpv6'))
+    return [];
+  // Only a remote cluster renders the Service.
+  const remote =
+    getPath(spec, ['profile']) === 'remote' ||
+    getPath(spec, ['values', 'profile']) === 'remote' ||
+    getPath(spec, ['values', 'istiodRemote', 'enabled']) === true ||
+    getPath(spec, ['values', 'pilot', 'istiodRemote', 'enabled']) === true;
+  if (!remote) return [];
+  return [
+    {
+      severity: 'error',
+      path: 'spec.values.global.remotePilotAddress',
+      value: address,
+      message: `is an IPv6 address: Istio ${release.minor} makes it an ExternalName Service, which the API server refuses`,
+      fix: 'install Istio 1.30 or later (an IPv6 EndpointSlice), or give the external istiod a host name',
+    },
+  ];
 }
 
 /**

@@ -10,7 +10,12 @@ import { API_VERSION, KIND } from '../api/vocabulary.js';
 import { getPath } from '../json/path.js';
 import { validateIstioOperator } from '../api/validate.js';
 import { DEFAULT_HUB } from '../version.js';
-import { chooseRelease, compatibilityErrors, newerValuesErrors } from '../api/release.js';
+import {
+  chooseRelease,
+  compatibilityErrors,
+  newerValuesErrors,
+  remoteAddressErrors,
+} from '../api/release.js';
 import { DEFAULT_RELEASE, type IstioRelease } from '../releases/catalog.js';
 import { builtinProfile } from './builtin.js';
 import { mergeLayers } from './merge.js';
@@ -162,7 +167,11 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   errors.push(...(choice.diagnostics ?? choice.warnings));
   const release = choice.release ?? DEFAULT_RELEASE;
   if (choice.release)
-    errors.push(...newerValuesErrors(userSpec, release), ...compatibilityErrors(userSpec, release));
+    errors.push(
+      ...newerValuesErrors(userSpec, release),
+      ...compatibilityErrors(userSpec, release),
+      ...remoteAddressErrors(userSpec, release),
+    );
 
   const layers: JsonObject[] = [builtinProfile('default')];
   if (profile !== 'default') layers.push(builtinProfile(profile));

@@ -170,9 +170,15 @@ function namespaceRules(): JsonObject[] {
  * RoleBinding, and three ClusterRole/ClusterRoleBinding pairs (istiod,
  * Gateway API deployment controller, reader), named per revision and
  * namespace so several control planes can coexist. For a remote cluster
- * (`remote`), only the reader pair.
+ * (`remote`), only the reader pair, unless it is also the config cluster
+ * (`configCluster`), where the external istiod acts as istiod.
  */
-export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = false): K8sObject[] {
+export function renderPilotRbac(
+  plan: RenderPlan,
+  namespace: string,
+  remote = false,
+  configCluster = false,
+): K8sObject[] {
   const sa = istiodName(plan.revision);
   const labels = { app: 'istiod', release: 'istio' };
   const reader: ClusterRbac = {
@@ -187,7 +193,7 @@ export function renderPilotRbac(plan: RenderPlan, namespace: string, remote = fa
   };
   const readers = plan.readerRbac ? [reader] : [];
   // A remote cluster runs no istiod: only the reader identity.
-  if (remote) return clusterRbac(plan, namespace, readers);
+  if (remote && !configCluster) return clusterRbac(plan, namespace, readers);
   return [
     {
       apiVersion: 'v1',

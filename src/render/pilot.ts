@@ -38,8 +38,11 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
   const ns = c.namespace;
   const rev = plan.revision;
   const s = c.settings;
-  const remote = s.remote;
-  const out: K8sObject[] = [...renderPilotRbac(plan, ns, remote)];
+  // Without istiod here (a remote cluster, unless it runs a local injector istiod).
+  const remote = s.remote && !s.localInjector;
+  const out: K8sObject[] = [
+    ...renderPilotRbac(plan, ns, s.remote, s.configCluster || s.localInjector),
+  ];
   if (s.meshConfigMap) {
     out.push({
       apiVersion: 'v1',
@@ -66,7 +69,17 @@ export function renderPilot(plan: RenderPlan, c: PilotPlan): K8sObject[] {
     },
     data: { 'merged-values': JSON.stringify(plan.values) },
   });
-  if (remote) out.push(...renderRemoteIstiod(plan, ns, s.remotePilotAddress));
+  if (s.remote) {
+    const name = istiodName(rev);
+    out.push(
+      ...renderRemoteIstiod(
+        plan,
+        ns,
+        s.remotePilotAddress,
+        s.localInjector ? `${name}-remote` : name,
+      ),
+    );
+  }
   if (plan.networkPolicy) {
     out.push(
       renderNetworkPolicy({

@@ -22,8 +22,12 @@ const isIpv6 = (a: string) => /^([0-9a-fA-F]*:)+[0-9a-fA-F]*$/.test(a);
  * named and labelled for the Service so the endpoint controllers leave it
  * to us; any other address makes the Service an ExternalName.
  */
-function renderRemoteSlice(plan: RenderPlan, namespace: string, address: string): K8sObject[] {
-  const name = istiodName(plan.revision);
+function renderRemoteSlice(
+  plan: RenderPlan,
+  namespace: string,
+  address: string,
+  name: string,
+): K8sObject[] {
   const v6 = has(plan.release, 'remoteIstiodIpv6') && isIpv6(address);
   const ip = isIpv4(address) || v6;
   const service: K8sObject = {
@@ -75,10 +79,12 @@ export function renderRemoteIstiod(
   plan: RenderPlan,
   namespace: string,
   address: string,
+  /** The Service's name: istiod's, or `istiod[-<rev>]-remote` beside a local injector istiod. */
+  name = istiodName(plan.revision),
 ): K8sObject[] {
   if (!address) return [];
-  if (has(plan.release, 'remoteEndpointSlice')) return renderRemoteSlice(plan, namespace, address);
-  const name = istiodName(plan.revision);
+  if (has(plan.release, 'remoteEndpointSlice'))
+    return renderRemoteSlice(plan, namespace, address, name);
   const service: K8sObject = {
     apiVersion: 'v1',
     kind: 'Service',

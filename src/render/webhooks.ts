@@ -26,8 +26,9 @@ function sel(key: string, operator: string, values?: string[]): JsonObject {
 
 /** Where the webhooks call istiod: its Service on 443, or `istiodRemote.injectionURL`. */
 function clientConfig(plan: RenderPlan, namespace: string, path: string): JsonObject {
-  const { injectionURL: url, injectionPath } = plan.webhooks;
+  const { injectionURL: url, injectionPath, validationURL } = plan.webhooks;
   if (url && path === '/inject') return { url };
+  if (validationURL && path === '/validate') return { url: validationURL };
   return {
     service: {
       name: istiodName(plan.revision),

@@ -80,4 +80,80 @@ describe('conformance: the Kubernetes API server accepts every rendered object',
       assert.ok(checked > 0);
     });
   }
+
+  // What an istioctl render does on a real API server, where ours differs on
+  // purpose (test/conformance/allow-list.ts, istio-inputs.ts).
+  describe("where istioctl's render and ours differ on purpose", () => {
+    it('stores a Service port with targetPort 0 (istioctl) with the port as targetPort (ours)', async () => {
+      const stored = await client.apply(
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'target-port-zero', namespace: ns },
+          spec: { ports: [{ name: 'tcp-dns', port: 5353, targetPort: 0, protocol: 'TCP' }] },
+        } as k8s.KubernetesObject,
+        true,
+      );
+      const ports = (stored as { spec?: { ports?: { targetPort?: unknown }[] } }).spec?.ports;
+      assert.equal(ports?.[0]?.targetPort, 5353);
+    });
+
+    it('refuses the ExternalName Service Istio 1.27–1.29 render for an IPv6 remotePilotAddress', async () => {
+      await assert.rejects(
+        client.apply(
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 'istiod-ipv6', namespace: ns },
+            spec: {
+              type: 'ExternalName',
+              externalName: '2001:db8::1',
+              ports: [{ name: 'tcp-istiod', port: 15012, protocol: 'TCP' }],
+            },
+          } as k8s.KubernetesObject,
+          true,
+        ),
+        (err: unknown) => /externalName/i.test(describeKubeError(err)),
+      );
+    });
+
+    it("creates no pod for an istiod Deployment whose ServiceAccount is in the install namespace, not its own (istioctl's split istiod)", async function () {
+      this.timeout(60_000);
+      const name = 'split-istiod';
+      await client.apply({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: {
+              serviceAccountName: 'istiod',
+              containers: [{ name: 'discovery', image: 'docker.io/istio/pilot:1.31.4' }],
+            },
+          },
+        },
+      } as k8s.KubernetesObject);
+      const apps = (await kubeConfig()).makeApiClient(k8s.AppsV1Api);
+      // The ReplicaSet controller reports why it creates no pod.
+      let reason = '';
+      const deadline = Date.now() + 45_000;
+      while (!reason && Date.now() < deadline) {
+        const sets = await apps.listNamespacedReplicaSet({
+          namespace: ns,
+          labelSelector: `app=${name}`,
+        });
+        reason =
+          sets.items
+            .flatMap((r) => r.status?.conditions ?? [])
+            .find((c) => c.type === 'ReplicaFailure')?.message ?? '';
+        if (!reason) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.match(reason, /serviceaccount "istiod" not found/i);
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` });
+      assert.equal(pods.items.length, 0);
+    });
+  });
 });

@@ -20,13 +20,25 @@ export interface PilotSettings {
   remote: boolean;
   /** The container's `terminationMessagePolicy` (1.31+, `pilot.terminationMessagePolicy`; '' for unset). */
   terminationMessagePolicy: string;
+  /**
+   * A remote cluster that is also the config cluster (`global.configCluster`):
+   * istiod's identity and permissions and the validator are rendered here too,
+   * for the external istiod to use.
+   */
+  configCluster: boolean;
+  /**
+   * A remote cluster with an istiod of its own for sidecar injection
+   * (`istiodRemote.enabledLocalInjectorIstiod`): istiod is rendered as in a
+   * primary, and the external istiod's Service is `istiod[-<rev>]-remote`.
+   */
+  localInjector: boolean;
   /** The external istiod a remote cluster's Service points at (`global.remotePilotAddress`; '' for none). */
   remotePilotAddress: string;
   /** The mesh ConfigMap is rendered (unless `pilot.configMap: false`). */
   meshConfigMap: boolean;
   /** The injector ConfigMap is rendered (unless `global.omitSidecarInjectorConfigMap`). */
   injectorConfigMap: boolean;
-  /** The validating webhook (`global.configValidation`; never for a remote istiod). */
+  /** The validating webhook (`global.configValidation`; for a remote cluster only if it is the config cluster). */
   validationWebhook: boolean;
   /** The stable-API ValidatingAdmissionPolicy (`experimental.stableValidationPolicy`; never for a remote istiod). */
   stableValidationPolicy: boolean;
@@ -111,13 +123,23 @@ export function pilotSettings(
   const tolerations = getPath(p, 'tolerations');
   return {
     remote,
+    configCluster: remote && getBool(values, 'global.configCluster'),
+    localInjector:
+      remote &&
+      (getBool(values, 'istiodRemote.enabledLocalInjectorIstiod') ||
+        getBool(p, 'istiodRemote.enabledLocalInjectorIstiod')),
     remotePilotAddress: getString(values, 'global.remotePilotAddress'),
     terminationMessagePolicy: has(release, 'istiodTerminationMessagePolicy')
       ? getString(p, 'terminationMessagePolicy')
       : '',
     meshConfigMap: getPath(p, 'configMap') !== false,
     injectorConfigMap: !getBool(values, 'global.omitSidecarInjectorConfigMap'),
-    validationWebhook: getBool(values, 'global.configValidation') && !remote,
+    validationWebhook:
+      getBool(values, 'global.configValidation') &&
+      (!remote ||
+        getBool(values, 'global.configCluster') ||
+        getBool(values, 'istiodRemote.enabledLocalInjectorIstiod') ||
+        getBool(p, 'istiodRemote.enabledLocalInjectorIstiod')),
     stableValidationPolicy: getBool(values, 'experimental.stableValidationPolicy') && !remote,
     deploymentLabels: getObject(p, 'deploymentLabels') as Record<string, string>,
     podLabels: getObject(p, 'podLabels') as Record<string, string>,

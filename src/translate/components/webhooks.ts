@@ -10,6 +10,8 @@ import type { JsonObject } from '../../json/value.js';
 export interface WebhookSettings {
   /** `istiodRemote.injectionURL` (or under `pilot`): the injector calls this URL instead of the Service. */
   injectionURL: string;
+  /** `base.validationURL`: the validator calls this URL instead of istiod's Service. */
+  validationURL: string;
   /** The injector's path on istiod's Service (`istiodRemote.injectionPath`, default `/inject`). */
   injectionPath: string;
   /** `sidecarInjectorWebhook.reinvocationPolicy` (default `Never`). */
@@ -34,6 +36,7 @@ export function webhookSettings(values: JsonObject): WebhookSettings {
   return {
     injectionURL: remote('injectionURL'),
     injectionPath: remote('injectionPath') || '/inject',
+    validationURL: getString(values, 'base.validationURL'),
     reinvocationPolicy: getString(values, 'sidecarInjectorWebhook.reinvocationPolicy') || 'Never',
     enableNamespacesByDefault: getBool(values, 'sidecarInjectorWebhook.enableNamespacesByDefault'),
     revisionTags: Array.isArray(tags) ? tags.map(String) : [],

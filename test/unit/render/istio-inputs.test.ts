@@ -111,4 +111,83 @@ describe('render: what Istio’s own test inputs expect', () => {
       fieldRef: { fieldPath: 'metadata.labels' },
     });
   });
+
+  describe('a remote cluster (profile remote)', () => {
+    const remote = (values: Record<string, unknown>, tag?: string) =>
+      render({
+        profile: 'remote',
+        ...(tag ? { tag } : {}),
+        values: { global: { remotePilotAddress: '169.10.112.88', ...values } },
+      });
+    const kinds = (m: ReturnType<typeof render>) =>
+      m.objects
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .filter((i) => /istiod|validator/.test(i));
+
+    it('renders no istiod, only the external one’s Service and EndpointSlice', () => {
+      assert.deepEqual(kinds(remote({})).sort(), ['EndpointSlice/istiod', 'Service/istiod']);
+    });
+
+    it('as the config cluster (global.configCluster) adds istiod’s identity and the validator, calling base.validationURL', () => {
+      const m = render({
+        profile: 'remote',
+        values: {
+          global: { remotePilotAddress: '169.10.112.88', configCluster: true },
+          base: { validationURL: 'https://x:15017/validate' },
+        },
+      });
+      const ids = kinds(m);
+      for (const id of [
+        'ServiceAccount/istiod',
+        'Role/istiod',
+        'RoleBinding/istiod',
+        'ClusterRole/istiod-clusterrole-istio-system',
+        'ValidatingWebhookConfiguration/istio-validator-istio-system',
+      ])
+        assert.ok(ids.includes(id), id);
+      assert.ok(!ids.includes('Deployment/istiod'));
+      assert.deepEqual(
+        at(find(m, 'ValidatingWebhookConfiguration', 'istio-validator-istio-system')).webhooks[0]
+          .clientConfig,
+        { url: 'https://x:15017/validate' },
+      );
+    });
+
+    it('with a local injector istiod (istiodRemote.enabledLocalInjectorIstiod) runs istiod, and names the external one istiod-remote', () => {
+      const m = render({
+        profile: 'remote',
+        values: {
+          global: { remotePilotAddress: '169.10.112.88' },
+          istiodRemote: { enabledLocalInjectorIstiod: true },
+        },
+      });
+      const ids = kinds(m);
+      for (const id of [
+        'Deployment/istiod',
+        'Service/istiod',
+        'Service/istiod-remote',
+        'EndpointSlice/istiod-remote',
+        'ServiceAccount/istiod',
+      ])
+        assert.ok(ids.includes(id), id);
+      assert.ok(!ids.includes('EndpointSlice/istiod'));
+      assert.deepEqual(at(find(m, 'Service', 'istiod')).spec.selector, {
+        app: 'istiod',
+        istio: 'pilot',
+      });
+    });
+
+    it('refuses an IPv6 remotePilotAddress before 1.30 (an ExternalName the API server refuses), and takes it from 1.30', () => {
+      assert.throws(
+        () => remote({ remotePilotAddress: '2001:db8::1' }, '1.29.8'),
+        /spec\.values\.global\.remotePilotAddress: is an IPv6 address: Istio 1\.29/,
+      );
+      const slice = find(
+        remote({ remotePilotAddress: '2001:db8::1' }, '1.30.8'),
+        'EndpointSlice',
+        'istiod',
+      );
+      assert.equal(at(slice).addressType, 'IPv6');
+    });
+  });
 });

@@ -137,6 +137,7 @@ describe('translate: webhook and Base settings', () => {
     assert.deepEqual(d, {
       injectionURL: '',
       injectionPath: '/inject',
+      validationURL: '',
       reinvocationPolicy: 'Never',
       enableNamespacesByDefault: false,
       revisionTags: [],
