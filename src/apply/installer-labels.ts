@@ -3,11 +3,18 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 /**
  * The bookkeeping labels Helm-based installers (istioctl, Istio's Helm
  * charts) put on pod templates, which the operator does not render: the
- * chart's `app.kubernetes.io/*` and `helm.sh/chart`, and istioctl's
- * `install.operator.istio.io/owning-resource`.
+ * chart's `app.kubernetes.io/*` and `helm.sh/chart`, the gateway charts'
+ * Tiller-era `chart`, `heritage` and `release` (`gateways`, `Tiller`,
+ * `istio` on the ingress and egress gateways), and istioctl's
+ * `install.operator.istio.io/owning-resource`. The same keys the
+ * conformance allow-list names (`helm-bookkeeping-labels`,
+ * `owner-label-on-pod-templates`); no selector istioctl renders reads any
+ * of them (checked for the demo, default and ambient profiles of 1.27 and
+ * 1.31). Nothing else on a pod template differs between istioctl's install
+ * and ours as labels or annotations.
  */
 const INSTALLER_LABEL =
-  /^(app\.kubernetes\.io\/(name|instance|managed-by|part-of|version)|helm\.sh\/chart|install\.operator\.istio\.io\/owning-resource)$/;
+  /^(app\.kubernetes\.io\/(name|instance|managed-by|part-of|version)|helm\.sh\/chart|chart|heritage|release|install\.operator\.istio\.io\/owning-resource)$/;
 
 type Rec = Record<string, unknown>;
 
@@ -24,9 +31,10 @@ function templateLabels(o: KubernetesObject): Record<string, string> | undefined
  * `istio-operator`, so when the operator takes over an istioctl install,
  * server-side apply would remove every field of that manager that the
  * operator does not send — and a pod template label removed is a rollout of
- * istiod and every gateway, for labels no selector reads. Sending the live
- * values keeps a take-over free of restarts. An install the operator made
- * itself has none of these labels, so nothing is ever added there.
+ * istiod, the gateways, istio-cni-node and ztunnel, for labels no selector
+ * reads. Sending the live values keeps a take-over free of restarts. An
+ * install the operator made itself has none of these labels, so nothing is
+ * ever added there; a value is only ever kept, never changed.
  */
 export function keepInstallerLabels(
   desired: KubernetesObject,

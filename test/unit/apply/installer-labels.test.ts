@@ -45,11 +45,48 @@ describe('apply: installer bookkeeping labels on a live pod template', () => {
     assert.deepEqual(labelsOf(desired), { app: 'istiod', istio: 'pilot' }, 'desired untouched');
   });
 
+  it("keeps the gateway charts' chart, heritage and release labels (no gateway rollout on take-over)", () => {
+    const gateway = {
+      app: 'istio-ingressgateway',
+      istio: 'ingressgateway',
+      chart: 'gateways',
+      heritage: 'Tiller',
+      release: 'istio',
+      'helm.sh/chart': 'istio-ingress-1.0.0',
+    };
+    const out = keepInstallerLabels(
+      deployment({ app: 'istio-ingressgateway', istio: 'ingressgateway' }),
+      deployment(gateway),
+    );
+    assert.deepEqual(labelsOf(out), gateway);
+  });
+
+  it('keeps them on DaemonSets too (istio-cni-node, ztunnel)', () => {
+    const daemonSet = (labels: Record<string, string>): KubernetesObject =>
+      ({
+        ...deployment(labels),
+        kind: 'DaemonSet',
+        metadata: { name: 'ztunnel' },
+      }) as KubernetesObject;
+    const out = keepInstallerLabels(
+      daemonSet({ app: 'ztunnel' }),
+      daemonSet({ app: 'ztunnel', 'helm.sh/chart': 'ztunnel-1.0.0', 'user.example/x': 'y' }),
+    );
+    assert.deepEqual(labelsOf(out), { app: 'ztunnel', 'helm.sh/chart': 'ztunnel-1.0.0' });
+  });
+
   it('never carries other labels, and never overrides a label the operator renders', () => {
-    const desired = deployment({ app: 'istiod', 'app.kubernetes.io/name': 'ours' });
-    const out = keepInstallerLabels(desired, deployment(istioctl));
+    const desired = deployment({ app: 'istiod', 'app.kubernetes.io/name': 'ours', release: 'r' });
+    const out = keepInstallerLabels(desired, deployment({ ...istioctl, release: 'istio' }));
     assert.equal(labelsOf(out)?.['app.kubernetes.io/name'], 'ours');
+    assert.equal(labelsOf(out)?.release, 'r');
     assert.equal(labelsOf(out)?.['user.example/team'], undefined);
+    // Look-alikes are not bookkeeping.
+    const other = keepInstallerLabels(
+      deployment({ app: 'istiod' }),
+      deployment({ app: 'istiod', 'example.com/chart': 'x', 'release-channel': 'y' }),
+    );
+    assert.deepEqual(labelsOf(other), { app: 'istiod' });
   });
 
   it('adds nothing to an install the operator made itself, or to objects without a pod template', () => {
