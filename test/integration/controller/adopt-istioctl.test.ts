@@ -214,15 +214,17 @@ function tagOf(line: Case['line']): string {
  * mutating webhook answers for a default-injected namespace (the ambient
  * profile keeps the sidecar injector too).
  *
- * Each case on a control plane of its own (10–14 s to start on 2 cores; a
- * case takes 27–39 s in all): istioctl installs cluster-wide webhooks
+ * Each case on a control plane of its own (10–15 s to start on 2 cores; a
+ * case takes 26–39 s in all): istioctl installs cluster-wide webhooks
  * (`istiod-default-validator` validates every unlabelled Istio config
  * object) that the shared one's tests must not meet. Reusing one control
- * plane per line was measured and not taken: deleting the IstioOperator and
- * `istioctl uninstall --purge` take 3–5 s and leave the CRDs terminating
- * for longer than a fresh control plane takes to start, and the next case
- * would not start from a clean cluster. No pod is created in an
- * injection-enabled namespace and no Istio config object is created.
+ * plane per line was measured and not taken: deleting the IstioOperator,
+ * `istioctl uninstall --purge` and waiting for its CRDs to go take 8–11 s,
+ * so at most about 15 s of the file's 3 minutes would be saved, for cases
+ * that no longer start from a clean cluster (istio-system and the
+ * IstioOperator CRD stay) and a failure that would carry into the next
+ * case. No pod is created in an injection-enabled namespace and no Istio
+ * config object is created.
  */
 for (const c of CASES) {
   describe(`operator: adopts an istioctl ${c.line} install of profile ${c.profile}`, function () {
