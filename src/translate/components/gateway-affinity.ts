@@ -27,9 +27,10 @@ const split = (v: Json | undefined): string[] => String(v).split(',');
  * - podAntiAffinity from `podAntiAffinityLabelSelector` (required) and
  *   `podAntiAffinityTermLabelSelector` (preferred, weight 100), their
  *   `values` and `namespaces` comma-separated.
- * Undefined when nothing applies.
+ * With nothing of these, `{ nodeAffinity: {} }`, as the API server stores
+ * the charts' affinity.
  */
-export function gatewayAffinity(v: JsonObject, gv: JsonObject): JsonObject | undefined {
+export function gatewayAffinity(v: JsonObject, gv: JsonObject): JsonObject {
   const arch = sortedEntries(getObject(v, 'global.arch')).filter(([, w]) => toInt(w) > 0);
   const own = getObject(gv, 'nodeSelector');
   const nodeSelector = Object.keys(own).length ? own : getObject(v, 'global.defaultNodeSelector');
@@ -58,8 +59,11 @@ export function gatewayAffinity(v: JsonObject, gv: JsonObject): JsonObject | und
       },
     }));
   }
-  const affinity: JsonObject = {};
-  if (Object.keys(nodeAffinity).length) affinity.nodeAffinity = nodeAffinity;
+  // Always there, empty when nothing applies: the charts write both of its
+  // fields (as null), and the API server keeps an empty `nodeAffinity` in the
+  // pod template, so leaving it out would change an adopted istioctl
+  // install's pod template and roll its gateways out.
+  const affinity: JsonObject = { nodeAffinity };
 
   const term = (item: JsonObject): JsonObject => {
     const expr: JsonObject = { key: item.key as Json, operator: item.operator as Json };
@@ -93,5 +97,5 @@ export function gatewayAffinity(v: JsonObject, gv: JsonObject): JsonObject | und
     }
     affinity.podAntiAffinity = anti;
   }
-  return Object.keys(affinity).length ? affinity : undefined;
+  return affinity;
 }

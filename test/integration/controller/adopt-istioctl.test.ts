@@ -40,48 +40,6 @@ function derived(o: k8s.KubernetesObject): boolean {
 }
 
 /**
- * A field the operator renders differently from istioctl on a workload it
- * adopts: not bookkeeping, so it is not kept from the live object
- * (src/apply/installer-labels.ts keeps only bookkeeping labels), and the
- * workload rolls out. Listed so that the tests name it, fail on any other
- * change, and fail once it is fixed (remove the entry then).
- */
-interface RenderingDifference {
-  /** `Kind namespace/name` of the workloads it applies to. */
-  workload: RegExp;
-  /** Path in the object, as {@link diffJson} writes it. */
-  path: string;
-  /** The live value istioctl left. */
-  istioctl: Json;
-  /** What the operator writes (undefined: the field is removed). */
-  ours?: Json;
-  why: string;
-}
-
-const RENDERING_DIFFERENCES: readonly RenderingDifference[] = [
-  {
-    workload: /^Deployment istio-system\/istio-(ingress|egress)gateway$/,
-    path: 'spec.template.spec.affinity',
-    istioctl: { nodeAffinity: {} },
-    why: "the gateway charts always write affinity.nodeAffinity (both of its fields null when no arch or nodeSelector applies), which the API server stores as nodeAffinity: {}; the operator's gatewayAffinity (src/translate/components/gateway-affinity.ts) leaves an empty affinity out. The same scheduling, but another pod template: both gateways restart on take-over.",
-  },
-];
-
-/** The rendering difference a changed field is, if it is one. */
-function knownDifference(
-  id: string,
-  f: { path: string; before?: Json; after?: Json },
-): RenderingDifference | undefined {
-  return RENDERING_DIFFERENCES.find(
-    (d) =>
-      d.workload.test(id) &&
-      d.path === f.path &&
-      isDeepStrictEqual(d.istioctl, f.before) &&
-      isDeepStrictEqual(d.ours, f.after),
-  );
-}
-
-/**
  * An object's content: everything but metadata and status, without the
  * webhooks' caBundle (istiod's to fill in).
  */
@@ -209,8 +167,8 @@ function tagOf(line: Case['line']): string {
  * default, ambient with istio-cni-node and ztunnel), then the operator is
  * started and given an IstioOperator with the same spec. It converges
  * without changing the content of a single object istioctl created — CRDs
- * and every pod template included, so no workload restarts — except the
- * {@link RENDERING_DIFFERENCES} it names, and afterwards exactly one
+ * and every pod template included, so no workload restarts — and
+ * afterwards exactly one
  * mutating webhook answers for a default-injected namespace (the ambient
  * profile keeps the sidecar injector too).
  *
@@ -325,75 +283,49 @@ for (const c of CASES) {
       assert.ok(ids.includes('MutatingWebhookConfiguration /istio-revision-tag-default'));
     });
 
-    /** The rendering differences this case's workloads must show, as `id: change`. */
-    const expectedDifferences = c.workloads.flatMap((id) =>
-      RENDERING_DIFFERENCES.filter((d) => d.workload.test(id)).map(
-        (d) => `${id}: ${describeChange({ path: d.path, before: d.istioctl, after: d.ours })}`,
-      ),
-    );
+    it('keeps every pod template (no Deployment or DaemonSet restarts)', () => {
+      const changed: string[] = [];
+      for (const [id, was] of before_) {
+        const a = podTemplate(was);
+        if (a === undefined) continue;
+        const now = after_.get(id);
+        for (const f of diffJson(a, now && podTemplate(now)))
+          changed.push(`${id}: ${describeChange(f)}`);
+      }
+      assert.deepEqual(changed, [], 'pod template fields the adoption changed');
+    });
 
-    it(
-      expectedDifferences.length
-        ? `keeps every pod template but the gateways' empty nodeAffinity (a rendering difference: ${expectedDifferences.length} gateway(s) restart)`
-        : 'keeps every pod template (no Deployment or DaemonSet restarts)',
-      () => {
-        const changed: string[] = [];
-        const known: string[] = [];
-        for (const [id, was] of before_) {
-          const a = podTemplate(was);
-          if (a === undefined) continue;
-          const now = after_.get(id);
-          for (const f of diffJson(a, now && podTemplate(now))) {
-            (knownDifference(id, f) ? known : changed).push(`${id}: ${describeChange(f)}`);
-          }
+    it('changes the content of no object istioctl created (0 changed), CRDs included', () => {
+      const changed: string[] = [];
+      const rewritten: string[] = [];
+      for (const [id, was] of before_) {
+        const now = after_.get(id);
+        if (!now) {
+          changed.push(`${id}: deleted`);
+          continue;
         }
-        assert.deepEqual(changed, [], 'pod template fields the adoption changed');
-        assert.deepEqual(known, expectedDifferences, 'the known rendering differences');
-      },
-    );
-
-    it(
-      expectedDifferences.length
-        ? `changes the content of no object istioctl created but the gateways' affinity (${expectedDifferences.length} changed), CRDs included`
-        : 'changes the content of no object istioctl created (0 changed), CRDs included',
-      () => {
-        const changed: string[] = [];
-        const known: string[] = [];
-        const rewritten: string[] = [];
-        for (const [id, was] of before_) {
-          const now = after_.get(id);
-          if (!now) {
-            changed.push(`${id}: deleted`);
-            continue;
-          }
-          if (isDeepStrictEqual(content(was), content(now))) continue;
-          const [a, b] = [contract(was), contract(now)];
-          if (isDeepStrictEqual(a, b)) {
-            rewritten.push(id);
-            continue;
-          }
-          const fields = diffJson(a, b);
-          if (fields.every((f) => knownDifference(id, f))) {
-            known.push(...fields.map((f) => `${id}: ${describeChange(f)}`));
-            continue;
-          }
-          changed.push(`${id}: ${fields.slice(0, 5).map(describeChange).join('; ')}`);
+        if (isDeepStrictEqual(content(was), content(now))) continue;
+        const [a, b] = [contract(was), contract(now)];
+        if (isDeepStrictEqual(a, b)) {
+          rewritten.push(id);
+          continue;
         }
-        const added = [...after_.keys()].filter((id) => !before_.has(id));
-        process.stderr.write(
-          `      adoption ${c.profile} ${c.line}: ${before_.size} objects istioctl created, ` +
-            `${changed.length + known.length} changed (${known.length} by a known rendering difference); ` +
-            `${rewritten.length} with only non-contract text rewritten${rewritten.length ? ` (${rewritten.join(', ')})` : ''}; ` +
-            `${added.length} added by the operator${added.length ? ` (${added.join(', ')})` : ''}\n`,
-        );
-        assert.deepEqual(changed, []);
-        assert.deepEqual(known, expectedDifferences, 'the known rendering differences');
-        // Only the two texts that are not a contract, and nothing else, may be rewritten.
-        for (const id of rewritten) {
-          assert.match(id, /^ConfigMap istio-system\/(istio-sidecar-injector|values)$/);
-        }
-      },
-    );
+        const fields = diffJson(a, b);
+        changed.push(`${id}: ${fields.slice(0, 5).map(describeChange).join('; ')}`);
+      }
+      const added = [...after_.keys()].filter((id) => !before_.has(id));
+      process.stderr.write(
+        `      adoption ${c.profile} ${c.line}: ${before_.size} objects istioctl created, ` +
+          `${changed.length} changed; ` +
+          `${rewritten.length} with only non-contract text rewritten${rewritten.length ? ` (${rewritten.join(', ')})` : ''}; ` +
+          `${added.length} added by the operator${added.length ? ` (${added.join(', ')})` : ''}\n`,
+      );
+      assert.deepEqual(changed, []);
+      // Only the two texts that are not a contract, and nothing else, may be rewritten.
+      for (const id of rewritten) {
+        assert.match(id, /^ConfigMap istio-system\/(istio-sidecar-injector|values)$/);
+      }
+    });
 
     it('leaves exactly one mutating webhook configuration for a default-injected pod', () => {
       const configs = [...after_.values()].filter(
