@@ -24,7 +24,9 @@ export const GENERATED_VALIDATOR = fileURLToPath(
 /** The generated module's source text. */
 export function validatorSource(): string {
   const ajv = new Ajv(VALIDATOR_OPTIONS);
-  const validate = ajv.compile(toAjvSchema(istioOperatorSchema));
+  const { root, definitions } = toAjvSchema(istioOperatorSchema);
+  ajv.addSchema(definitions);
+  const validate = ajv.compile(root);
   // The package's CommonJS default export is the function itself.
   const generate = standaloneCode as unknown as (a: Ajv, v: unknown) => string;
   // ajv's ESM output still require()s its runtime helpers (CommonJS), so

@@ -12,8 +12,9 @@ import generatedValidator from './generated/validator.js';
 import { showValue } from './errors.js';
 import { formatPath, getPath } from '../json/path.js';
 import { isObject } from '../json/value.js';
+import { v2beta1MetricFix } from './k8s-types-v2beta1.js';
 import { REMOVED_FIELDS } from './removed.js';
-import { QUANTITY_PATTERN } from './schema/k8s.js';
+import { k8sTypeOf, QUANTITY_PATTERN, validatorSchemaOf } from './schema/k8s-types.js';
 import type { JSONSchemaProps } from './schema/props.js';
 import { DURATION_PATTERN } from './schema/values.js';
 import type { Diagnostic } from './types.js';
@@ -25,6 +26,9 @@ type AjvSchema = Record<string, unknown>;
 function convert(s: JSONSchemaProps, ref: (s: JSONSchemaProps) => AjvSchema): AjvSchema {
   const out: AjvSchema = {};
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
+  // Which Kubernetes type a node is, for messages (see toDiagnostic).
+  const kind = k8sTypeOf(s);
+  if (kind) out.title = kind;
   if (s['x-kubernetes-int-or-string']) {
     out.type = ['integer', 'string'];
   } else if (s.type) {
@@ -70,11 +74,22 @@ const OWN_DEFINITION_NODES = 40;
  * a cold CLI run compiles and runs only the functions of the fields a spec
  * has: one function for the whole schema was 1 MB, and took a cold
  * `manifest generate` ~8 ms to enter even for `profile: demo`.
+ * A use of a Kubernetes type is checked with the type's one closed node,
+ * also where the CRD keeps it open (validatorSchemaOf), and each Kubernetes
+ * type is a definition of its own, however small: the `k8s` block's function
+ * stays small, and a spec compiles only the types it uses.
+ *
+ * The definitions are a schema of their own ({@link AJV_DEFINITIONS_ID}),
+ * which ajv must be given with addSchema: ahead-of-time code writes each
+ * definition out as a constant beside its function, and a copy of them all
+ * inside the root's constant would be referenced by nothing, yet built by
+ * every CLI run as the module loads.
  */
-export function toAjvSchema(root: JSONSchemaProps): AjvSchema {
+export function toAjvSchema(root: JSONSchemaProps): { root: AjvSchema; definitions: AjvSchema } {
   const uses = new Map<JSONSchemaProps, number>();
   const nodes = new Map<JSONSchemaProps, number>();
-  const count = (s: JSONSchemaProps): number => {
+  const count = (use: JSONSchemaProps): number => {
+    const s = validatorSchemaOf(use);
     uses.set(s, (uses.get(s) ?? 0) + 1);
     if ((uses.get(s) ?? 0) > 1) return nodes.get(s) ?? 0;
     let n = 1;
@@ -90,8 +105,11 @@ export function toAjvSchema(root: JSONSchemaProps): AjvSchema {
   const own = (s: JSONSchemaProps) =>
     s !== root &&
     s.properties !== undefined &&
-    ((uses.get(s) ?? 0) > 1 || (nodes.get(s) ?? 0) >= OWN_DEFINITION_NODES);
-  const ref = (s: JSONSchemaProps): AjvSchema => {
+    ((uses.get(s) ?? 0) > 1 ||
+      (nodes.get(s) ?? 0) >= OWN_DEFINITION_NODES ||
+      k8sTypeOf(s) !== undefined);
+  const ref = (use: JSONSchemaProps): AjvSchema => {
+    const s = validatorSchemaOf(use);
     if (!own(s)) return convert(s, ref);
     let name = names.get(s);
     if (!name) {
@@ -99,11 +117,13 @@ export function toAjvSchema(root: JSONSchemaProps): AjvSchema {
       names.set(s, name);
       definitions[name] = convert(s, ref);
     }
-    return { $ref: `#/definitions/${name}` };
+    return { $ref: `${AJV_DEFINITIONS_ID}#/definitions/${name}` };
   };
-  const out = convert(root, ref);
-  return Object.keys(definitions).length ? { ...out, definitions } : out;
+  return { root: convert(root, ref), definitions: { $id: AJV_DEFINITIONS_ID, definitions } };
 }
+
+/** The $id of the schema holding the definitions {@link toAjvSchema} makes. */
+export const AJV_DEFINITIONS_ID = 'istiooperator-definitions';
 
 /**
  * The validator, compiled ahead of time from this schema by
@@ -181,17 +201,19 @@ function toDiagnostic(e: ErrorObject, root: unknown): Diagnostic | undefined {
       const fieldValue = isObject(value) ? value[field] : undefined;
       const removed = REMOVED_FIELDS[path];
       if (removed) return { severity: 'error', path, message: removed.message, fix: removed.fix };
-      const known = Object.keys(
-        ((e.parentSchema as AjvSchema | undefined)?.properties as AjvSchema | undefined) ?? {},
-      );
+      const v2beta1 = v2beta1MetricFix(base, field, fieldValue);
+      if (v2beta1) return { severity: 'error', path, value: fieldValue, ...v2beta1 };
+      const parent = e.parentSchema as AjvSchema | undefined;
+      const known = Object.keys((parent?.properties as AjvSchema | undefined) ?? {});
       const guess = closestName(field, known);
+      const where = typeof parent?.title === 'string' ? ` in a Kubernetes ${parent.title}` : '';
       return {
         severity: 'error',
         path,
         value: fieldValue,
         message: guess
-          ? `unknown field "${field}" (did you mean "${guess}"?)`
-          : `unknown field "${field}"`,
+          ? `unknown field "${field}"${where} (did you mean "${guess}"?)`
+          : `unknown field "${field}"${where}`,
         fix: `${guess ? `rename it to "${guess}"` : 'remove it'}; fields allowed here: ${known.join(', ')}`,
       };
     }

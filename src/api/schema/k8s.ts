@@ -7,13 +7,12 @@ import {
   mapOf,
   obj,
   oneOf,
-  open,
-  openList,
   str,
   stringMap,
   uint32,
   type JSONSchemaProps,
 } from './props.js';
+import { k8sList, k8sType, quantity } from './k8s-types.js';
 
 /** A Kubernetes Service port, as `k8s.service.ports[]` takes it. */
 export const servicePortSchema: JSONSchemaProps = obj(
@@ -53,7 +52,7 @@ const serviceSchema: JSONSchemaProps = obj(
     internalTrafficPolicy: oneOf(['Cluster', 'Local']),
     healthCheckNodePort: int32(),
     publishNotReadyAddresses: bool(),
-    sessionAffinityConfig: open(),
+    sessionAffinityConfig: k8sType('V1SessionAffinityConfig'),
     ipFamilies: list(str()),
     ipFamilyPolicy: oneOf(['SingleStack', 'PreferDualStack', 'RequireDualStack']),
     allocateLoadBalancerNodePorts: bool(),
@@ -63,14 +62,7 @@ const serviceSchema: JSONSchemaProps = obj(
   'Settings merged into the spec of the component Service.',
 );
 
-/** A Kubernetes resource quantity such as 100m, 1.5, 128Mi or 1e3. */
-export const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
-
-const quantityMap = mapOf(
-  intOrString({ pattern: QUANTITY_PATTERN }),
-  'Resource name to quantity (cpu: 100m, memory: 128Mi).',
-);
+const quantityMap = mapOf(quantity(), 'Resource name to quantity (cpu: 100m, memory: 128Mi).');
 
 const overlaySchema: JSONSchemaProps = obj(
   {
@@ -92,13 +84,13 @@ const overlaySchema: JSONSchemaProps = obj(
 /** `k8s` on every component: Kubernetes settings patched onto the rendered objects. */
 export const kubernetesResourcesSchema: JSONSchemaProps = obj(
   {
-    affinity: open('Pod affinity (Kubernetes Affinity).'),
+    affinity: k8sType('V1Affinity', 'Pod affinity (Kubernetes Affinity).'),
     env: list(
       obj(
         {
           name: str(),
           value: str(),
-          valueFrom: open('EnvVarSource (fieldRef, secretKeyRef, …).'),
+          valueFrom: k8sType('V1EnvVarSource', 'EnvVarSource (fieldRef, secretKeyRef, …).'),
         },
         { required: ['name'] },
       ),
@@ -106,11 +98,9 @@ export const kubernetesResourcesSchema: JSONSchemaProps = obj(
     ),
     hpaSpec: obj(
       {
-        scaleTargetRef: open(),
+        ...k8sType('V2HorizontalPodAutoscalerSpec').properties,
         minReplicas: int32({ minimum: 0 }),
         maxReplicas: int32({ minimum: 1 }),
-        metrics: openList(),
-        behavior: open(),
       },
       'HorizontalPodAutoscaler (autoscaling/v2) spec.',
     ),
@@ -120,14 +110,14 @@ export const kubernetesResourcesSchema: JSONSchemaProps = obj(
       {
         minAvailable: intOrString(),
         maxUnavailable: intOrString(),
-        selector: open(),
+        selector: k8sType('V1LabelSelector'),
         unhealthyPodEvictionPolicy: oneOf(['IfHealthyBudget', 'AlwaysAllow']),
       },
       'PodDisruptionBudget (policy/v1) spec.',
     ),
     podAnnotations: stringMap('Annotations on the pod template.'),
     priorityClassName: str(),
-    readinessProbe: open('Readiness probe of the main container (Kubernetes Probe).'),
+    readinessProbe: k8sType('V1Probe', 'Readiness probe of the main container (Kubernetes Probe).'),
     replicaCount: uint32(
       'Replicas of the Deployment; ignored by Kubernetes while an HPA scales it.',
     ),
@@ -147,11 +137,14 @@ export const kubernetesResourcesSchema: JSONSchemaProps = obj(
       },
       'Deployment update strategy.',
     ),
-    tolerations: openList('Pod tolerations.'),
+    tolerations: k8sList('V1Toleration', 'Pod tolerations (Kubernetes Toleration).'),
     serviceAnnotations: stringMap('Annotations on the component Service.'),
-    securityContext: open('Pod security context (Kubernetes PodSecurityContext).'),
-    volumes: openList('Accepted for compatibility; Istio applies it nowhere.'),
-    volumeMounts: openList('Accepted for compatibility; Istio applies it nowhere.'),
+    securityContext: k8sType(
+      'V1PodSecurityContext',
+      'Pod security context (Kubernetes PodSecurityContext).',
+    ),
+    volumes: k8sList('V1Volume', 'Accepted for compatibility; Istio applies it nowhere.'),
+    volumeMounts: k8sList('V1VolumeMount', 'Accepted for compatibility; Istio applies it nowhere.'),
     overlays: list(overlaySchema),
   },
   'Kubernetes settings applied to the component objects after rendering.',

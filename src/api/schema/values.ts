@@ -21,6 +21,7 @@ import {
   uint32,
   type JSONSchemaProps,
 } from './props.js';
+import { k8sList, k8sType } from './k8s-types.js';
 
 /** A Go duration such as 30s, 1h30m or 1.5h. */
 export const DURATION_PATTERN = '^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$';
@@ -39,6 +40,21 @@ const portsConfig = obj({
   protocol: str(),
 });
 
+// A pod's nodeSelector: Kubernetes takes label values as strings only.
+const nodeSelector = () => stringMap('Node labels the pods must match (Kubernetes nodeSelector).');
+
+// The gateway charts' podAntiAffinity* items: not a Kubernetes type but the
+// fields the chart's _affinity.tpl reads, `values` a comma-separated list.
+// (istioctl 1.29+ checks these against LabelSelector, which refuses the
+// chart's own documented form.)
+const antiAffinityTerm = obj({
+  key: str('Label key.'),
+  operator: str('In, NotIn, Exists or DoesNotExist.'),
+  values: str('Comma-separated label values.'),
+  topologyKey: str('Node label of the topology domain, e.g. kubernetes.io/hostname.'),
+  namespaces: str('Comma-separated namespaces (required terms only).'),
+});
+
 const secretVolume = obj({ mountPath: str(), name: str(), secretName: str() });
 
 // Fields shared by values.gateways.istio-ingressgateway and …istio-egressgateway.
@@ -53,15 +69,21 @@ const gatewayCommon: Record<string, JSONSchemaProps> = {
   env: open('Environment variables of the proxy container, as a map.'),
   labels: stringMap(),
   name: str(),
-  nodeSelector: open(),
+  nodeSelector: nodeSelector(),
   podAnnotations: open(),
-  podAntiAffinityLabelSelector: openList(),
-  podAntiAffinityTermLabelSelector: openList(),
+  podAntiAffinityLabelSelector: list(
+    antiAffinityTerm,
+    "Required pod anti-affinity terms, in the chart's own form.",
+  ),
+  podAntiAffinityTermLabelSelector: list(
+    antiAffinityTerm,
+    "Preferred pod anti-affinity terms, in the chart's own form.",
+  ),
   ports: list(portsConfig, 'Service ports of the gateway (replace the defaults).'),
   secretVolumes: list(secretVolume),
   serviceAnnotations: open(),
   type: str('Service type.'),
-  tolerations: openList(),
+  tolerations: k8sList('V1Toleration', 'Pod tolerations (Kubernetes Toleration).'),
   rollingMaxSurge: intOrString(),
   rollingMaxUnavailable: intOrString(),
   configVolumes: openList(),
@@ -82,7 +104,10 @@ const ingressGateway = obj(
     replicaCount: uint32(),
     externalTrafficPolicy: str(),
     ingressPorts: openList(),
-    resources: open(),
+    resources: k8sType(
+      'V1ResourceRequirements',
+      'Compute resources (Kubernetes ResourceRequirements).',
+    ),
   },
   'Values of the ingress gateway chart.',
 );
@@ -100,7 +125,10 @@ const tracer = obj({
 
 const proxy = obj(
   {
-    seccompProfile: open('Seccomp profile of injected proxies (Istio 1.29+).'),
+    seccompProfile: k8sType(
+      'V1SeccompProfile',
+      'Seccomp profile of injected proxies (Istio 1.29+; Kubernetes SeccompProfile).',
+    ),
     autoInject: str(),
     clusterDomain: str(),
     componentLogLevel: str(),
@@ -125,7 +153,10 @@ const proxy = obj(
       ['zipkin', 'lightstep', 'datadog', 'stackdriver', 'openCensusAgent', 'none'],
       'Tracer of the proxies.',
     ),
-    lifecycle: open(),
+    lifecycle: k8sType(
+      'V1Lifecycle',
+      'Lifecycle hooks of the proxy container (Kubernetes Lifecycle).',
+    ),
     holdApplicationUntilProxyStarts: bool(
       'Deprecated: use meshConfig.defaultConfig.holdApplicationUntilProxyStarts.',
     ),
@@ -171,10 +202,10 @@ const global = obj(
     ),
     certSigners: list(str()),
     configValidation: bool('Install the config validation webhook.'),
-    defaultNodeSelector: open(),
+    defaultNodeSelector: nodeSelector(),
     defaultPodDisruptionBudget: obj({ enabled: bool() }),
     defaultResources: obj({ requests: obj({ cpu: str(), memory: str() }) }),
-    defaultTolerations: openList(),
+    defaultTolerations: k8sList('V1Toleration', 'Default pod tolerations (Kubernetes Toleration).'),
     hub: str(),
     imagePullPolicy: str(),
     imagePullSecrets: list(str()),
@@ -219,10 +250,10 @@ const global = obj(
     ipFamilyPolicy: str(),
     waypoint: obj({
       resources: resources(),
-      affinity: open(),
-      topologySpreadConstraints: openList(),
-      nodeSelector: open(),
-      toleration: openList(),
+      affinity: k8sType('V1Affinity'),
+      topologySpreadConstraints: k8sList('V1TopologySpreadConstraint'),
+      nodeSelector: nodeSelector(),
+      toleration: k8sList('V1Toleration'),
     }),
     trustBundleName: str(),
     nativeNftables: bool(),
@@ -271,7 +302,7 @@ const cni = obj(
     cniConfFileName: str(),
     cniNetnsDir: str(),
     excludeNamespaces: list(str()),
-    affinity: open(),
+    affinity: k8sType('V1Affinity', 'Node agent pod affinity (Kubernetes Affinity).'),
     env: open(),
     podAnnotations: open(),
     psp_cluster_role: str(),
@@ -296,7 +327,7 @@ const cni = obj(
     resourceQuotas: obj({ enabled: bool(), pods: int64() }),
     resources: resources(),
     privileged: bool(),
-    seccompProfile: open(),
+    seccompProfile: k8sType('V1SeccompProfile'),
     ambient: obj({
       enabled: bool(),
       configDir: str(),
@@ -328,13 +359,16 @@ const pilot = obj(
     autoscaleEnabled: bool('Install a HorizontalPodAutoscaler for istiod.'),
     autoscaleMin: uint32(),
     autoscaleMax: uint32(),
-    autoscaleBehavior: open(),
+    autoscaleBehavior: k8sType(
+      'V2HorizontalPodAutoscalerBehavior',
+      'HPA behavior (Kubernetes autoscaling/v2 HorizontalPodAutoscalerBehavior).',
+    ),
     replicaCount: uint32(),
     image: str(),
     traceSampling: num('Percentage of requests traced, 0.0 to 100.0.'),
     resources: resources(),
     cpu: utilization(),
-    nodeSelector: open(),
+    nodeSelector: nodeSelector(),
     keepaliveMaxServerConnectionAge: str({
       description: 'Duration, e.g. 30m.',
       pattern: DURATION_PATTERN,
@@ -343,10 +377,10 @@ const pilot = obj(
     podLabels: open(),
     configMap: bool(),
     env: open('Environment variables of istiod, as a map.'),
-    affinity: open(),
+    affinity: k8sType('V1Affinity', 'istiod pod affinity (Kubernetes Affinity).'),
     rollingMaxSurge: intOrString(),
     rollingMaxUnavailable: intOrString(),
-    tolerations: openList(),
+    tolerations: k8sList('V1Toleration', 'istiod pod tolerations (Kubernetes Toleration).'),
     podAnnotations: open(),
     serviceAnnotations: open(),
     serviceAccountAnnotations: open(),
@@ -354,11 +388,14 @@ const pilot = obj(
     hub: str(),
     tag: tag(),
     variant: str(),
-    seccompProfile: open(),
-    topologySpreadConstraints: openList(),
+    seccompProfile: k8sType('V1SeccompProfile'),
+    topologySpreadConstraints: k8sList('V1TopologySpreadConstraint'),
     extraContainerArgs: list(anyValue()),
-    volumeMounts: openList(),
-    volumes: openList(),
+    volumeMounts: k8sList(
+      'V1VolumeMount',
+      'Extra volume mounts of istiod (Kubernetes VolumeMount).',
+    ),
+    volumes: k8sList('V1Volume', 'Extra volumes of the istiod pod (Kubernetes Volume).'),
     ipFamilies: list(str()),
     ipFamilyPolicy: str(),
     memory: utilization(),
@@ -367,7 +404,7 @@ const pilot = obj(
     crlConfigMapName: str('ConfigMap of the CA revocation list istiod reads (Istio 1.29+).'),
     trustedZtunnelNamespace: str(),
     istiodRemote,
-    envVarFrom: openList(),
+    envVarFrom: k8sList('V1EnvVar', 'Extra environment variables of istiod (Kubernetes EnvVar).'),
     // 1.23-era key: removed.
     ingress: open('Deprecated (Istio 1.23): no effect; use a Gateway.'),
     configNamespace: str('Deprecated (Istio 1.23): no effect.'),
@@ -395,8 +432,8 @@ const telemetry = obj({
 const sidecarInjectorWebhook = obj({
   enableNamespacesByDefault: bool(),
   reinvocationPolicy: str(),
-  neverInjectSelector: openList(),
-  alwaysInjectSelector: openList(),
+  neverInjectSelector: k8sList('V1LabelSelector', 'Pods matching one are never injected.'),
+  alwaysInjectSelector: k8sList('V1LabelSelector', 'Pods matching one are always injected.'),
   rewriteAppHTTPProbe: bool(),
   injectedAnnotations: open(),
   injectionURL: str(),

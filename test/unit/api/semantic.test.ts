@@ -170,7 +170,20 @@ describe('semantic validation', () => {
           meshConfig: { anything: 1 },
           unvalidatedValues: { x: { y: 1 } },
           values: { ztunnel: { whatever: true } },
-          components: { pilot: { k8s: { affinity: { nodeAffinity: { custom: 1 } } } } },
+          // (k8s.affinity is a Kubernetes Affinity, closed: see k8s-fields.test.ts.)
+          components: {
+            pilot: {
+              k8s: {
+                overlays: [
+                  {
+                    kind: 'Deployment',
+                    name: 'istiod',
+                    patches: [{ path: 'spec.x', value: { custom: 1 } }],
+                  },
+                ],
+              },
+            },
+          },
         }),
       );
       assert.deepEqual(ds, []);
