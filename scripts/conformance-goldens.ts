@@ -6,6 +6,7 @@
  *
  *   node --import tsx scripts/conformance-goldens.ts [--input FILE.yaml …] --istioctl PATH PATCH
  *   node --import tsx scripts/conformance-goldens.ts [--input FILE.yaml …] PATCH …
+ *   node --import tsx scripts/conformance-goldens.ts --istio-inputs --istioctl PATH PATCH
  *
  * The oracle is the istioctl given with `--istioctl` (one PATCH), else the
  * istioctl built from the patch line's wrapper module (tools/istioctl,
@@ -196,11 +197,7 @@ export function writeGoldens(
       (crds === undefined || Object.keys(mine).length > Object.keys(crds).length)
     )
       crds = mine;
-    const kept = objects
-      .filter((o) => o.kind !== 'CustomResourceDefinition')
-      .filter((o) => !(o.kind === 'ConfigMap' && /^values(-.+)?$/.test(o.metadata.name)))
-      .map(redact)
-      .map((o) => sortKeys(o as unknown as Json) as unknown as K8sObject);
+    const kept = objects.filter(inGolden).map(redact).map(sorted);
     const text =
       JSON.stringify({ input: f, objects: kept } satisfies ManifestGolden, null, 1) + '\n';
     writeFileSync(join(dir, 'manifest', f.replace(/\.yaml$/, '.json')), text);
@@ -213,9 +210,51 @@ export function writeGoldens(
   return { inputs: inputs.length, bytes: bytes + crdText.length };
 }
 
+/**
+ * Writes test/conformance/goldens/<patch>/istio-inputs/<input>.json: what
+ * the istioctl of `patch` does with each of Istio's own inputs
+ * (../shared/data/istio-manifest-inputs), run as the live suite runs it
+ * (test/conformance/istio-inputs.ts): refused (and the field it names), or
+ * the objects, kept as the corpus goldens keep them.
+ */
+export async function writeIstioInputGoldens(
+  patch: string,
+  istioctl: string,
+): Promise<{ inputs: number; bytes: number }> {
+  const { istioInputGoldens, runOracle } = await import('../test/conformance/istio-inputs.js');
+  const dir = istioInputGoldens(patch);
+  mkdirSync(dir, { recursive: true });
+  const results = await runOracle(istioctl, minorOf(patch), patch);
+  let bytes = 0;
+  for (const [f, r] of [...results].sort(([a], [b]) => a.localeCompare(b))) {
+    const golden = {
+      input: f,
+      refused: r.refused,
+      ...(r.field ? { field: r.field } : {}),
+      ...(r.objects ? { objects: r.objects.filter(inGolden).map(redact).map(sorted) } : {}),
+    };
+    const text = JSON.stringify(golden, null, 1) + '\n';
+    writeFileSync(join(dir, f.replace(/\.yaml$/, '.json')), text);
+    bytes += text.length;
+    process.stderr.write(
+      `  ${patch} ${f}: ${r.refused ? `refused${r.field ? ` (${r.field})` : ''}` : `${golden.objects!.length} objects`}\n`,
+    );
+  }
+  return { inputs: results.size, bytes };
+}
+
+/** What a golden keeps of a render: no CRDs (crds.json digests them), no values dump. */
+const inGolden = (o: K8sObject) =>
+  o.kind !== 'CustomResourceDefinition' &&
+  !(o.kind === 'ConfigMap' && /^values(-.+)?$/.test(o.metadata.name));
+
+const sorted = (o: K8sObject) => sortKeys(o as unknown as Json) as unknown as K8sObject;
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const explicit = takeFlag(args, '--istioctl');
+  const istioInputsOnly = args.includes('--istio-inputs');
+  if (istioInputsOnly) args.splice(args.indexOf('--istio-inputs'), 1);
   const only: string[] = [];
   for (let f = takeFlag(args, '--input'); f; f = takeFlag(args, '--input')) only.push(f);
   if (args.length === 0 || (explicit && args.length !== 1))
@@ -224,6 +263,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     );
   for (const patch of args) {
     const bin = await oracleIstioctl(patch, explicit);
+    if (istioInputsOnly) {
+      const r = await writeIstioInputGoldens(patch, bin);
+      process.stderr.write(
+        `${patch}: ${r.inputs} Istio inputs, ${(r.bytes / 1024).toFixed(0)} KiB\n`,
+      );
+      continue;
+    }
     const r = writeGoldens(patch, bin, only.length ? only : undefined);
     process.stderr.write(`${patch}: ${r.inputs} inputs, ${(r.bytes / 1024).toFixed(0)} KiB\n`);
   }

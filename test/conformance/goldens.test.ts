@@ -15,6 +15,7 @@ import { istioctlFor } from '../../src/cluster/binaries.js';
 import { RELEASES } from '../../src/releases/catalog.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { assertSameManifest, formatShare, meshTextDifferences } from './compare.js';
+import { describeIstioInputGoldens } from './istio-inputs.js';
 import { renderOurs } from './ours.js';
 
 describe('conformance: every Istio line is compared with its own istioctl, live or through goldens', () => {
@@ -99,3 +100,6 @@ for (const patch of GOLDEN_PATCHES) {
     });
   });
 }
+
+// Istio's own test inputs, through the same goldens' istioctl (istio-inputs.ts).
+for (const patch of GOLDEN_PATCHES) describeIstioInputGoldens(patch, compared);

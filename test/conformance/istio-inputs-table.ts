@@ -1,19 +1,35 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { ROOT } from '../support/cli.js';
 
+/** Where the shared folder keeps them, below a `shared` folder. */
+const INPUTS_IN_SHARED = join('shared', 'data', 'istio-manifest-inputs');
+
 /**
  * Istio's own `manifest generate` test inputs, shared with this project
- * beside it (../shared; never copied in). A missing folder fails the suite:
- * it is part of what CI checks.
+ * beside it (`../shared`; never copied in): `$ISTIO_MANIFEST_INPUTS` when
+ * set, else the first `shared/data/istio-manifest-inputs` found from the
+ * checkout's parent upwards (a clone one folder deeper still finds it). A
+ * missing folder fails the suites that read it: it is part of what CI checks.
  */
-export const ISTIO_INPUTS = join(ROOT, '..', 'shared', 'data', 'istio-manifest-inputs');
+export const ISTIO_INPUTS = ((): string => {
+  const explicit = process.env.ISTIO_MANIFEST_INPUTS;
+  if (explicit) return resolve(explicit);
+  const first = join(ROOT, '..', INPUTS_IN_SHARED);
+  for (let dir = resolve(ROOT, '..'); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, INPUTS_IN_SHARED))) return join(dir, INPUTS_IN_SHARED);
+    if (dirname(dir) === dir) return first;
+  }
+})();
 
 /** The input files, sorted. */
 export function istioInputs(): string[] {
   if (!existsSync(ISTIO_INPUTS))
-    throw new Error(`Istio's manifest-generate inputs are missing: ${ISTIO_INPUTS}`);
+    throw new Error(
+      `Istio's manifest-generate inputs are missing: ${ISTIO_INPUTS} ` +
+        '(looked for shared/data/istio-manifest-inputs beside the checkout and above; set ISTIO_MANIFEST_INPUTS to the folder)',
+    );
   return readdirSync(ISTIO_INPUTS)
     .filter((f) => f.endsWith('.yaml'))
     .sort();

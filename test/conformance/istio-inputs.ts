@@ -10,6 +10,7 @@ import { parseManifest } from '../../src/render/diff.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { allowedLeaves, assertSameManifest, formatShare, type Comparison } from './compare.js';
 import {
+  FLAG_INPUTS,
   ISTIO_INPUTS,
   istioInputs,
   namedField,
@@ -190,6 +191,15 @@ export function describeIstioInputs(
 
     it(`reads Istio's ${inputs.length} inputs from ../shared (at least 40)`, () => {
       assert.ok(inputs.length >= 40);
+    });
+
+    it("says what stands for each istioctl flag Istio's inputs exercise (flag_*, install_package_path)", () => {
+      const flagged = inputs.filter((f) => /^(flag_|install_package_path)/.test(f));
+      assert.ok(flagged.length >= 3);
+      assert.deepEqual(
+        flagged.filter((f) => !FLAG_INPUTS[f]),
+        [],
+      );
     });
 
     for (const f of inputs) {
