@@ -34,6 +34,7 @@ import { parseManifest } from '../src/render/diff.js';
 import type { K8sObject } from '../src/render/object.js';
 import { binaryVersion, ensureBinaries, istioctlFor } from '../src/cluster/binaries.js';
 import { isJsonObject, type Json, type JsonObject } from '../src/json/value.js';
+import { runOracle } from '../test/conformance/istio-inputs.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Where the corpus lives and where the goldens go. */
@@ -210,6 +211,9 @@ export function writeGoldens(
   return { inputs: inputs.length, bytes: bytes + crdText.length };
 }
 
+/** Where the goldens of Istio's own inputs for a patch are. */
+export const istioInputGoldens = (patch: string) => join(GOLDENS, patch, 'istio-inputs');
+
 /**
  * Writes test/conformance/goldens/<patch>/istio-inputs/<input>.json: what
  * the istioctl of `patch` does with each of Istio's own inputs
@@ -221,7 +225,6 @@ export async function writeIstioInputGoldens(
   patch: string,
   istioctl: string,
 ): Promise<{ inputs: number; bytes: number }> {
-  const { istioInputGoldens, runOracle } = await import('../test/conformance/istio-inputs.js');
   const dir = istioInputGoldens(patch);
   mkdirSync(dir, { recursive: true });
   const results = await runOracle(istioctl, minorOf(patch), patch);

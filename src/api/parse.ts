@@ -132,8 +132,7 @@ function withoutNullFields(v: Record<string, unknown>, at: string, nulls: string
 }
 
 function withoutNulls(v: unknown, at: string, nulls: string[]): unknown {
-  if (Array.isArray(v))
-    return v.map((x, i) => (x === null ? null : withoutNulls(x, `${at}[${i}]`, nulls)));
+  if (Array.isArray(v)) return v.map((x, i) => withoutNulls(x, `${at}[${i}]`, nulls));
   if (isObject(v)) return withoutNullFields(v, at, nulls);
   return v;
 }

@@ -4,9 +4,10 @@
  * values do in istioctl); tags with a suffix (`1.30.3-distroless`) count by
  * their leading number. A component's tag is the user's image choice: it
  * chooses the line only when nothing else names one, and one naming another
- * line is a warning (istioctl renders it without a word). A tag that names no version (`latest`, a digest, a custom build)
- * needs the `install.istio.io/istio-version` annotation to say which
- * release's templates to use. Nothing set: the default release.
+ * line is a warning (istioctl renders it without a word). A tag that names
+ * no version (`latest`, a digest, a custom build) needs the
+ * `install.istio.io/istio-version` annotation to say which release's
+ * templates to use. Nothing set: the default release.
  *
  * The same function judges the user's own layer (profiles/, which then
  * fills the default tag from the answer) and the merged IstioOperator

@@ -1,6 +1,6 @@
 import type { RenderPlan } from '../translate/plan.js';
 import { has } from '../releases/changes.js';
-import { istiodName, revLabel } from './names.js';
+import { revLabel } from './names.js';
 import type { K8sObject } from './object.js';
 import type { JsonObject } from '../json/value.js';
 
@@ -80,7 +80,7 @@ export function renderRemoteIstiod(
   namespace: string,
   address: string,
   /** The Service's name: istiod's, or `istiod[-<rev>]-remote` beside a local injector istiod. */
-  name = istiodName(plan.revision),
+  name: string,
 ): K8sObject[] {
   if (!address) return [];
   if (has(plan.release, 'remoteEndpointSlice'))

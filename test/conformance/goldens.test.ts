@@ -7,6 +7,7 @@ import {
   crdDigest,
   GOLDEN_PATCHES,
   GOLDENS,
+  istioInputGoldens,
   minorOf,
   type CrdDigests,
   type ManifestGolden,
@@ -102,4 +103,8 @@ for (const patch of GOLDEN_PATCHES) {
 }
 
 // Istio's own test inputs, through the same goldens' istioctl (istio-inputs.ts).
-for (const patch of GOLDEN_PATCHES) describeIstioInputGoldens(patch, compared);
+for (const patch of GOLDEN_PATCHES)
+  describeIstioInputGoldens(
+    { patch, minor: minorOf(patch), dir: istioInputGoldens(patch) },
+    compared,
+  );

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import yaml from 'js-yaml';
 import { ROOT } from '../support/cli.js';
 
 /** Where the shared folder keeps them, below a `shared` folder. */
@@ -87,21 +86,6 @@ export function refusedOnPurpose(f: string, minor: string): RefusedOnPurpose | u
  * null fields.
  */
 export const NULL_AS_ABSENT: readonly string[] = ['bare_values.yaml', 'bogus_cps.yaml'];
-
-/** A YAML text without its null map fields, at any depth. */
-export function withoutNullFields(text: string): string {
-  const strip = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(strip)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([, x]) => x !== null)
-              .map(([k, x]) => [k, strip(x)]),
-          )
-        : v;
-  return yaml.dump(strip(yaml.load(text)));
-}
 
 /**
  * Inputs that exercise an istioctl flag in Istio's suite: what stands for

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { IstioOperatorValidationError } from '../../src/api/errors.js';
 import { parseIstioOperatorFile } from '../../src/api/parse.js';
 import type { Diagnostic } from '../../src/api/types.js';
@@ -16,7 +17,6 @@ import {
   namedField,
   NULL_AS_ABSENT,
   refusedOnPurpose,
-  withoutNullFields,
 } from './istio-inputs-table.js';
 import { ISTIOCTL_BUILD_TIMEOUT_MS, mapLimit, run } from './istioctl.js';
 import { renderOurs } from './ours.js';
@@ -40,7 +40,9 @@ export async function oracleInput(
   let file = join(ISTIO_INPUTS, f);
   if (NULL_AS_ABSENT.includes(f)) {
     file = join(dir, f);
-    await writeFile(file, withoutNullFields(readFileSync(join(ISTIO_INPUTS, f), 'utf8')));
+    // The input as we take it: our parser leaves the null fields out.
+    const parsed = parseIstioOperatorFile(f, readFileSync(join(ISTIO_INPUTS, f), 'utf8'));
+    await writeFile(file, yaml.dump(parsed.object));
   }
   const set = [`tag=${tag}`, ...(refusedOnPurpose(f, minor)?.fixed ?? [])];
   return ['manifest', 'generate', '-f', file, ...set.flatMap((s) => ['--set', s])];
@@ -51,8 +53,8 @@ export async function runOracle(
   bin: string,
   minor: string,
   tag: string,
-): Promise<Map<string, OracleResult & { stdout: string }>> {
-  const out = new Map<string, OracleResult & { stdout: string }>();
+): Promise<Map<string, OracleResult>> {
+  const out = new Map<string, OracleResult>();
   const dir = await mkdtemp(join(tmpdir(), 'istio-inputs-'));
   try {
     await mapLimit(istioInputs(), 2, async (f) => {
@@ -62,7 +64,6 @@ export async function runOracle(
         refused: r.code !== 0,
         ...(r.code !== 0 && namedField(r.stderr) ? { field: namedField(r.stderr) } : {}),
         ...(r.code === 0 ? { objects: parseManifest(r.stdout, `istioctl ${minor}:${f}`) } : {}),
-        stdout: r.code === 0 ? '' : r.stderr.trim().split('\n').at(-1)!,
       });
     });
   } finally {
@@ -210,23 +211,16 @@ export function describeIstioInputs(
 }
 
 /**
- * Where the goldens of Istio's inputs for a patch are (beside the corpus
- * goldens; not imported from scripts/conformance-goldens.ts, which imports
- * this module to write them).
- */
-export const istioInputGoldens = (patch: string) =>
-  join(import.meta.dirname, 'goldens', patch, 'istio-inputs');
-
-const minorOf = (patch: string) => patch.split('.').slice(0, 2).join('.');
-
-/**
  * Istio's inputs against committed goldens of a line without a live oracle
  * (scripts/conformance-goldens.ts --istio-inputs): what its istioctl did
  * with each, CRDs and the values dump left out on both sides.
  */
-export function describeIstioInputGoldens(patch: string, keep: (o: K8sObject) => boolean): void {
+export function describeIstioInputGoldens(
+  line: { patch: string; minor: string; dir: string },
+  keep: (o: K8sObject) => boolean,
+): void {
+  const { patch, minor, dir } = line;
   describe(`conformance: Istio's own manifest-generate inputs, istioctl ${patch} (committed goldens)`, () => {
-    const dir = istioInputGoldens(patch);
     const inputs = istioInputs();
     const tally = new Tally();
     const golden = (f: string) =>
@@ -242,7 +236,7 @@ export function describeIstioInputGoldens(patch: string, keep: (o: K8sObject) =>
 
     for (const f of inputs) {
       it(`${f.replace(/\.yaml$/, '')}: accepted or refused as istioctl ${patch} did, every field equal`, () =>
-        judge(f, minorOf(patch), patch, golden(f), tally, keep));
+        judge(f, minor, patch, golden(f), tally, keep));
     }
   });
 }

@@ -121,13 +121,15 @@ export function pilotSettings(
   const p = getObject(values, 'pilot');
   const remote = getBool(p, 'istiodRemote.enabled') || getBool(values, 'istiodRemote.enabled');
   const tolerations = getPath(p, 'tolerations');
+  const configCluster = remote && getBool(values, 'global.configCluster');
+  const localInjector =
+    remote &&
+    (getBool(values, 'istiodRemote.enabledLocalInjectorIstiod') ||
+      getBool(p, 'istiodRemote.enabledLocalInjectorIstiod'));
   return {
     remote,
-    configCluster: remote && getBool(values, 'global.configCluster'),
-    localInjector:
-      remote &&
-      (getBool(values, 'istiodRemote.enabledLocalInjectorIstiod') ||
-        getBool(p, 'istiodRemote.enabledLocalInjectorIstiod')),
+    configCluster,
+    localInjector,
     remotePilotAddress: getString(values, 'global.remotePilotAddress'),
     terminationMessagePolicy: has(release, 'istiodTerminationMessagePolicy')
       ? getString(p, 'terminationMessagePolicy')
@@ -135,11 +137,7 @@ export function pilotSettings(
     meshConfigMap: getPath(p, 'configMap') !== false,
     injectorConfigMap: !getBool(values, 'global.omitSidecarInjectorConfigMap'),
     validationWebhook:
-      getBool(values, 'global.configValidation') &&
-      (!remote ||
-        getBool(values, 'global.configCluster') ||
-        getBool(values, 'istiodRemote.enabledLocalInjectorIstiod') ||
-        getBool(p, 'istiodRemote.enabledLocalInjectorIstiod')),
+      getBool(values, 'global.configValidation') && (!remote || configCluster || localInjector),
     stableValidationPolicy: getBool(values, 'experimental.stableValidationPolicy') && !remote,
     deploymentLabels: getObject(p, 'deploymentLabels') as Record<string, string>,
     podLabels: getObject(p, 'podLabels') as Record<string, string>,
