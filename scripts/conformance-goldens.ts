@@ -30,7 +30,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { parseManifest } from '../src/render/diff.js';
+import { parseManifest } from '../src/yaml/manifest.js';
 import type { K8sObject } from '../src/render/object.js';
 import { binaryVersion, ensureBinaries, istioctlFor } from '../src/cluster/binaries.js';
 import { isJsonObject, type Json, type JsonObject } from '../src/json/value.js';

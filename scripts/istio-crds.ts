@@ -13,7 +13,7 @@
  * committed here: the generated file is git-ignored.
  *
  * It also holds each CRD's `spec` as YAML text, written by the project's own
- * YAML writer (src/render/yaml-text.ts), which `manifest generate` pastes
+ * YAML writer (src/yaml/dump.ts), which `manifest generate` pastes
  * instead of writing 17,000 lines on every run.
  *
  * The generated file records a digest of tools/istio-api (go.mod and go.sum)
@@ -30,7 +30,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
-import { writtenValueText } from '../src/render/yaml-text.js';
+import { writtenValueText } from '../src/yaml/dump.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -166,7 +166,7 @@ export interface CrdEntry {
 }
 
 /** The YAML writer, whose output for each CRD's spec the generated file holds. */
-const WRITER = join(ROOT, 'src', 'render', 'yaml-text.ts');
+const WRITER = join(ROOT, 'src', 'yaml', 'dump.ts');
 
 /** sha256 (16 hex digits) of the YAML writer's source: the spec texts are regenerated when it changes. */
 export async function writerDigest(file = WRITER): Promise<string> {
@@ -222,7 +222,7 @@ export function generatedConstants(
     `export const GENERATED_FORMAT = ${GENERATED_FORMAT};\n\n` +
     "/** Digest of tools/istio-api (every line's go.mod, go.sum) when this file was generated. */\n" +
     `export const ISTIO_API_PIN_DIGEST = ${JSON.stringify(digest)};\n\n` +
-    '/** Digest of src/render/yaml-text.ts, the writer of the spec texts. */\n' +
+    '/** Digest of src/yaml/dump.ts, the writer of the spec texts. */\n' +
     `export const YAML_WRITER_DIGEST = ${JSON.stringify(writer)};\n\n` +
     `/** Per Istio line: the ${ISTIO_API_MODULE} version, the CRD names in its order, their places in the data. */\n` +
     'export const ISTIO_CRD_SETS: Readonly<Record<string, { apiVersion: string; names: readonly string[]; refs: readonly number[] }>> = ' +

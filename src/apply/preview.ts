@@ -4,7 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
 
-import { diffJson, type FieldChange } from '../render/diff.js';
+import { diffJson, type FieldChange } from '../diff/fields.js';
 
 import { describeKept, weakening, type KeptCrd } from './crd-guard.js';
 

@@ -1,19 +1,11 @@
 import type { JsonObject } from '../json/value.js';
 import type { CniSettings } from '../translate/components/cni.js';
 import type { ComponentPlan } from '../translate/plan.js';
-import { envField, envResource, envValue, rule } from './common.js';
+import { envField, envResource, envValue, PRIVILEGED_SCC, rule } from './common.js';
 import type { K8sObject } from './object.js';
 import { renderNetworkPolicy } from './network-policy.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
-
-/** OpenShift only admits the privileged node agent through this SCC. */
-export const PRIVILEGED_SCC: JsonObject = {
-  apiGroups: ['security.openshift.io'],
-  resources: ['securitycontextconstraints'],
-  resourceNames: ['privileged'],
-  verbs: ['use'],
-};
 
 interface RolePair {
   role: string;

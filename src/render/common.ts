@@ -37,3 +37,11 @@ export function envResource(name: string, resource: string, divisor?: string): J
 export function rule(apiGroups: string[], resources: string[], verbs: string[]): JsonObject {
   return { apiGroups, resources, verbs };
 }
+
+/** OpenShift only admits the privileged node agents (CNI, ztunnel) through this SCC. */
+export const PRIVILEGED_SCC: JsonObject = {
+  apiGroups: ['security.openshift.io'],
+  resources: ['securitycontextconstraints'],
+  resourceNames: ['privileged'],
+  verbs: ['use'],
+};

@@ -1,7 +1,7 @@
 import { ISTIO_CRD_SETS, istioCrdData } from './generated/istio-crds.js';
 import type { IstioRelease } from '../releases/catalog.js';
 import { type K8sObject } from './object.js';
-import { registerWrittenText } from './yaml-text.js';
+import { registerWrittenText } from '../yaml/dump.js';
 import { isJsonObject, type JsonObject } from '../json/value.js';
 
 /**

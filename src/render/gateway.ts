@@ -2,7 +2,7 @@ import type { GatewayPlan, RenderPlan } from '../translate/plan.js';
 import { envField, envResource, envValue, pullSecretsField, rule } from './common.js';
 import { revLabel } from './names.js';
 import { type K8sObject } from './object.js';
-import { renderHpa, renderPdb } from './pilot-workload.js';
+import { renderHpa, renderPdb } from './scaling.js';
 import { has } from '../releases/changes.js';
 import { policyName, renderNetworkPolicy } from './network-policy.js';
 import { LABELS } from '../api/vocabulary.js';

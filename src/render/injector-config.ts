@@ -2,7 +2,7 @@ import type { InjectorSettings } from '../translate/components/mesh.js';
 import type { RenderPlan } from '../translate/plan.js';
 import { injectionTemplates } from './injection/templates.js';
 import { injectorConfigMapName, revLabel } from './names.js';
-import { dumpYaml } from './yaml-text.js';
+import { dumpYaml } from '../yaml/dump.js';
 import type { K8sObject } from './object.js';
 import type { Json, JsonObject } from '../json/value.js';
 

@@ -1,4 +1,4 @@
-import { goYaml } from './go-yaml.js';
+import { goYaml } from '../yaml/go-yaml.js';
 import type { JsonObject } from '../json/value.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { K8sObject } from './object.js';
-import { dumpYaml } from './yaml-text.js';
+import { dumpYaml } from '../yaml/dump.js';
 
 /**
  * Multi-document YAML of the objects, in the given order, keys sorted, so

@@ -6,13 +6,12 @@ import type { K8sObject } from './object.js';
 import { renderPilotRbac } from './pilot-rbac.js';
 import {
   istiodSelector,
-  renderHpa,
   renderIstiodDeployment,
   renderIstiodService,
-  renderPdb,
   renderRevisionTagService,
 } from './pilot-workload.js';
 import { renderRemoteIstiod } from './remote.js';
+import { renderHpa, renderPdb } from './scaling.js';
 import { renderStablePolicy } from './stable-policy.js';
 import {
   renderInjectorWebhook,

@@ -1,8 +1,7 @@
 import type { JsonObject } from '../json/value.js';
 import type { ZtunnelSettings } from '../translate/components/ztunnel.js';
 import type { ComponentPlan } from '../translate/plan.js';
-import { envField, envResource, envValue } from './common.js';
-import { PRIVILEGED_SCC } from './cni.js';
+import { envField, envResource, envValue, PRIVILEGED_SCC } from './common.js';
 import type { K8sObject } from './object.js';
 import { renderNetworkPolicy } from './network-policy.js';
 

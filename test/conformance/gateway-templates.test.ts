@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ensureBinaries } from '../../src/cluster/binaries.js';
-import { parseManifest } from '../../src/render/diff.js';
+import { parseManifest } from '../../src/yaml/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { compareObjects, formatDifferences, formatShare, staleAllowances } from './compare.js';
 import { injectorInputs, writeInjectorInputs } from './injector-files.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { parseManifest } from '../../src/render/diff.js';
+import { parseManifest } from '../../src/yaml/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { isOlder, releaseOfMinor, type IstioMinor } from '../../src/releases/catalog.js';
 import { injectorInputs, writeInjectorInputs } from './injector-files.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { parseManifest } from '../../src/render/diff.js';
+import { parseManifest } from '../../src/yaml/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { compareObjects, formatDifferences, staleAllowances } from './compare.js';
 import { casesFor, injectCase, injectorFlags, iopYaml } from './injection-cases.js';

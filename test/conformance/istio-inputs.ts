@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { IstioOperatorValidationError } from '../../src/api/errors.js';
 import { parseIstioOperatorFile } from '../../src/api/parse.js';
 import type { Diagnostic } from '../../src/api/types.js';
-import { parseManifest } from '../../src/render/diff.js';
+import { parseManifest } from '../../src/yaml/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
 import { allowedLeaves, assertSameManifest, formatShare, type Comparison } from './compare.js';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryVersion, istioctlFor } from '../../src/cluster/binaries.js';
-import { parseManifest } from '../../src/render/diff.js';
+import { parseManifest } from '../../src/yaml/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
 import {
   assertSameManifest,

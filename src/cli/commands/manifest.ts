@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { diffManifests, formatDiff, parseManifest } from '../../render/diff.js';
+import { parseManifest } from '../../yaml/manifest.js';
+import { diffManifests, formatDiff } from '../../diff/manifest.js';
 import { sortObjects } from '../../render/order.js';
 import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import type { ComponentName } from '../../translate/plan.js';

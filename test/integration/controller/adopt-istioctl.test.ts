@@ -13,7 +13,7 @@ import { startControlPlane, type RunningControlPlane } from '../../../src/cluste
 import { waitFor } from '../../../src/cluster/health.js';
 import { OperatorManager } from '../../../src/controller/manager.js';
 import { KubeClient } from '../../../src/kube/client.js';
-import { diffJson } from '../../../src/render/diff.js';
+import { diffJson } from '../../../src/diff/fields.js';
 import type { Json } from '../../../src/json/value.js';
 import { releaseOfMinor } from '../../../src/releases/catalog.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';

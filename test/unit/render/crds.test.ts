@@ -21,7 +21,7 @@ import {
 import type { JsonObject } from '../../../src/json/value.js';
 import type { K8sObject } from '../../../src/render/object.js';
 import { toYamlDocuments } from '../../../src/render/output.js';
-import { dumpYaml, writtenValueText } from '../../../src/render/yaml-text.js';
+import { dumpYaml, writtenValueText } from '../../../src/yaml/dump.js';
 import { find, render } from './helpers.js';
 
 type Rec = Record<string, unknown>;
@@ -45,7 +45,7 @@ describe("render: Istio's CRDs from istio.io/api", () => {
     assert.equal(
       YAML_WRITER_DIGEST,
       await writerDigest(),
-      'the CRD texts were written by an older src/render/yaml-text.ts: run `npm run build`',
+      'the CRD texts were written by an older src/yaml/dump.ts: run `npm run build`',
     );
     assert.deepEqual(
       Object.fromEntries(Object.entries(ISTIO_CRD_SETS).map(([l, set]) => [l, set.apiVersion])),

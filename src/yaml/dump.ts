@@ -15,7 +15,7 @@ import yaml from 'js-yaml';
  * ones plain or single-quoted, multi-line ones as literal blocks). js-yaml
  * stays the reference: any other value (a tab, a non-ASCII character, a
  * float, a long key…) makes dumpYaml hand the whole value to js-yaml, and
- * test/unit/render/yaml-text.test.ts compares the two on every profile's
+ * test/unit/yaml/dump.test.ts compares the two on every profile's
  * objects and on thousands of generated values.
  */
 export function dumpYaml(value: unknown): string {

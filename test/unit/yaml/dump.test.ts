@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
 import { PROFILE_NAMES } from '../../../src/profiles/index.js';
-import { dumpYaml, writeYaml } from '../../../src/render/yaml-text.js';
-import { render } from './helpers.js';
+import { dumpYaml, writeYaml } from '../../../src/yaml/dump.js';
+import { render } from '../render/helpers.js';
 
 /** js-yaml's own output under the options dumpYaml promises to match. */
 const reference = (v: unknown) => yaml.dump(v, { sortKeys: true, lineWidth: -1, noRefs: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { goKeyLess, goYaml, numberText } from '../../../src/render/go-yaml.js';
+import { goKeyLess, goYaml, numberText } from '../../../src/yaml/go-yaml.js';
 
 /**
  * Expected texts are what sigs.k8s.io/yaml v1.5.0 (Helm 3 toYaml, go-yaml v2)
