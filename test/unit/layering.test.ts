@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { ROOT } from '../support/cli.js';
 
@@ -10,6 +10,8 @@ const PRODUCT = [
   'src/profiles',
   'src/translate',
   'src/render',
+  'src/yaml',
+  'src/diff',
   'src/apply',
   'src/controller',
   'src/install',
@@ -76,5 +78,71 @@ describe('layering: the product does not import the local control plane', () => 
       }
     }
     assert.deepEqual(violations, [], `imports of ${FORBIDDEN}/:\n${violations.join('\n')}`);
+  });
+});
+
+/**
+ * Generic code every layer may use: JSON values, YAML text, diffs. They
+ * know nothing of the pipeline, so none imports its layers; the one
+ * exception is the plain object type (`render/object.ts`, data only) that
+ * a manifest is made of.
+ */
+const GENERIC = ['src/json', 'src/yaml', 'src/diff'];
+const PIPELINE = [
+  'api',
+  'profiles',
+  'translate',
+  'render',
+  'pipeline',
+  'apply',
+  'controller',
+  'cli',
+];
+const OBJECT_TYPE = 'src/render/object.ts';
+
+describe('layering: generic code and renderers', () => {
+  it(`${GENERIC.join(', ')} import no layer of the pipeline (only ${OBJECT_TYPE})`, () => {
+    const layers = PIPELINE.map((d) => join(ROOT, 'src', d) + sep);
+    const violations: string[] = [];
+    for (const file of GENERIC.flatMap((d) => tsFilesUnder(join(ROOT, d)))) {
+      for (const spec of relativeImports(file)) {
+        const target = resolveRelative(file, spec);
+        if (!target || rel(target) === OBJECT_TYPE) continue;
+        if (layers.some((l) => target.startsWith(l)))
+          violations.push(`${rel(file)} -> ${rel(target)}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('no component renderer imports another (they share through modules both import)', () => {
+    // The component renderers are what render/manifest.ts composes: its
+    // imports that export a `render<Component>` function. A file named
+    // `<component>-*.ts` (pilot-workload.ts) is a part of that component.
+    const dir = join(ROOT, 'src', 'render');
+    const manifest = join(dir, 'manifest.ts');
+    const renderers = relativeImports(manifest)
+      .map((spec) => resolveRelative(manifest, spec))
+      .filter(
+        (f): f is string => !!f && /^export function render[A-Z]/m.test(readFileSync(f, 'utf8')),
+      )
+      .map((f) => basename(f, '.ts'));
+    assert.ok(renderers.length >= 5, `found only the renderers ${renderers.join(', ')}`);
+    const componentOf = (file: string): string | undefined => {
+      if (dirname(file) !== dir) return undefined;
+      const name = basename(file, '.ts');
+      return renderers.find((r) => name === r || name.startsWith(`${r}-`));
+    };
+    const violations: string[] = [];
+    for (const file of tsFilesUnder(dir)) {
+      const from = componentOf(file);
+      if (!from) continue;
+      for (const spec of relativeImports(file)) {
+        const target = resolveRelative(file, spec);
+        const to = target && componentOf(target);
+        if (to && to !== from) violations.push(`${rel(file)} -> ${rel(target)}`);
+      }
+    }
+    assert.deepEqual(violations, []);
   });
 });
