@@ -7,6 +7,7 @@
  */
 import { isProfileName, PROFILE_NAMES, REMOVED_PROFILES } from '../profiles/names.js';
 import { findDeprecatedValues } from './deprecated.js';
+import { multiClusterDiagnostics } from './multicluster.js';
 import { formatPath, getPath } from '../json/path.js';
 import { isObject } from '../json/value.js';
 import { DNS1123_LABEL, GATEWAY_NAME, MAJOR_MINOR } from './schema/spec.js';
@@ -384,6 +385,7 @@ export function semanticDiagnostics(obj: unknown): Diagnostic[] {
   checkProxy(spec, out);
   checkReaderServiceAccount(spec, out);
   checkPilotNamespace(spec, out);
+  out.push(...multiClusterDiagnostics(spec));
   out.push(...findDeprecatedValues(spec));
   return out;
 }

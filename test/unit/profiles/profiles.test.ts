@@ -139,8 +139,19 @@ describe('built-in profiles', () => {
         assert.deepEqual(enabledComponents(iop), p.components);
       });
 
-      it('validates without warnings and records its name', () => {
-        assert.deepEqual(warnings, []);
+      it('validates without warnings (remote: only what a remote cluster must be told) and records its name', () => {
+        // A remote cluster needs its name, its primary's address and its
+        // injector path: the profile cannot know them (api/multicluster.ts).
+        assert.deepEqual(
+          warnings.map((w) => w.path),
+          p.name === 'remote'
+            ? [
+                'spec.values.global.multiCluster.clusterName',
+                'spec.values.global.remotePilotAddress',
+                'spec.values.istiodRemote.injectionPath',
+              ]
+            : [],
+        );
         assert.equal(iop.spec.profile, p.name);
       });
 
