@@ -1,12 +1,7 @@
 import type { IstioRelease } from '../../releases/catalog.js';
-import {
-  CANONICAL_LABELS,
-  prelude,
-  proxyEnv,
-  READINESS_PROBE,
-  proxyMounts,
-  proxyVolumes,
-} from './shared.js';
+import { proxyEnv } from './proxy-env.js';
+import { CANONICAL_LABELS, prelude, proxyArgs, readinessProbe } from './shared.js';
+import { proxyMounts, proxyVolumes } from './volumes.js';
 
 /**
  * The `gateway` template, for pods that run Envoy as a gateway (annotation
@@ -40,21 +35,7 @@ spec:
     - containerPort: 15090
       protocol: TCP
       name: http-envoy-prom
-    args:
-    - proxy
-    - router
-    - --domain
-    - {{ printf "$(POD_NAMESPACE).svc.%s" .Values.global.proxy.clusterDomain | quote }}
-    - {{ printf "--proxyLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/logLevel" .Values.global.proxy.logLevel) | quote }}
-    - {{ printf "--proxyComponentLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/componentLogLevel" .Values.global.proxy.componentLogLevel) | quote }}
-    - {{ printf "--log_output_level=%s" (annotation .ObjectMeta "sidecar.istio.io/agentLogLevel" .Values.global.logging.level) | quote }}
-    {{- if .Values.global.sts.servicePort }}
-    - {{ printf "--stsPort=%v" .Values.global.sts.servicePort | quote }}
-    {{- end }}
-    {{- if .Values.global.logAsJson }}
-    - --log_as_json
-    {{- end }}
-    {{- with .Values.global.proxy.lifecycle }}
+${proxyArgs('router')}    {{- with .Values.global.proxy.lifecycle }}
     lifecycle: {{ . | toJson }}
     {{- end }}
     securityContext:
@@ -63,7 +44,7 @@ spec:
 ${proxyEnv('gateway', release)}    {{- with .Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . | quote }}
     {{- end }}
-${READINESS_PROBE}    {{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}
+${readinessProbe('15021')}    {{- if or (isset $ann "sidecar.istio.io/proxyCPU") (isset $ann "sidecar.istio.io/proxyMemory") (isset $ann "sidecar.istio.io/proxyCPULimit") (isset $ann "sidecar.istio.io/proxyMemoryLimit") }}
     resources: {{ $res | toJson }}
     {{- end }}
 ${proxyMounts(false)}${proxyVolumes(release, false, true)}`;

@@ -1,14 +1,14 @@
 import type { IstioRelease } from '../../releases/catalog.js';
 import { has } from '../../releases/changes.js';
+import { proxyEnv } from './proxy-env.js';
 import {
   canonicalLabels,
   COMMON_ANNOTATIONS,
   prelude,
-  proxyEnv,
-  READINESS_PROBE,
-  proxyMounts,
-  proxyVolumes,
+  proxyArgs,
+  readinessProbe,
 } from './shared.js';
+import { proxyMounts, proxyVolumes } from './volumes.js';
 
 /** Inbound capture, exclusions and the rest of the traffic annotations the CNI plugin reads. */
 const CNI_ANNOTATIONS = `    {{- if .Values.pilot.cni.enabled }}
@@ -170,21 +170,7 @@ ${prelude(release)}
     - containerPort: 15090
       protocol: TCP
       name: http-envoy-prom
-    args:
-    - proxy
-    - sidecar
-    - --domain
-    - {{ printf "$(POD_NAMESPACE).svc.%s" .Values.global.proxy.clusterDomain | quote }}
-    - {{ printf "--proxyLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/logLevel" .Values.global.proxy.logLevel) | quote }}
-    - {{ printf "--proxyComponentLogLevel=%s" (annotation .ObjectMeta "sidecar.istio.io/componentLogLevel" .Values.global.proxy.componentLogLevel) | quote }}
-    - {{ printf "--log_output_level=%s" (annotation .ObjectMeta "sidecar.istio.io/agentLogLevel" .Values.global.logging.level) | quote }}
-    {{- if .Values.global.sts.servicePort }}
-    - {{ printf "--stsPort=%v" .Values.global.sts.servicePort | quote }}
-    {{- end }}
-    {{- if .Values.global.logAsJson }}
-    - --log_as_json
-    {{- end }}
-    {{- if .Values.global.proxy.outlierLogPath }}
+${proxyArgs('sidecar')}    {{- if .Values.global.proxy.outlierLogPath }}
     - {{ printf "--outlierLogPath=%s" .Values.global.proxy.outlierLogPath | quote }}
     {{- end }}
     {{- $hold := or .Values.global.proxy.holdApplicationUntilProxyStarts .ProxyConfig.HoldApplicationUntilProxyStarts.GetValue }}
@@ -210,7 +196,7 @@ ${proxyEnv('sidecar', release)}
       timeoutSeconds: 3
       failureThreshold: {{ .Values.global.proxy.startupProbe.failureThreshold }}
     {{- end }}
-${READINESS_PROBE}
+${readinessProbe('15021')}
     {{- end }}
     {{- $root := or (eq $mode "TPROXY") (eq (annotation .ObjectMeta "sidecar.istio.io/capNetBindService" .Values.global.proxy.capNetBindService) "true") }}
     {{- $trace := eq (index .ProxyConfig.ProxyMetadata "IPTABLES_TRACE_LOGGING") "true" }}
