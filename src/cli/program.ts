@@ -22,6 +22,11 @@ const COMMANDS: readonly { name: string; load: () => Promise<Command> }[] = [
   { name: 'dump', load: async () => (await import('./commands/install.js')).dumpCommand() },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand() },
   { name: 'diff', load: async () => (await import('./commands/diff.js')).diffCommand() },
+  {
+    name: 'create-remote-secret',
+    load: async () =>
+      (await import('./commands/create-remote-secret.js')).createRemoteSecretCommand(),
+  },
   { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand() },
   {
     name: 'manifest',
