@@ -1,15 +1,10 @@
 import { requestBody, withDesiredHash } from './applier.js';
-
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
-
 import { diffJson, type FieldChange } from '../diff/fields.js';
-
 import { describeKept, weakening, type KeptCrd } from './crd-guard.js';
-
 import { WATCHED_KINDS } from './kinds.js';
-
 import { describeObject, identity, ownerOf, writtenByOperator, type Owner } from './live.js';
 import { LABELS, NOT_PRUNED_LABEL } from '../api/vocabulary.js';
 import type { Json } from '../json/value.js';

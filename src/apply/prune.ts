@@ -1,9 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { watchedKind } from './kinds.js';
-
 import type { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
-
 import {
   describeObject,
   identity,

@@ -4,17 +4,13 @@ import type {
   V1Deployment,
 } from '@kubernetes/client-node';
 import { describeObject } from '../apply/live.js';
-
 import { workloadReady } from '../apply/readiness.js';
 import { waitFor } from '../kube/poll.js';
 import type { IstioOperator } from '../api/types.js';
 import { uninstallInProcess } from '../controller/uninstall.js';
-
 import type { KubeAccess } from '../kube/access.js';
 import { KubeClient } from '../kube/client.js';
-
 import { describeKubeError, isConflict, isNotFound } from '../kube/errors.js';
-
 import {
   OPERATOR_DEPLOYMENT_SELECTOR,
   operatorFromDeployment,

@@ -1,8 +1,7 @@
 import type { K8sSettingsInput } from '../translate/input.js';
-import { toJson } from '../json/value.js';
 import { type K8sObject } from './object.js';
 import { strategicMerge } from './strategic-merge.js';
-import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
+import { isJsonObject, toJson, type Json, type JsonObject } from '../json/value.js';
 
 /** Which objects a component's k8s settings patch. */
 export interface K8sTarget {

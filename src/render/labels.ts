@@ -1,5 +1,4 @@
 import type { ComponentPlan, RenderPlan } from '../translate/plan.js';
-
 import type { K8sObject } from './object.js';
 import { revLabel } from './names.js';
 import { LABELS } from '../api/vocabulary.js';

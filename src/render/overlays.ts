@@ -1,10 +1,8 @@
 import yaml from 'js-yaml';
 import type { OverlayInput } from '../translate/input.js';
-import { toJson } from '../json/value.js';
+import { clone, isJsonObject, toJson, type Json } from '../json/value.js';
 import { type K8sObject } from './object.js';
 import { formatPath, parsePath, type PathStep } from './overlay-path.js';
-import { clone } from '../json/value.js';
-import { isJsonObject, type Json } from '../json/value.js';
 
 export { formatPath, parsePath, type PathStep } from './overlay-path.js';
 

@@ -1,5 +1,4 @@
-import { clone } from '../json/value.js';
-import { isJsonObject, type Json, type JsonObject } from '../json/value.js';
+import { clone, isJsonObject, type Json, type JsonObject } from '../json/value.js';
 
 /**
  * Merge keys of the Kubernetes lists k8s settings touch, by field name, as

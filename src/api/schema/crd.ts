@@ -1,7 +1,5 @@
 import { obj, str, type JSONSchemaProps } from './props.js';
-
 import { specSchema } from './spec.js';
-
 import { statusSchema } from './status.js';
 import { GROUP, IOP_RESOURCE, KIND, VERSION } from '../vocabulary.js';
 

@@ -1,24 +1,16 @@
 import { Command } from 'commander';
-
 import { readFile } from 'node:fs/promises';
-
 import { join, resolve } from 'node:path';
-
 import { fileURLToPath } from 'node:url';
-
 import yaml from 'js-yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../../api/types.js';
 import type { LocalIstiod } from '../../cluster/istiod.js';
-import { chooseRelease } from '../../api/release.js';
+import { chooseRelease, minorOfTag } from '../../api/release.js';
 import { RELEASES } from '../../releases/catalog.js';
-import { minorOfTag } from '../../api/release.js';
 import { defaultClusterDir } from '../../cluster/dirs.js';
-
 import { configureLogger } from '../../log/logger.js';
-
 import { formatStatus, statusRows } from '../status-table.js';
-
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 

@@ -1,13 +1,8 @@
 import { Command, Option } from 'commander';
-
 import { readFileSync } from 'node:fs';
-
 import { setFlagsFromString } from 'node:v8';
-
 import { logger } from '../../log/logger.js';
-
 import { OPERATOR_VERSION, ISTIO_VERSION } from '../../version.js';
-
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 import type { KubeClient } from '../../kube/client.js';

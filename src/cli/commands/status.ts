@@ -1,9 +1,7 @@
 import { Command, Option } from 'commander';
-
 import yaml from 'js-yaml';
 import type { IstioOperator } from '../../api/types.js';
 import { formatStatus, statusRows, unhealthy } from '../status-table.js';
-
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
 

@@ -2,29 +2,17 @@ import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-
 import { randomBytes } from 'node:crypto';
-
 import { readdirSync, readFileSync } from 'node:fs';
-
 import { join } from 'node:path';
-
 import { promisify } from 'node:util';
-
 import { schemaDiagnostics } from '../../../src/api/schema-validator.js';
-
 import { CRD_NAME } from '../../../src/api/schema/crd.js';
-
 import { CRD_FILE } from '../../../scripts/write-crd.js';
-
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
-
 import { waitFor } from '../../../src/cluster/health.js';
-
 import { generateIstioOperator } from '../../../src/profiles/index.js';
-
 import { ROOT } from '../../support/cli.js';
-
 import { useCluster } from '../../support/cluster.js';
 
 const run = promisify(execFile);

@@ -1,12 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../../src/cluster/health.js';
-
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import { objectPath, type KubeClient, type ObjectRef } from '../../../src/kube/client.js';
-
 import { kubeRequest } from '../../../src/kube/request.js';
-
 import {
   iopRef as iopRefIn,
   operatorEnv,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { waitFor } from '../../../src/cluster/health.js';
-
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import type { KubeClient, ObjectRef } from '../../../src/kube/client.js';
 import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';

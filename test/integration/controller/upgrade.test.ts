@@ -2,7 +2,6 @@ import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import type { IstioOperator } from '../../../src/api/types.js';
 import { waitFor } from '../../../src/cluster/health.js';
-
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import type { ObjectRef } from '../../../src/kube/client.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';

@@ -2,36 +2,22 @@ import * as k8s from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-
 import { readdirSync, readFileSync } from 'node:fs';
-
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-
 import { tmpdir } from 'node:os';
-
 import { join } from 'node:path';
-
 import { promisify } from 'node:util';
-
 import type { IstioOperator } from '../../../src/api/types.js';
 import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
 import { writtenByOperator } from '../../../src/apply/live.js';
-
 import { ensureBinaries } from '../../../src/cluster/binaries.js';
-
 import { waitFor } from '../../../src/cluster/health.js';
-
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import { render } from '../../../src/controller/desired.js';
-
 import { isNotFound } from '../../../src/kube/errors.js';
-
 import { generateIstioOperator } from '../../../src/profiles/index.js';
-
 import { ROOT, runCli } from '../../support/cli.js';
-
 import { useCluster } from '../../support/cluster.js';
-
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 import { LABELS } from '../../../src/api/vocabulary.js';
 

@@ -1,23 +1,15 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-
 import type { IstioOperator } from '../../../src/api/types.js';
 import { WATCHED_KINDS } from '../../../src/apply/kinds.js';
-
 import { identity, writtenByOperator } from '../../../src/apply/live.js';
-
 import { waitFor } from '../../../src/cluster/health.js';
-
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import { render } from '../../../src/controller/desired.js';
-
 import { KubeClient } from '../../../src/kube/client.js';
-
 import { isNotFound, toKubeError } from '../../../src/kube/errors.js';
-
 import { FaultProxy, type RequestRecord, type Verb } from '../../support/fault-proxy.js';
-
 import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 import { LABELS } from '../../../src/api/vocabulary.js';
 

@@ -1,29 +1,21 @@
 import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-
 import {
   ensureBinaries,
   ISTIO_BINARY_LINES,
   istioctlFor,
   pilotDiscoveryFor,
 } from '../../../src/cluster/binaries.js';
-
 import { probe, waitFor } from '../../../src/cluster/health.js';
-
 import { startLocalIstiod, type LocalIstiod } from '../../../src/cluster/istiod.js';
-
 import type { OperatorManager } from '../../../src/controller/manager.js';
 import { toKubeError } from '../../../src/kube/errors.js';
-
 import { kubeRequest } from '../../../src/kube/request.js';
-
 import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
 import { ownCluster } from '../../support/cluster.js';
 import { releaseOfMinor } from '../../../src/releases/catalog.js';
-
 import { installGatewayApiCrds } from '../../support/gateway-api.js';
-
 import {
   isLoopbackAddress,
   injectedLikeKubeInject,
@@ -34,7 +26,6 @@ import {
   firstPodOf,
   toleratedErrors,
 } from '../../support/istiod.js';
-
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 import { FORCE_DELETE_ANNOTATION } from '../../../src/api/vocabulary.js';
 

@@ -7,9 +7,8 @@ import {
 } from '../../../src/api/release.js';
 import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { IstioOperatorValidationError } from '../../../src/api/errors.js';
-import { releaseOfMinor } from '../../../src/releases/catalog.js';
+import { DEFAULT_RELEASE, releaseOfMinor } from '../../../src/releases/catalog.js';
 import { ISTIO_VERSION_ANNOTATION } from '../../../src/api/vocabulary.js';
-import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
 
 const pinned = (v: string) => ({ annotations: { [ISTIO_VERSION_ANNOTATION]: v } });
 

@@ -1,14 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { keepCreateOnly } from '../../../src/apply/applier.js';
-
 import { applyWaves, presentDependencies } from '../../../src/apply/graph.js';
-
 import { identity, type LiveState, type Owner } from '../../../src/apply/live.js';
-
 import { pruneCandidates } from '../../../src/apply/prune.js';
 import { componentReadiness, workloadReady } from '../../../src/apply/readiness.js';
-
 import { isSubset, subsetDifferences } from '../../../src/apply/subset.js';
 import { NOT_PRUNED_LABEL } from '../../../src/api/vocabulary.js';
 

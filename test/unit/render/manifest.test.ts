@@ -1,9 +1,7 @@
 import { ISTIO_VERSION } from '../../../src/version.js';
 import assert from 'node:assert/strict';
 import { kindPriority } from '../../../src/render/order.js';
-
 import { toYamlDocuments } from '../../../src/render/output.js';
-
 import { at, find, ids, render } from './helpers.js';
 import { LABELS } from '../../../src/api/vocabulary.js';
 
