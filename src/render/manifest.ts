@@ -27,17 +27,37 @@ export interface Manifest {
   objects: K8sObject[];
 }
 
-function finish(
-  plan: RenderPlan,
-  c: ComponentPlan,
-  objects: K8sObject[],
-  target: K8sTarget | undefined,
-  where: string,
-): K8sObject[] {
-  let out = target ? applyK8sSettings(objects, c.k8s, target) : objects;
-  out = applyOverlays(out, c.k8s.overlays, where);
-  return withOwnership(out, ownershipLabels(plan, c));
+/** What a component's renderer returned, and where the k8s settings and overlays apply. */
+interface Rendered {
+  component: ComponentName;
+  gateway?: string;
+  plan: ComponentPlan;
+  objects: K8sObject[];
+  /** The workload the k8s settings patch (none for Base). */
+  target?: K8sTarget;
+  /** The component's path in the spec, named by overlay errors. */
+  where: string;
 }
+
+/** A component's objects after its k8s settings, overlays and ownership labels. */
+function finish(plan: RenderPlan, r: Rendered): RenderedComponent {
+  const c = r.plan;
+  let out = r.target ? applyK8sSettings(r.objects, c.k8s, r.target) : r.objects;
+  out = applyOverlays(out, c.k8s.overlays, r.where);
+  const objects = withOwnership(out, ownershipLabels(plan, c));
+  return {
+    component: r.component,
+    ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
+    objects,
+  };
+}
+
+/** The k8s settings' target of a node agent: its DaemonSet and main container. */
+const daemonSet = (name: string, container: string): K8sTarget => ({
+  workloadKind: 'DaemonSet',
+  name,
+  container,
+});
 
 /**
  * Renders a finished plan (translate's) into Kubernetes objects: render
@@ -46,55 +66,60 @@ function finish(
  * so two renders of the same input are identical.
  */
 export function renderManifest(plan: RenderPlan): Manifest {
+  // Each component is finished as soon as it is rendered (an overlay error
+  // of one stops the render before the next component's renderer runs).
   const components: RenderedComponent[] = [];
-  if (plan.base) {
-    const c = plan.base;
-    components.push({
-      component: 'Base',
-      objects: finish(plan, c, renderBase(plan, c), undefined, 'spec.components.base'),
-    });
+  const add = (r: Rendered) => components.push(finish(plan, r));
+  const { base, pilot, cni, ztunnel } = plan;
+  if (base) {
+    const objects = renderBase(plan, base);
+    add({ component: 'Base', plan: base, objects, where: 'spec.components.base' });
   }
-  if (plan.pilot) {
-    const c = plan.pilot;
-    const target = {
-      workloadKind: 'Deployment',
-      name: istiodName(plan.revision),
-      container: 'discovery',
-    };
-    components.push({
+  if (pilot) {
+    add({
       component: 'Pilot',
-      objects: finish(plan, c, renderPilot(plan, c), target, 'spec.components.pilot'),
+      plan: pilot,
+      objects: renderPilot(plan, pilot),
+      target: {
+        workloadKind: 'Deployment',
+        name: istiodName(plan.revision),
+        container: 'discovery',
+      },
+      where: 'spec.components.pilot',
     });
   }
-  if (plan.cni) {
-    const c = plan.cni;
-    const target = { workloadKind: 'DaemonSet', name: 'istio-cni-node', container: 'install-cni' };
-    components.push({
+  if (cni) {
+    add({
       component: 'Cni',
-      objects: finish(plan, c, renderCni(c), target, 'spec.components.cni'),
+      plan: cni,
+      objects: renderCni(cni),
+      target: daemonSet('istio-cni-node', 'install-cni'),
+      where: 'spec.components.cni',
     });
   }
-  if (plan.ztunnel) {
-    const c = plan.ztunnel;
-    const target = { workloadKind: 'DaemonSet', name: 'ztunnel', container: 'istio-proxy' };
-    components.push({
+  if (ztunnel) {
+    add({
       component: 'Ztunnel',
-      objects: finish(plan, c, renderZtunnel(c), target, 'spec.components.ztunnel'),
+      plan: ztunnel,
+      objects: renderZtunnel(ztunnel),
+      target: daemonSet('ztunnel', 'istio-proxy'),
+      where: 'spec.components.ztunnel',
     });
   }
   for (const g of plan.gateways) {
     const list = g.component === 'IngressGateways' ? 'ingressGateways' : 'egressGateways';
-    const where = `spec.components.${list}[name=${g.name}]`;
-    const target = {
-      workloadKind: 'Deployment',
-      name: g.name,
-      container: 'istio-proxy',
-      servicePortsFromValues: true,
-    };
-    components.push({
+    add({
       component: g.component,
       gateway: g.name,
-      objects: finish(plan, g, renderGateway(plan, g), target, where),
+      plan: g,
+      objects: renderGateway(plan, g),
+      target: {
+        workloadKind: 'Deployment',
+        name: g.name,
+        container: 'istio-proxy',
+        servicePortsFromValues: true,
+      },
+      where: `spec.components.${list}[name=${g.name}]`,
     });
   }
   return { plan, components, objects: sortObjects(components.flatMap((c) => c.objects)) };

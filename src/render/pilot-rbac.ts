@@ -18,13 +18,8 @@ const ISTIO_GROUPS = [
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['get', 'watch', 'list', 'update', 'patch', 'create', 'delete'];
 
-/** What istiod may do cluster-wide: watch config and workloads, run its webhooks, sign certificates. */
-function istiodRules(release: IstioRelease): JsonObject[] {
-  const statusOf = (kinds: string[]) => kinds.map((k) => `${k}/status`);
-  const listenerSetGA = has(release, 'listenerSetGA');
-  const inference = has(release, 'inferenceGroupGA')
-    ? 'inference.networking.k8s.io'
-    : 'inference.networking.x-k8s.io';
+/** istiod patches its webhooks' CA bundles (and the validator's failure policy). */
+function webhookRules(): JsonObject[] {
   return [
     rule(
       ['admissionregistration.k8s.io'],
@@ -36,6 +31,18 @@ function istiodRules(release: IstioRelease): JsonObject[] {
       ['validatingwebhookconfigurations'],
       ['get', 'list', 'watch', 'update'],
     ),
+  ];
+}
+
+/** What istiod may do cluster-wide: watch config and workloads, run its webhooks, sign certificates. */
+function istiodRules(release: IstioRelease): JsonObject[] {
+  const statusOf = (kinds: string[]) => kinds.map((k) => `${k}/status`);
+  const listenerSetGA = has(release, 'listenerSetGA');
+  const inference = has(release, 'inferenceGroupGA')
+    ? 'inference.networking.k8s.io'
+    : 'inference.networking.x-k8s.io';
+  return [
+    ...webhookRules(),
     rule(ISTIO_GROUPS, ['*'], ['get', 'watch', 'list']),
     rule(['networking.istio.io'], ['workloadentries'], WRITE),
     rule(['networking.istio.io'], ['workloadentries/status', 'serviceentries/status'], WRITE),
@@ -142,16 +149,7 @@ function readerRules(release: IstioRelease): JsonObject[] {
 function remoteReaderRules(): JsonObject[] {
   return [
     rule([''], ['configmaps'], ['create', 'get', 'list', 'watch', 'update']),
-    rule(
-      ['admissionregistration.k8s.io'],
-      ['mutatingwebhookconfigurations'],
-      ['get', 'list', 'watch', 'update', 'patch'],
-    ),
-    rule(
-      ['admissionregistration.k8s.io'],
-      ['validatingwebhookconfigurations'],
-      ['get', 'list', 'watch', 'update'],
-    ),
+    ...webhookRules(),
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { RenderPlan } from '../translate/plan.js';
 import { has } from '../releases/changes.js';
 import { revLabel } from './names.js';
+import { CONFIG_GROUPS } from './webhooks.js';
 import type { K8sObject } from './object.js';
 import type { JsonObject } from '../json/value.js';
 
@@ -91,12 +92,7 @@ function policyAndBinding(
           ...match,
           resourceRules: [
             {
-              apiGroups: [
-                'security.istio.io',
-                'networking.istio.io',
-                'telemetry.istio.io',
-                'extensions.istio.io',
-              ],
+              apiGroups: [...CONFIG_GROUPS],
               apiVersions: ['*'],
               operations: ['CREATE', 'UPDATE'],
               resources: ['*'],

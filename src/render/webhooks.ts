@@ -7,15 +7,18 @@ const POD_RULES = [
   { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] },
 ];
 
+/** The API groups of Istio config, whose writes istiod validates. */
+export const CONFIG_GROUPS: readonly string[] = [
+  'security.istio.io',
+  'networking.istio.io',
+  'telemetry.istio.io',
+  'extensions.istio.io',
+];
+
 /** Istio config writes, the objects the validating webhooks check. */
 const CONFIG_RULE: JsonObject = {
   operations: ['CREATE', 'UPDATE'],
-  apiGroups: [
-    'security.istio.io',
-    'networking.istio.io',
-    'telemetry.istio.io',
-    'extensions.istio.io',
-  ],
+  apiGroups: [...CONFIG_GROUPS],
   apiVersions: ['*'],
   resources: ['*'],
 };
@@ -107,6 +110,50 @@ function injectorHooks(
   return webhooks;
 }
 
+/** A webhook configuration: its kind, name, labels and webhooks. */
+function configuration(
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',
+  name: string,
+  labels: Record<string, string>,
+  webhooks: JsonObject[],
+): K8sObject {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind,
+    metadata: { name, labels },
+    webhooks,
+  };
+}
+
+/** The labels of istiod's validating configurations for revision `rev`. */
+const validatorLabels = (rev: string) => ({
+  app: 'istiod',
+  istio: 'istiod',
+  'istio.io/rev': rev,
+  release: 'istio',
+});
+
+/**
+ * A webhook validating Istio config through `clientConfig`. It fails open
+ * (Ignore) so installing never blocks on a not-yet-ready istiod; istiod
+ * switches its own to Fail once it serves.
+ */
+function configValidation(
+  name: string,
+  clientConfig: JsonObject,
+  more: JsonObject = {},
+): JsonObject {
+  return {
+    name,
+    clientConfig,
+    rules: [CONFIG_RULE],
+    failurePolicy: 'Ignore',
+    sideEffects: 'None',
+    admissionReviewVersions: ['v1'],
+    ...more,
+  };
+}
+
 /**
  * MutatingWebhookConfiguration of the sidecar injector. Every revision gets
  * the two `rev.*` webhooks (namespace label `istio.io/rev=<rev>`, or pod
@@ -117,15 +164,12 @@ function injectorHooks(
  */
 export function renderInjectorWebhook(plan: RenderPlan, namespace: string): K8sObject {
   const rev = revLabel(plan.revision);
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: {
-      name: mutatingWebhookName(plan.revision, namespace),
-      labels: { app: 'sidecar-injector', 'istio.io/rev': rev, release: 'istio' },
-    },
-    webhooks: injectorHooks(plan, namespace, rev, !plan.revision),
-  };
+  return configuration(
+    'MutatingWebhookConfiguration',
+    mutatingWebhookName(plan.revision, namespace),
+    { app: 'sidecar-injector', 'istio.io/rev': rev, release: 'istio' },
+    injectorHooks(plan, namespace, rev, !plan.revision),
+  );
 }
 
 /**
@@ -151,20 +195,17 @@ export function revisionTagName(tag: string, namespace: string): string {
 
 /** The injector webhook configuration of one revision tag (see {@link renderRevisionTags}). */
 export function renderRevisionTag(plan: RenderPlan, namespace: string, tag: string): K8sObject {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: {
-      name: revisionTagName(tag, namespace),
-      labels: {
-        app: 'sidecar-injector',
-        'istio.io/rev': revLabel(plan.revision),
-        'istio.io/tag': tag,
-        release: 'istio',
-      },
+  return configuration(
+    'MutatingWebhookConfiguration',
+    revisionTagName(tag, namespace),
+    {
+      app: 'sidecar-injector',
+      'istio.io/rev': revLabel(plan.revision),
+      'istio.io/tag': tag,
+      release: 'istio',
     },
-    webhooks: injectorHooks(plan, namespace, tag, tag === 'default'),
-  };
+    injectorHooks(plan, namespace, tag, tag === 'default'),
+  );
 }
 
 /**
@@ -179,31 +220,18 @@ export function renderDefaultValidator(
   dflt = plan.webhooks.defaultRevision,
 ): K8sObject[] {
   if (!dflt) return [];
+  const service = {
+    name: istiodName(dflt === 'default' ? '' : dflt),
+    namespace,
+    path: '/validate',
+  };
   return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingWebhookConfiguration',
-      metadata: {
-        name: 'istiod-default-validator',
-        labels: { app: 'istiod', istio: 'istiod', 'istio.io/rev': dflt, release: 'istio' },
-      },
-      webhooks: [
-        {
-          name: 'validation.istio.io',
-          clientConfig: {
-            service: {
-              name: istiodName(dflt === 'default' ? '' : dflt),
-              namespace,
-              path: '/validate',
-            },
-          },
-          rules: [CONFIG_RULE],
-          failurePolicy: 'Ignore',
-          sideEffects: 'None',
-          admissionReviewVersions: ['v1'],
-        },
-      ],
-    },
+    configuration(
+      'ValidatingWebhookConfiguration',
+      'istiod-default-validator',
+      validatorLabels(dflt),
+      [configValidation('validation.istio.io', { service })],
+    ),
   ];
 }
 
@@ -214,23 +242,14 @@ export function renderDefaultValidator(
  */
 export function renderValidatingWebhook(plan: RenderPlan, namespace: string): K8sObject {
   const rev = revLabel(plan.revision);
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingWebhookConfiguration',
-    metadata: {
-      name: validatingWebhookName(plan.revision, namespace),
-      labels: { app: 'istiod', istio: 'istiod', 'istio.io/rev': rev, release: 'istio' },
-    },
-    webhooks: [
-      {
-        name: 'rev.validation.istio.io',
-        clientConfig: clientConfig(plan, namespace, '/validate'),
-        rules: [CONFIG_RULE],
-        failurePolicy: 'Ignore',
-        sideEffects: 'None',
-        admissionReviewVersions: ['v1'],
+  return configuration(
+    'ValidatingWebhookConfiguration',
+    validatingWebhookName(plan.revision, namespace),
+    validatorLabels(rev),
+    [
+      configValidation('rev.validation.istio.io', clientConfig(plan, namespace, '/validate'), {
         objectSelector: { matchExpressions: [sel('istio.io/rev', 'In', [rev])] },
-      },
+      }),
     ],
-  };
+  );
 }

@@ -65,6 +65,22 @@ const labels = (release: IstioRelease) =>
   has(release, 'gatewayClassNameLabel') ? '$gwLabels' : '$gwLabel';
 
 /**
+ * The name (template expression `name`), namespace, annotations and labels
+ * (the infrastructure labels, then `labels`) of an object the template
+ * yields, under `metadata:`.
+ */
+const meta = (name: string, annotations: string, labels: string) => `  name: {{ ${name} | quote }}
+  namespace: {{ .Namespace | quote }}
+  annotations: {{ ${annotations} }}
+  labels: {{ toJsonMap .InfrastructureLabels ${labels} }}
+`;
+
+/** `metadata` of a per-Gateway object the Gateway owns (named `.DeploymentName`). */
+const ownedMeta = (annotations: string, labels: string) => `metadata:
+${meta('.DeploymentName', annotations, labels)}  ownerReferences: {{ $owner }}
+`;
+
+/**
  * The ServiceAccount the gateway's pods run as; owned by the Gateway where
  * Kubernetes allows it (1.28+), or always (agentgateway).
  */
@@ -79,11 +95,7 @@ function serviceAccount(release: IstioRelease, alwaysOwned = false): string {
   return `apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ .ServiceAccount | quote }}
-  namespace: {{ .Namespace | quote }}
-  annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
-${owner}`;
+${meta('.ServiceAccount', 'toJsonMap $meta', labels(release))}${owner}`;
 }
 
 /** Deployment metadata and pod template metadata; `podLabels` are the defaults infrastructure labels may override. */
@@ -91,13 +103,7 @@ function deploymentHead(release: IstioRelease, managed: string, podLabels: strin
   const gw = labels(release);
   return `apiVersion: apps/v1
 kind: Deployment
-metadata:
-  name: {{ .DeploymentName | quote }}
-  namespace: {{ .Namespace | quote }}
-  annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels ${gw} (strdict "gateway.istio.io/managed" ${managed}) }}
-  ownerReferences: {{ $owner }}
-spec:
+${ownedMeta('toJsonMap $meta', `${gw} (strdict "gateway.istio.io/managed" ${managed})`)}spec:
   selector:
     matchLabels: {{ toJsonMap $select }}
   template:
@@ -133,17 +139,28 @@ const LOG_ARGS = `        - --proxyLogLevel
         - {{ annotation .ObjectMeta "sidecar.istio.io/agentLogLevel" .Values.global.logging.level | quote }}
 `;
 
+/** Where the downward API gives each env variable the templates read from the pod. */
+const FIELDS = {
+  POD_NAME: 'metadata.name',
+  POD_NAMESPACE: 'metadata.namespace',
+  NAMESPACE: 'metadata.namespace',
+  INSTANCE_IP: 'status.podIP',
+  SERVICE_ACCOUNT: 'spec.serviceAccountName',
+  HOST_IP: 'status.hostIP',
+} as const;
+
+/** Env entries (indent 8, flow style) read from the pod through the downward API, in this order. */
+const fieldEnv = (...names: (keyof typeof FIELDS)[]) =>
+  names
+    .map((n) => `        - {name: ${n}, valueFrom: {fieldRef: {fieldPath: ${FIELDS[n]}}}}\n`)
+    .join('');
+
 /** Downward-API env of the agent, as for an injected proxy. */
 const podEnv = (
   release: IstioRelease,
 ) => `        - {name: PILOT_CERT_PROVIDER, value: {{ .Values.global.pilotCertProvider | quote }}}
         - {name: CA_ADDR, value: {{ $caAddr | quote }}}
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
-        - {name: INSTANCE_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-        - {name: SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
-        - {name: HOST_IP, valueFrom: {fieldRef: {fieldPath: status.hostIP}}}
-        - {name: ISTIO_CPU_LIMIT, valueFrom: ${resourceRef('limits.cpu', release)}}
+${fieldEnv('POD_NAME', 'POD_NAMESPACE', 'INSTANCE_IP', 'SERVICE_ACCOUNT', 'HOST_IP')}        - {name: ISTIO_CPU_LIMIT, valueFrom: ${resourceRef('limits.cpu', release)}}
         - {name: PROXY_CONFIG, value: {{ protoToJSON .ProxyConfig | quote }}}
 `;
 
@@ -216,13 +233,7 @@ const PULL_SECRETS = `      {{- with .Values.global.imagePullSecrets }}
 function service(release: IstioRelease, annotations: string, protocol = '"TCP"'): string {
   return `apiVersion: v1
 kind: Service
-metadata:
-  name: {{ .DeploymentName | quote }}
-  namespace: {{ .Namespace | quote }}
-  annotations: {{ ${annotations} }}
-  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
-  ownerReferences: {{ $owner }}
-spec:
+${ownedMeta(annotations, labels(release))}spec:
   type: {{ .ServiceType | quote }}
   ipFamilyPolicy: PreferDualStack
   selector: {{ toJsonMap $select }}
@@ -239,25 +250,13 @@ spec:
 /** HPA and PDB: the controller applies them only when a parameters ConfigMap overlays them. */
 const scaling = (release: IstioRelease) => `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
-metadata:
-  name: {{ .DeploymentName | quote }}
-  namespace: {{ .Namespace | quote }}
-  annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
-  ownerReferences: {{ $owner }}
-spec:
+${ownedMeta('toJsonMap $meta', labels(release))}spec:
   scaleTargetRef: {"apiVersion": "apps/v1", "kind": "Deployment", "name": {{ .DeploymentName | quote }}}
   maxReplicas: 1
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata:
-  name: {{ .DeploymentName | quote }}
-  namespace: {{ .Namespace | quote }}
-  annotations: {{ toJsonMap $meta }}
-  labels: {{ toJsonMap .InfrastructureLabels ${labels(release)} }}
-  ownerReferences: {{ $owner }}
-spec:
+${ownedMeta('toJsonMap $meta', labels(release))}spec:
   selector:
     matchLabels: {{ toJsonMap $gwLabel }}
 `;
@@ -519,12 +518,7 @@ ${deploymentHead(release, kind.managed, kind.podLabels)}${kind.podSecurity}     
         - {"name": "status-port", "containerPort": 15021, "protocol": "TCP"}
         args: ["--config", "{}"]
 ${lifecycle}        env:
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
-        - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
-        - {name: INSTANCE_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-        - {name: SERVICE_ACCOUNT, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
-        - {name: CPU_LIMIT, valueFrom: ${resourceRef('limits.cpu', release)}}
+${fieldEnv('POD_NAME', 'POD_NAMESPACE', 'NAMESPACE', 'INSTANCE_IP', 'SERVICE_ACCOUNT')}        - {name: CPU_LIMIT, valueFrom: ${resourceRef('limits.cpu', release)}}
         - {name: GATEWAY, value: {{ .Name | quote }}}
         - {name: RUST_BACKTRACE, value: "1"}
         - {name: CLUSTER_ID, value: {{ valueOrDefault .Values.global.multiCluster.clusterName .ClusterID | quote }}}
