@@ -11,6 +11,7 @@ import { defaultClusterDir } from '../../cluster/dirs.js';
 const controlPlane = () => import('../../cluster/controlplane.js');
 import { ensureBinaries, FULL_BINARIES, type BinaryName } from '../../cluster/binaries.js';
 import { UserError } from '../errors.js';
+import { outputOption } from '../output-flag.js';
 
 const BUILDABLE: readonly BinaryName[] = [
   ...FULL_BINARIES,
@@ -147,11 +148,7 @@ export function clusterCommand(): Command {
     .command('status')
     .description('say what runs in a local control plane folder (exit 1 unless healthy)')
     .addOption(dirOption())
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'json'])
-        .default('text'),
-    )
+    .addOption(outputOption(['text', 'json']))
     .addHelpText(
       'after',
       '\nExamples:\n  istio-operator cluster status\n  istio-operator cluster status -o json\n',

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import yaml from 'js-yaml';
 import {
@@ -84,11 +84,7 @@ export function profileCommand(): Command {
   profile
     .command('list')
     .description('list the built-in profiles')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'yaml', 'json'])
-        .default('text'),
-    )
+    .addOption(outputOption(['text', 'yaml', 'json']))
     .addHelpText(
       'after',
       '\nExamples:\n  istio-operator profile list\n  istio-operator profile list -o json\n',

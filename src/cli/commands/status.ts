@@ -1,9 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import yaml from 'js-yaml';
 import type { IstioOperator } from '../../api/types.js';
 import { formatStatus, statusRows, unhealthy } from '../status-table.js';
 import { UserError } from '../errors.js';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
+import { outputOption } from '../output-flag.js';
 
 interface StatusOpts extends KubeFlags {
   namespace?: string;
@@ -21,11 +22,7 @@ export function statusCommand(): Command {
       .argument('[name]', 'one IstioOperator (needs -n)'),
   )
     .option('-n, --namespace <ns>', 'only this namespace (default: all)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'yaml', 'json'])
-        .default('table'),
-    )
+    .addOption(outputOption(['table', 'yaml', 'json']))
     .option(
       '--fail-unhealthy',
       'exit 1 unless every IstioOperator shown is HEALTHY, current, not being deleted and reconciled by a running operator (for scripts and CI)',

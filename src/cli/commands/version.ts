@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { OPERATOR_VERSION } from '../../version.js';
 import { DEFAULT_RELEASE, RELEASES } from '../../releases/catalog.js';
 import { ISTIO_VERSION_ANNOTATION } from '../../api/vocabulary.js';
+import { outputOption } from '../output-flag.js';
 
 /**
  * `istio-operator version`: the operator's version, the Istio releases it
@@ -10,11 +11,7 @@ import { ISTIO_VERSION_ANNOTATION } from '../../api/vocabulary.js';
 export function versionCommand(): Command {
   return new Command('version')
     .description('print the operator version and the Istio releases it installs')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'json'])
-        .default('text'),
-    )
+    .addOption(outputOption(['text', 'json']))
     .addHelpText(
       'after',
       '\nThe release an IstioOperator installs comes from its image tag (spec.tag, values.global.tag);\n' +

@@ -198,6 +198,13 @@ const IDENTITY_ENV = `        - {name: ISTIO_META_WORKLOAD_NAME, value: {{ .Depl
         {{- end }}
 `;
 
+/** The Envoy agent's data, config, token and pod info mounts (after its certificate mounts). */
+const AGENT_MOUNTS = `        - {name: istio-data, mountPath: /var/lib/istio/data}
+        - {name: istio-envoy, mountPath: /etc/istio/proxy}
+        - {name: istio-token, mountPath: /var/run/secrets/tokens}
+        - {name: istio-podinfo, mountPath: /etc/istio/pod}
+`;
+
 /** Startup (fast, up to 30 s) and readiness probes on the agent's status port. */
 const PROBES = `        startupProbe: {"httpGet": {"path": "/healthz/ready", "port": 15021, "scheme": "HTTP"}, "initialDelaySeconds": 1, "periodSeconds": 1, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 30}
         readinessProbe: {"httpGet": {"path": "/healthz/ready", "port": 15021, "scheme": "HTTP"}, "initialDelaySeconds": 0, "periodSeconds": 15, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 4}
@@ -317,11 +324,7 @@ ${PROBES}        volumeMounts:
         {{- if eq .Values.global.pilotCertProvider "istiod" }}
         - {name: istiod-ca-cert, mountPath: /var/run/secrets/istio}
         {{- end }}
-        - {name: istio-data, mountPath: /var/lib/istio/data}
-        - {name: istio-envoy, mountPath: /etc/istio/proxy}
-        - {name: istio-token, mountPath: /var/run/secrets/tokens}
-        - {name: istio-podinfo, mountPath: /etc/istio/pod}
-      volumes:
+${AGENT_MOUNTS}      volumes:
       - ${workloadSocket(release)}
       - {name: credential-socket, emptyDir: {}}
       {{- if eq .Values.global.caName "GkeWorkloadCertificate" }}
@@ -411,11 +414,7 @@ ${PROBES}        {{- $security := dict "privileged" false "allowPrivilegeEscalat
         volumeMounts:
         - {name: workload-socket, mountPath: /var/run/secrets/workload-spiffe-uds}
         - {name: istiod-ca-cert, mountPath: /var/run/secrets/istio}
-        - {name: istio-data, mountPath: /var/lib/istio/data}
-        - {name: istio-envoy, mountPath: /etc/istio/proxy}
-        - {name: istio-token, mountPath: /var/run/secrets/tokens}
-        - {name: istio-podinfo, mountPath: /etc/istio/pod}
-      volumes:
+${AGENT_MOUNTS}      volumes:
       - ${workloadSocket(release)}
       - {name: istio-envoy, emptyDir: {medium: Memory}}
       - {name: go-proxy-envoy, emptyDir: {medium: Memory}}
