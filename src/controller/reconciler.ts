@@ -11,6 +11,7 @@ import { watchedKind } from '../apply/kinds.js';
 import { writtenByOperator, type LiveState, type Owner } from '../apply/live.js';
 import { prune, pruneCandidates } from '../apply/prune.js';
 import { componentReadiness } from '../apply/readiness.js';
+import { markTakeover, remoteTakeoverWaits } from './remote-takeover.js';
 import type { KubeClient } from '../kube/client.js';
 import { reconcileFrame, type ReconcileLog, type ReconcileResult } from './reconcile-frame.js';
 import type { Manifest } from '../render/manifest.js';
@@ -253,6 +254,8 @@ async function reconcileIstioOperator(
       ...(error ? { error } : {}),
     };
   });
+  // A remote install is HEALTHY only once its external control plane took it over.
+  if (!failed) markTakeover(components, manifest, await remoteTakeoverWaits(manifest, ctx.client));
   // Warnings only when the status changed: a retry that fails the same way
   // again is no news (no new Event every backoff step).
   const said = iop.status?.message ?? '';
