@@ -42,6 +42,14 @@ export interface StartOptions {
   onProgress?: Progress;
   /** Start timeout per component. Default 90 s (2 slow cores and a cold page cache). */
   timeoutMs?: number;
+  /**
+   * Service ClusterIP range. Default 10.0.0.0/24. Two control planes that
+   * form one mesh (multi-cluster tests) need ranges of their own, so an
+   * address names one cluster's Service.
+   */
+  serviceCidr?: string;
+  /** Pod address range of the kwok nodes. Default kwok's, 10.0.0.1/24. */
+  podCidr?: string;
 }
 
 /** What is recorded in `<dir>/state.json` about a running control plane. */
@@ -237,6 +245,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Runnin
       dir,
       mode,
       opts.nodes ?? 1,
+      { serviceCidr: opts.serviceCidr ?? '10.0.0.0/24', podCidr: opts.podCidr },
       binaries,
       started,
       progress,
@@ -256,6 +265,7 @@ async function bootstrap(
   dir: string,
   mode: ControlPlaneMode,
   nodeCount: number,
+  ranges: { serviceCidr: string; podCidr?: string | undefined },
   bin: Record<BinaryName, string>,
   started: ProcessRecord[],
   progress: Progress,
@@ -327,7 +337,7 @@ async function bootstrap(
     `--tls-private-key-file=${pki.servingKey}`,
     `--client-ca-file=${pki.clientCa}`,
     '--authorization-mode=Node,RBAC',
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-cluster-ip-range=${ranges.serviceCidr}`,
     '--allow-privileged=true',
     `--service-account-issuer=${server}`,
     `--service-account-key-file=${pki.saPublicKey}`,
@@ -421,6 +431,7 @@ async function bootstrap(
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--node-ip=127.0.0.1',
+      ...(ranges.podCidr ? [`--cidr=${ranges.podCidr}`] : []),
       // Keep a node Lease: without one the controller-manager's node monitor
       // (50 s grace) marks the node's pods NotReady about a minute in.
       '--node-lease-duration-seconds=40',

@@ -49,12 +49,17 @@ export function runningClusters(): RunningControlPlane[] {
  * would also be asked about (and refused: those istiods do not run here).
  * The caller stops it in its `after` hook.
  */
-export async function ownCluster(name: string): Promise<RunningControlPlane> {
+export async function ownCluster(
+  name: string,
+  /** Address ranges of its own (a cluster of a multi-cluster mesh). */
+  ranges: { serviceCidr?: string; podCidr?: string } = {},
+): Promise<RunningControlPlane> {
   const dir = await mkdtemp(join(tmpdir(), `istio-operator-${name}-`));
   const t0 = Date.now();
   const cp = await startControlPlane({
     dir,
     mode: 'full',
+    ...ranges,
     onProgress: (l) => process.stderr.write(`      [${name} control plane] ${l}\n`),
   });
   owned.add(cp);
