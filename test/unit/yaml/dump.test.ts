@@ -100,7 +100,7 @@ function randomValue(next: () => number, depth: number): unknown {
   return o;
 }
 
-describe('render: YAML text', () => {
+describe('yaml: YAML text', () => {
   it("is js-yaml's own output for every profile's objects", () => {
     for (const profile of PROFILE_NAMES) {
       for (const o of render({ profile }).objects) {

@@ -90,7 +90,7 @@ const CASES: [unknown, string][] = [
   ],
 ];
 
-describe('render: YAML text as Helm toYaml writes it (go-yaml v2)', () => {
+describe('yaml: YAML text as Helm toYaml writes it (go-yaml v2)', () => {
   for (const [i, [value, want]] of CASES.entries()) {
     it(`writes case ${i + 1} byte for byte`, () => {
       assert.equal(goYaml(value), want);
