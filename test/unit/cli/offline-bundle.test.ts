@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
+  chmod,
   copyFile,
   mkdir,
   mkdtemp,
@@ -30,8 +31,13 @@ async function runBin(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<CliResult> {
+  return await runFile(process.execPath, [join(pkg, 'bin', 'istio-operator.js'), ...args], env);
+}
+
+/** Runs `file ARGS` (Node's flags of this process left out) and collects its output. */
+async function runFile(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return await new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(pkg, 'bin', 'istio-operator.js'), ...args], {
+    const p = spawn(file, args, {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,6 +90,34 @@ describe('the offline bundle and bin/istio-operator.js', function () {
     assert.ok(m, 'bin/istio-operator.js declares OFFLINE_COMMANDS');
     const names = [...m[1]!.matchAll(/'([^']+)'/g)].map((x) => x[1]);
     assert.deepEqual(names.sort(), [...OFFLINE_COMMANDS].sort());
+    // The shell line that drops NODE_EXTRA_CA_CERTS for them names the same commands.
+    const sh = /\bcase "\$a" in ([\w|]+)\) unset NODE_EXTRA_CA_CERTS/.exec(bin);
+    assert.ok(sh, 'the shell line of bin/istio-operator.js lists the offline commands');
+    assert.deepEqual(sh[1]!.split('|').sort(), [...OFFLINE_COMMANDS].sort());
+  });
+
+  it('started as a program, drops NODE_EXTRA_CA_CERTS for the offline commands only', async () => {
+    // As a shell or npm's .bin link starts it: through its #! line. A file
+    // that does not exist makes Node warn at start-up whenever it reads it.
+    const env = { NODE_EXTRA_CA_CERTS: join(pkg, 'no-such-ca.pem') };
+    const exe = join(pkg, 'bin', 'istio-operator.js');
+    await chmod(exe, 0o755);
+    const run = (args: string[]) => runFile(exe, args, env);
+    for (const args of [
+      ['manifest', 'generate', '--set', 'profile=minimal'],
+      ['--log-level', 'debug', 'profile', 'dump', 'minimal'],
+      ['--log-format=json', 'version'],
+    ]) {
+      const r = await run(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '', args.join(' '));
+      assert.equal(r.stdout, (await runInProcess(args)).stdout, args.join(' '));
+    }
+    for (const args of [['status'], ['--log-level', 'debug', 'run'], ['--help']]) {
+      const r = await run(args);
+      assert.equal(r.stdout, 'full program\n', args.join(' '));
+      assert.match(r.stderr, /Ignoring extra certs from .*no-such-ca\.pem/, args.join(' '));
+    }
   });
 
   it('gives the offline commands the same flags and help as the full program', async () => {
