@@ -12,6 +12,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseVersion } from '../releases/version.js';
 import { LABELS } from '../api/vocabulary.js';
 import { describeObject } from './live.js';
+import { memoByPair } from './memo.js';
 
 /** A desired CRD left as it is in the cluster, and why. */
 export interface KeptCrd {
@@ -133,6 +134,9 @@ export function weakening(desired: KubernetesObject, live: KubernetesObject): st
   return undefined;
 }
 
+/** {@link weakening}, asked again only when the desired or the live CRD is another object. */
+const weakeningOf = memoByPair(weakening);
+
 /** Finds the live CRD of a name (the cache, else the API server); undefined when there is none. */
 export type CrdLookup = (name: string) => Promise<KubernetesObject | undefined>;
 
@@ -152,7 +156,7 @@ export async function guardCrds<T extends KubernetesObject>(
       continue;
     }
     const live = await lookup(o.metadata.name);
-    const reason = live && weakening(o, live);
+    const reason = live && weakeningOf(o, live);
     if (reason) kept.push({ name: o.metadata.name, reason });
     else apply.push(o);
   }

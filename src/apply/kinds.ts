@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { resourceTypeOf, type ResourceType } from '../kube/resource.js';
-import type { WorkloadStatus } from './readiness.js';
+import { crdCondition, type WorkloadStatus } from './readiness.js';
 
 /** Decides whether an update of a watched object is worth a reconcile. */
 export type UpdateFilter = (oldObj: KubernetesObject, newObj: KubernetesObject) => boolean;
@@ -77,6 +77,14 @@ function readinessDigest(o: KubernetesObject): unknown {
 const workloadFilter: UpdateFilter = (a, b) =>
   ignoreStatus()(a, b) || !isDeepStrictEqual(readinessDigest(a), readinessDigest(b));
 
+/**
+ * CRDs: spec changes, and the Established condition coming or going: an
+ * IstioOperator's readiness waits for its CRDs to be Established (the
+ * applier does not), and this event is what wakes it.
+ */
+const crdFilter: UpdateFilter = (a, b) =>
+  ignoreStatus()(a, b) || crdCondition(a, 'Established') !== crdCondition(b, 'Established');
+
 const WEBHOOK_OWNED_BY_ISTIOD = [
   ['webhooks', '*', 'clientConfig', 'caBundle'],
   ['webhooks', '*', 'failurePolicy'],
@@ -96,6 +104,7 @@ const kind = (apiVersion: string, k: string, extra: Partial<WatchedKind> = {}): 
 export const WATCHED_KINDS: readonly WatchedKind[] = [
   kind('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
     neverPrune: true,
+    filter: crdFilter,
   }),
   // Token controllers add `secrets` to ServiceAccounts; that churn is not ours.
   kind('v1', 'ServiceAccount', { filter: ignoreStatus([['secrets']]) }),

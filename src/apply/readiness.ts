@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { LiveState } from './live.js';
 import { describeObject } from './live.js';
 
-/** Readiness of one component's workloads. */
+/** Readiness of one component's workloads and CRDs. */
 export interface Readiness {
   ready: boolean;
   /** What is still rolling out, e.g. `Deployment istio-system/istiod: 1/2 available`. */
@@ -46,13 +46,36 @@ export function workloadReady(o: KubernetesObject): { ready: boolean; detail: st
   return { ready: true, detail: '' };
 }
 
-/** Readiness of the workloads among `desired`, judged from their live state. */
+/** Whether a CRD's condition `type` (Established, NamesAccepted) is True. */
+export function crdCondition(crd: KubernetesObject | undefined, type: string): boolean {
+  const conditions = (crd as { status?: { conditions?: { type?: string; status?: string }[] } })
+    ?.status?.conditions;
+  return !!conditions?.some((c) => c.type === type && c.status === 'True');
+}
+
+/** How many CRD names a waiting message lists before it only counts. */
+const CRDS_NAMED = 3;
+
+/**
+ * Readiness of the objects among `desired`, judged from their live state:
+ * workloads rolled out, and CRDs Established (the applier no longer waits
+ * for that before applying what needs none of their kinds, so the wait
+ * shows here). A CRD absent from `live` is not waited for: CRDs another
+ * installer wrote and that were left as they are (crd-guard.ts) are not in
+ * the caches.
+ */
 export function componentReadiness(
   desired: readonly KubernetesObject[],
   live: LiveState,
 ): Readiness {
   const waitingFor: string[] = [];
+  const crds: string[] = [];
   for (const d of desired) {
+    if (d.kind === 'CustomResourceDefinition') {
+      const l = live.get(d.apiVersion!, d.kind, undefined, d.metadata!.name!);
+      if (l && !crdCondition(l, 'Established')) crds.push(d.metadata!.name!);
+      continue;
+    }
     if (d.kind !== 'Deployment' && d.kind !== 'DaemonSet') continue;
     const l = live.get(d.apiVersion!, d.kind, d.metadata?.namespace, d.metadata!.name!);
     if (!l) {
@@ -61,6 +84,13 @@ export function componentReadiness(
     }
     const r = workloadReady(l);
     if (!r.ready) waitingFor.push(`${describeObject(d)}: ${r.detail}`);
+  }
+  if (crds.length > 0) {
+    const named = crds.slice(0, CRDS_NAMED).join(', ');
+    const more = crds.length > CRDS_NAMED ? ` and ${crds.length - CRDS_NAMED} more` : '';
+    waitingFor.unshift(
+      `${crds.length === 1 ? 'CRD' : `${crds.length} CRDs`} to become Established: ${named}${more}`,
+    );
   }
   return { ready: waitingFor.length === 0, waitingFor };
 }

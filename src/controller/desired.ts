@@ -18,10 +18,33 @@ import { clusterInput, renderIstioOperator } from '../pipeline/render-istio-oper
  * InvalidSpecError for a spec at fault; anything else it throws is a bug.
  */
 export function render(iop: IstioOperator, others: readonly IstioOperator[] = []): Manifest {
-  return renderIstioOperator(clusterInput(iop), {
-    asInstalled: { tagClaimedElsewhere: claimsDefaultTag(others, iop) },
-  }).manifest;
+  const input = clusterInput(iop);
+  const tagClaimedElsewhere = claimsDefaultTag(others, iop);
+  // The render is pure: the same input renders the same manifest. Every
+  // status write, every readiness check of a rollout, every resync hands
+  // the reconciler the same spec again; rendering it anew (CRDs parsed,
+  // templates run) was most of a no-op reconcile's time.
+  const key = JSON.stringify([input, tagClaimedElsewhere]);
+  const hit = rendered.get(key);
+  if (hit) {
+    rendered.delete(key);
+    rendered.set(key, hit); // most recently used last
+    return hit;
+  }
+  const manifest = renderIstioOperator(input, { asInstalled: { tagClaimedElsewhere } }).manifest;
+  rendered.set(key, manifest);
+  if (rendered.size > RENDERS_KEPT) rendered.delete(rendered.keys().next().value!);
+  return manifest;
 }
+
+/**
+ * Renders kept, by input: one or two per IstioOperator is what a cluster
+ * needs (a spec and, while it changes, the previous one). A manifest is
+ * never changed in place by anything after the render (the applier copies
+ * before it changes anything), so one object serves every reconcile.
+ */
+const RENDERS_KEPT = 32;
+const rendered = new Map<string, Manifest>();
 
 /** Whether an IstioOperator other than `self` lists the revision tag `default`. */
 export function claimsDefaultTag(all: readonly IstioOperator[], self: IstioOperator): boolean {

@@ -131,3 +131,26 @@ describe('managed kinds (the watch table)', () => {
     );
   });
 });
+
+describe('update filters', () => {
+  const crd = (established: string, extra: object = {}) =>
+    ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gateways.networking.istio.io', resourceVersion: '1' },
+      spec: { group: 'networking.istio.io' },
+      status: {
+        conditions: [
+          { type: 'NamesAccepted', status: 'True' },
+          { type: 'Established', status: established },
+        ],
+        ...extra,
+      },
+    }) as KubernetesObject;
+
+  it('wakes an IstioOperator when one of its CRDs becomes Established, not on other CRD status', () => {
+    const filter = watchedKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!.filter;
+    assert.equal(filter(crd('False'), crd('True')), true);
+    assert.equal(filter(crd('True'), crd('True', { storedVersions: ['v1'] })), false);
+  });
+});
