@@ -272,7 +272,7 @@ const COMPILED = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
  * others edit src/ during a long benchmark (bin/istio-operator.js would then
  * fall back to tsx); without dist/ it runs bin/istio-operator.js (tsx).
  */
-async function spawnOperatorProcess(
+export async function spawnOperatorProcess(
   kubeconfig: string,
   logLevel: string,
 ): Promise<OperatorProcess & { child: ChildProcess }> {
