@@ -8,34 +8,21 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-
 import { mkdtemp } from 'node:fs/promises';
-
 import { createServer } from 'node:net';
-
 import { tmpdir } from 'node:os';
-
 import { join } from 'node:path';
-
 import { fileURLToPath } from 'node:url';
-
 import type { IstioOperator } from '../src/api/types.js';
 import { startControlPlane, type RunningControlPlane } from '../src/cluster/controlplane.js';
-
 import { Informer } from '../src/controller/informer.js';
-
 import type { ManagerOptions, OperatorManager } from '../src/controller/manager.js';
 import { Operator } from '../src/controller/operator.js';
-
 import { KubeClient, WRITE_VERBS, type ObjectRef, type Verb } from '../src/kube/client.js';
-
 import { loadKubeConfig } from '../src/kube/config.js';
-
 import type { ResourceType } from '../src/kube/resource.js';
 import { configureLogger, parseLogLevel } from '../src/log/logger.js';
-
 import { installIstioOperatorCrd } from '../test/support/crd.js';
 import { IOP_RESOURCE } from '../src/api/vocabulary.js';
 

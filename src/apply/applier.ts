@@ -2,7 +2,6 @@ import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/c
 import { createHash } from 'node:crypto';
 import { waitFor } from '../kube/poll.js';
 import { watchedKind } from './kinds.js';
-
 import type { KubeClient } from '../kube/client.js';
 import {
   describeKubeError,
@@ -10,23 +9,16 @@ import {
   isNamespaceTerminating,
   isNotFound,
 } from '../kube/errors.js';
-
 import { resourceTypeOf } from '../kube/resource.js';
-
 import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { guardCrds, type CrdLookup, type KeptCrd } from './crd-guard.js';
-
 import { applyWaves, presentDependencies } from './graph.js';
-
 import { keepInstallerLabels } from './installer-labels.js';
-
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
 import { memoByObject, memoByPair } from './memo.js';
 import { crdCondition } from './readiness.js';
-
 import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
-
 import { isSubset, subsetDifferences } from './subset.js';
 import { DESIRED_HASH, ESTABLISH_NUDGE, LABELS } from '../api/vocabulary.js';
 import { parseVersion } from '../releases/version.js';

@@ -1,6 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { LiveState } from './live.js';
-import { describeObject } from './live.js';
+import { describeObject, type LiveState } from './live.js';
 
 /** Readiness of one component's workloads and CRDs. */
 export interface Readiness {
