@@ -41,18 +41,6 @@ export default tseslint.config(
     },
   },
   {
-    // Being rewritten under issue 28 (runtime split, apply inputs, quiet
-    // tests) while these rules came in; remove each file from this list
-    // (and run `npx eslint --fix` on it) once that work has landed.
-    files: [
-      'src/controller/manager.ts',
-      'src/controller/uninstall.ts',
-      'src/controller/upgrade.ts',
-      'test/support/operator.ts',
-    ],
-    rules: { 'no-duplicate-imports': 'off', '@stylistic/padding-line-between-statements': 'off' },
-  },
-  {
     files: ['bin/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -1,12 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeAccess } from '../kube/access.js';
 import { randomBytes } from 'node:crypto';
-
 import type { IstioOperator } from '../api/types.js';
-import { WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
-
-import { ignoreStatus } from '../apply/kinds.js';
-
+import { ignoreStatus, WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
 import {
   ownerOf,
   withoutFieldSets,
@@ -14,21 +10,13 @@ import {
   type LiveState,
   type Owner,
 } from '../apply/live.js';
-
 import { KubeClient } from '../kube/client.js';
-
 import { isNotFound } from '../kube/errors.js';
-
 import { cacheKey } from '../kube/resource.js';
-
 import { logger } from '../log/logger.js';
-
 import { eventRecorder, type TrackedEventRecorder } from './events.js';
-
 import { Informer } from './informer.js';
-
 import { createMetrics, type OperatorMetrics } from './metrics.js';
-
 import type { ReconcileResult } from './reconcile-frame.js';
 import { reconcile, type ReconcileContext } from './reconciler.js';
 import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';

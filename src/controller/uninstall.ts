@@ -1,9 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-
 import type { IstioOperator } from '../api/types.js';
 import { WATCHED_KINDS } from '../apply/kinds.js';
-
 import {
   describeObject,
   identity,
@@ -12,14 +10,10 @@ import {
   type LiveState,
   type Owner,
 } from '../apply/live.js';
-
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
-
 import { crdMissingMessage } from './iop-crd.js';
-
 import { eventRecorder } from './events.js';
-
 import { reconcile } from './reconciler.js';
 import { FINALIZER, IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
 

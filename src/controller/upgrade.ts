@@ -5,15 +5,11 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { workloadReady } from '../apply/readiness.js';
-
 import { describeObject, ownerOf, type LiveState, type Owner } from '../apply/live.js';
-
 import type { KubeClient } from '../kube/client.js';
 import { resourceTypeOf } from '../kube/resource.js';
-
 import type { Manifest } from '../render/manifest.js';
 import { istiodName } from '../render/names.js';
-
 import type { ComponentName } from '../translate/plan.js';
 import {
   compareVersions,
