@@ -5,7 +5,6 @@
  * the schema check; each check still guards its types, so running on a
  * partly invalid object reports what it can.
  */
-import { isProfileName, PROFILE_NAMES, REMOVED_PROFILES } from '../profiles/names.js';
 import { findDeprecatedValues } from './deprecated.js';
 import { multiClusterDiagnostics } from './multicluster.js';
 import { formatPath, getPath } from '../json/path.js';
@@ -30,15 +29,6 @@ const GATEWAY_LISTS = [
 
 function err(path: string, value: unknown, message: string, fix?: string): Diagnostic {
   return { severity: 'error', path, value, message, ...(fix ? { fix } : {}) };
-}
-
-function checkProfile(spec: JsonObject, out: Diagnostic[]): void {
-  const p = spec.profile;
-  if (p === undefined || isProfileName(p)) return;
-  const removed = typeof p === 'string' ? REMOVED_PROFILES[p] : undefined;
-  out.push(
-    err('spec.profile', p, removed ?? 'unknown profile', `use one of: ${PROFILE_NAMES.join(', ')}`),
-  );
 }
 
 function checkImage(path: string, hub: unknown, tag: unknown, out: Diagnostic[]): void {
@@ -361,12 +351,15 @@ function checkPilotNamespace(spec: JsonObject, out: Diagnostic[]): void {
   );
 }
 
-/** Every semantic finding for an IstioOperator object (errors and warnings). */
+/**
+ * Every semantic finding for an IstioOperator object (errors and warnings).
+ * `spec.profile` is not checked here: profiles/ refuses an unknown profile
+ * before it merges (there is nothing to merge it over), so this never sees one.
+ */
 export function semanticDiagnostics(obj: unknown): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!isObject(obj) || !isObject(obj.spec)) return out;
   const spec = obj.spec;
-  checkProfile(spec, out);
   if (spec.installPackagePath !== undefined) {
     out.push(
       err(

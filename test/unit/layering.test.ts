@@ -146,3 +146,86 @@ describe('layering: generic code and renderers', () => {
     assert.deepEqual(violations, []);
   });
 });
+
+/** Relative imports of a file, each with whether it is type-only (`import type`, `export type`). */
+function importsWithKind(file: string): { spec: string; typeOnly: boolean }[] {
+  const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const out: { spec: string; typeOnly: boolean }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
+      const typeOnly = ts.isImportDeclaration(node)
+        ? node.importClause?.isTypeOnly === true
+        : node.isTypeOnly;
+      out.push({ spec: node.moduleSpecifier.text, typeOnly });
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      out.push({ spec: node.arguments[0].text, typeOnly: false });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(src);
+  return out.filter((i) => i.spec.startsWith('.'));
+}
+
+/** Imports from `dir` (recursively) of files under `layers`, except type-only imports of `typesFrom`. */
+function importsOfLayers(dir: string, layers: string[], typesFrom: string[] = []): string[] {
+  const roots = layers.map((d) => join(ROOT, 'src', d) + sep);
+  const violations: string[] = [];
+  for (const file of tsFilesUnder(join(ROOT, 'src', dir))) {
+    for (const { spec, typeOnly } of importsWithKind(file)) {
+      const target = resolveRelative(file, spec);
+      if (!target || (typeOnly && typesFrom.includes(rel(target)))) continue;
+      if (roots.some((l) => target.startsWith(l)))
+        violations.push(`${rel(file)} -> ${rel(target)}${typeOnly ? ' (types)' : ''}`);
+    }
+  }
+  return violations;
+}
+
+describe('layering: apply never calls back up', () => {
+  // The applier takes what it applies as data: the rendered components (their
+  // type is render's: a component name and plain objects), the hand-overs
+  // and the holds the controller decided before the apply.
+  const RENDERED_TYPES = ['src/render/object.ts', 'src/render/manifest.ts'];
+
+  it(`src/apply imports nothing of src/controller or src/render (only types of ${RENDERED_TYPES.join(', ')})`, () => {
+    assert.deepEqual(importsOfLayers('apply', ['controller', 'render'], RENDERED_TYPES), []);
+  });
+
+  it('the check sees a forbidden import (controller/upgrade.ts imports render, not only types)', () => {
+    assert.ok(
+      importsOfLayers('controller', ['render'], RENDERED_TYPES).some((v) =>
+        v.startsWith('src/controller/upgrade.ts -> src/render/names.ts'),
+      ),
+    );
+  });
+});
+
+describe('layering: api is the bottom of the pipeline', () => {
+  it('no file under src/api imports profiles or any layer above it', () => {
+    // api/ parses and validates; the layers after it build on its types. An
+    // import the other way (api → profiles) is a check done twice or a cycle.
+    const above = PIPELINE.slice(PIPELINE.indexOf('api') + 1).map(
+      (d) => join(ROOT, 'src', d) + sep,
+    );
+    const files = tsFilesUnder(join(ROOT, 'src', 'api'));
+    assert.ok(files.length > 10, `found only ${files.length} files under src/api`);
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const spec of relativeImports(file)) {
+        const target = resolveRelative(file, spec);
+        if (target && above.some((l) => target.startsWith(l)))
+          violations.push(`${rel(file)} -> ${rel(target)}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+});
