@@ -14,6 +14,7 @@ import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { guardCrds, type CrdLookup, type KeptCrd } from './crd-guard.js';
 import { applyWaves, presentDependencies } from './graph.js';
+import { holdReason, holdsOn, type RolloutHold } from './holds.js';
 import { keepInstallerLabels } from './installer-labels.js';
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
 import { memoByObject, memoByPair } from './memo.js';
@@ -36,7 +37,7 @@ export interface ComponentApplyResult {
   error?: string;
   /** Set when a dependency failed, so this component was not attempted. */
   blockedBy?: ComponentName;
-  /** Set when the gate held this component back for now (not an error): why. */
+  /** Set when a hold (holds.ts) kept this component back for now (not an error): why. */
   heldBack?: string;
   /**
    * Set when the component stopped because a namespace it writes to is
@@ -88,22 +89,20 @@ export interface ApplyContext {
    */
   shared?: readonly ComponentName[];
   /**
-   * Whether the IstioOperator `owner` (which exists) still renders `object`.
-   * When it does not, the object is being handed over (a revision tag or a
-   * gateway moved from one IstioOperator to another) and is taken over
-   * instead of being a conflict. Without it, every foreign owner conflicts.
+   * Hand-overs, decided before the apply: for other owners (`namespace/name`)
+   * that render, the identities (live.ts `identity`) of every object each
+   * renders. An object whose owner exists but no longer renders it is being
+   * handed over (a revision tag or a gateway moved from one IstioOperator
+   * to another) and is taken over instead of being a conflict; an owner not
+   * in the map keeps what it owns. Without it, every foreign owner conflicts.
    */
-  ownerWants?(owner: Owner, object: KubernetesObject): boolean;
+  handOvers?: ReadonlyMap<string, ReadonlySet<string>>;
   /**
-   * Asked before each component is applied, with the live state including
-   * what this apply has written so far; a returned reason holds the
-   * component back this round (upgrades: gateways wait for istiod).
+   * Components held back this round until a workload has rolled out
+   * (upgrades: gateways wait for istiod), judged just before each one's turn
+   * against the live state including what this apply has written so far.
    */
-  gate?(
-    component: ComponentName,
-    objects: readonly KubernetesObject[],
-    live: LiveState,
-  ): string | undefined;
+  holds?: readonly RolloutHold[];
 }
 
 /**
@@ -164,7 +163,9 @@ export async function applyManifest(
           .get(name)!
           .flatMap((c) => c.objects)
           .filter((o) => !leftToOwner.has(identity(o))) as KubernetesObject[];
-        const heldBack = ctx.gate?.(name, objects, live);
+        const heldBack = holdsOn(ctx.holds, name)
+          .map((h) => holdReason(h, live))
+          .find((r) => r !== undefined);
         if (heldBack) {
           results.set(name, { component: name, applied: [], drifted: [], unchanged: 0, heldBack });
           return;
@@ -250,12 +251,22 @@ async function findConflicts(
         // IstioOperator from moving it back).
         if (ctx.shared?.includes(c.component) && newerLineCrd(o, live)) continue;
         if (ctx.shared?.includes(c.component)) leftToOwner.add(identity(o));
-        else if (!ctx.ownerWants || ctx.ownerWants(owner, o as KubernetesObject))
+        else if (!handedOver(ctx.handOvers, owner, o as KubernetesObject))
           out.push({ object: describeObject(o), owner });
       }
     }
   }
   return { conflicts: out, leftToOwner };
+}
+
+/** Whether `owner` exists in `handOvers` and no longer renders `o`. */
+function handedOver(
+  handOvers: ApplyContext['handOvers'],
+  owner: Owner,
+  o: KubernetesObject,
+): boolean {
+  const theirs = handOvers?.get(`${owner.namespace}/${owner.name}`);
+  return theirs !== undefined && !theirs.has(identity(o));
 }
 
 /** Whether `desired` is a CRD of a newer Istio line (minor version) than the live one says it is. */

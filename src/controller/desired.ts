@@ -1,12 +1,13 @@
 /**
  * What an IstioOperator renders, and who else wants an object: the render
  * the reconciler applies, and the questions hand-overs between
- * IstioOperators ask (see applyManifest's ownerWants and the prune filter).
+ * IstioOperators ask (see applyManifest's handOvers and the prune filter).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../api/types.js';
-import { identity, type Owner } from '../apply/live.js';
+import { identity, ownerOf, type LiveState, type Owner } from '../apply/live.js';
 import type { Manifest } from '../render/manifest.js';
+import type { ComponentName } from '../translate/plan.js';
 import { clusterInput, renderIstioOperator } from '../pipeline/render-istio-operator.js';
 
 /**
@@ -104,17 +105,37 @@ function desiredIdentities(
 }
 
 /**
- * Whether the IstioOperator `owner` (among `all`) still renders `object`;
- * unknown to the caches or unrenderable counts as yes (no hand-over).
+ * The hand-overs an apply of `manifest` by `owner` may meet (applyManifest's
+ * `handOvers`): for each other IstioOperator among `all` that owns a live
+ * object `manifest` renders (outside the `shared` components, which are
+ * never a conflict), the identities of every object it renders. One that
+ * is unknown to the caches or does not render is left out: it keeps what
+ * it owns. Rendered only when such an object exists, which is rare.
  */
-export function ownerWants(
+export function handOvers(
   all: readonly IstioOperator[],
+  manifest: Manifest,
+  live: LiveState,
   owner: Owner,
-  object: KubernetesObject,
-): boolean {
-  const theirs = all.find(
-    (o) => o.metadata.name === owner.name && o.metadata.namespace === owner.namespace,
-  );
-  const wanted = theirs && desiredIdentities(theirs, all);
-  return !wanted || wanted.has(identity(object));
+  shared: readonly ComponentName[],
+): Map<string, ReadonlySet<string>> {
+  const out = new Map<string, ReadonlySet<string>>();
+  const seen = new Set<string>();
+  for (const c of manifest.components) {
+    if (shared.includes(c.component)) continue;
+    for (const o of c.objects) {
+      const l = live.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+      const who = l && ownerOf(l);
+      if (!who || (who.name === owner.name && who.namespace === owner.namespace)) continue;
+      const key = `${who.namespace}/${who.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const theirs = all.find(
+        (i) => i.metadata.name === who.name && i.metadata.namespace === who.namespace,
+      );
+      const wanted = theirs && desiredIdentities(theirs, all);
+      if (wanted) out.set(key, wanted);
+    }
+  }
+  return out;
 }

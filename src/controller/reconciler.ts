@@ -15,7 +15,8 @@ import { markTakeover, remoteTakeoverWaits } from './remote-takeover.js';
 import type { KubeClient } from '../kube/client.js';
 import { reconcileFrame, type ReconcileLog, type ReconcileResult } from './reconcile-frame.js';
 import type { Manifest } from '../render/manifest.js';
-import { ownerWants, render, wantedByAnother } from './desired.js';
+import type { ComponentName } from '../translate/plan.js';
+import { handOvers, render, wantedByAnother } from './desired.js';
 import type { EventRecorder } from './events.js';
 import {
   computeStatus,
@@ -27,7 +28,7 @@ import {
 import {
   describeRevisionUsers,
   describeSkew,
-  gatewaysAfterIstiod,
+  gatewayHolds,
   refusedVersionChanges,
   revisionUsers,
   servedRevision,
@@ -47,6 +48,9 @@ import {
  */
 const MISSING_KIND_RETRY_MS = 5 * 60_000;
 
+/** Components every IstioOperator installs alike (the CRDs): never a conflict (see applyManifest). */
+const SHARED: readonly ComponentName[] = ['Base'];
+
 /** What a reconcile needs from the running operator. */
 export interface ReconcileContext {
   client: KubeClient;
@@ -56,7 +60,7 @@ export interface ReconcileContext {
   /**
    * Every IstioOperator the caches hold, of every revision, read-only: which
    * objects the others render decides hand-overs (see applyManifest's
-   * ownerWants) and keeps prune from deleting what another one takes over.
+   * handOvers) and keeps prune from deleting what another one takes over.
    */
   otherIstioOperators?(): readonly IstioOperator[];
   /** Clock for condition transition times. */
@@ -178,9 +182,9 @@ async function reconcileIstioOperator(
     client: ctx.client,
     live: ctx.live,
     owner,
-    shared: ['Base'],
-    gate: gatewaysAfterIstiod(manifest),
-    ownerWants: (other, object) => ownerWants(ctx.otherIstioOperators?.() ?? [], other, object),
+    shared: SHARED,
+    holds: gatewayHolds(manifest, ctx.live),
+    handOvers: handOvers(ctx.otherIstioOperators?.() ?? [], manifest, ctx.live, owner, SHARED),
   });
   if (outcome.conflicts.length > 0) {
     const messages = outcome.conflicts.map(

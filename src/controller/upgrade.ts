@@ -4,19 +4,14 @@
  * not uninstalled while workloads still use it (unless the user forces it).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { workloadReady } from '../apply/readiness.js';
+import type { RolloutHold } from '../apply/holds.js';
 import { describeObject, ownerOf, type LiveState, type Owner } from '../apply/live.js';
 import type { KubeClient } from '../kube/client.js';
 import { resourceTypeOf } from '../kube/resource.js';
 import type { Manifest } from '../render/manifest.js';
 import { istiodName } from '../render/names.js';
 import type { ComponentName } from '../translate/plan.js';
-import {
-  compareVersions,
-  judgeVersionChange,
-  parseVersion,
-  type SkewRefusal,
-} from '../releases/version.js';
+import { judgeVersionChange, type SkewRefusal } from '../releases/version.js';
 import {
   ALLOW_VERSION_SKEW_ANNOTATION,
   FORCE_DELETE_ANNOTATION,
@@ -89,46 +84,46 @@ function images(o: KubernetesObject | undefined): string[] {
 }
 
 /**
- * The apply gate for upgrades: a gateway whose image changes (an upgrade,
- * not a first install) waits until the istiod of its revision has rolled out
- * at least the gateway's new version, so proxies never run ahead of their
- * control plane. Pilot is applied before gateways, so in one IstioOperator
- * the gateways follow its rollout; with gateways in their own IstioOperator
- * they wait for whichever IstioOperator runs istiod. Without an istiod in the
- * cluster (external control plane) nothing is held.
+ * The upgrade holds (apply/holds.ts): a gateway whose image changes (an
+ * upgrade, not a first install) waits until the istiod of its revision has
+ * rolled out at least the gateway's new version, so proxies never run ahead
+ * of their control plane. Pilot is applied before gateways, so in one
+ * IstioOperator the gateways follow its rollout; with gateways in their own
+ * IstioOperator they wait for whichever IstioOperator runs istiod. Without
+ * an istiod in the cluster (external control plane) nothing is held.
+ * Decided from the cached state before the apply (gateways are written only
+ * after their hold is judged); the apply judges istiod as it has left it.
  */
-export function gatewaysAfterIstiod(manifest: Manifest) {
+export function gatewayHolds(manifest: Manifest, live: LiveState): RolloutHold[] {
   const { plan } = manifest;
-  return (
-    component: ComponentName,
-    objects: readonly KubernetesObject[],
-    live: LiveState,
-  ): string | undefined => {
-    if (component !== 'IngressGateways' && component !== 'EgressGateways') return undefined;
-    const upgrading = objects.filter((o) => {
-      if (o.kind !== 'Deployment') return false;
-      const l = live.get(o.apiVersion!, o.kind, o.metadata?.namespace, o.metadata!.name!);
-      return l !== undefined && images(l).join() !== images(o).join();
+  const holds: RolloutHold[] = [];
+  const gateways: ComponentName[] = ['IngressGateways', 'EgressGateways'];
+  for (const component of gateways) {
+    const upgrading = manifest.components
+      .filter((c) => c.component === component)
+      .flatMap((c) => c.objects as KubernetesObject[])
+      .filter((o) => {
+        if (o.kind !== 'Deployment') return false;
+        const l = live.get(o.apiVersion!, o.kind, o.metadata?.namespace, o.metadata!.name!);
+        return l !== undefined && images(l).join() !== images(o).join();
+      });
+    if (upgrading.length === 0) continue;
+    holds.push({
+      component,
+      workload: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: plan.istioNamespace,
+        name: istiodName(plan.revision),
+      },
+      role: 'gateway',
+      upgrading: upgrading.map((o) => ({
+        object: describeObject(o),
+        version: o.metadata?.labels?.[LABELS.version],
+      })),
     });
-    if (upgrading.length === 0) return undefined;
-    const istiod = live.get(
-      'apps/v1',
-      'Deployment',
-      plan.istioNamespace,
-      istiodName(plan.revision),
-    );
-    if (!istiod) return undefined;
-    const waiting = `waiting for ${describeObject(istiod)} to finish rolling out before upgrading ${upgrading.map(describeObject).join(', ')}`;
-    if (!workloadReady(istiod).ready) return waiting;
-    const running = parseVersion(istiod.metadata?.labels?.[LABELS.version] ?? '');
-    for (const o of upgrading) {
-      const next = parseVersion(o.metadata?.labels?.[LABELS.version] ?? '');
-      if (running && next && compareVersions(next, running) > 0) {
-        return `${waiting} (it runs ${istiod.metadata?.labels?.[LABELS.version]}; the gateway moves to ${o.metadata?.labels?.[LABELS.version]})`;
-      }
-    }
-    return undefined;
-  };
+  }
+  return holds;
 }
 
 /**
