@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import type { Diagnostic, JsonObject } from './types.js';
+import type { Diagnostic, IstioOperator, JsonObject } from './types.js';
 import { API_VERSION, KIND } from './vocabulary.js';
 import { isObject } from '../json/value.js';
 
@@ -50,8 +50,9 @@ export function parseIstioOperatorFile(name: string, content: string): ParsedFil
 }
 
 /**
- * Checks a parsed document (a file's, or an object the API server returned)
- * is one IstioOperator: a map with this kind, apiVersion and a map spec.
+ * Checks a file's parsed document is one IstioOperator: a map with this
+ * kind, apiVersion and a map spec (an object the API server holds needs
+ * none of this: clusterLayer).
  */
 export function checkIstioOperatorObject(name: string, doc: unknown): ParsedFile {
   const diagnostics: Diagnostic[] = [];
@@ -93,6 +94,24 @@ export function checkIstioOperatorObject(name: string, doc: unknown): ParsedFile
     });
   }
   if (diagnostics.length > 0) return { name, diagnostics };
+  return nullFreeLayer(name, doc);
+}
+
+/**
+ * The user layer of an IstioOperator the API server holds. The API server
+ * has parsed it and its CRD schema has checked kind, apiVersion and the
+ * spec's shape, so none of a file's checks runs again; what is left is
+ * what a file's spec goes through too: a copy (the informer's cache is
+ * never changed) with null fields left out. `name` (`namespace/name`)
+ * prefixes the warnings.
+ */
+export function clusterLayer(name: string, iop: IstioOperator): ParsedFile {
+  return nullFreeLayer(name, iop as unknown as JsonObject);
+}
+
+/** `doc` with its spec copied without null fields, warning of those under `spec.values`. */
+function nullFreeLayer(name: string, doc: JsonObject): ParsedFile {
+  const diagnostics: Diagnostic[] = [];
   const object: JsonObject = { ...doc };
   const nulls: string[] = [];
   object.spec = isObject(doc.spec) ? withoutNullFields(doc.spec, 'spec', nulls) : {};

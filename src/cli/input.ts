@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { formatDiagnostic, IstioOperatorValidationError } from '../api/errors.js';
+import { formatDiagnostic } from '../api/errors.js';
 import type { Diagnostic } from '../api/types.js';
-import { generateIstioOperator, type GenerateResult } from '../profiles/index.js';
 import { UserError } from './errors.js';
 
 // The input side of the commands that take IstioOperator files (profile,
 // manifest, validate, diff).
 
-/** Reads `-f` files for generateIstioOperator; `-` is standard input. */
+/** Reads `-f` files for the pipeline; `-` is standard input. */
 export async function readInputFiles(
   paths: string[],
 ): Promise<{ name: string; content: string }[]> {
@@ -33,14 +32,4 @@ export async function readInputFiles(
 /** Prints warnings to stderr, one per line. */
 export function printWarnings(ds: Diagnostic[]): void {
   for (const d of ds) process.stderr.write(`${formatDiagnostic(d)}\n`);
-}
-
-/** Runs generateIstioOperator and turns validation failures into a UserError listing every problem. */
-export function generateOrFail(input: Parameters<typeof generateIstioOperator>[0]): GenerateResult {
-  try {
-    return generateIstioOperator(input);
-  } catch (err) {
-    if (err instanceof IstioOperatorValidationError) throw new UserError(err.message);
-    throw err;
-  }
 }

@@ -1,21 +1,33 @@
 /**
  * The pipeline, end to end: api → profiles → translate → render. The one
- * way every caller turns an IstioOperator into the objects to apply:
- * the controller (from the cached object), `manifest generate` and `diff`
- * (from files and `--set` flags). Errors come out typed, mapped here once:
- * IstioOperatorValidationError or InvalidSpecError when the spec is at
- * fault; anything else thrown is a bug in the renderer (see
- * api/errors.ts renderFailureKind).
+ * way every caller turns an IstioOperator into its objects: the controller
+ * (from the cached object, `clusterInput`), `manifest generate` and `diff`
+ * (from files and `--set` flags), and, stopping after the merge, `profile
+ * dump` and `validate`. profiles/ hands translate/ one MergedIstioOperator
+ * (the merged spec and the release it chose), which translate/ reads
+ * without deciding anything again.
+ *
+ * Errors come out typed, mapped here once: IstioOperatorValidationError or
+ * InvalidSpecError when the spec is at fault; anything else thrown is a
+ * bug in the renderer (see api/errors.ts renderFailureKind).
  */
 import { InvalidSpecError } from '../api/errors.js';
 import type { Diagnostic, IstioOperator } from '../api/types.js';
-import { generateIstioOperator, type GenerateInput } from '../profiles/index.js';
+import {
+  generateIstioOperator,
+  type GenerateInput,
+  type GenerateResult,
+  type MergedIstioOperator,
+} from '../profiles/index.js';
 import { RenderInputError, translate } from '../translate/plan.js';
 import { withDefaultRevisionTag, type DefaultTagOptions } from '../render/default-tag.js';
 import { renderManifest, type Manifest } from '../render/manifest.js';
 import { OverlayError } from '../render/overlays.js';
 
-/** What the render is for. */
+/** What the pipeline starts from: user files, flags and a profile, or a cluster's object. */
+export type PipelineInput = GenerateInput;
+
+/** How far the pipeline runs, and what the render is for. */
 export interface RenderOptions {
   /**
    * What `istioctl install` applies rather than what `istioctl manifest
@@ -24,59 +36,77 @@ export interface RenderOptions {
    * operator and `diff` render this; `manifest generate` does not.
    */
   asInstalled?: DefaultTagOptions | false;
+  /**
+   * Called with the merge's warnings before the render starts, so that a
+   * command prints them even when the render then refuses the spec.
+   */
+  onWarnings?: (warnings: Diagnostic[]) => void;
+  /**
+   * false: stop after the merge (`profile dump` prints the merged
+   * IstioOperator, `validate` judges it; neither renders). Default true.
+   */
+  render?: boolean;
 }
 
-/** Renders a merged, validated IstioOperator (generateIstioOperator's result). */
-export function renderMerged(iop: IstioOperator, opts: RenderOptions = {}): Manifest {
+/** The pipeline's result: the merge (handoff and warnings) and, unless stopped, the manifest. */
+export interface Rendered extends GenerateResult {
+  manifest: Manifest;
+}
+
+/**
+ * Merges profile, layers and flags, validates and (unless `render: false`)
+ * renders. Throws IstioOperatorValidationError for a spec the merge
+ * refuses, InvalidSpecError for one the renderer refuses.
+ */
+export function renderIstioOperator(
+  input: PipelineInput,
+  opts: RenderOptions & { render: false },
+): GenerateResult;
+export function renderIstioOperator(input: PipelineInput, opts?: RenderOptions): Rendered;
+export function renderIstioOperator(
+  input: PipelineInput,
+  opts: RenderOptions = {},
+): GenerateResult | Rendered {
+  const merged = generateIstioOperator(input);
+  opts.onWarnings?.(merged.warnings);
+  if (opts.render === false) return merged;
+  return { ...merged, manifest: renderMerged(merged, opts.asInstalled ?? false) };
+}
+
+function renderMerged(
+  merged: MergedIstioOperator,
+  asInstalled: DefaultTagOptions | false,
+): Manifest {
   let manifest: Manifest;
   try {
     // One way: translate finishes the plan, render only reads it.
-    manifest = renderManifest(translate(iop));
+    manifest = renderManifest(translate(merged));
   } catch (err) {
     if (err instanceof OverlayError || err instanceof RenderInputError) {
       throw new InvalidSpecError(err.message);
     }
     throw err;
   }
-  return opts.asInstalled ? withDefaultRevisionTag(manifest, opts.asInstalled) : manifest;
-}
-
-/** An IstioOperator as the API server holds it (already parsed: no text round trip). */
-export interface ClusterIstioOperator {
-  apiVersion: string;
-  kind: string;
-  metadata: { name?: string; namespace?: string };
-  spec?: unknown;
-}
-
-/** Merges profile, layers and flags, validates and renders. */
-export function renderIstioOperator(
-  input: GenerateInput,
-  opts: RenderOptions = {},
-): { iop: IstioOperator; warnings: Diagnostic[]; manifest: Manifest } {
-  const { iop, warnings } = generateIstioOperator(input);
-  return { iop, warnings, manifest: renderMerged(iop, opts) };
+  return asInstalled ? withDefaultRevisionTag(manifest, asInstalled) : manifest;
 }
 
 /**
- * The input that renders a cluster's IstioOperator: the object itself
- * (copied: merging must never touch the informer's cache), named
- * `namespace/name` in messages.
+ * The input that renders a cluster's IstioOperator: the object as the API
+ * server holds it, already parsed (no file name, no text, none of a file's
+ * checks), cut to what the render reads of it: kind, name, namespace and
+ * spec. It shares the spec with the informer's cache, which profiles/
+ * copies before it merges (clusterLayer), and is a fit memo key: it changes
+ * whenever something the render reads changes, and only then. (The
+ * `install.istio.io/istio-version` annotation is not read from a cluster's
+ * object, as before; to honour it, keep it here.)
  */
-export function clusterInput(iop: ClusterIstioOperator): GenerateInput {
+export function clusterInput(iop: IstioOperator): PipelineInput {
   return {
-    files: [],
-    objects: [
-      {
-        name: `${iop.metadata.namespace}/${iop.metadata.name}`,
-        object: structuredClone({
-          apiVersion: iop.apiVersion,
-          kind: iop.kind,
-          metadata: { name: iop.metadata.name, namespace: iop.metadata.namespace },
-          spec: iop.spec ?? {},
-        }),
-      },
-    ],
-    set: [],
+    cluster: {
+      apiVersion: iop.apiVersion,
+      kind: iop.kind,
+      metadata: { name: iop.metadata.name, namespace: iop.metadata.namespace },
+      spec: iop.spec ?? {},
+    },
   };
 }

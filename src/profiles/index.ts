@@ -4,7 +4,7 @@
  */
 import { translateDeprecatedValues } from '../api/deprecated.js';
 import { IstioOperatorValidationError, sortDiagnostics } from '../api/errors.js';
-import { checkIstioOperatorObject, parseIstioOperatorFile } from '../api/parse.js';
+import { clusterLayer, parseIstioOperatorFile } from '../api/parse.js';
 import type { Diagnostic, IstioOperator, JsonObject } from '../api/types.js';
 import { API_VERSION, KIND } from '../api/vocabulary.js';
 import { getPath } from '../json/path.js';
@@ -16,9 +16,10 @@ import {
   newerValuesErrors,
   remoteAddressErrors,
 } from '../api/release.js';
-import { DEFAULT_RELEASE, type IstioRelease } from '../releases/catalog.js';
+import { DEFAULT_RELEASE } from '../releases/catalog.js';
 import { builtinProfile } from './builtin.js';
 import { mergeLayers } from './merge.js';
+import type { MergedIstioOperator } from './merged.js';
 import { isProfileName, PROFILE_NAMES, REMOVED_PROFILES } from './names.js';
 import { applySetFlag, parseSetFlag, SetFlagError, type SetFlag } from './set-flags.js';
 import { isObject } from '../json/value.js';
@@ -26,19 +27,24 @@ import { isObject } from '../json/value.js';
 export { PROFILE_NAMES, isProfileName, type ProfileName } from './names.js';
 export { builtinProfile, builtinProfileYaml, profileSummaries } from './builtin.js';
 export { mergeLayers } from './merge.js';
+export type { MergedIstioOperator } from './merged.js';
 export { parseSetFlag, parseSetPath, applySetFlag, SetFlagError } from './set-flags.js';
 
-/** Input of generateIstioOperator: file contents (read by the caller), `--set` flags, a profile. */
+/**
+ * Input of generateIstioOperator: the user's layers, lowest precedence
+ * first. The CLI gives file contents (read by the caller), `--set` flags
+ * and a profile; the controller gives the object the API server holds.
+ */
 export interface GenerateInput {
   /** User IstioOperator files, lowest precedence first. */
-  files: { name: string; content: string }[];
+  files?: { name: string; content: string }[];
   /**
-   * IstioOperators already parsed (the API server's), after the files:
-   * checked like a file's document, without a text round trip.
+   * An IstioOperator the API server holds, after the files: already parsed
+   * and checked against the CRD, so it skips a file's checks (clusterLayer).
    */
-  objects?: { name: string; object: unknown }[];
+  cluster?: IstioOperator;
   /** `--set PATH=VALUE` flags (paths relative to `spec`), applied in order after the files. */
-  set: string[];
+  set?: string[];
   /**
    * A profile chosen outside the files (`profile dump NAME`); it acts like a
    * `--set profile=NAME` placed before the user's own `--set` flags.
@@ -46,21 +52,10 @@ export interface GenerateInput {
   profile?: string;
 }
 
-/** Result of generateIstioOperator. */
-export interface GenerateResult {
-  /** The merged, validated IstioOperator; hub, tag and namespace are always set. */
-  iop: IstioOperator;
+/** Result of generateIstioOperator: the handoff to translate/, and what the user is told. */
+export interface GenerateResult extends MergedIstioOperator {
   /** Non-blocking findings (deprecated fields, replicaCount with autoscaling, …). */
   warnings: Diagnostic[];
-  /**
-   * The user's own `spec.values` (files + `--set`, deprecated paths already
-   * translated). Istio merges these again on top after translating the spec
-   * into Helm values, so explicit values beat translated ones; that step
-   * belongs to translate/, which needs this tree to do it.
-   */
-  userValues: JsonObject;
-  /** The Istio release it installs (api/release.ts): what translate/ renders. */
-  release: IstioRelease;
 }
 
 function specOf(o: JsonObject): JsonObject {
@@ -113,18 +108,24 @@ function inSpecOrder(spec: JsonObject): JsonObject {
  * new paths with a warning. `spec.unvalidatedValues` is kept as is: it is
  * merged into the values only after translation, by translate/.
  *
+ * Returns the handoff to translate/ (MergedIstioOperator: the merged
+ * IstioOperator and the release chosen here) with the warnings.
+ *
  * Pure: the caller reads the files. Throws IstioOperatorValidationError
  * listing every error when there is at least one.
  */
 export function generateIstioOperator(input: GenerateInput): GenerateResult {
   const errors: Diagnostic[] = [];
+  const { cluster } = input;
   const parsed = [
-    ...input.files.map((f) => parseIstioOperatorFile(f.name, f.content)),
-    ...(input.objects ?? []).map((o) => checkIstioOperatorObject(o.name, o.object)),
+    ...(input.files ?? []).map((f) => parseIstioOperatorFile(f.name, f.content)),
+    ...(cluster
+      ? [clusterLayer(`${cluster.metadata.namespace}/${cluster.metadata.name}`, cluster)]
+      : []),
   ];
   for (const p of parsed) errors.push(...p.diagnostics);
   const userObjects = parsed.flatMap((p) => (p.object ? [p.object] : []));
-  const flags = parseFlags(input.set, errors);
+  const flags = parseFlags(input.set ?? [], errors);
   if (input.profile !== undefined) {
     flags.unshift({
       raw: `profile=${input.profile}`,
@@ -146,8 +147,6 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
     }
   }
   const deprecated = translateDeprecatedValues(userSpec);
-  // The user's own values, for translate/ to merge again after translation.
-  const userValues: JsonObject = structuredClone(isObject(userSpec.values) ? userSpec.values : {});
 
   const profile = userSpec.profile ?? 'default';
   if (!isProfileName(profile)) {
@@ -217,5 +216,5 @@ export function generateIstioOperator(input: GenerateInput): GenerateResult {
   if (diagnostics.some((d) => d.severity === 'error')) {
     throw new IstioOperatorValidationError(diagnostics);
   }
-  return { iop, warnings: diagnostics, userValues, release };
+  return { iop, release, warnings: diagnostics };
 }

@@ -1,4 +1,4 @@
-import type { K8sSettingsInput } from '../translate/input.js';
+import type { KubernetesResourcesSpec } from '../api/types.js';
 import { type K8sObject } from './object.js';
 import { strategicMerge } from './strategic-merge.js';
 import { isJsonObject, toJson, type Json, type JsonObject } from '../json/value.js';
@@ -26,7 +26,7 @@ export interface K8sTarget {
  */
 export function applyK8sSettings(
   objects: readonly K8sObject[],
-  k8s: K8sSettingsInput | undefined,
+  k8s: KubernetesResourcesSpec | undefined,
   target: K8sTarget,
 ): K8sObject[] {
   if (!k8s) return [...objects];
@@ -41,7 +41,7 @@ export function applyK8sSettings(
   });
 }
 
-function patchesFor(k8s: K8sSettingsInput, t: K8sTarget): Map<string, JsonObject> {
+function patchesFor(k8s: KubernetesResourcesSpec, t: K8sTarget): Map<string, JsonObject> {
   const pod: JsonObject = {};
   const podMeta: JsonObject = {};
   const container: JsonObject = { name: t.container };

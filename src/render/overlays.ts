@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import type { OverlayInput } from '../translate/input.js';
+import type { K8sObjectOverlay } from '../api/types.js';
 import { clone, isJsonObject, toJson, type Json } from '../json/value.js';
 import { type K8sObject } from './object.js';
 import { formatPath, parsePath, type PathStep } from './overlay-path.js';
@@ -44,7 +44,7 @@ export function patchValue(v: unknown): Json {
  */
 export function applyOverlays(
   objects: readonly K8sObject[],
-  overlays: readonly OverlayInput[] | undefined,
+  overlays: readonly K8sObjectOverlay[] | undefined,
   where: string,
 ): K8sObject[] {
   const out = [...objects];

@@ -1,11 +1,17 @@
 import { DEFAULT_HUB } from '../version.js';
-import { chooseRelease } from '../api/release.js';
 import { revisionOf } from '../api/vocabulary.js';
 import type { IstioRelease } from '../releases/catalog.js';
 import { has } from '../releases/changes.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
-import type { ComponentInput, GatewayInput, K8sSettingsInput, RenderInput } from './input.js';
+import type {
+  ComponentSpec,
+  GatewayComponentSpec,
+  IstioOperator,
+  KubernetesResourcesSpec,
+} from '../api/types.js';
+import type { MergedIstioOperator } from '../profiles/merged.js';
+import { chooseRelease } from '../api/release.js';
 import { getObject, getPath, getString } from '../json/values.js';
 import { cniSettings, type CniSettings } from './components/cni.js';
 import { proxySettings, type ProxySettings } from './components/proxy.js';
@@ -44,7 +50,7 @@ export interface ComponentPlan {
   pullPolicy: string;
   /** The Istio release that tag runs (`1.27.9` of `1.27.9-distroless`; the tag when it names none). */
   version: string;
-  k8s: K8sSettingsInput;
+  k8s: KubernetesResourcesSpec;
 }
 
 /** One enabled ingress or egress gateway, resolved. */
@@ -132,7 +138,7 @@ function toObject(v: unknown): JsonObject {
 }
 
 /** Whether a component map enables it: present and not `enabled: false`. */
-function on(c: ComponentInput | undefined, dflt: boolean): boolean {
+function on(c: ComponentSpec | undefined, dflt: boolean): boolean {
   if (c === undefined || c === null) return dflt;
   return c.enabled !== false;
 }
@@ -140,15 +146,38 @@ function on(c: ComponentInput | undefined, dflt: boolean): boolean {
 /**
  * Translates a merged IstioOperator into a render plan, the way Istio 1.27
  * maps an IstioOperator to component values: spec hub/tag/revision and
- * meshConfig into values, the chart profile under the user's values, and
- * each enabled component with its namespace, images and k8s settings.
+ * meshConfig into values, the chart profile under the merged values, and
+ * each enabled component with its namespace, images and k8s settings. The
+ * release is the one profiles/ chose (MergedIstioOperator); nothing here
+ * chooses it again.
  * Pure: same input, same plan.
  */
-export function translate(iop: RenderInput): RenderPlan {
-  const spec = iop.spec ?? {};
+export function translate(merged: MergedIstioOperator): RenderPlan;
+/**
+ * A bare merged IstioOperator, its release chosen again from its tags:
+ * only for bench/render.ts, which is not ours to change right now and
+ * passes generateIstioOperator's `iop`. Remove this form once it passes
+ * the whole result (every other caller does).
+ */
+export function translate(iop: IstioOperator): RenderPlan;
+export function translate(input: MergedIstioOperator | IstioOperator): RenderPlan {
+  return 'release' in input ? plan(input) : plan({ iop: input, release: releaseOf(input) });
+}
+
+/** The release of a bare IstioOperator (translate's second form only). */
+function releaseOf(iop: IstioOperator): IstioRelease {
+  const choice = chooseRelease(iop);
+  if (choice.release) return choice.release;
+  const d = choice.diagnostics[0]!;
+  throw new RenderInputError(`${d.path}: ${d.message}${d.fix ? ` (${d.fix})` : ''}`);
+}
+
+function plan({ iop, release }: MergedIstioOperator): RenderPlan {
+  const spec = iop.spec;
   const comps = spec.components ?? {};
-  const userValues = toObject(spec.values);
-  const profileName = getString(userValues, 'profile');
+  // The merged values: the profile's, with the user's over them.
+  const specValues = toObject(spec.values);
+  const profileName = getString(specValues, 'profile');
   const profile = chartProfileValues(profileName);
   if (profile === undefined) {
     throw new RenderInputError(
@@ -156,12 +185,6 @@ export function translate(iop: RenderInput): RenderPlan {
         '(use one of default, demo, minimal, empty, preview, stable, ambient, remote, openshift)',
     );
   }
-  const choice = chooseRelease(iop);
-  if (!choice.release) {
-    const d = choice.diagnostics[0]!;
-    throw new RenderInputError(`${d.path}: ${d.message}${d.fix ? ` (${d.fix})` : ''}`);
-  }
-  const release = choice.release;
   const hub = spec.hub ?? DEFAULT_HUB;
   const tag = spec.tag === undefined ? release.patch : String(spec.tag);
   const revision = revisionOf({ spec });
@@ -192,14 +215,14 @@ export function translate(iop: RenderInput): RenderPlan {
   // compatibilityVersion pins an older release's behaviour, over the chart profile.
   const compat = compatibilityValues(
     release,
-    String(spec.compatibilityVersion ?? getString(userValues, 'compatibilityVersion') ?? ''),
+    String(spec.compatibilityVersion ?? getString(specValues, 'compatibilityVersion') ?? ''),
   );
   let values = mergeJson(mergeJson(defaultValues(release), profile), compat.values);
-  const platform = getString(userValues, 'global.platform');
+  const platform = getString(specValues, 'global.platform');
   values = mergeJson(values, platformValues(platform, release));
   values = mergeJson(values, fromSpec);
-  // The user's own values win over what was translated from the spec, as in istioctl.
-  values = mergeJson(values, userValues);
+  // spec.values (the profile's, the user's over them) win over what was translated from the spec, as in istioctl.
+  values = mergeJson(values, specValues);
   values = mergeJson(values, toObject(spec.unvalidatedValues));
   // meshConfig given in spec wins over values.meshConfig (it is the documented place).
   if (spec.meshConfig) {
@@ -226,7 +249,7 @@ export function translate(iop: RenderInput): RenderPlan {
 
   const istioNamespace =
     getString(values, 'global.istioNamespace') ||
-    iop.metadata?.namespace ||
+    iop.metadata.namespace ||
     spec.namespace ||
     'istio-system';
   const globalHub = getString(values, 'global.hub') || hub;
@@ -235,8 +258,8 @@ export function translate(iop: RenderInput): RenderPlan {
     revision: getString(values, 'revision'),
     istioNamespace,
     owner: {
-      name: iop.metadata?.name ?? 'unknown',
-      namespace: iop.metadata?.namespace ?? istioNamespace,
+      name: iop.metadata.name ?? 'unknown',
+      namespace: iop.metadata.namespace ?? istioNamespace,
     },
     version: versionOfTag(globalTag),
     release,
@@ -266,7 +289,7 @@ export function translate(iop: RenderInput): RenderPlan {
       // The platform file's seLinuxOptions is the node agents' own (top
       // level in Istio's file), not part of the cni block istiod sees.
       withoutKey(getObject(platformValues(platform), 'cni'), 'seLinuxOptions'),
-      getObject(userValues, 'cni'),
+      getObject(specValues, 'cni'),
       getObject(toObject(spec.unvalidatedValues), 'cni'),
       getObject(values, 'pilot.cni'),
     ].reduce<JsonObject>((acc, layer) => mergeJson(acc, layer), {}),
@@ -274,7 +297,7 @@ export function translate(iop: RenderInput): RenderPlan {
   };
   const resolve = (
     component: ComponentName,
-    c: ComponentInput | undefined,
+    c: ComponentSpec | undefined,
     root: string,
   ): ComponentPlan => {
     const tag =
@@ -312,7 +335,7 @@ export function translate(iop: RenderInput): RenderPlan {
     // merged defaults carry.
     const logLevel =
       getString(values, 'cni.logging.level') ||
-      [profile, userValues, toObject(spec.unvalidatedValues)]
+      [profile, specValues, toObject(spec.unvalidatedValues)]
         .map((layer) => getString(layer, 'global.logging.level'))
         .filter(Boolean)
         .at(-1) ||
@@ -373,7 +396,7 @@ export function translate(iop: RenderInput): RenderPlan {
 function gatewayPlan(
   component: 'IngressGateways' | 'EgressGateways',
   key: string,
-  gw: GatewayInput,
+  gw: GatewayComponentSpec,
   base: ComponentPlan,
   values: JsonObject,
   release: IstioRelease,
@@ -404,7 +427,7 @@ function gatewayPlan(
  * `hpaSpec.minReplicas` → autoscaleMin, a positive `hpaSpec.maxReplicas` →
  * autoscaleMax, a positive `replicaCount` → replicaCount.
  */
-function replicaValues(k8s: K8sSettingsInput): JsonObject {
+function replicaValues(k8s: KubernetesResourcesSpec): JsonObject {
   const out: JsonObject = {};
   const hpa = toObject(k8s.hpaSpec);
   if (typeof hpa.minReplicas === 'number') out.autoscaleMin = hpa.minReplicas;
@@ -420,7 +443,7 @@ function replicaValues(k8s: K8sSettingsInput): JsonObject {
  * from its k8s block, written as Kubernetes writes a quantity (istioctl
  * copies the parsed quantity's canonical text: `1000m` becomes `1`).
  */
-function withCpuValues(chart: JsonObject, k8s: K8sSettingsInput): JsonObject {
+function withCpuValues(chart: JsonObject, k8s: KubernetesResourcesSpec): JsonObject {
   const res = toObject(k8s.resources);
   let resources = getObject(chart, 'resources');
   for (const kind of ['limits', 'requests'] as const) {

@@ -1,16 +1,13 @@
-import { generateIstioOperator } from '../../src/profiles/index.js';
+import { renderIstioOperator } from '../../src/pipeline/render-istio-operator.js';
 import { releaseOfMinor } from '../../src/releases/catalog.js';
-import { renderManifest } from '../../src/render/manifest.js';
 import type { K8sObject } from '../../src/render/object.js';
-import { translate } from '../../src/translate/plan.js';
 
 /**
- * Our side of a comparison: the same merge and render `istio-operator
- * manifest generate -f FILE --set ...` performs, in process.
+ * Our side of a comparison: the pipeline `istio-operator manifest generate
+ * -f FILE --set ...` runs, in process.
  */
 export function renderOurs(name: string, content: string, set: string[]): K8sObject[] {
-  const { iop } = generateIstioOperator({ files: [{ name, content }], set });
-  return renderManifest(translate(iop)).objects;
+  return renderIstioOperator({ files: [{ name, content }], set }).manifest.objects;
 }
 
 /**

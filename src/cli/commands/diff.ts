@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { loadKubeAccess, withKubeFlags, type KubeFlags } from '../kube-flags.js';
-import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
-import { renderOrFail } from '../render-or-fail.js';
+import { printWarnings, readInputFiles } from '../input.js';
+import { pipelineOrFail } from '../pipeline.js';
 
 interface DiffOpts extends KubeFlags {
   filename: string[];
@@ -37,10 +37,11 @@ export function diffCommand(): Command {
       '\nExamples:\n  istio-operator diff -f control-plane.yaml\n  istio-operator diff -f control-plane.yaml --set tag=1.27.9\n',
     )
     .action(async (o: DiffOpts) => {
-      const result = generateOrFail({ files: await readInputFiles(o.filename), set: o.set });
-      printWarnings(result.warnings);
       // What the operator applies: with the default revision tag istioctl install adds.
-      const manifest = renderOrFail(result.iop, { asInstalled: {} });
+      const { manifest } = pipelineOrFail(
+        { files: await readInputFiles(o.filename), set: o.set },
+        { asInstalled: {}, onWarnings: printWarnings },
+      );
       const [{ KubeClient }, { previewApply, formatPreview }] = await Promise.all([
         import('../../kube/client.js'),
         import('../../apply/preview.js'),

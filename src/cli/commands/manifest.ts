@@ -6,8 +6,8 @@ import { toJsonList, toYamlDocuments } from '../../render/output.js';
 import type { ComponentName } from '../../translate/plan.js';
 import type { K8sObject } from '../../render/object.js';
 import { UserError } from '../errors.js';
-import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
-import { renderOrFail } from '../render-or-fail.js';
+import { printWarnings, readInputFiles } from '../input.js';
+import { pipelineOrFail } from '../pipeline.js';
 import { outputOption } from '../output-flag.js';
 
 /** `--component` names accepted, spec key or internal name, lower-cased. */
@@ -56,9 +56,10 @@ async function generateManifestText(opts: GenerateOpts): Promise<string> {
     set.push(`revision=${opts.revision}`);
   }
   if (opts.manifests !== undefined) set.push(`installPackagePath=${opts.manifests}`);
-  const result = generateOrFail({ files: await readInputFiles(opts.filename), set });
-  printWarnings(result.warnings);
-  const manifest = renderOrFail(result.iop);
+  const { manifest } = pipelineOrFail(
+    { files: await readInputFiles(opts.filename), set },
+    { onWarnings: printWarnings },
+  );
   const objects = wanted.size
     ? sortObjects(
         manifest.components.filter((c) => wanted.has(c.component)).flatMap((c) => c.objects),

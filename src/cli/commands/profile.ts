@@ -9,8 +9,10 @@ import {
   type GenerateResult,
 } from '../../profiles/index.js';
 import { UserError } from '../errors.js';
-import { generateOrFail, printWarnings, readInputFiles } from '../input.js';
+import { printWarnings, readInputFiles } from '../input.js';
+import { pipelineOrFail } from '../pipeline.js';
 import { outputOption } from '../output-flag.js';
+import type { PipelineInput } from '../../pipeline/render-istio-operator.js';
 
 /** Serialises an object as YAML or JSON for output. */
 function serialize(value: unknown, format: 'yaml' | 'json'): string {
@@ -62,14 +64,13 @@ function selectConfigPath(spec: unknown, path: string): unknown {
 }
 
 async function profileOrFile(arg: string): Promise<{ label: string; result: GenerateResult }> {
-  if (isProfileName(arg)) {
-    return { label: arg, result: generateOrFail({ files: [], set: [], profile: arg }) };
-  }
+  const merge = (input: PipelineInput) => pipelineOrFail(input, { render: false });
+  if (isProfileName(arg)) return { label: arg, result: merge({ profile: arg }) };
   if (arg.endsWith('.yaml') || arg.endsWith('.yml') || arg.endsWith('.json') || arg.includes('/')) {
-    return { label: arg, result: generateOrFail({ files: await readInputFiles([arg]), set: [] }) };
+    return { label: arg, result: merge({ files: await readInputFiles([arg]) }) };
   }
-  // Let generateIstioOperator produce the "unknown profile" message with the valid names.
-  return { label: arg, result: generateOrFail({ files: [], set: [], profile: arg }) };
+  // Let the merge produce the "unknown profile" message with the valid names.
+  return { label: arg, result: merge({ profile: arg }) };
 }
 
 /**
@@ -154,12 +155,10 @@ export function profileCommand(): Command {
         }
         if (opts.manifests !== undefined) set.push(`installPackagePath=${opts.manifests}`);
         const files = await readInputFiles(opts.filename);
-        const result = generateOrFail({
-          files,
-          set,
-          ...(name !== undefined ? { profile: name } : {}),
-        });
-        printWarnings(result.warnings);
+        const result = pipelineOrFail(
+          { files, set, ...(name !== undefined ? { profile: name } : {}) },
+          { render: false, onWarnings: printWarnings },
+        );
         const out =
           opts.configPath !== undefined
             ? selectConfigPath(result.iop.spec, opts.configPath)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { formatDiagnostic, IstioOperatorValidationError } from '../../api/errors.js';
-import { generateIstioOperator } from '../../profiles/index.js';
+import { renderIstioOperator } from '../../pipeline/render-istio-operator.js';
 import { UserError } from '../errors.js';
 import { readInputFiles } from '../input.js';
 
@@ -32,7 +32,8 @@ export function validateCommand(): Command {
       let invalid = 0;
       for (const file of files) {
         try {
-          const { warnings } = generateIstioOperator({ files: [file], set: [] });
+          // The merge's verdict: validate checks, it does not render.
+          const { warnings } = renderIstioOperator({ files: [file] }, { render: false });
           for (const w of warnings) process.stderr.write(`${file.name}: ${formatDiagnostic(w)}\n`);
           process.stdout.write(
             `${file.name}: valid${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}\n`,

@@ -7,8 +7,8 @@ import { renderManifest } from '../../../src/render/manifest.js';
 import { translate } from '../../../src/translate/plan.js';
 
 function kindsRendered(set: string[]): Set<string> {
-  const { iop } = generateIstioOperator({ files: [], set });
-  return new Set(renderManifest(translate(iop)).objects.map((o) => `${o.apiVersion} ${o.kind}`));
+  const merged = generateIstioOperator({ files: [], set });
+  return new Set(renderManifest(translate(merged)).objects.map((o) => `${o.apiVersion} ${o.kind}`));
 }
 
 describe('managed kinds (the watch table)', () => {

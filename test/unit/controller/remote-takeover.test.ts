@@ -5,7 +5,7 @@ import { generateIstioOperator } from '../../../src/profiles/index.js';
 import { translate } from '../../../src/translate/plan.js';
 
 const manifest = (set: string[]) =>
-  renderManifest(translate(generateIstioOperator({ files: [], set }).iop));
+  renderManifest(translate(generateIstioOperator({ files: [], set })));
 
 describe('remote takeover (controller/remote-takeover.ts)', () => {
   it('knows a remote install from a primary', () => {

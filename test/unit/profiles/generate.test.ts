@@ -160,8 +160,8 @@ describe('generateIstioOperator', () => {
       assert.equal(getPath(iop.spec, ['values', 'anything']), undefined);
     });
 
-    it('returns the user values (files + --set, translated) for translate/ to merge again', () => {
-      const { userValues } = generateIstioOperator({
+    it('merges the user values (files + --set, deprecated paths moved) over the profile values', () => {
+      const { iop } = generateIstioOperator({
         files: [file('a.yaml', 'spec:\n  values:\n    pilot:\n      autoscaleMin: 2\n')],
         set: [
           'values.global.proxy.accessLogFile=/dev/stdout',
@@ -169,7 +169,12 @@ describe('generateIstioOperator', () => {
           'hub=x.io/y',
         ],
       });
-      assert.deepEqual(userValues, { pilot: { autoscaleMin: 2, autoscaleMax: 4 } });
+      // translate/ reads these (spec.values) after the translated spec: no second tree.
+      assert.equal(getPath(iop.spec, ['values', 'pilot', 'autoscaleMin']), 2);
+      assert.equal(getPath(iop.spec, ['values', 'pilot', 'autoscaleMax']), 4);
+      assert.equal(getPath(iop.spec, ['values', 'global', 'proxy', 'accessLogFile']), undefined);
+      assert.equal(getPath(iop.spec, ['meshConfig', 'accessLogFile']), '/dev/stdout');
+      assert.equal(iop.spec.hub, 'x.io/y');
     });
 
     it('is deterministic: the same input gives the same output', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { renderManifest } from '../../../src/render/manifest.js';
 import { judgeVersionChange, parseVersion, versionOfTag } from '../../../src/releases/version.js';
 import { translate } from '../../../src/translate/plan.js';
+import { merged } from '../translate/merged.js';
 
 describe('versions: tags, labels and the upgrade guard', () => {
   it('reads the release number a tag starts with', () => {
@@ -43,15 +44,17 @@ describe('versions: tags, labels and the upgrade guard', () => {
 
   it('stamps each component with the version of its own tag', () => {
     const m = renderManifest(
-      translate({
-        metadata: { name: 'x', namespace: 'istio-system' },
-        spec: {
-          tag: '1.28.1-distroless',
-          components: {
-            ingressGateways: [{ name: 'istio-ingressgateway', enabled: true, tag: '1.28.0' }],
+      translate(
+        merged({
+          metadata: { name: 'x', namespace: 'istio-system' },
+          spec: {
+            tag: '1.28.1-distroless',
+            components: {
+              ingressGateways: [{ name: 'istio-ingressgateway', enabled: true, tag: '1.28.0' }],
+            },
           },
-        },
-      }),
+        }),
+      ),
     );
     const version = (component: string) =>
       new Set(

@@ -15,8 +15,9 @@ export function render(spec: Record<string, unknown> = {}, set: string[] = []): 
     metadata: { name: 'test', namespace: 'istio-system' },
     spec,
   });
-  const { iop } = generateIstioOperator({ files: [{ name: 'test.yaml', content }], set });
-  return renderManifest(translate(iop));
+  return renderManifest(
+    translate(generateIstioOperator({ files: [{ name: 'test.yaml', content }], set })),
+  );
 }
 
 /** The one object of this kind and name (and namespace, if given); throws when absent. */

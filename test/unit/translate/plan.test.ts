@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { RenderInputError, translate } from '../../../src/translate/plan.js';
+import type { IstioOperatorSpec, ObjectMeta } from '../../../src/api/types.js';
+import { releaseOfMinor } from '../../../src/releases/catalog.js';
+import { RenderInputError, translate as translateMerged } from '../../../src/translate/plan.js';
 import { ISTIO_VERSION } from '../../../src/version.js';
 import { mergeJson } from '../../../src/json/merge.js';
+import { merged } from './merged.js';
+
+/** translate() of `iop` as written, with the release profiles/ would choose. */
+const translate = (iop: { metadata?: ObjectMeta; spec?: IstioOperatorSpec }) =>
+  translateMerged(merged(iop));
 
 describe('translate: IstioOperator to render plan', () => {
   it('enables base, pilot and the listed gateways, in istio-system by default', () => {
@@ -122,6 +129,13 @@ describe('translate: IstioOperator to render plan', () => {
   it('maps revision "default" to the default revision', () => {
     assert.equal(translate({ spec: { revision: 'default' } }).revision, '');
     assert.equal(translate({ spec: { revision: 'canary' } }).revision, 'canary');
+  });
+
+  it('renders the release profiles/ chose, without choosing again from the tags', () => {
+    const handed = releaseOfMinor('1.30')!;
+    const p = translateMerged({ ...merged({ spec: { tag: '1.27.0' } }), release: handed });
+    assert.equal(p.release, handed);
+    assert.equal(p.pilot?.tag, '1.27.0');
   });
 
   it('layers the demo chart profile under user values', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ztunnelSettings } from '../../../src/translate/components/ztunnel.js';
 import { translate } from '../../../src/translate/plan.js';
+import { merged } from './merged.js';
 import { releaseOfMinor } from '../../../src/releases/catalog.js';
 
 const R127 = releaseOfMinor('1.27')!;
@@ -64,10 +65,12 @@ describe('translate: ztunnel settings, resolved once for the renderer', () => {
   });
 
   it('is part of the plan when ztunnel is on', () => {
-    const plan = translate({
-      metadata: { name: 'x', namespace: 'istio-system' },
-      spec: { revision: 'r1', components: { ztunnel: { enabled: true } } },
-    } as never);
+    const plan = translate(
+      merged({
+        metadata: { name: 'x', namespace: 'istio-system' },
+        spec: { revision: 'r1', components: { ztunnel: { enabled: true } } },
+      }),
+    );
     assert.equal(plan.ztunnel?.settings.caAddress, 'istiod-r1.istio-system.svc:15012');
   });
 });
