@@ -17,7 +17,7 @@ import { applyWaves, presentDependencies } from './graph.js';
 import { holdReason, holdsOn, type RolloutHold } from './holds.js';
 import { keepInstallerLabels } from './installer-labels.js';
 import { describeObject, identity, ownerOf, type LiveState, type Owner } from './live.js';
-import { memoByObject, memoByPair } from './memo.js';
+import { memoByObject, memoBySpec } from './memo.js';
 import { crdCondition } from './readiness.js';
 import { removeStrayPortsPatch, strayServicePorts } from './service-ports.js';
 import { isSubset, subsetDifferences } from './subset.js';
@@ -417,8 +417,12 @@ function describeMissingKind(o: KubernetesObject): string {
 /** {@link withDesiredHash} once per desired object: hashing every CRD on every reconcile cost more than the rest of a no-op apply. */
 const stampedOf = memoByObject(withDesiredHash);
 
-/** Whether the live object already holds everything the request for `stamped` would send. */
-const asDesired = memoByPair((stamped: KubernetesObject, live: KubernetesObject) =>
+/**
+ * Whether the live object already holds everything the request for
+ * `stamped` would send. The request holds no status, so a status update of
+ * the live object keeps the answer.
+ */
+const asDesired = memoBySpec((stamped: KubernetesObject, live: KubernetesObject) =>
   isSubset(requestBody(stamped, live), live),
 );
 

@@ -12,7 +12,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseVersion } from '../releases/version.js';
 import { LABELS } from '../api/vocabulary.js';
 import { describeObject } from './live.js';
-import { memoByPair } from './memo.js';
+import { memoBySpec } from './memo.js';
 
 /** A desired CRD left as it is in the cluster, and why. */
 export interface KeptCrd {
@@ -134,8 +134,8 @@ export function weakening(desired: KubernetesObject, live: KubernetesObject): st
   return undefined;
 }
 
-/** {@link weakening}, asked again only when the desired or the live CRD is another object. */
-const weakeningOf = memoByPair(weakening);
+/** {@link weakening}, asked again only when the live CRD's spec, labels or annotations changed (it reads no status). */
+const weakeningOf = memoBySpec(weakening);
 
 /** Finds the live CRD of a name (the cache, else the API server); undefined when there is none. */
 export type CrdLookup = (name: string) => Promise<KubernetesObject | undefined>;
