@@ -194,6 +194,11 @@ export function parseCrdFile(text: string): CrdEntry[] {
 /** The CRD data the renderer reads: JSON text and `spec` YAML text per distinct CRD. */
 export interface IstioCrdData {
   json: readonly string[];
+  /**
+   * Each CRD with its `spec`'s fields null, as JSON text: what a render
+   * needs at once (the fields are parsed only when read, render/crds.ts).
+   */
+  head: readonly string[];
   /** Each CRD's `spec` as the YAML writer writes it at nesting level 1 (null: left to js-yaml). */
   specYaml: readonly (string | null)[];
 }
@@ -209,7 +214,7 @@ export interface IstioCrdSet {
  * The layout of the generated module. Raise it whenever generatedSource()
  * changes shape: a file of another layout is extracted again, never imported.
  */
-export const GENERATED_FORMAT = 3;
+export const GENERATED_FORMAT = 4;
 
 /** The small constants of the generated module, written into it and into the offline bundle's stub. */
 export function generatedConstants(
@@ -263,6 +268,13 @@ export function generatedSource(
   const { json, sets } = crdTables(lines);
   const data: IstioCrdData = {
     json,
+    head: json.map((j) => {
+      const crd = JSON.parse(j) as { spec: Record<string, unknown> };
+      return JSON.stringify({
+        ...crd,
+        spec: Object.fromEntries(Object.keys(crd.spec).map((k) => [k, null])),
+      });
+    }),
     specYaml: json.map((j) => writtenValueText((JSON.parse(j) as { spec: object }).spec) ?? null),
   };
   const from = lines.map((l) => `${l.line}: ${ISTIO_API_MODULE} ${l.apiVersion}`).join(', ');
@@ -272,7 +284,7 @@ export function generatedSource(
     '/* eslint-disable */\n\n' +
     generatedConstants(digest, writer, sets) +
     '\n/** Each distinct CRD as JSON text (parsed on use: JSON.parse is cheaper than a JS literal) and its spec as YAML text. */\n' +
-    'export function istioCrdData(): { json: readonly string[]; specYaml: readonly (string | null)[] } {\n' +
+    'export function istioCrdData(): { json: readonly string[]; head: readonly string[]; specYaml: readonly (string | null)[] } {\n' +
     '  return DATA;\n' +
     '}\n\n' +
     `const DATA = ${JSON.stringify(data)};\n`

@@ -132,7 +132,9 @@ async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
   };
   await writeFile(
     join(outDir, OFFLINE_CRD_DATA),
-    packTexts(mod.istioCrdData() as { json: string[]; specYaml: (string | null)[] }),
+    packTexts(
+      mod.istioCrdData() as { json: string[]; head: string[]; specYaml: (string | null)[] },
+    ),
     'latin1',
   );
   const stub =
@@ -177,7 +179,7 @@ async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
     '    });\n' +
     '  };\n' +
     '  process.once("exit", () => closeSync(fd));\n' +
-    '  return (data = { json: lazy(places.json), specYaml: lazy(places.specYaml) });\n' +
+    '  return (data = { json: lazy(places.json), head: lazy(places.head), specYaml: lazy(places.specYaml) });\n' +
     '}\n';
   return {
     name: 'istio-crds-beside-bundle',
@@ -198,7 +200,11 @@ async function istioCrdsBesideBundle(outDir: string): Promise<Plugin> {
  * escaped) was the largest part of a `manifest generate` run's extra time,
  * and reading the whole file (3 MB for four Istio lines) a good part of the rest.
  */
-export function packTexts(data: { json: string[]; specYaml: (string | null)[] }): string {
+export function packTexts(data: {
+  json: string[];
+  head: string[];
+  specYaml: (string | null)[];
+}): string {
   let body = '';
   const place = (t: string | null) => {
     if (t === null) return null;
@@ -207,7 +213,11 @@ export function packTexts(data: { json: string[]; specYaml: (string | null)[] })
     body += t;
     return r;
   };
-  const head = { json: data.json.map(place), specYaml: data.specYaml.map(place) };
+  const head = {
+    json: data.json.map(place),
+    head: data.head.map(place),
+    specYaml: data.specYaml.map(place),
+  };
   return `${JSON.stringify(head)}\n${body}`;
 }
 

@@ -2,7 +2,7 @@ import { ISTIO_CRD_SETS, istioCrdData } from './generated/istio-crds.js';
 import type { IstioRelease } from '../releases/catalog.js';
 import { type K8sObject } from './object.js';
 import { registerWrittenText } from '../yaml/dump.js';
-import { isJsonObject, type JsonObject } from '../json/value.js';
+import type { JsonObject } from '../json/value.js';
 
 /**
  * Istio's configuration CRDs (VirtualService, DestinationRule, …; 14, and
@@ -62,6 +62,41 @@ export function crdLabels(): Record<string, string> {
 }
 
 /**
+ * Fills the fields of `spec` (present, null) in from JSON text the first
+ * time any of them is read. `manifest generate` reads none: the writer
+ * pastes the spec's YAML text, written at build time and registered for
+ * this very object (see registerWrittenText), and parsing the 15 specs
+ * (half a megabyte of JSON) was a tenth of the command. The applier, a
+ * copy, an overlay read them as from any object; setting one replaces it.
+ */
+function lazySpec(spec: Record<string, unknown>, parse: () => Record<string, unknown>): void {
+  let parsed: Record<string, unknown> | undefined;
+  const settle = () => {
+    parsed ??= parse();
+    for (const k of Object.keys(spec)) {
+      if (Object.getOwnPropertyDescriptor(spec, k)?.get)
+        Object.defineProperty(spec, k, {
+          value: parsed[k],
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+    }
+  };
+  for (const k of Object.keys(spec)) {
+    Object.defineProperty(spec, k, {
+      get: () => (settle(), spec[k]),
+      set: (v: unknown) => {
+        settle();
+        spec[k] = v;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
+/**
  * The Istio CRDs except those named in `excluded`, each a fresh object with
  * the labels of {@link crdLabels}. Each `spec` comes with its YAML text
  * written at build time (see registerWrittenText): change a copy, as
@@ -75,12 +110,11 @@ export function renderIstioCrds(release: IstioRelease, excluded: ReadonlySet<str
   set.names.forEach((name, i) => {
     if (excluded.has(name)) return;
     const at = set.refs[i]!;
-    const json = data.json[at]!;
-    const crd = JSON.parse(json) as K8sObject;
+    const crd = JSON.parse(data.head[at]!) as K8sObject & { spec: JsonObject };
     crd.metadata = { ...crd.metadata, labels: { ...labels } };
+    lazySpec(crd.spec, () => (JSON.parse(data.json[at]!) as { spec: JsonObject }).spec);
     const text = data.specYaml[at];
-    if (text && isJsonObject(crd.spec ?? null))
-      registerWrittenText(crd.spec as JsonObject, 1, text);
+    if (text) registerWrittenText(crd.spec, 1, text);
     out.push(crd);
   });
   return out;

@@ -16,6 +16,7 @@ import { DEFAULT_RELEASE } from '../../../src/releases/catalog.js';
 import {
   ISTIO_API_PIN_DIGEST,
   ISTIO_CRD_SETS,
+  istioCrdData,
   YAML_WRITER_DIGEST,
 } from '../../../src/render/generated/istio-crds.js';
 import type { JsonObject } from '../../../src/json/value.js';
@@ -160,6 +161,33 @@ describe("render: Istio's CRDs from istio.io/api", () => {
     const sidecar = find(m, 'CustomResourceDefinition', 'sidecars.networking.istio.io');
     assert.deepEqual(at(sidecar, 'spec', 'names', 'shortNames'), ['sc']);
     assert.match(toYamlDocuments([sidecar]), /\n {4}shortNames:\n {6}- sc\n/);
+  });
+
+  it('parses a spec only when something reads it, and then as the module has it', () => {
+    const module = istioCrdData();
+    const set = ISTIO_CRD_SETS[DEFAULT_RELEASE.minor]!;
+    const crds = renderIstioCrds(DEFAULT_RELEASE, new Set());
+    const written = crds.map((c) => dumpYaml(c));
+    // Written from the build-time text: no field of the spec was read.
+    for (const c of crds) {
+      for (const k of Object.keys(c.spec as Rec)) {
+        assert.ok(Object.getOwnPropertyDescriptor(c.spec, k)?.get, `${c.metadata.name} ${k}`);
+      }
+    }
+    crds.forEach((c, i) => {
+      const full = JSON.parse(module.json[set.refs[i]!]!) as { spec: unknown };
+      // Reading one field fills them all in; copies and JSON see the parsed spec.
+      assert.deepEqual(structuredClone(c.spec), full.spec, c.metadata.name);
+      assert.equal(JSON.stringify(c.spec), JSON.stringify(full.spec));
+      assert.equal(dumpYaml(c), written[i]);
+      assert.equal(dumpYaml({ ...c, spec: structuredClone(c.spec) }), written[i]);
+    });
+    // A field set before any is read replaces it, and the others are filled in.
+    const [d] = renderIstioCrds(DEFAULT_RELEASE, new Set());
+    (d!.spec as Rec).scope = 'Cluster';
+    assert.equal((d!.spec as Rec).scope, 'Cluster');
+    assert.equal((d!.spec as Rec).group, (crds[0]!.spec as Rec).group);
+    assert.match(dumpYaml({ ...d!, spec: structuredClone(d!.spec) }), /\n {2}scope: Cluster\n/);
   });
 
   it('hands out fresh objects: changing one render never shows in the next', () => {
