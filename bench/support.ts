@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IstioOperator } from '../src/api/types.js';
 import { startControlPlane, type RunningControlPlane } from '../src/cluster/controlplane.js';
-import { Informer } from '../src/controller/informer.js';
+import { Informer } from '../src/runtime/informer.js';
 import type { ManagerOptions, OperatorManager } from '../src/controller/manager.js';
 import { Operator } from '../src/controller/operator.js';
 import { KubeClient, WRITE_VERBS, type ObjectRef, type Verb } from '../src/kube/client.js';

@@ -1,6 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { KubeAccess } from '../kube/access.js';
-import { randomBytes } from 'node:crypto';
 import type { IstioOperator } from '../api/types.js';
 import { ignoreStatus, WATCHED_KINDS, type WatchedKind } from '../apply/kinds.js';
 import {
@@ -14,12 +13,19 @@ import { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { cacheKey } from '../kube/resource.js';
 import { logger } from '../log/logger.js';
-import { eventRecorder, type TrackedEventRecorder } from './events.js';
-import { Informer } from './informer.js';
+import { operatorEvents, type TrackedEventRecorder } from './events.js';
+import { Informer } from '../runtime/informer.js';
 import { createMetrics, type OperatorMetrics } from './metrics.js';
-import type { ReconcileResult } from './reconcile-frame.js';
+import { OwnStatusWrites } from './own-writes.js';
 import { reconcile, type ReconcileContext } from './reconciler.js';
-import { runWorkers, WorkQueue, type WorkQueueOptions } from './workqueue.js';
+import {
+  Controller,
+  type ReconcileCounts,
+  type ReconcileRecord,
+  type Request,
+} from '../runtime/controller.js';
+import type { ReconcileResult } from '../runtime/reconcile-frame.js';
+import type { WorkQueue, WorkQueueOptions } from '../runtime/workqueue.js';
 import { IOP_RESOURCE, LABELS, normalRevision, revisionOf } from '../api/vocabulary.js';
 import { RevisionClaim, RevisionClaims } from './revision-claims.js';
 
@@ -56,53 +62,27 @@ export interface ManagerOptions {
   render?: ReconcileContext['render'];
 }
 
-/** One finished reconcile, for {@link ManagerOptions.onReconcile}. */
-export interface ReconcileRecord {
-  key: string;
-  reconcileID: string;
-  result: ReconcileResult['result'];
-  /** Wall-clock start (`Date.now()`). */
-  startedAt: number;
-  ms: number;
-}
-
-/** How long the manager hands out its own status write instead of a cache that lacks it. */
-const WRITTEN_TTL_MS = 5000;
-
-/** Counts of reconcile results since start, by result. */
-export type ReconcileCounts = Record<ReconcileResult['result'], number>;
+/** Re-exported for the benchmarks and tests, which know the operator by its manager. */
+export type { ReconcileCounts, ReconcileRecord };
 
 /**
- * Runs the operator: informers for IstioOperators and for every kind in the
- * watch table (label-selected, so the caches hold only what the operator
- * owns), a work queue of IstioOperator keys, and workers that reconcile.
- * Events on owned objects are mapped to their owner through the owner
- * labels, so drift anywhere brings the owning IstioOperator back to its
- * desired state.
+ * Runs the operator on a runtime {@link Controller}: informers for
+ * IstioOperators and for every kind in the watch table (label-selected, so
+ * the caches hold only what the operator owns), whose events map to
+ * IstioOperator keys — drift on an owned object to its owner through the
+ * owner labels, so drift anywhere brings the owning IstioOperator back to
+ * its desired state — and the IstioOperator reconciler. Beside that it
+ * keeps what is the operator's own: which revisions it reconciles
+ * (revision-claims.ts) and its own status writes (own-writes.ts).
  */
 export class OperatorManager {
   readonly client: KubeClient;
-  readonly queue: WorkQueue;
+  readonly controller: Controller;
   readonly metrics: OperatorMetrics;
   private readonly events: TrackedEventRecorder;
-  readonly counts: ReconcileCounts = {
-    done: 0,
-    requeueAfter: 0,
-    terminal: 0,
-    error: 0,
-    conflict: 0,
-  };
   private readonly iopInformers: Informer<IstioOperator & k8s.KubernetesObject>[] = [];
   private readonly owned = new Map<string, Informer<k8s.KubernetesObject>>();
-  /**
-   * Per key, the IstioOperator as the last reconcile that wrote its status
-   * left it (status and resourceVersion of that write), until the cache has it,
-   * and when that was.
-   */
-  private readonly written = new Map<string, { iop: IstioOperator; at: number }>();
-  /** True when two IstioOperators differ in more than status and bookkeeping metadata. */
-  private readonly differsBesidesStatus = ignoreStatus();
-  private workers: Promise<void> | undefined;
+  private readonly written = new OwnStatusWrites();
   private ready = false;
   /** The revision this operator reconciles ('' for none); undefined: every revision. */
   private readonly revision: string | undefined;
@@ -113,9 +93,26 @@ export class OperatorManager {
 
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
-    this.queue = new WorkQueue(opts.queue);
+    this.controller = new Controller({
+      logField: 'iop',
+      reconcile: (key, id) => this.reconcile(key, id),
+      // Woken by an object another revision's operator applied: not ours to
+      // reconcile (nor to count). One gone from the cache still goes through
+      // reconcile, which finds nothing to do.
+      accepts: (key) => {
+        const [ns, name] = key.split('/') as [string, string];
+        const cached = this.cachedIstioOperator(ns, name);
+        return !cached || this.ownsRevision(cached);
+      },
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      ...(opts.queue ? { queue: opts.queue } : {}),
+      onReconcile: (r) => {
+        this.opts.onReconcile?.(r);
+        this.metrics.observe(r);
+      },
+    });
     this.metrics = createMetrics(this.queue, this.client);
-    this.events = eventRecorder(this.client);
+    this.events = operatorEvents(this.client);
     this.revision = opts.revision === undefined ? undefined : normalRevision(opts.revision);
     const ns = opts.claimNamespace;
     if (ns && this.revision !== undefined)
@@ -126,18 +123,23 @@ export class OperatorManager {
       );
   }
 
+  /** The work queue of IstioOperator keys. */
+  get queue(): WorkQueue {
+    return this.controller.queue;
+  }
+
+  /** Counts of reconcile results since start, by result. */
+  get counts(): ReconcileCounts {
+    return this.controller.counts;
+  }
+
   /**
    * True when nothing is queued, held back by a burst of spec changes, being
    * reconciled or being written in the background (Events): the moment to
    * measure that the steady state is quiet.
    */
   isIdle(): boolean {
-    return (
-      this.queue.len() === 0 &&
-      this.queue.deferredLen() === 0 &&
-      this.queue.inFlight() === 0 &&
-      this.events.pending() === 0
-    );
+    return this.controller.isIdle() && this.events.pending() === 0;
   }
 
   /**
@@ -152,7 +154,7 @@ export class OperatorManager {
   readonly live: LiveState = {
     ownerExists: async (owner: Owner) => {
       if (this.watchesNamespace(owner.namespace)) {
-        return this.getIstioOperator(owner.namespace, owner.name) !== undefined;
+        return this.lookup(owner.namespace, owner.name) !== undefined;
       }
       // Not in our caches: ask. Unless the API says it is gone, it counts as existing.
       try {
@@ -186,41 +188,8 @@ export class OperatorManager {
    * it leads.
    */
   async start(opts: { workers?: boolean } = {}): Promise<void> {
-    const { kubeConfig } = this.opts;
     const namespaces = this.opts.watchNamespaces?.length ? this.opts.watchNamespaces : [undefined];
-    for (const ns of namespaces) {
-      const inf = new Informer<IstioOperator & k8s.KubernetesObject>({
-        kubeConfig,
-        client: this.client,
-        resource: IOP_RESOURCE,
-        ...(ns ? { namespace: ns } : {}),
-        ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
-      });
-      const key = (o: k8s.KubernetesObject) =>
-        cacheKey(o.metadata?.namespace, o.metadata?.name ?? '');
-      const enqueue = (o: k8s.KubernetesObject) => {
-        if (this.ownsRevision(o as IstioOperator)) this.queue.add(key(o));
-      };
-      inf.onAdd(enqueue);
-      // Our own status writes change only status: ignoring them keeps the loop from feeding itself.
-      const iopFilter = ignoreStatus();
-      inf.onDelete((o) => this.written.delete(key(o)));
-      inf.onUpdate((a, b) => {
-        this.forgetWritten(b);
-        if (!iopFilter(a, b)) return;
-        // A new generation is a spec change, which the queue coalesces in bursts.
-        // Not a deletion: setting deletionTimestamp bumps the generation too.
-        if (
-          a.metadata?.generation !== b.metadata?.generation &&
-          !b.metadata?.deletionTimestamp &&
-          this.ownsRevision(b)
-        )
-          this.queue.addSpecChange(key(b));
-        else enqueue(b);
-      });
-      inf.onResync(enqueue);
-      this.iopInformers.push(inf);
-    }
+    for (const ns of namespaces) this.iopInformers.push(this.istioOperatorInformer(ns));
     for (const w of WATCHED_KINDS)
       this.owned.set(`${w.apiVersion} ${w.kind}`, this.ownedInformer(w));
 
@@ -237,19 +206,18 @@ export class OperatorManager {
 
   /** Starts the reconcile workers (once; later calls do nothing). */
   startWorkers(): void {
-    this.workers ??= runWorkers(this.queue, this.opts.workers ?? 4, (key) => this.handle(key));
+    this.controller.startWorkers();
   }
 
   /** True once workers run (on a replica that leads, or without leader election). */
   hasWorkers(): boolean {
-    return this.workers !== undefined;
+    return this.controller.hasWorkers();
   }
 
   /** Stops taking work, waits for in-flight reconciles, stops the informers. */
   async stop(): Promise<void> {
     this.ready = false;
-    this.queue.shutDown();
-    await this.workers;
+    await this.controller.stop();
     await Promise.all([...this.iopInformers, ...this.owned.values()].map((i) => i.stop()));
     // Last: the revision is handed back only once no reconcile of ours runs.
     await this.claim?.release();
@@ -261,6 +229,48 @@ export class OperatorManager {
     return !list?.length || (ns !== undefined && list.includes(ns));
   }
 
+  /** The informer of IstioOperators in `ns` (all namespaces when undefined), wired to the queue. */
+  private istioOperatorInformer(
+    ns: string | undefined,
+  ): Informer<IstioOperator & k8s.KubernetesObject> {
+    const inf = new Informer<IstioOperator & k8s.KubernetesObject>({
+      kubeConfig: this.opts.kubeConfig,
+      client: this.client,
+      resource: IOP_RESOURCE,
+      ...(ns ? { namespace: ns } : {}),
+      ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
+    });
+    const keyOf = (o: k8s.KubernetesObject) =>
+      cacheKey(o.metadata?.namespace, o.metadata?.name ?? '');
+    const ours = (o: IstioOperator & k8s.KubernetesObject): Request[] =>
+      this.ownsRevision(o) ? [keyOf(o)] : [];
+    // Our own status writes change only status: ignoring them keeps the loop from feeding itself.
+    const iopFilter = ignoreStatus();
+    this.controller.watch(inf, {
+      add: ours,
+      delete: (o) => {
+        this.written.drop(keyOf(o));
+        return [];
+      },
+      update: (a, b) => {
+        this.written.forget(b);
+        if (!iopFilter(a, b)) return [];
+        // A new generation is a spec change, which the queue coalesces in bursts.
+        // Not a deletion: setting deletionTimestamp bumps the generation too.
+        if (
+          a.metadata?.generation !== b.metadata?.generation &&
+          !b.metadata?.deletionTimestamp &&
+          this.ownsRevision(b)
+        )
+          return [{ specChange: keyOf(b) }];
+        return ours(b);
+      },
+      resync: ours,
+    });
+    return inf;
+  }
+
+  /** The informer of one watched kind (only what we own), its events mapped to the owner. */
   private ownedInformer(w: WatchedKind): Informer<k8s.KubernetesObject> {
     const inf = new Informer<k8s.KubernetesObject>({
       kubeConfig: this.opts.kubeConfig,
@@ -270,70 +280,41 @@ export class OperatorManager {
       ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
       transform: withoutFieldSets,
     });
-    const toOwner = (o: k8s.KubernetesObject) => {
+    const toOwner = (o: k8s.KubernetesObject): Request[] => {
       // Objects others derive from ours (Endpoints of our Services) carry our
       // labels but are not ours: their churn must not wake the reconciler.
-      if (!writtenByOperator(o)) return;
+      if (!writtenByOperator(o)) return [];
       const owner = ownerOf(o);
-      if (owner && this.watchesNamespace(owner.namespace))
-        this.queue.add(`${owner.namespace}/${owner.name}`);
+      return owner && this.watchesNamespace(owner.namespace)
+        ? [`${owner.namespace}/${owner.name}`]
+        : [];
     };
-    inf.onAdd(toOwner);
-    inf.onUpdate((a, b) => w.filter(a, b) && toOwner(b));
-    inf.onDelete(toOwner);
-    // A kind that was not served is now (Multus installed after an
-    // openshift profile): the IstioOperators that could not apply their
-    // objects of it try again. No object of it exists yet to map to one.
-    inf.onServed(() => {
-      for (const iop of this.cachedIstioOperators()) {
-        if (this.ownsRevision(iop))
-          this.queue.add(cacheKey(iop.metadata.namespace, iop.metadata.name ?? ''));
-      }
+    this.controller.watch(inf, {
+      add: toOwner,
+      update: (a, b) => (w.filter(a, b) ? toOwner(b) : []),
+      delete: toOwner,
+      // A kind that was not served is now (Multus installed after an
+      // openshift profile): the IstioOperators that could not apply their
+      // objects of it try again. No object of it exists yet to map to one.
+      served: () =>
+        this.cachedIstioOperators()
+          .filter((iop) => this.ownsRevision(iop))
+          .map((iop) => cacheKey(iop.metadata.namespace, iop.metadata.name ?? '')),
     });
     return inf;
   }
 
-  private getIstioOperator(namespace: string, name: string): IstioOperator | undefined {
-    return this.lookup(namespace, name);
-  }
-
   /**
-   * A copy of the IstioOperator to reconcile. Reads our own writes: until the
-   * cache has the status our last reconcile wrote, that reconcile's copy is
-   * handed out instead. A reconcile reading the cache's older status would
-   * write status again, from a stale resourceVersion, and lose with a
-   * conflict. Only while the cache's object equals the copy in everything but
-   * status: a change by anyone else (spec, labels, finalizers, deletion) is
-   * always read from the cache.
+   * A copy of the IstioOperator to reconcile. Reads our own writes (see
+   * own-writes.ts): until the cache has the status our last reconcile
+   * wrote, that reconcile's copy is handed out instead.
    */
   private lookup(namespace: string, name: string): IstioOperator | undefined {
     const key = `${namespace}/${name}`;
-    for (const inf of this.iopInformers) {
-      const o = inf.get(name, namespace);
-      if (!o) continue;
-      this.forgetWritten(o);
-      // Reconcile a copy: the reconciler updates status and resourceVersion as it writes.
-      return structuredClone(this.written.get(key)?.iop ?? o);
-    }
-    this.written.delete(key);
+    const cached = this.cachedIstioOperator(namespace, name);
+    if (cached) return this.written.read(key, cached);
+    this.written.drop(key);
     return undefined;
-  }
-
-  /**
-   * Drops our written copy of `o` once the cache has it, has moved on in other
-   * ways, or after {@link WRITTEN_TTL_MS}: a cache that lags longer is not the
-   * usual race, and someone else may have written status since.
-   */
-  private forgetWritten(o: k8s.KubernetesObject): void {
-    const key = cacheKey(o.metadata?.namespace, o.metadata?.name ?? '');
-    const mine = this.written.get(key);
-    if (
-      mine &&
-      (mine.iop.metadata.resourceVersion === o.metadata?.resourceVersion ||
-        this.differsBesidesStatus(mine.iop as k8s.KubernetesObject, o) ||
-        Date.now() - mine.at > WRITTEN_TTL_MS)
-    )
-      this.written.delete(key);
   }
 
   /**
@@ -363,27 +344,18 @@ export class OperatorManager {
   /**
    * A revision was claimed or handed back: its IstioOperators are reconciled
    * by whoever holds it now (a handed-back revision must not wait for the
-   * next resync; a claimed one is dropped by handle()).
+   * next resync; a claimed one is dropped by the controller's `accepts`).
    */
   private enqueueRevisions(revisions: readonly string[]): void {
-    for (const iop of this.cachedIstioOperators()) {
-      if (revisions.includes(revisionOf(iop)) && this.ownsRevision(iop))
-        this.queue.add(cacheKey(iop.metadata.namespace, iop.metadata.name ?? ''));
-    }
+    this.controller.enqueue(
+      this.cachedIstioOperators()
+        .filter((iop) => revisions.includes(revisionOf(iop)) && this.ownsRevision(iop))
+        .map((iop) => cacheKey(iop.metadata.namespace, iop.metadata.name ?? '')),
+    );
   }
 
-  private async handle(key: string): Promise<void> {
-    // Woken by an object another revision's operator applied: not ours to
-    // reconcile (nor to count). One gone from the cache still goes through
-    // reconcile, which finds nothing to do.
-    const [cns, cname] = key.split('/') as [string, string];
-    const cached = this.cachedIstioOperator(cns, cname);
-    if (cached && !this.ownsRevision(cached)) {
-      this.queue.forget(key);
-      return;
-    }
-    const id = randomBytes(4).toString('hex');
-    const startedAt = Date.now();
+  /** Reconciles one IstioOperator key, then remembers the status it wrote (see own-writes.ts). */
+  private async reconcile(key: string, reconcileID: string): Promise<ReconcileResult> {
     /** The copy this reconcile works on, and its resourceVersion then. */
     let handed: { iop: IstioOperator; rv: string | undefined } | undefined;
     const r = await reconcile(
@@ -408,54 +380,17 @@ export class OperatorManager {
         event: this.events,
         ...(this.opts.render ? { render: this.opts.render } : {}),
       },
-      id,
+      reconcileID,
     );
     // The reconciler keeps its copy in step with the status it wrote; remember
     // it until the cache has it (see lookup).
     if (r.result === 'conflict') {
       // Someone else wrote meanwhile: our copy is behind; read the cache again.
-      this.written.delete(key);
+      this.written.drop(key);
     } else if (handed && handed.iop.metadata.resourceVersion !== handed.rv) {
-      this.written.set(key, { iop: structuredClone(handed.iop), at: Date.now() });
       const [ns, name] = key.split('/') as [string, string];
-      const cached = this.cachedIstioOperator(ns, name);
-      if (cached) this.forgetWritten(cached);
+      this.written.remember(key, handed.iop, this.cachedIstioOperator(ns, name));
     }
-    this.counts[r.result]++;
-    const ms = Date.now() - startedAt;
-    this.opts.onReconcile?.({ key, reconcileID: id, result: r.result, startedAt, ms });
-    this.metrics.reconciles.inc({ result: r.result });
-    this.metrics.reconcileSeconds.observe({ result: r.result }, ms / 1000);
-    switch (r.result) {
-      case 'done':
-      case 'terminal':
-        this.queue.forget(key);
-        logger.debug('reconciled', { iop: key, reconcileID: id, result: r.result, ms });
-        break;
-      case 'requeueAfter':
-        this.queue.forget(key);
-        this.queue.addAfter(key, r.ms);
-        logger.debug('reconciled, checking again later', {
-          iop: key,
-          reconcileID: id,
-          inMs: r.ms,
-          ms,
-        });
-        break;
-      case 'conflict':
-        this.queue.addRateLimited(key);
-        logger.debug('conflict, retrying', { iop: key, reconcileID: id });
-        break;
-      case 'error': {
-        const delay = this.queue.addRateLimited(key);
-        logger.warn('reconcile failed', {
-          iop: key,
-          reconcileID: id,
-          error: r.error,
-          retryInMs: delay,
-        });
-        break;
-      }
-    }
+    return r;
   }
 }

@@ -1,65 +1,30 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { KubeClient, Verb } from '../kube/client.js';
-import type { WorkQueue } from './workqueue.js';
+import { Counter } from 'prom-client';
+import type { KubeClient } from '../kube/client.js';
+import { controllerMetrics, type ControllerMetrics } from '../runtime/metrics.js';
+import type { WorkQueue } from '../runtime/workqueue.js';
 
-/** The operator's Prometheus metrics, in a registry of their own (no global state). */
-export interface OperatorMetrics {
-  registry: Registry;
-  reconciles: Counter<'result'>;
-  reconcileSeconds: Histogram<'result'>;
+/** The operator's Prometheus metrics: its control loop's, and what it applied and pruned. */
+export interface OperatorMetrics extends ControllerMetrics {
   objectsApplied: Counter<'component'>;
   objectsPruned: Counter;
 }
 
-/**
- * Creates the metrics. Queue depth and API request counts are read at
- * scrape time from the queue and the client, so the hot path pays nothing.
- */
+/** Creates the metrics, all named `istio_operator_…` (see runtime/metrics.ts). */
 export function createMetrics(queue: WorkQueue, client: KubeClient): OperatorMetrics {
-  const registry = new Registry();
-  const reconciles = new Counter({
-    name: 'istio_operator_reconcile_total',
-    help: 'Reconciles by result (done, requeueAfter, terminal, error, conflict).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const reconcileSeconds = new Histogram({
-    name: 'istio_operator_reconcile_duration_seconds',
-    help: 'Duration of one reconcile.',
-    labelNames: ['result'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
+  const loop = controllerMetrics(queue, client, {
+    prefix: 'istio_operator',
+    keys: 'IstioOperator keys',
   });
   const objectsApplied = new Counter({
     name: 'istio_operator_objects_applied_total',
     help: 'Objects written by server-side apply, by component.',
     labelNames: ['component'],
-    registers: [registry],
+    registers: [loop.registry],
   });
   const objectsPruned = new Counter({
     name: 'istio_operator_objects_pruned_total',
     help: 'Objects deleted because they are no longer desired (or on uninstall).',
-    registers: [registry],
+    registers: [loop.registry],
   });
-  new Gauge({
-    name: 'istio_operator_workqueue_depth',
-    help: 'IstioOperator keys waiting for a worker, including those held while a burst of spec changes settles.',
-    registers: [registry],
-    collect() {
-      this.set(queue.len() + queue.deferredLen());
-    },
-  });
-  new Gauge({
-    name: 'istio_operator_api_requests',
-    help: 'API requests issued since start, by verb and HTTP code (0: no answer).',
-    labelNames: ['verb', 'code'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [verb, byCode] of client.requests as Map<Verb, Map<number, number>>) {
-        for (const [code, n] of byCode) this.set({ verb, code: String(code) }, n);
-      }
-    },
-  });
-  return { registry, reconciles, reconcileSeconds, objectsApplied, objectsPruned };
+  return { ...loop, objectsApplied, objectsPruned };
 }

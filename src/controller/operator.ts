@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { KubeClient } from '../kube/client.js';
 import { logger } from '../log/logger.js';
-import { LeaderElector } from './leader.js';
+import { LeaderElector } from '../runtime/leader.js';
 import { OperatorManager, type ManagerOptions } from './manager.js';
-import { serveProbes } from './probes.js';
-import { within } from './shutdown.js';
+import { serveProbes } from '../runtime/probes.js';
+import { within } from '../runtime/shutdown.js';
 
 /** A listen address, as probes.ts parses it. */
 export interface ListenAddr {

@@ -13,7 +13,11 @@ import { prune, pruneCandidates } from '../apply/prune.js';
 import { componentReadiness } from '../apply/readiness.js';
 import { markTakeover, remoteTakeoverWaits } from './remote-takeover.js';
 import type { KubeClient } from '../kube/client.js';
-import { reconcileFrame, type ReconcileLog, type ReconcileResult } from './reconcile-frame.js';
+import {
+  reconcileFrame,
+  type ReconcileLog,
+  type ReconcileResult,
+} from '../runtime/reconcile-frame.js';
 import type { Manifest } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { handOvers, render, wantedByAnother } from './desired.js';
@@ -93,6 +97,7 @@ export async function reconcile(
     key,
     {
       finalizer: FINALIZER,
+      logField: 'iop',
       get: (namespace, name) => ctx.getIstioOperator(namespace, name),
       isIgnored: (iop) => iop.metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
       ignored: async (iop) => {

@@ -4,8 +4,8 @@ import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isNotFound } from '../kube/errors.js';
 import { logger } from '../log/logger.js';
 import { normalRevision, REVISION_CLAIM_LABEL } from '../api/vocabulary.js';
-import { Informer } from './informer.js';
-import { defaultIdentity, microTime, type Lease } from './leader.js';
+import { Informer } from '../runtime/informer.js';
+import { defaultIdentity, microTime, type Lease } from '../runtime/leader.js';
 
 /**
  * Revision claims: how one operator of every revision and operators of one

@@ -13,7 +13,7 @@ import {
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { crdMissingMessage } from './iop-crd.js';
-import { eventRecorder } from './events.js';
+import { operatorEvents } from './events.js';
 import { reconcile } from './reconciler.js';
 import { FINALIZER, IOP_RESOURCE, LABELS } from '../api/vocabulary.js';
 
@@ -136,7 +136,7 @@ export async function uninstallInProcess(
     await client.delete(ref(namespace, name));
     progress(`deleting IstioOperator ${key}`);
   }
-  const events = eventRecorder(client);
+  const events = operatorEvents(client);
   const before = await ownedSnapshot(client, { namespace, name });
   const deadline = Date.now() + run.timeoutMs;
   let waitSaid = false;

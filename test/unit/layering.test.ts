@@ -13,6 +13,7 @@ const PRODUCT = [
   'src/yaml',
   'src/diff',
   'src/apply',
+  'src/runtime',
   'src/controller',
   'src/install',
   'src/kube',
@@ -227,5 +228,26 @@ describe('layering: api is the bottom of the pipeline', () => {
       }
     }
     assert.deepEqual(violations, []);
+  });
+});
+
+describe('layering: the controller runtime knows nothing of Istio', () => {
+  // src/runtime is the generic control loop (informers, work queue, leader
+  // election, the reconcile frame, the controller): a second reconciler
+  // builds on it without touching the IstioOperator one.
+  const ISTIO = [
+    'api',
+    'profiles',
+    'translate',
+    'render',
+    'pipeline',
+    'apply',
+    'controller',
+    'cli',
+  ];
+
+  it(`src/runtime imports nothing of ${ISTIO.map((d) => `src/${d}`).join(', ')}`, () => {
+    assert.ok(tsFilesUnder(join(ROOT, 'src', 'runtime')).length >= 10);
+    assert.deepEqual(importsOfLayers('runtime', ISTIO), []);
   });
 });

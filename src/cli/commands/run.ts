@@ -133,7 +133,7 @@ export function runCommand(): Command {
       // which offline commands should not pay.
       const [{ Operator, ListenError }, { parseAddr }] = await Promise.all([
         import('../../controller/operator.js'),
-        import('../../controller/probes.js'),
+        import('../../runtime/probes.js'),
       ]);
       const kc = await loadKubeAccess(opts);
       const watchNamespaces = opts.watchNamespaces

@@ -2,7 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { withoutFieldSets } from '../../../src/apply/live.js';
-import { Informer } from '../../../src/controller/informer.js';
+import { Informer } from '../../../src/runtime/informer.js';
 import { waitFor } from '../../../src/cluster/health.js';
 import type { ResourceType } from '../../../src/kube/resource.js';
 import { useCluster } from '../../support/cluster.js';

@@ -10,7 +10,7 @@ import {
   microTime,
   type Lease,
   type LeaderElectionOptions,
-} from '../../../src/controller/leader.js';
+} from '../../../src/runtime/leader.js';
 import { OperatorManager } from '../../../src/controller/manager.js';
 import { KubeClient, type ObjectRef } from '../../../src/kube/client.js';
 import { isConflict } from '../../../src/kube/errors.js';

@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '../../../src/cluster/health.js';
-import { Informer } from '../../../src/controller/informer.js';
+import { Informer } from '../../../src/runtime/informer.js';
 import { isNotFound } from '../../../src/kube/errors.js';
 import { kubeRequest } from '../../../src/kube/request.js';
 import type { ResourceType } from '../../../src/kube/resource.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { RateLimiter } from '../../../src/controller/ratelimit.js';
-import { runWorkers, WorkQueue } from '../../../src/controller/workqueue.js';
+import { RateLimiter } from '../../../src/runtime/ratelimit.js';
+import { runWorkers, WorkQueue } from '../../../src/runtime/workqueue.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { reconcileFrame, type ReconcileSteps } from '../../../src/controller/reconcile-frame.js';
+import { reconcileFrame, type ReconcileSteps } from '../../../src/runtime/reconcile-frame.js';
 
 const FIN = 'example.com/finalizer';
 const status = (code: number, reason: string) =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { within } from '../../../src/controller/shutdown.js';
+import { within } from '../../../src/runtime/shutdown.js';
 
 describe('bounded shutdown', () => {
   it('reports done when the work finishes in time', async () => {

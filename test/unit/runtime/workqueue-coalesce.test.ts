@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WorkQueue, type Clock, type Timer } from '../../../src/controller/workqueue.js';
+import { WorkQueue, type Clock, type Timer } from '../../../src/runtime/workqueue.js';
 
 /** A clock that moves only when told to, running due timers in order. */
 class FakeClock implements Clock {

@@ -6,7 +6,7 @@ import {
   observe,
   released,
   type LeaseSpec,
-} from '../../../src/controller/leader.js';
+} from '../../../src/runtime/leader.js';
 
 const held = (holder: string, renewTime = '2026-01-01T00:00:00.000000Z'): LeaseSpec => ({
   holderIdentity: holder,

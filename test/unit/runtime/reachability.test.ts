@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Reachability } from '../../../src/controller/reachability.js';
+import { Reachability } from '../../../src/runtime/reachability.js';
 import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,8 +6,6 @@ import type { KubeClient, ObjectRef } from '../kube/client.js';
 import { describeKubeError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import { logger } from '../log/logger.js';
 
-/** The Lease the operator elects its leader on (a `-<revision>` suffix will come with revisions). */
-const DEFAULT_LEASE_NAME = 'istio-operator-leader';
 /** How long a holder's claim lasts after this process last saw it change (client-go's default). */
 const LEASE_DURATION_MS = 15_000;
 /** How long the leader keeps trying to renew before it gives up leadership. */
@@ -144,8 +142,8 @@ export interface LeaderElectionOptions {
   /** The client for the Lease (a separate one keeps Lease writes out of the reconciler's counts). */
   client: KubeClient;
   namespace: string;
-  /** Lease name. Default {@link DEFAULT_LEASE_NAME}. */
-  name?: string;
+  /** Lease name (the operator's: `istio-operator-leader`, see cli/commands/run.ts). */
+  name: string;
   /** Default {@link defaultIdentity}. */
   identity?: string;
   /** Default 15 s; written to the Lease in whole seconds (at least 1). */
@@ -169,7 +167,7 @@ export interface LeaderElectionOptions {
 /**
  * The Lease cannot be created because its namespace does not exist — a
  * setup mistake (typically `run --leader-elect` outside a pod, where the
- * namespace defaults to istio-operator), not a transient failure, so it is
+ * CLI's default namespace may not exist), not a transient failure, so it is
  * reported once with what to do.
  */
 class LeaseNamespaceMissing extends Error {
@@ -221,7 +219,7 @@ export class LeaderElector {
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.identity = opts.identity ?? defaultIdentity();
-    this.name = opts.name ?? DEFAULT_LEASE_NAME;
+    this.name = opts.name;
     this.leaseDurationMs = opts.leaseDurationMs ?? LEASE_DURATION_MS;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? RENEW_DEADLINE_MS;
     this.retryPeriodMs = opts.retryPeriodMs ?? RETRY_PERIOD_MS;

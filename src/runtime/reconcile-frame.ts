@@ -21,6 +21,8 @@ export type ReconcileLog = ReturnType<typeof logger.child>;
 export interface ReconcileSteps<T extends KubernetesObject> {
   /** The finalizer that guards the uninstall. */
   finalizer: string;
+  /** The log field that names the key on the reconcile's lines (`iop`). Default `key`. */
+  logField?: string;
   /** The object from the cache, or undefined once it is gone (or not this operator's). */
   get(namespace: string, name: string): T | undefined;
   /** The user asked the operator to leave it alone; `ignored` reports so. */
@@ -51,7 +53,7 @@ export async function reconcileFrame<T extends KubernetesObject>(
   const [namespace, name] = key.split('/') as [string, string];
   const obj = steps.get(namespace, name);
   if (!obj) return { result: 'done' };
-  const log = logger.child({ iop: key, reconcileID });
+  const log = logger.child({ [steps.logField ?? 'key']: key, reconcileID });
   try {
     if (obj.metadata?.deletionTimestamp) return await steps.finalize(obj, log);
     if (steps.isIgnored(obj)) {
