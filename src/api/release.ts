@@ -9,10 +9,10 @@
  * `install.istio.io/istio-version` annotation to say which release's
  * templates to use. Nothing set: the default release.
  *
- * The same function judges the user's own layer (profiles/, which then
- * fills the default tag from the answer) and the merged IstioOperator
- * (translate/, which puts the answer on the plan); both agree because the
- * default tag is the chosen release's patch. Pure.
+ * profiles/ asks it once, of the user's own layer, fills the default tag
+ * from the answer and hands the answer to translate/ with the merged
+ * IstioOperator (MergedIstioOperator), which puts it on the plan without
+ * asking again. Pure.
  */
 import { formatPath, getPath } from '../json/path.js';
 import { isObject } from '../json/value.js';
