@@ -17,7 +17,8 @@ import { operatorEvents, type TrackedEventRecorder } from './events.js';
 import { Informer } from '../runtime/informer.js';
 import { createMetrics, type OperatorMetrics } from './metrics.js';
 import { OwnStatusWrites } from './own-writes.js';
-import { reconcile, type ReconcileContext } from './reconciler.js';
+import type { ReconcileContext } from './reconcile-context.js';
+import { reconcile } from './reconciler.js';
 import {
   Controller,
   type ReconcileCounts,
