@@ -13,6 +13,7 @@
  */
 import { InvalidSpecError } from '../api/errors.js';
 import type { Diagnostic, IstioOperator } from '../api/types.js';
+import { ISTIO_VERSION_ANNOTATION } from '../api/vocabulary.js';
 import {
   generateIstioOperator,
   type GenerateInput,
@@ -93,19 +94,24 @@ function renderMerged(
 /**
  * The input that renders a cluster's IstioOperator: the object as the API
  * server holds it, already parsed (no file name, no text, none of a file's
- * checks), cut to what the render reads of it: kind, name, namespace and
- * spec. It shares the spec with the informer's cache, which profiles/
- * copies before it merges (clusterLayer), and is a fit memo key: it changes
- * whenever something the render reads changes, and only then. (The
- * `install.istio.io/istio-version` annotation is not read from a cluster's
- * object, as before; to honour it, keep it here.)
+ * checks), cut to what the render reads of it: kind, name, namespace, the
+ * `install.istio.io/istio-version` annotation (which line a tag that names
+ * no version installs) and spec. It shares the spec with the informer's
+ * cache, which profiles/ copies before it merges (clusterLayer), and is a
+ * fit memo key: it changes whenever something the render reads changes,
+ * and only then (other annotations, labels and status leave it alone).
  */
 export function clusterInput(iop: IstioOperator): PipelineInput {
+  const version = iop.metadata.annotations?.[ISTIO_VERSION_ANNOTATION];
   return {
     cluster: {
       apiVersion: iop.apiVersion,
       kind: iop.kind,
-      metadata: { name: iop.metadata.name, namespace: iop.metadata.namespace },
+      metadata: {
+        name: iop.metadata.name,
+        namespace: iop.metadata.namespace,
+        ...(version !== undefined ? { annotations: { [ISTIO_VERSION_ANNOTATION]: version } } : {}),
+      },
       spec: iop.spec ?? {},
     },
   };

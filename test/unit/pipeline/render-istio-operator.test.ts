@@ -40,6 +40,26 @@ function deepFreeze<T>(v: T): T {
 }
 
 describe('pipeline: the one entry of the CLI and the controller', () => {
+  it("honours a cluster object's istio-version annotation for a tag that names no version", () => {
+    const iop = clusterObject();
+    iop.spec = { profile: 'minimal', tag: 'latest' };
+    assert.throws(
+      () => renderIstioOperator(clusterInput(iop), {}),
+      /install\.istio\.io\/istio-version/,
+    );
+    iop.metadata.annotations = { 'install.istio.io/istio-version': '1.30', other: 'x' };
+    const input = clusterInput(iop);
+    assert.deepEqual(input.cluster?.metadata, {
+      name: 'main',
+      namespace: 'istio-system',
+      annotations: { 'install.istio.io/istio-version': '1.30' },
+    });
+    const { manifest } = renderIstioOperator(input, {});
+    assert.equal(manifest.plan.release.minor, '1.30');
+    const istiod = manifest.objects.find((o) => o.kind === 'Deployment')!;
+    assert.match(JSON.stringify(istiod), /pilot:latest/);
+  });
+
   it('renders a cluster object exactly as the same IstioOperator given as a file', () => {
     const iop = clusterObject();
     const file = yaml.dump({
