@@ -68,11 +68,11 @@ function inProcess(): void {
   console.log('  profile             objects   merge+validate   render   render+yaml');
   for (const profile of PROFILE_NAMES) {
     const input = { files: [], set: [`profile=${profile}`] };
-    const { iop } = generateIstioOperator(input);
-    const objects = renderManifest(translate(iop)).objects.length;
+    const merged = generateIstioOperator(input);
+    const objects = renderManifest(translate(merged)).objects.length;
     const merge = time(() => void generateIstioOperator(input), RUNS);
-    const render = time(() => void renderManifest(translate(iop)), RUNS);
-    const both = time(() => void toYamlDocuments(renderManifest(translate(iop)).objects), RUNS);
+    const render = time(() => void renderManifest(translate(merged)), RUNS);
+    const both = time(() => void toYamlDocuments(renderManifest(translate(merged)).objects), RUNS);
     console.log(
       `  ${profile.padEnd(18)}  ${String(objects).padStart(7)}   ${merge.toFixed(2).padStart(14)}   ${render.toFixed(2).padStart(6)}   ${both.toFixed(2).padStart(11)}`,
     );
@@ -84,11 +84,11 @@ function inProcessPerLine(): void {
   console.log('  line    default    demo   ambient');
   for (const r of RELEASES) {
     const row = ['default', 'demo', 'ambient'].map((profile) => {
-      const { iop } = generateIstioOperator({
+      const merged = generateIstioOperator({
         files: [],
         set: [`profile=${profile}`, `tag=${r.patch}`],
       });
-      return time(() => void toYamlDocuments(renderManifest(translate(iop)).objects), RUNS);
+      return time(() => void toYamlDocuments(renderManifest(translate(merged)).objects), RUNS);
     });
     console.log(`  ${r.minor.padEnd(6)} ${row.map((x) => x.toFixed(2).padStart(8)).join(' ')}`);
   }

@@ -4,14 +4,8 @@ import type { IstioRelease } from '../releases/catalog.js';
 import { has } from '../releases/changes.js';
 import { chartProfileValues, platformValues } from './chart-profiles.js';
 import { defaultValues } from './defaults.js';
-import type {
-  ComponentSpec,
-  GatewayComponentSpec,
-  IstioOperator,
-  KubernetesResourcesSpec,
-} from '../api/types.js';
+import type { ComponentSpec, GatewayComponentSpec, KubernetesResourcesSpec } from '../api/types.js';
 import type { MergedIstioOperator } from '../profiles/merged.js';
-import { chooseRelease } from '../api/release.js';
 import { getObject, getPath, getString } from '../json/values.js';
 import { cniSettings, type CniSettings } from './components/cni.js';
 import { proxySettings, type ProxySettings } from './components/proxy.js';
@@ -152,24 +146,8 @@ function on(c: ComponentSpec | undefined, dflt: boolean): boolean {
  * chooses it again.
  * Pure: same input, same plan.
  */
-export function translate(merged: MergedIstioOperator): RenderPlan;
-/**
- * A bare merged IstioOperator, its release chosen again from its tags:
- * only for bench/render.ts, which is not ours to change right now and
- * passes generateIstioOperator's `iop`. Remove this form once it passes
- * the whole result (every other caller does).
- */
-export function translate(iop: IstioOperator): RenderPlan;
-export function translate(input: MergedIstioOperator | IstioOperator): RenderPlan {
-  return 'release' in input ? plan(input) : plan({ iop: input, release: releaseOf(input) });
-}
-
-/** The release of a bare IstioOperator (translate's second form only). */
-function releaseOf(iop: IstioOperator): IstioRelease {
-  const choice = chooseRelease(iop);
-  if (choice.release) return choice.release;
-  const d = choice.diagnostics[0]!;
-  throw new RenderInputError(`${d.path}: ${d.message}${d.fix ? ` (${d.fix})` : ''}`);
+export function translate(merged: MergedIstioOperator): RenderPlan {
+  return plan(merged);
 }
 
 function plan({ iop, release }: MergedIstioOperator): RenderPlan {
