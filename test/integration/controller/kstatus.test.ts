@@ -8,6 +8,7 @@ import { KubeClient } from '../../../src/kube/client.js';
 import { useCluster } from '../../support/cluster.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';
 import { kstatus } from '../../support/kstatus.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 describe('health as Flux judges it (kstatus from sigs.k8s.io/cli-utils)', function () {
   let kc: k8s.KubeConfig;
@@ -27,6 +28,8 @@ describe('health as Flux judges it (kstatus from sigs.k8s.io/cli-utils)', functi
       requeueWhileRollingMs: 500,
     });
     await manager.start();
+    // Restarted by a test for the next one: the suite stops the last.
+    keepForSuite(manager);
   };
 
   before(async function () {

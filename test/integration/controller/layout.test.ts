@@ -9,6 +9,7 @@ import { KubeClient } from '../../../src/kube/client.js';
 import { isNotFound } from '../../../src/kube/errors.js';
 import { useCluster } from '../../support/cluster.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 const OWNER = 'install.operator.istio.io/owning-resource';
 
@@ -44,6 +45,8 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
       ...(resyncMs ? { resyncMs } : {}),
     });
     await manager.start();
+    // Restarted by tests for the next ones: the suite stops the last.
+    keepForSuite(manager);
     return manager;
   };
 

@@ -4,6 +4,7 @@ import { waitFor } from '../../../src/cluster/health.js';
 import type { OperatorManager, ReconcileRecord } from '../../../src/controller/manager.js';
 import { REVISION_CLAIM_LABEL } from '../../../src/api/vocabulary.js';
 import { iopRef, operatorEnv, type OperatorEnv, deploymentRef } from '../../support/operator.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 /**
  * One operator reconciles every revision; an operator started for one
@@ -73,7 +74,7 @@ describe('operator: every revision by default, one revision with --revision', fu
   });
 
   it('reconciles IstioOperators of every revision with one operator', async () => {
-    managers.push(await env.startOperator([ns], { onReconcile: record('all') }));
+    managers.push(keepForSuite(await env.startOperator([ns], { onReconcile: record('all') })));
     await env.client.apply({
       ...iopRef(ns, 'stable'),
       spec: { profile: 'minimal', namespace: ns },
@@ -91,7 +92,7 @@ describe('operator: every revision by default, one revision with --revision', fu
       revision: 'canary',
       onReconcile: record('canary'),
     });
-    managers.push(canary);
+    managers.push(keepForSuite(canary));
     // The claim is a Lease in the operator's namespace, labelled with the revision.
     const lease = (await env.client.get(claimLease('canary'))) as k8s.V1Lease;
     assert.equal(lease.metadata?.labels?.[REVISION_CLAIM_LABEL], 'canary');
@@ -150,7 +151,7 @@ describe('operator: every revision by default, one revision with --revision', fu
       revision: 'default',
       onReconcile: record('default'),
     });
-    managers.push(only);
+    managers.push(keepForSuite(only));
     const lease = (await env.client.get(claimLease('default'))) as k8s.V1Lease;
     assert.equal(lease.metadata?.labels?.[REVISION_CLAIM_LABEL], 'default');
     await applyRevision('other');

@@ -11,6 +11,7 @@ import {
   ALLOW_VERSION_SKEW_ANNOTATION,
   FORCE_DELETE_ANNOTATION,
 } from '../../../src/api/vocabulary.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 const VERSION = 'operator.istio.io/version';
 const OWNER = 'install.operator.istio.io/owning-resource';
@@ -235,7 +236,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
   it('installs a canary revision next to the running control plane, leaving Base and the default revision alone', async () => {
     const istiodBefore = (await deployment('istiod')).metadata?.resourceVersion;
     const crdBefore = await env.client.get(crdRef('virtualservices.networking.istio.io'));
-    managers.push(await env.startOperator([ns], { revision: '1-31' }));
+    managers.push(keepForSuite(await env.startOperator([ns], { revision: '1-31' })));
     await env.client.apply({
       ...iopRef(ns, 'canary'),
       spec: {
@@ -286,7 +287,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
   it("a revisioned IstioOperator never touches the default revision's gateway", async () => {
     const gw = await deployment('istio-ingressgateway');
     // The default profile brings the ingress gateway, which `inplace` owns.
-    managers.push(await env.startOperator([ns], { revision: '1-33' }));
+    managers.push(keepForSuite(await env.startOperator([ns], { revision: '1-33' })));
     await env.client.apply({
       ...iopRef(ns, 'greedy'),
       spec: { profile: 'default', namespace: ns, revision: '1-33', tag: '1.30.3' },
@@ -394,7 +395,7 @@ describe('operator: upgrades in place, version-skew guard, revision canary and t
   });
 
   it('deletes a revision still in use when force-delete is annotated', async () => {
-    managers.push(await env.startOperator([ns], { revision: '1-32' }));
+    managers.push(keepForSuite(await env.startOperator([ns], { revision: '1-32' })));
     const app = await env.namespace('pinned');
     await labelNamespace(app, '1-32');
     await env.client.apply({

@@ -13,6 +13,7 @@ import { OperatorManager } from '../../../src/controller/manager.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { installIstioOperatorCrd } from '../../support/crd.js';
 import { iopRef } from '../../support/operator.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 describe('faults: kube-apiserver restarted mid-reconcile (etcd keeps the data)', function () {
   let base: string;
@@ -45,6 +46,7 @@ describe('faults: kube-apiserver restarted mid-reconcile (etcd keeps the data)',
       requeueWhileRollingMs: 500,
     });
     await manager.start();
+    keepForSuite(manager);
     const status = async () =>
       ((await client.get(iopRef(ns, 'cp'))) as unknown as IstioOperator).status;
 

@@ -12,6 +12,7 @@ import { isNotFound, toKubeError } from '../../../src/kube/errors.js';
 import { FaultProxy, type RequestRecord, type Verb } from '../../support/fault-proxy.js';
 import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 import { LABELS } from '../../../src/api/vocabulary.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 const WRITES: Verb[] = ['create', 'update', 'patch', 'apply', 'delete'];
 /** How long each fault stays on. */
@@ -279,7 +280,7 @@ describe('faults: HTTP faults between the operator and the API server (fault pro
 
   it('backs off while every write answers 500 mid-install, then converges', async function () {
     this.timeout(240_000);
-    manager = await env.startOperator([ns], { kubeConfig: proxy.kubeConfig() });
+    manager = keepForSuite(await env.startOperator([ns], { kubeConfig: proxy.kubeConfig() }));
     const t0 = proxy.now();
     await env.client.apply({ ...iopRef(ns, NAME), spec: spec() });
     // Mid-install: as soon as the first object has been applied.

@@ -28,6 +28,7 @@ import {
 } from '../../support/istiod.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
 import { FORCE_DELETE_ANNOTATION } from '../../../src/api/vocabulary.js';
+import { keepForSuite } from '../../support/operator-leaks.js';
 
 /** A cold build of pilot-discovery (and istioctl) on a contended 2-core machine. */
 const BUILD_TIMEOUT_MS = 40 * 60_000;
@@ -345,7 +346,7 @@ function describeLine(line: string) {
     });
 
     it('runs a revisioned istiod beside it: istio.io/rev=<rev> namespaces and a revision tag inject through it', async () => {
-      managers.push(await env.startOperator([ns], { revision: 'canary' }));
+      managers.push(keepForSuite(await env.startOperator([ns], { revision: 'canary' })));
       await env.client.apply(
         iop('canary', {
           profile: 'default',
@@ -482,7 +483,7 @@ function describeLine(line: string) {
     });
 
     it('deploys an ambient waypoint from our waypoint template (ambient profile, its own revision)', async () => {
-      managers.push(await env.startOperator([ns], { revision: 'amb' }));
+      managers.push(keepForSuite(await env.startOperator([ns], { revision: 'amb' })));
       await env.client.apply(
         iop('ambient', {
           profile: 'ambient',
