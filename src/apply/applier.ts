@@ -325,9 +325,10 @@ async function applyComponent(
   const result: ComponentApplyResult = { component, applied: [], drifted: [], unchanged: 0 };
   try {
     for (const stage of applyStages(objects)) {
-      await Promise.all(stage.map(establish));
       await Promise.all(
         stage.map(async (desired) => {
+          // Only an object of a kind a desired CRD defines waits, and only for that CRD.
+          await establish(desired);
           const live = ctx.live.get(
             desired.apiVersion!,
             desired.kind!,
