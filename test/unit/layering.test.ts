@@ -17,6 +17,7 @@ const PRODUCT = [
   'src/controller',
   'src/install',
   'src/kube',
+  'src/workloads',
 ];
 
 /** The local control plane (tests, demo, `cluster` commands): never reached from the product. */
@@ -249,5 +250,17 @@ describe('layering: the controller runtime knows nothing of Istio', () => {
   it(`src/runtime imports nothing of ${ISTIO.map((d) => `src/${d}`).join(', ')}`, () => {
     assert.ok(tsFilesUnder(join(ROOT, 'src', 'runtime')).length >= 10);
     assert.deepEqual(importsOfLayers('runtime', ISTIO), []);
+  });
+});
+
+describe('layering: the workload view is pure', () => {
+  // src/workloads decides from plain copies of namespaces, pods and the
+  // injectors which pods run a stale proxy: no I/O, no clock, no other layer,
+  // so the controller, the CLI and the unit tests get the same answer.
+  const ALL = [...PIPELINE, 'runtime', 'kube', 'install', 'cluster', 'log', 'json', 'yaml', 'diff'];
+
+  it('src/workloads imports nothing outside itself', () => {
+    assert.ok(tsFilesUnder(join(ROOT, 'src', 'workloads')).length >= 4);
+    assert.deepEqual(importsOfLayers('workloads', ALL), []);
   });
 });
