@@ -123,6 +123,7 @@ export async function stopControlPlane(
   dir: string,
   opts: { keepData?: boolean } = {},
 ): Promise<void> {
+  startedHere.delete(resolve(dir));
   // Local istiods first: they are clients of the API server.
   await stopLocalIstiods(dir);
   const state = await readState(dir);
@@ -199,6 +200,18 @@ function running(state: ControlPlaneState): RunningControlPlane {
   };
 }
 
+/** Control planes this process started and has not stopped, by folder. */
+const startedHere = new Map<string, RunningControlPlane>();
+
+/**
+ * The control planes this process started and has not stopped: what a test
+ * run kills on every way it ends (a CLI's `cluster up` leaves its own
+ * running on purpose, so nothing here kills them by itself).
+ */
+export function controlPlanesStartedHere(): RunningControlPlane[] {
+  return [...startedHere.values()];
+}
+
 /**
  * Starts a real control plane on loopback: etcd and kube-apiserver with a
  * fresh PKI, and in full mode kube-controller-manager, kube-scheduler and
@@ -252,7 +265,9 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Runnin
       timeoutMs,
     );
     await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-    return running(state);
+    const cp = running(state);
+    startedHere.set(dir, cp);
+    return cp;
   } catch (err) {
     for (const p of [...started].reverse()) await stopProcess(p, 2000);
     throw err;

@@ -2,7 +2,11 @@ import type * as k8s from '@kubernetes/client-node';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane, type RunningControlPlane } from '../../src/cluster/controlplane.js';
+import {
+  controlPlanesStartedHere,
+  startControlPlane,
+  type RunningControlPlane,
+} from '../../src/cluster/controlplane.js';
 import { logTail } from '../../src/cluster/process.js';
 
 /**
@@ -36,9 +40,14 @@ export async function useCluster(): Promise<RunningControlPlane> {
 /** Suites' own control planes still running (killed with the shared one on exit). */
 const owned = new Set<RunningControlPlane>();
 
-/** Every control plane this test process started and has not stopped. */
+/**
+ * Every control plane this test process started and has not stopped: the
+ * shared one, the suites' own, and those a test started with
+ * startControlPlane directly.
+ */
 export function runningClusters(): RunningControlPlane[] {
-  return [...(current ? [current] : []), ...owned];
+  const all = [...(current ? [current] : []), ...owned, ...controlPlanesStartedHere()];
+  return [...new Map(all.map((cp) => [cp.dir, cp])).values()];
 }
 
 /**

@@ -118,11 +118,11 @@ describe('test harness teardown', () => {
     }
   });
 
-  it("leaves no process of a test's own control plane behind when only mocha's parent process gets SIGTERM", async function () {
+  it("leaves no process of a control plane a test started itself behind when only mocha's parent process gets SIGTERM", async function () {
     this.timeout(180_000);
     let run: HeldRun | undefined;
     try {
-      run = await holdControlPlane('test/integration/cluster/fixtures/hold-own-cluster.ts');
+      run = await holdControlPlane('test/integration/cluster/fixtures/hold-started-cluster.ts');
       assert.ok(
         run.testPid > 0 && run.testPid !== run.mocha.pid,
         'mocha runs the tests in a child',
