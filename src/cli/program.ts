@@ -21,6 +21,10 @@ const COMMANDS: readonly { name: string; load: () => Promise<Command> }[] = [
   },
   { name: 'dump', load: async () => (await import('./commands/install.js')).dumpCommand() },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand() },
+  {
+    name: 'workloads',
+    load: async () => (await import('./commands/workloads.js')).workloadsCommand(),
+  },
   { name: 'diff', load: async () => (await import('./commands/diff.js')).diffCommand() },
   {
     name: 'create-remote-secret',

@@ -1,0 +1,231 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { IstioOperator } from '../../../src/api/types.js';
+import type { WorkloadRow } from '../../../src/cli/workloads-table.js';
+import type { RunningControlPlane } from '../../../src/cluster/controlplane.js';
+import { waitFor } from '../../../src/cluster/health.js';
+import { render } from '../../../src/controller/desired.js';
+import type { K8sObject } from '../../../src/render/object.js';
+import { runCli } from '../../support/cli.js';
+import { useCluster } from '../../support/cluster.js';
+import { iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
+
+const PROXY = 'docker.io/istio/proxyv2';
+
+/**
+ * A Deployment whose pods look injected by `rev` at `version` (or not at
+ * all): the template carries what the injector leaves on a pod, so the
+ * controllers (Deployment → ReplicaSet → pods, kwok runs them) give real
+ * owner chains and pod-template-hash labels. No istiod is involved.
+ */
+function deployment(
+  namespace: string,
+  name: string,
+  injected?: { rev: string; version: string },
+  labels: Record<string, string> = {},
+): KubernetesObject {
+  const spec = podSpec(injected);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: {
+          labels: { app: name, ...labels, ...spec.labels },
+          annotations: spec.annotations,
+        },
+        spec: spec.spec,
+      },
+    },
+  } as KubernetesObject;
+}
+
+function podSpec(injected?: { rev: string; version: string }) {
+  const containers = [{ name: 'app', image: 'example.com/app:1' }];
+  if (!injected) return { labels: {}, annotations: {}, spec: { containers } };
+  return {
+    labels: { 'istio.io/rev': injected.rev },
+    annotations: {
+      'sidecar.istio.io/status': JSON.stringify({
+        initContainers: ['istio-init'],
+        containers: ['istio-proxy'],
+        revision: injected.rev,
+      }),
+    },
+    spec: {
+      containers: [...containers, { name: 'istio-proxy', image: `${PROXY}:${injected.version}` }],
+    },
+  };
+}
+
+/** A bare pod injected by `rev` at `version`. */
+function barePod(namespace: string, name: string, rev: string, version: string): KubernetesObject {
+  const s = podSpec({ rev, version });
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: s.labels, annotations: s.annotations },
+    spec: s.spec,
+  } as KubernetesObject;
+}
+
+describe('cli: istio-operator workloads lists the workloads still on an old proxy', function () {
+  this.timeout(240_000);
+  let cp: RunningControlPlane;
+  let env: OperatorEnv;
+  const s = randomBytes(3).toString('hex');
+  const inplaceRev = `wi-${s}`;
+  const stableRev = `wa-${s}`;
+  const canaryRev = `wb-${s}`;
+  const tag = `wt-${s}`;
+  let istioNs: string;
+  let inplaceNs: string;
+  let canaryNs: string;
+  let plainNs: string;
+  const webhooks: K8sObject[] = [];
+  const ours = () => new Set([inplaceNs, canaryNs, plainNs]);
+
+  async function workloads(): Promise<WorkloadRow[]> {
+    const r = await runCli(['workloads', '--kubeconfig', cp.kubeconfig, '-o', 'json'], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as WorkloadRow[]).filter((w) => ours().has(w.namespace));
+  }
+
+  const brief = (rows: WorkloadRow[]) =>
+    rows
+      .map(
+        (r) =>
+          `${r.istioOperator.split('/')[1]} ${r.namespace.split('-')[0]}/${r.kind}/${r.workload} ${r.pods} ` +
+          `${r.currentRevision}@${r.currentVersion} -> ${r.wantedRevision}@${r.wantedVersion}`,
+      )
+      .sort();
+
+  before(async () => {
+    cp = await useCluster();
+    env = await operatorEnv(cp);
+    istioNs = await env.namespace('wl-istio');
+    const iop = (name: string, spec: Record<string, unknown>): IstioOperator =>
+      ({ ...iopRef(istioNs, name), spec: { profile: 'minimal', ...spec } }) as IstioOperator;
+    const iops = [
+      iop('inplace', { revision: inplaceRev, tag: '1.27.1' }),
+      iop('stable', { revision: stableRev, tag: '1.27.0' }),
+      iop('canary', { revision: canaryRev, tag: '1.27.2', values: { revisionTags: [tag] } }),
+    ];
+    // The injectors as the operator renders them, failing open: no istiod
+    // runs, so the API server's call fails and the pod is created as sent.
+    for (const i of iops) {
+      for (const o of render(i, iops).objects) {
+        if (o.kind !== 'MutatingWebhookConfiguration') continue;
+        const hooks = (o.webhooks as Record<string, unknown>[]).map((w) => ({
+          ...w,
+          failurePolicy: 'Ignore',
+          timeoutSeconds: 1,
+        }));
+        webhooks.push({ ...o, webhooks: hooks });
+      }
+      await env.client.apply(i as unknown as KubernetesObject);
+    }
+    for (const w of webhooks) await env.client.apply(w);
+    inplaceNs = await env.namespace('inplace');
+    canaryNs = await env.namespace('canary');
+    plainNs = await env.namespace('plain');
+    const label = async (ns: string, rev: string) =>
+      await env.client.apply({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { 'istio.io/rev': rev } },
+      });
+    await label(inplaceNs, inplaceRev);
+    await label(canaryNs, tag);
+    const objects = [
+      // In place: same revision, the IstioOperator now asks for 1.27.1.
+      deployment(inplaceNs, 'old', { rev: inplaceRev, version: '1.27.0' }),
+      deployment(inplaceNs, 'new', { rev: inplaceRev, version: '1.27.1' }),
+      deployment(inplaceNs, 'optout', undefined, { 'sidecar.istio.io/inject': 'false' }),
+      // Canary: the namespace names tag wt (on the canary), pods still on stable.
+      deployment(canaryNs, 'web', { rev: stableRev, version: '1.27.0' }),
+      barePod(canaryNs, 'bare', stableRev, '1.27.0'),
+      barePod(canaryNs, 'moved', canaryRev, '1.27.2'),
+      // Not injected: no labels, an old proxy nobody asked for.
+      deployment(plainNs, 'app'),
+    ];
+    for (const o of objects) await env.client.apply(o);
+    await waitFor(
+      "the Deployments' pods exist",
+      async () => {
+        const pods = await Promise.all(
+          [inplaceNs, canaryNs, plainNs].map((ns) =>
+            env.client.list(
+              { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+              ns,
+            ),
+          ),
+        );
+        return pods.flat().length === 7;
+      },
+      60_000,
+      undefined,
+      250,
+    );
+  });
+
+  after(async () => {
+    for (const w of webhooks) await env.client.delete(w).catch(() => undefined);
+    for (const ns of [inplaceNs, canaryNs, plainNs, istioNs]) {
+      if (ns)
+        await env.client
+          .delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+          .catch(() => undefined);
+    }
+  });
+
+  it('in place (old version) and canary (tag moved) workloads, nothing opted out or not injected', async () => {
+    assert.deepEqual(brief(await workloads()), [
+      `canary canary/Deployment/web 1/1 ${stableRev}@1.27.0 -> ${canaryRev}@1.27.2`,
+      `canary canary/Pod/bare 1/1 ${stableRev}@1.27.0 -> ${canaryRev}@1.27.2`,
+      `inplace inplace/Deployment/old 1/1 ${inplaceRev}@1.27.0 -> ${inplaceRev}@1.27.1`,
+    ]);
+    const table = await runCli(['workloads', '--kubeconfig', cp.kubeconfig, '-n', istioNs]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${istioNs}/inplace: 1 of 2 pod\\(s\\) in 1 workload\\(s\\) do not run ${inplaceRev}@1\\.27\\.1$`,
+        'm',
+      ),
+    );
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${istioNs}/canary: 2 of 3 pod\\(s\\) in 2 workload\\(s\\) do not run ${canaryRev}@1\\.27\\.2$`,
+        'm',
+      ),
+    );
+    assert.match(table.stdout, new RegExp(`^${istioNs}/stable: all 0 pod\\(s\\)`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${istioNs}/inplace\\s+${inplaceNs}\\s+old\\s+Deployment\\s+1/1\\s+${inplaceRev} -> ${inplaceRev}\\s+1\\.27\\.0 -> 1\\.27\\.1$`,
+        'm',
+      ),
+    );
+  });
+
+  it('canary: the namespace label moved back to stable — the canary-injected pod is the stale one now', async () => {
+    await env.client.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: canaryNs, labels: { 'istio.io/rev': stableRev } },
+    });
+    assert.deepEqual(brief(await workloads()), [
+      `inplace inplace/Deployment/old 1/1 ${inplaceRev}@1.27.0 -> ${inplaceRev}@1.27.1`,
+      `stable canary/Pod/moved 1/1 ${canaryRev}@1.27.2 -> ${stableRev}@1.27.0`,
+    ]);
+  });
+});
