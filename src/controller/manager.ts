@@ -27,8 +27,8 @@ import {
 } from '../runtime/controller.js';
 import type { ReconcileResult } from '../runtime/reconcile-frame.js';
 import type { WorkQueue, WorkQueueOptions } from '../runtime/workqueue.js';
-import { IOP_RESOURCE, LABELS, normalRevision, revisionOf } from '../api/vocabulary.js';
-import { RevisionClaim, RevisionClaims } from './revision-claims.js';
+import { IOP_RESOURCE, LABELS, revisionOf } from '../api/vocabulary.js';
+import { RevisionScope } from './revision-scope.js';
 
 /** Settings for {@link OperatorManager}. */
 export interface ManagerOptions {
@@ -74,7 +74,7 @@ export type { ReconcileCounts, ReconcileRecord };
  * owner labels, so drift anywhere brings the owning IstioOperator back to
  * its desired state — and the IstioOperator reconciler. Beside that it
  * keeps what is the operator's own: which revisions it reconciles
- * (revision-claims.ts) and its own status writes (own-writes.ts).
+ * (revision-scope.ts) and its own status writes (own-writes.ts).
  */
 export class OperatorManager {
   readonly client: KubeClient;
@@ -85,12 +85,7 @@ export class OperatorManager {
   private readonly owned = new Map<string, Informer<k8s.KubernetesObject>>();
   private readonly written = new OwnStatusWrites();
   private ready = false;
-  /** The revision this operator reconciles ('' for none); undefined: every revision. */
-  private readonly revision: string | undefined;
-  /** Held when this operator is one revision's own. */
-  private readonly claim: RevisionClaim | undefined;
-  /** Watched when this operator is every revision's. */
-  private readonly claims: RevisionClaims | undefined;
+  private readonly revisions: RevisionScope;
 
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
@@ -114,14 +109,9 @@ export class OperatorManager {
     });
     this.metrics = createMetrics(this.queue, this.client);
     this.events = operatorEvents(this.client);
-    this.revision = opts.revision === undefined ? undefined : normalRevision(opts.revision);
-    const ns = opts.claimNamespace;
-    if (ns && this.revision !== undefined)
-      this.claim = new RevisionClaim(opts.kubeConfig, ns, this.revision);
-    else if (ns)
-      this.claims = new RevisionClaims(opts.kubeConfig, ns, (revisions) =>
-        this.enqueueRevisions(revisions),
-      );
+    this.revisions = new RevisionScope(opts.kubeConfig, opts, (revisions) =>
+      this.enqueueRevisions(revisions),
+    );
   }
 
   /** The work queue of IstioOperator keys. */
@@ -199,7 +189,7 @@ export class OperatorManager {
     // The claim is written before any reconcile here, and the claims are
     // read before any reconcile there: neither starts on a revision the
     // other holds.
-    await Promise.all([...all.map((i) => i.start()), this.claim?.start(), this.claims?.start()]);
+    await Promise.all([...all.map((i) => i.start()), this.revisions.start()]);
     logger.info('caches synced', { informers: all.length, ms: Date.now() - t0 });
     this.ready = true;
     if (opts.workers !== false) this.startWorkers();
@@ -221,8 +211,7 @@ export class OperatorManager {
     await this.controller.stop();
     await Promise.all([...this.iopInformers, ...this.owned.values()].map((i) => i.stop()));
     // Last: the revision is handed back only once no reconcile of ours runs.
-    await this.claim?.release();
-    await this.claims?.stop();
+    await this.revisions.stop();
   }
 
   private watchesNamespace(ns: string | undefined): boolean {
@@ -331,15 +320,9 @@ export class OperatorManager {
     return this.iopInformers.map((i) => i.get(name, namespace)).find((o) => o !== undefined);
   }
 
-  /**
-   * Whether this operator reconciles the IstioOperator's revision: its one
-   * revision, or (an operator of every revision) any revision whose own
-   * operator holds no fresh claim.
-   */
+  /** Whether this operator reconciles the IstioOperator's revision (see revision-scope.ts). */
   private ownsRevision(iop: IstioOperator): boolean {
-    const rev = revisionOf(iop);
-    if (this.revision !== undefined) return rev === this.revision;
-    return !this.claims?.isClaimed(rev);
+    return this.revisions.owns(iop);
   }
 
   /**
