@@ -25,6 +25,12 @@ export interface StatusRow {
    */
   hint?: string;
   components: { name: string; status: string; version: string; objects: number; error?: string }[];
+  /**
+   * Pods its revision serves and how many of them (in how many workloads)
+   * run another proxy (`istio-operator workloads` lists them); unset
+   * without Pilot or when pods could not be listed.
+   */
+  proxies?: { pods: number; stalePods: number; staleWorkloads: number };
 }
 
 function condition(iop: IstioOperator, type: string): Condition | undefined {
@@ -147,6 +153,11 @@ export function formatStatus(rows: readonly StatusRow[]): string {
     } else if (r.deleting) {
       out.push(`${key}: being deleted; the operator is uninstalling it`);
     }
+    if (r.proxies && r.proxies.staleWorkloads > 0)
+      out.push(
+        `${key}: ${r.proxies.stalePods} of ${r.proxies.pods} pod(s) in ${r.proxies.staleWorkloads} workload(s) still run an old proxy ` +
+          `(restart them; list them with: istio-operator workloads -n ${r.namespace} ${r.name})`,
+      );
     if (r.status !== 'HEALTHY' && r.message)
       out.push(`${key}: ${r.message.split('\n').join('\n  ')}`);
     return out;

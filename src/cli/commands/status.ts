@@ -89,6 +89,18 @@ export function statusCommand(): Command {
         .then((deps) => deps.flatMap((d) => operatorFromDeployment(d) ?? []))
         .catch(() => undefined);
       const rows = statusRows(iops, counts, operators);
+      // Stale proxies per IstioOperator; left out when this user may not list pods.
+      const { scanWorkloads } = await import('../../controller/workloads-scan.js');
+      const scanned = await scanWorkloads(client, iops).catch(() => []);
+      for (const row of rows) {
+        const r = scanned.find((s) => s.namespace === row.namespace && s.name === row.name)?.report;
+        if (r)
+          row.proxies = {
+            pods: r.pods,
+            stalePods: r.stalePods,
+            staleWorkloads: r.workloads.length,
+          };
+      }
       if (o.output === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else if (o.output === 'yaml') process.stdout.write(yaml.dump(rows, { lineWidth: -1 }));
       else process.stdout.write(formatStatus(rows));

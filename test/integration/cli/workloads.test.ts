@@ -217,6 +217,35 @@ describe('cli: istio-operator workloads lists the workloads still on an old prox
     );
   });
 
+  it('istio-operator status counts the stale workloads per IstioOperator', async () => {
+    const r = await runCli(['status', '--kubeconfig', cp.kubeconfig, '-n', istioNs]);
+    assert.equal(r.code, 0, r.stderr);
+    const note = (name: string, stale: number, pods: number, workloads: number) =>
+      new RegExp(
+        `^${istioNs}/${name}: ${stale} of ${pods} pod\\(s\\) in ${workloads} workload\\(s\\) still run an old proxy ` +
+          `\\(restart them; list them with: istio-operator workloads -n ${istioNs} ${name}\\)$`,
+        'm',
+      );
+    assert.match(r.stdout, note('inplace', 1, 2, 1));
+    assert.match(r.stdout, note('canary', 2, 3, 2));
+    assert.doesNotMatch(r.stdout, new RegExp(`^${istioNs}/stable: .*old proxy`, 'm'));
+    const json = await runCli([
+      'status',
+      '--kubeconfig',
+      cp.kubeconfig,
+      '-n',
+      istioNs,
+      '-o',
+      'json',
+    ]);
+    const rows = JSON.parse(json.stdout) as { name: string; proxies?: unknown }[];
+    assert.deepEqual(rows.find((x) => x.name === 'canary')?.proxies, {
+      pods: 3,
+      stalePods: 2,
+      staleWorkloads: 2,
+    });
+  });
+
   it('canary: the namespace label moved back to stable — the canary-injected pod is the stale one now', async () => {
     await env.client.apply({
       apiVersion: 'v1',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { formatStatus, type StatusRow } from '../../../src/cli/status-table.js';
 import { formatWorkloads, workloadRows } from '../../../src/cli/workloads-table.js';
 import type { IopWorkloads } from '../../../src/controller/workloads-scan.js';
 
@@ -74,5 +75,33 @@ describe('cli: the workloads view', () => {
       /^istio-system\/canary\s+shop\s+web\s+Deployment\s+2\/2\s+1-27 -> 1-28\s+1\.27\.0 -> 1\.28\.0$/m,
     );
     assert.equal(formatWorkloads([]), 'No IstioOperators with Pilot found.\n');
+  });
+});
+
+describe('cli: status names the stale proxies per IstioOperator', () => {
+  const row = (proxies?: StatusRow['proxies']): StatusRow => ({
+    namespace: 'istio-system',
+    name: 'canary',
+    revision: '1-28',
+    profile: 'default',
+    status: 'HEALTHY',
+    ready: 'True',
+    version: '1.28.0',
+    message: '',
+    deleting: false,
+    components: [],
+    ...(proxies ? { proxies } : {}),
+  });
+
+  it('a note with the counts and the command that lists them, only when some are stale', () => {
+    assert.match(
+      formatStatus([row({ pods: 5, stalePods: 3, staleWorkloads: 2 })]),
+      /^istio-system\/canary: 3 of 5 pod\(s\) in 2 workload\(s\) still run an old proxy \(restart them; list them with: istio-operator workloads -n istio-system canary\)$/m,
+    );
+    assert.doesNotMatch(
+      formatStatus([row({ pods: 5, stalePods: 0, staleWorkloads: 0 })]),
+      /old proxy/,
+    );
+    assert.doesNotMatch(formatStatus([row()]), /old proxy/);
   });
 });
