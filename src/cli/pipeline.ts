@@ -1,10 +1,8 @@
 import { InvalidSpecError, IstioOperatorValidationError } from '../api/errors.js';
-import type { GenerateResult } from '../profiles/index.js';
 import {
   renderIstioOperator,
   type PipelineInput,
   type RenderOptions,
-  type Rendered,
 } from '../pipeline/render-istio-operator.js';
 import { UserError } from './errors.js';
 
@@ -14,15 +12,10 @@ import { UserError } from './errors.js';
  * user's mistake, a UserError with the pipeline's message as is (every
  * problem, each with its field path); anything else stays an internal error.
  */
-export function pipelineOrFail(
+export const pipelineOrFail: typeof renderIstioOperator = ((
   input: PipelineInput,
-  opts: RenderOptions & { render: false },
-): GenerateResult;
-export function pipelineOrFail(input: PipelineInput, opts?: RenderOptions): Rendered;
-export function pipelineOrFail(
-  input: PipelineInput,
-  opts: RenderOptions = {},
-): GenerateResult | Rendered {
+  opts?: RenderOptions,
+) => {
   try {
     return renderIstioOperator(input, opts);
   } catch (err) {
@@ -31,4 +24,4 @@ export function pipelineOrFail(
     }
     throw err;
   }
-}
+}) as typeof renderIstioOperator; // the pipeline's own overloads, not a second copy of them
