@@ -9,7 +9,7 @@ import {
   isNamespaceTerminating,
   isNotFound,
 } from '../kube/errors.js';
-import { resourceTypeOf } from '../kube/resource.js';
+import { apiGroupOf, resourceTypeOf } from '../kube/resource.js';
 import type { RenderedComponent } from '../render/manifest.js';
 import type { ComponentName } from '../translate/plan.js';
 import { guardCrds, type CrdLookup, type KeptCrd } from './crd-guard.js';
@@ -405,7 +405,7 @@ class NamespaceTerminating extends Error {
 /** What is missing when the cluster does not serve `o`'s kind, and the way out. */
 function describeMissingKind(o: KubernetesObject): string {
   const apiVersion = o.apiVersion ?? '';
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  const group = apiGroupOf(apiVersion);
   const plural = resourceTypeOf(apiVersion, o.kind ?? '')?.plural;
   const crd = group.includes('.') && plural ? ` (its CRD ${plural}.${group} is not installed)` : '';
   const hint = watchedKind(apiVersion, o.kind ?? '')?.whenMissing;
@@ -499,11 +499,6 @@ function copyPath(target: unknown, source: unknown, path: string[]): void {
 /** How long a CRD may sit NamesAccepted-but-not-Established before it is nudged. */
 const NUDGE_AFTER_MS = 5000;
 
-/** `group/Kind` of an object's type (core types have the empty group). */
-function groupKind(apiVersion: string, kind: string): string {
-  return `${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}/${kind}`;
-}
-
 /**
  * What an apply awaits before an object: for an object of a kind one
  * of the desired CRDs defines, that CRD Established (the API server refuses
@@ -525,7 +520,7 @@ function establishedBeforeUse(
   }
   const waits = new Map<string, Promise<void>>();
   return async (o) => {
-    const crd = definedBy.get(groupKind(o.apiVersion ?? '', o.kind ?? ''));
+    const crd = definedBy.get(`${apiGroupOf(o.apiVersion ?? '')}/${o.kind ?? ''}`);
     if (!crd) return;
     const name = crd.metadata!.name!;
     let wait = waits.get(name);

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../kube/client.js';
+import { apiGroupOf } from '../kube/resource.js';
 import { LABELS } from '../api/vocabulary.js';
 
 /** Read access to what the cluster holds, as seen by the operator's caches. */
@@ -47,8 +48,7 @@ export function describeObject(o: {
 
 /** Identity of an object for set membership: apiVersion's group, kind, namespace and name. */
 export function identity(o: KubernetesObject): string {
-  const group = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/')[0] : '';
-  return `${group}|${o.kind}|${o.metadata?.namespace ?? ''}|${o.metadata?.name ?? ''}`;
+  return `${apiGroupOf(o.apiVersion ?? '')}|${o.kind}|${o.metadata?.namespace ?? ''}|${o.metadata?.name ?? ''}`;
 }
 
 /**

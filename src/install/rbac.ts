@@ -1,5 +1,6 @@
 import { WATCHED_KINDS } from '../apply/kinds.js';
 import { GROUP, IOP_RESOURCE } from '../api/vocabulary.js';
+import { apiGroupOf } from '../kube/resource.js';
 
 /** One RBAC policy rule. */
 export interface PolicyRule {
@@ -10,10 +11,6 @@ export interface PolicyRule {
 
 /** Verbs the operator uses on the kinds it renders: cache (get/list/watch), apply (create/patch/update), prune (delete). */
 const MANAGED_VERBS = ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'];
-
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
-}
 
 /**
  * The operator's cluster-wide permissions, derived from the watch table so
@@ -32,7 +29,7 @@ function groupOf(apiVersion: string): string {
 export function operatorClusterRules(): PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();
   for (const k of WATCHED_KINDS) {
-    const g = groupOf(k.apiVersion);
+    const g = apiGroupOf(k.apiVersion);
     const set = byGroup.get(g) ?? new Set<string>();
     set.add(k.plural);
     byGroup.set(g, set);

@@ -17,6 +17,11 @@ export interface ResourceType {
  * The collection URL of a resource type, optionally in one namespace:
  * `/api/v1/namespaces/ns/configmaps`, `/apis/apps/v1/deployments`.
  */
+/** The API group of an `apiVersion` (`apps/v1` → `apps`; the core `v1` → the empty group). */
+export function apiGroupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+}
+
 export function collectionPath(rt: ResourceType, namespace?: string): string {
   const base = rt.apiVersion.includes('/') ? `/apis/${rt.apiVersion}` : `/api/${rt.apiVersion}`;
   const ns = rt.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';

@@ -3,7 +3,7 @@ import type { KubeAccess } from '../kube/access.js';
 import { logger } from '../log/logger.js';
 import { KubeClient } from '../kube/client.js';
 import { describeKubeError, isGone, isNotFound, toKubeError } from '../kube/errors.js';
-import { collectionPath, cacheKey, type ResourceType } from '../kube/resource.js';
+import { apiGroupOf, collectionPath, cacheKey, type ResourceType } from '../kube/resource.js';
 import { openWatch, type WatchEvent, type WatchHandle } from '../kube/watch.js';
 import { reachabilityOf } from './reachability.js';
 
@@ -451,7 +451,7 @@ export class Informer<T extends k8s.KubernetesObject> {
   /** `<plural>.<group>`: the CRD that would serve this type, if it is a custom resource. */
   private crdName(): string | undefined {
     const r = this.opts.resource;
-    const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
+    const group = apiGroupOf(r.apiVersion);
     // Built-in groups are served by the API server itself; custom ones have a dot.
     if (!group.includes('.') || group.endsWith('.k8s.io')) return undefined;
     return `${r.plural}.${group}`;
