@@ -26,9 +26,9 @@ const CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 export function createRemoteSecretCommand(): Command {
   return withKubeFlags(
     new Command('create-remote-secret').description(
-      'print a Secret that gives the istiod of another cluster access to this cluster, through\n' +
-        'the reader ServiceAccount that Istio installs (remote profile, or any primary). It creates\n' +
-        'the ServiceAccount token Secret if there is none and waits for the token. Apply the output\n' +
+      'print a Secret that gives the istiod of another cluster access to this cluster, through ' +
+        'the reader ServiceAccount that Istio installs (remote profile, or any primary). It creates ' +
+        'the ServiceAccount token Secret if there is none and waits for the token. Apply the output ' +
         "to the cluster that runs istiod, in its Istio namespace; the shape is istioctl's",
     ),
   )
