@@ -47,6 +47,26 @@ export const ALLOW_VERSION_SKEW_ANNOTATION = 'install.istio.io/allow-version-ske
 export const ISTIO_VERSION_ANNOTATION = 'install.istio.io/istio-version';
 /** Lets an IstioOperator be uninstalled while workloads still use its revision. */
 export const FORCE_DELETE_ANNOTATION = 'install.istio.io/force-delete';
+/**
+ * Opts an IstioOperator into restarting the workloads that still run an
+ * old proxy once its control plane is HEALTHY (`batch=5,pause=30s,timeout=10m`;
+ * see docs/upgrades.md). Removing it stops the restart before the next batch.
+ */
+export const RESTART_WORKLOADS_ANNOTATION = 'install.istio.io/restart-workloads';
+
+// --- annotations on users' workloads
+
+/** `never` on a Deployment, StatefulSet or DaemonSet keeps the operator from ever restarting it. */
+export const RESTART_OPT_OUT_ANNOTATION = 'install.istio.io/restart';
+/**
+ * Set on a workload's pod template by the restart, with the revision and
+ * version it restarted for (`canary@1.31.4`): a workload so marked is never
+ * restarted again for the same target, across operator restarts and leader
+ * changes.
+ */
+export const RESTARTED_FOR_ANNOTATION = 'install.istio.io/restarted-for';
+/** The pod-template annotation `kubectl rollout restart` sets; the restart sets it the same way. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
 // --- annotations on the objects the operator applies
 
