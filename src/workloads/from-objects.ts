@@ -1,11 +1,13 @@
 import type { WebhookConfigView } from './injectors.js';
+import type { WorkloadObjectView } from './rollout.js';
 import type { ContainerView, NamespaceView, OwnerRef, PodView } from './types.js';
 
 /**
- * The views of {@link PodView}, {@link NamespaceView} and
- * {@link WebhookConfigView} copied out of API objects. Structural input
- * types (the shape of the Kubernetes JSON), so this folder depends on no
- * client library and the copies keep only what the decision reads.
+ * The views of {@link PodView}, {@link NamespaceView},
+ * {@link WebhookConfigView} and {@link WorkloadObjectView} copied out of
+ * API objects. Structural input types (the shape of the Kubernetes JSON),
+ * so this folder depends on no client library and the copies keep only
+ * what the decision reads.
  */
 interface Meta {
   name?: string;
@@ -67,5 +69,42 @@ export function webhookConfigView(c: WebhookConfigObject): WebhookConfigView {
       namespaceSelector: w.namespaceSelector,
       objectSelector: w.objectSelector,
     })),
+  };
+}
+
+/** A Deployment, StatefulSet or DaemonSet as the API returns it (only the fields read). */
+export interface WorkloadObject {
+  kind?: string;
+  metadata?: Meta & { generation?: number };
+  spec?: {
+    replicas?: number;
+    progressDeadlineSeconds?: number;
+    template?: { metadata?: { annotations?: Record<string, string> } };
+  };
+  status?: Record<string, unknown>;
+}
+
+/**
+ * A workload's view. `kind` defaults to the object's own: the items of a
+ * list the API returns carry none, so a caller that listed them passes it.
+ */
+export function workloadObjectView(w: WorkloadObject, kind = w.kind ?? ''): WorkloadObjectView {
+  const m = w.metadata ?? {};
+  const status = w.status ?? {};
+  const observed = status['observedGeneration'];
+  return {
+    namespace: m.namespace ?? '',
+    kind,
+    name: m.name ?? '',
+    labels: { ...m.labels },
+    annotations: { ...m.annotations },
+    templateAnnotations: { ...w.spec?.template?.metadata?.annotations },
+    ...(m.generation !== undefined ? { generation: m.generation } : {}),
+    ...(typeof observed === 'number' ? { observedGeneration: observed } : {}),
+    ...(w.spec?.replicas !== undefined ? { replicas: w.spec.replicas } : {}),
+    ...(w.spec?.progressDeadlineSeconds !== undefined
+      ? { progressDeadlineSeconds: w.spec.progressDeadlineSeconds }
+      : {}),
+    status: { ...status },
   };
 }
