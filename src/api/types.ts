@@ -218,6 +218,49 @@ export interface IstioOperatorStatus {
   componentStatus?: Record<string, ComponentStatus>;
   observedGeneration?: number;
   conditions?: Condition[];
+  /** Which proxies the revision's pods run, written by the proxies loop (controller/proxies-loop.ts). */
+  proxies?: ProxiesStatus;
+}
+
+/** A workload whose pods do not all run the proxy its revision injects, as status lists it. */
+export interface StaleWorkloadStatus {
+  namespace: string;
+  kind: string;
+  name: string;
+  pods: number;
+  stalePods: number;
+  /** The proxies its stale pods run, `revision@version` (`none` for no proxy), comma-separated. */
+  from: string;
+  /** The proxy the revision injects, `revision@version`. */
+  to: string;
+}
+
+/** The restart of stale workloads an IstioOperator opted into (RESTART_WORKLOADS_ANNOTATION). */
+export interface RestartStatus {
+  /** The policy as parsed (`batch=5,pause=0s`). */
+  policy?: string;
+  phase: string;
+  message: string;
+  /** What the restart moves workloads to (`canary@1.31.4`); a new target starts the count again. */
+  target?: string;
+  /** Workloads restarted whose rollout is not complete (`namespace/Kind/name`). */
+  inFlight?: string[];
+  /** Workloads restarted for this target so far. */
+  restarted?: number;
+  /** When the last batch completed: the pause counts from here. */
+  lastBatchDoneAt?: string;
+}
+
+/** `status.proxies`: the pods an IstioOperator's injector serves and how many still run another proxy. */
+export interface ProxiesStatus {
+  revision: string;
+  version: string;
+  pods: number;
+  stalePods: number;
+  staleWorkloads: number;
+  /** The first few stale workloads (`istio-operator workloads` lists them all). */
+  workloads?: StaleWorkloadStatus[];
+  restart?: RestartStatus;
 }
 
 /**

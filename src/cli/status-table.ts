@@ -31,6 +31,20 @@ export interface StatusRow {
    * without Pilot or when pods could not be listed.
    */
   proxies?: { pods: number; stalePods: number; staleWorkloads: number };
+  /** The restart of stale workloads the IstioOperator opted into, as the operator last reported it. */
+  restart?: { phase: string; message: string; policy?: string; restarted?: number };
+}
+
+/** status.proxies.restart, reduced to what the view shows. */
+function restartOf(iop: IstioOperator): StatusRow['restart'] {
+  const r = iop.status?.proxies?.restart;
+  if (!r) return undefined;
+  return {
+    phase: r.phase,
+    message: r.message,
+    ...(r.policy ? { policy: r.policy } : {}),
+    ...(r.restarted !== undefined ? { restarted: r.restarted } : {}),
+  };
 }
 
 function condition(iop: IstioOperator, type: string): Condition | undefined {
@@ -86,6 +100,7 @@ export function statusRows(
         deleting,
         ...(problem ? { problem } : {}),
         ...(hint ? { hint } : {}),
+        ...(restartOf(iop) ? { restart: restartOf(iop)! } : {}),
         components: names.map((n) => ({
           name: n,
           status: comps[n]?.status ?? 'NONE',
@@ -157,6 +172,12 @@ export function formatStatus(rows: readonly StatusRow[]): string {
       out.push(
         `${key}: ${r.proxies.stalePods} of ${r.proxies.pods} pod(s) in ${r.proxies.staleWorkloads} workload(s) still run an old proxy ` +
           `(restart them; list them with: istio-operator workloads -n ${r.namespace} ${r.name})`,
+      );
+    if (r.restart)
+      out.push(
+        `${key}: restart of stale workloads ${r.restart.phase}` +
+          `${r.restart.policy ? ` (${r.restart.policy})` : ''}` +
+          `${r.restart.restarted ? `, ${r.restart.restarted} restarted` : ''}: ${r.restart.message}`,
       );
     if (r.status !== 'HEALTHY' && r.message)
       out.push(`${key}: ${r.message.split('\n').join('\n  ')}`);

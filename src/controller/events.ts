@@ -19,7 +19,13 @@ export type EventReason =
   | 'VersionSkew'
   | 'RevisionInUse'
   /** CRDs newer or richer than ours were left as they are (apply/crd-guard.ts). */
-  | 'CRDsKept';
+  | 'CRDsKept'
+  /** The restart of stale workloads (proxies-restart.ts): one per workload restarted. */
+  | 'WorkloadRestarted'
+  /** A restarted workload's rollout failed or timed out: no further batch starts. */
+  | 'RestartStopped'
+  /** Every restartable workload runs the revision's proxy. */
+  | 'RestartDone';
 
 /** Records a Kubernetes Event on an IstioOperator. */
 export type EventRecorder = RuntimeEventRecorder<EventReason, IstioOperator>;

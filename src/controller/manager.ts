@@ -17,6 +17,7 @@ import { operatorEvents, type TrackedEventRecorder } from './events.js';
 import { Informer } from '../runtime/informer.js';
 import { createMetrics, type OperatorMetrics } from './metrics.js';
 import { OwnStatusWrites } from './own-writes.js';
+import { ProxiesLoop } from './proxies-loop.js';
 import type { ReconcileContext } from './reconcile-context.js';
 import { reconcile } from './reconciler.js';
 import {
@@ -59,6 +60,8 @@ export interface ManagerOptions {
   queue?: Pick<WorkQueueOptions, 'coalesceQuietMs' | 'coalesceMaxMs' | 'clock'>;
   /** Told about every reconcile as it ends (benchmarks and tests trace with it). */
   onReconcile?(r: ReconcileRecord): void;
+  /** How often the proxies loop scans an IstioOperator's pods when nothing wakes it (default 30 s). */
+  proxiesScanMs?: number;
   /** The renderer the reconciler uses; tests replace it to exercise a renderer failure. */
   render?: ReconcileContext['render'];
 }
@@ -86,6 +89,8 @@ export class OperatorManager {
   private readonly written = new OwnStatusWrites();
   private ready = false;
   private readonly revisions: RevisionScope;
+  /** The second loop: which proxies the revisions' pods run, and the opted-in restarts. */
+  readonly proxies: ProxiesLoop;
 
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
@@ -112,6 +117,15 @@ export class OperatorManager {
     this.revisions = new RevisionScope(opts.kubeConfig, opts, (revisions) =>
       this.enqueueRevisions(revisions),
     );
+    this.proxies = new ProxiesLoop({
+      client: this.client,
+      event: this.events,
+      metrics: this.metrics,
+      get: (ns, name) => this.lookup(ns, name),
+      all: () => this.cachedIstioOperators(),
+      owns: (iop) => this.ownsRevision(iop),
+      ...(opts.proxiesScanMs !== undefined ? { scanMs: opts.proxiesScanMs } : {}),
+    });
   }
 
   /** The work queue of IstioOperator keys. */
@@ -130,7 +144,7 @@ export class OperatorManager {
    * measure that the steady state is quiet.
    */
   isIdle(): boolean {
-    return this.controller.isIdle() && this.events.pending() === 0;
+    return this.controller.isIdle() && this.proxies.isIdle() && this.events.pending() === 0;
   }
 
   /**
@@ -198,6 +212,7 @@ export class OperatorManager {
   /** Starts the reconcile workers (once; later calls do nothing). */
   startWorkers(): void {
     this.controller.startWorkers();
+    this.proxies.controller.startWorkers();
   }
 
   /** True once workers run (on a replica that leads, or without leader election). */
@@ -208,7 +223,7 @@ export class OperatorManager {
   /** Stops taking work, waits for in-flight reconciles, stops the informers. */
   async stop(): Promise<void> {
     this.ready = false;
-    await this.controller.stop();
+    await Promise.all([this.controller.stop(), this.proxies.controller.stop()]);
     await Promise.all([...this.iopInformers, ...this.owned.values()].map((i) => i.stop()));
     // Last: the revision is handed back only once no reconcile of ours runs.
     await this.revisions.stop();
@@ -257,6 +272,7 @@ export class OperatorManager {
       },
       resync: ours,
     });
+    this.proxies.watch(inf);
     return inf;
   }
 

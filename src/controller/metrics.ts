@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { KubeClient } from '../kube/client.js';
 import { controllerMetrics, type ControllerMetrics } from '../runtime/metrics.js';
 import type { WorkQueue } from '../runtime/workqueue.js';
@@ -7,6 +7,8 @@ import type { WorkQueue } from '../runtime/workqueue.js';
 export interface OperatorMetrics extends ControllerMetrics {
   objectsApplied: Counter<'component'>;
   objectsPruned: Counter;
+  /** Pods per IstioOperator that do not run its revision's proxy (the proxies loop sets it). */
+  staleProxyPods: Gauge<'namespace' | 'name'>;
 }
 
 /** Creates the metrics, all named `istio_operator_…` (see runtime/metrics.ts). */
@@ -26,5 +28,11 @@ export function createMetrics(queue: WorkQueue, client: KubeClient): OperatorMet
     help: 'Objects deleted because they are no longer desired (or on uninstall).',
     registers: [loop.registry],
   });
-  return { ...loop, objectsApplied, objectsPruned };
+  const staleProxyPods = new Gauge({
+    name: 'istio_operator_stale_proxy_pods',
+    help: 'Pods an IstioOperator injects that run another revision or version of the proxy (or none), by IstioOperator.',
+    labelNames: ['namespace', 'name'],
+    registers: [loop.registry],
+  });
+  return { ...loop, objectsApplied, objectsPruned, staleProxyPods };
 }

@@ -68,7 +68,7 @@ const ERROR_REASONS = {
 } as const;
 
 /** Sets `cond` in `conditions`, keeping lastTransitionTime unless the status flips. */
-function setCondition(
+export function setCondition(
   conditions: readonly Condition[],
   cond: Omit<Condition, 'lastTransitionTime'>,
   now: string,
@@ -84,7 +84,8 @@ function setCondition(
   );
 }
 
-const CONDITION_ORDER = ['Ready', 'Reconciling', 'Stalled'];
+/** Conditions in the order status lists them; `ProxiesCurrent` is the proxies loop's (proxies-status.ts). */
+const CONDITION_ORDER = ['Ready', 'Reconciling', 'Stalled', 'ProxiesCurrent'];
 
 function cond(type: string, on: boolean, reason: string, message: string, generation: number) {
   return {
@@ -219,6 +220,8 @@ export function computeStatus(
     ...(componentStatus ? { componentStatus } : {}),
     observedGeneration: generation,
     conditions,
+    // The proxies loop's field: carried over, or the two writers would undo each other.
+    ...(prev?.proxies ? { proxies: prev.proxies } : {}),
   };
 }
 

@@ -75,18 +75,8 @@ export async function scanWorkloads(
   client: KubeClient,
   iops: readonly IstioOperator[],
 ): Promise<IopWorkloads[]> {
-  const [namespaces, pods, mwcs] = await Promise.all([
-    client.list(NAMESPACES),
-    client.list<KubernetesObject & PodObject>(PODS),
-    client.list<KubernetesObject & WebhookConfigObject>(MWCS, undefined, 'app=sidecar-injector'),
-  ]);
   const { wanted, byIop } = wantedProxies(iops);
-  const reports = staleWorkloads({
-    namespaces: namespaces.map(namespaceView),
-    pods: pods.map(podView),
-    injectors: injectorsFrom(mwcs.map(webhookConfigView)),
-    wanted,
-  });
+  const reports = await scanRevisions(client, wanted);
   const byRevision = new Map(reports.map((r) => [r.revision, r]));
   return byIop.map(({ iop, revision, error }) => ({
     namespace: iop.metadata.namespace ?? '',
@@ -94,4 +84,26 @@ export async function scanWorkloads(
     ...(revision !== undefined ? { report: byRevision.get(revision)! } : {}),
     ...(error !== undefined ? { error } : {}),
   }));
+}
+
+/**
+ * The report of each revision in `wanted` (revision → the proxy version it
+ * injects): namespaces, pods and the sidecar-injector webhook
+ * configurations, listed once — three list calls whatever the cluster's size.
+ */
+export async function scanRevisions(
+  client: KubeClient,
+  wanted: ReadonlyMap<string, string>,
+): Promise<RevisionWorkloads[]> {
+  const [namespaces, pods, mwcs] = await Promise.all([
+    client.list(NAMESPACES),
+    client.list<KubernetesObject & PodObject>(PODS),
+    client.list<KubernetesObject & WebhookConfigObject>(MWCS, undefined, 'app=sidecar-injector'),
+  ]);
+  return staleWorkloads({
+    namespaces: namespaces.map(namespaceView),
+    pods: pods.map(podView),
+    injectors: injectorsFrom(mwcs.map(webhookConfigView)),
+    wanted,
+  });
 }

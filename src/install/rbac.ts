@@ -64,7 +64,14 @@ export function operatorClusterRules(): PolicyRule[] {
     },
     // Deleting a revisioned IstioOperator waits while namespaces or pods
     // still carry its istio.io/rev label: listing them is all it needs.
+    // The proxies loop lists them too (3 lists a scan; no watch: it looks
+    // again on a timer, so no cache of every pod in the cluster).
     { apiGroups: [''], resources: ['namespaces', 'pods'], verbs: ['list'] },
+    // Restarting stale workloads when an IstioOperator opts in (the
+    // restart-workloads annotation): list to read rollouts, patch the pod
+    // template as `kubectl rollout restart` does. Deployments and
+    // DaemonSets are in the watch table above already.
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['list', 'patch'] },
     // Events are recorded on IstioOperators, wherever they live.
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   );

@@ -30,6 +30,44 @@ const conditionSchema: JSONSchemaProps = obj(
   { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
 );
 
+const count = () => int64({ minimum: 0 });
+
+/** `status.proxies`: see ProxiesStatus in api/types.ts. */
+const proxiesSchema: JSONSchemaProps = obj(
+  {
+    revision: str('The revision this IstioOperator injects (default for none).'),
+    version: str('The proxy version it injects.'),
+    pods: count(),
+    stalePods: count(),
+    staleWorkloads: count(),
+    workloads: list(
+      obj({
+        namespace: str(),
+        kind: str(),
+        name: str(),
+        pods: count(),
+        stalePods: count(),
+        from: str(),
+        to: str(),
+      }),
+      { maxItems: 20 },
+    ),
+    restart: obj(
+      {
+        policy: str(),
+        phase: str(),
+        message: str({ maxLength: 32768 }),
+        target: str(),
+        inFlight: list(str(), { maxItems: 100 }),
+        restarted: count(),
+        lastBatchDoneAt: str({ format: 'date-time' }),
+      },
+      'The restart of stale workloads (install.istio.io/restart-workloads).',
+    ),
+  },
+  'Pods this IstioOperator injects and how many still run an old proxy (issue 27).',
+);
+
 /** `status` of IstioOperator, written by the operator. */
 export const statusSchema: JSONSchemaProps = obj(
   {
@@ -48,6 +86,7 @@ export const statusSchema: JSONSchemaProps = obj(
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
     }),
+    proxies: proxiesSchema,
   },
   'Install state, written by the operator.',
 );

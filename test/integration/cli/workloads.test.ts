@@ -257,4 +257,98 @@ describe('cli: istio-operator workloads lists the workloads still on an old prox
       `stable canary/Pod/moved 1/1 ${canaryRev}@1.27.2 -> ${stableRev}@1.27.0`,
     ]);
   });
+
+  it('the operator reports them too: status.proxies, the ProxiesCurrent condition and the stale-pods gauge', async function () {
+    this.timeout(180_000);
+    // The label moved back (above): inplace has 1 stale pod of 2, stable 1 of 2 (the moved pod).
+    const manager = await env.startOperator([istioNs], { proxiesScanMs: 1_000 });
+    try {
+      const proxiesOf = async (name: string) => (await env.getIop(istioNs, name)).status?.proxies;
+      await waitFor(
+        'status.proxies of every IstioOperator',
+        async () => {
+          const all = await Promise.all(['inplace', 'stable', 'canary'].map(proxiesOf));
+          return all.every((p) => p !== undefined);
+        },
+        120_000,
+        undefined,
+        250,
+      );
+      const inplace = await env.getIop(istioNs, 'inplace');
+      assert.deepEqual(inplace.status?.proxies, {
+        revision: inplaceRev,
+        version: '1.27.1',
+        pods: 2,
+        stalePods: 1,
+        staleWorkloads: 1,
+        workloads: [
+          {
+            namespace: inplaceNs,
+            kind: 'Deployment',
+            name: 'old',
+            pods: 1,
+            stalePods: 1,
+            from: `${inplaceRev}@1.27.0`,
+            to: `${inplaceRev}@1.27.1`,
+          },
+        ],
+      });
+      const cond = inplace.status?.conditions?.find((c) => c.type === 'ProxiesCurrent');
+      assert.equal(cond?.status, 'False');
+      assert.equal(cond?.reason, 'StaleProxies');
+      // Reporting never acts: no template got a restart marker.
+      const dep = await env.client.get<
+        KubernetesObject & {
+          spec: { template: { metadata: { annotations?: Record<string, string> } } };
+        }
+      >({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'old', namespace: inplaceNs },
+      });
+      assert.equal(
+        dep.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'],
+        undefined,
+      );
+      const canary = (await proxiesOf('canary'))!;
+      assert.deepEqual([canary.pods, canary.stalePods], [0, 0]);
+      const canaryCond = (await env.getIop(istioNs, 'canary')).status?.conditions?.find(
+        (c) => c.type === 'ProxiesCurrent',
+      );
+      assert.equal(canaryCond?.status, 'True');
+      const metrics = await manager.metrics.registry.metrics();
+      assert.match(
+        metrics,
+        new RegExp(
+          `^istio_operator_stale_proxy_pods\\{namespace="${istioNs}",name="inplace"\\} 1$`,
+          'm',
+        ),
+      );
+      // A pod gone is seen at the next scan: the stale Deployment scaled to zero.
+      await env.client.mergePatch({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'old', namespace: inplaceNs },
+        spec: { replicas: 0 },
+      } as KubernetesObject);
+      await waitFor(
+        'inplace current once its stale pod is gone',
+        async () =>
+          (await env.getIop(istioNs, 'inplace')).status?.conditions?.find(
+            (c) => c.type === 'ProxiesCurrent',
+          )?.status === 'True',
+        60_000,
+        undefined,
+        250,
+      );
+    } finally {
+      for (const name of ['inplace', 'stable', 'canary']) {
+        await env.client.delete(iopRef(istioNs, name)).catch(() => undefined);
+      }
+      for (const name of ['inplace', 'stable', 'canary']) {
+        await env.uninstalled(istioNs, name, 60_000).catch(() => undefined);
+      }
+      await manager.stop();
+    }
+  });
 });

@@ -149,6 +149,37 @@ describe('status view', () => {
     );
   });
 
+  it('shows the restart of stale workloads the operator reports in status.proxies', () => {
+    const restarting = iop('canary', 2, {
+      ...healthy.status,
+      proxies: {
+        revision: 'canary',
+        version: '1.27.9',
+        pods: 4,
+        stalePods: 2,
+        staleWorkloads: 1,
+        restart: {
+          policy: 'batch=2,pause=30s',
+          phase: 'RollingOut',
+          message: 'waiting for Deployment app/web to roll out',
+          restarted: 3,
+        },
+      },
+    });
+    const [row] = statusRows([restarting], new Map());
+    assert.deepEqual(row!.restart, {
+      phase: 'RollingOut',
+      message: 'waiting for Deployment app/web to roll out',
+      policy: 'batch=2,pause=30s',
+      restarted: 3,
+    });
+    assert.match(
+      formatStatus([row!]),
+      /^istio-system\/canary: restart of stale workloads RollingOut \(batch=2,pause=30s\), 3 restarted: waiting for Deployment app\/web to roll out$/m,
+    );
+    assert.equal(statusRows([healthy], new Map())[0]!.restart, undefined);
+  });
+
   it('says so when there is nothing', () => {
     assert.equal(formatStatus([]), 'No IstioOperators found.\n');
   });
