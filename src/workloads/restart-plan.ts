@@ -73,8 +73,12 @@ export interface PlanDecision {
 export const ROLLING_REQUEUE_MS = 2000;
 /** Requeue while waiting for a HEALTHY control plane (its own status changes wake the reconcile too). */
 export const WAITING_REQUEUE_MS = 5000;
-/** Requeue while stopped on a failed rollout: it may still complete, or a user fixes it. */
-export const STOPPED_REQUEUE_MS = 30_000;
+/**
+ * Requeue while stopped on a failed rollout: it may still complete, or a
+ * user fixes it, and the restart should go on soon after (one list call per
+ * kind involved every 10 s while it stands).
+ */
+export const STOPPED_REQUEUE_MS = 10_000;
 /** A rollout's timeout when neither the policy nor the workload sets one (kubectl's Deployment default). */
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 600_000;
 

@@ -33,7 +33,7 @@ const PROXY_IMAGE = `docker.io/istio/proxyv2:${TAG}`;
 /** What the canary's restart marks each template with. */
 const TARGET = `canary@${TAG}`;
 /** The restart policy the canary opts into. */
-const POLICY = 'batch=2,pause=1s';
+const POLICY = 'batch=2,pause=4s';
 /** A cold build of pilot-discovery 1.27 on a contended 2-core machine. */
 const BUILD_TIMEOUT_MS = 40 * 60_000;
 /** How often the proxies loop looks at pods when nothing wakes it (the operator's default is 30 s). */
@@ -499,10 +499,11 @@ describe('operator: restarts the workloads still on the old revision’s proxy, 
     );
     const batch1Done = Math.max(...['app-1', 'app-2'].map((n) => completed.get(n)!.at));
     const batch2Marked = Math.min(...['app-3', 'app-4'].map((n) => marked.get(n)!.at));
-    // The 1 s pause, less what watching may add to when a completion is seen.
+    // The 4 s pause, less what watching may add to when a completion is seen;
+    // without a pause the next look (every 2 s while rolling out) would start it.
     assert.ok(
-      batch2Marked - batch1Done >= 750,
-      `batch 2 marked ${batch2Marked - batch1Done} ms after batch 1 completed (pause=1s)`,
+      batch2Marked - batch1Done >= 3_500,
+      `batch 2 marked ${batch2Marked - batch1Done} ms after batch 1 completed (pause=4s)`,
     );
     for (const name of RESTARTABLE) {
       assert.ok(completed.has(name), `${name}'s rollout completed`);

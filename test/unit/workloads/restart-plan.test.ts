@@ -259,7 +259,7 @@ describe('workloads: planning the restart of stale workloads', () => {
         "rollout of Deployment shop/web completed but 2 pod(s) still run an old proxy — is the namespace still selected by this revision's injector?",
     });
     assert.equal(after.batchCompleted, false);
-    assert.equal(after.requeueAfterMs, 30_000);
+    assert.equal(after.requeueAfterMs, 10_000);
     assert.ok(after.message.startsWith(after.failed.message), after.message);
     assert.match(
       after.message,
