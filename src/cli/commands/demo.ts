@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IstioOperator } from '../../api/types.js';
 import type { LocalIstiod } from '../../cluster/istiod.js';
 import { chooseRelease, minorOfTag } from '../../api/release.js';
+import { RESTART_WORKLOADS_ANNOTATION } from '../../api/vocabulary.js';
 import { RELEASES } from '../../releases/catalog.js';
 import { defaultClusterDir } from '../../cluster/dirs.js';
 import { configureLogger } from '../../log/logger.js';
@@ -28,6 +29,23 @@ export function upgradeHint(docs: IstioOperator[]): string {
   return (
     `  kubectl -n ${ns} patch iop ${cp.metadata?.name ?? ''} --type merge -p '{"spec":{"tag":"${next.patch}"}}'` +
     `   # upgrade Istio ${release!.minor} to ${next.minor}, from ${next.minor}'s own templates (docs/upgrades.md)\n`
+  );
+}
+
+/**
+ * After the upgrade hint and an injected workload: where the stale proxy
+ * shows, and the opt-in that has the operator restart it.
+ */
+export function restartHint(docs: IstioOperator[]): string {
+  const cp = docs.find((d) => !d.spec?.revision) ?? docs[0];
+  if (!cp) return '';
+  const ns = cp.metadata?.namespace ?? 'istio-system';
+  return (
+    `  npx istio-operator status   # after the upgrade: demo/web still runs the old proxy
+` +
+    `  kubectl -n ${ns} annotate iop ${cp.metadata?.name ?? ''} ${RESTART_WORKLOADS_ANNOTATION}=batch=1` +
+    `   # the operator restarts it with the new proxy (docs/upgrades.md)
+`
   );
 }
 
@@ -293,6 +311,7 @@ export function demoCommand(): Command {
               `  npx istio-operator status                        # the same table, without kubectl\n` +
               upgradeHint(docs) +
               inject +
+              (inject && upgradeHint(docs) ? restartHint(docs) : '') +
               `Press Ctrl-C to stop${cp ? `${istiods.size ? ' istiod' : ''} and remove the local control plane` : ''}.\n`,
           );
         }

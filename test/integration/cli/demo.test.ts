@@ -9,7 +9,7 @@ import { waitFor } from '../../../src/cluster/health.js';
 import type { ControlPlaneState } from '../../../src/cluster/controlplane.js';
 import { isAlive } from '../../../src/cluster/process.js';
 import { KubeClient } from '../../../src/kube/client.js';
-import { ROOT, spawnCli } from '../../support/cli.js';
+import { ROOT, runCli, spawnCli } from '../../support/cli.js';
 
 /** The pid the demo printed for its local istiod (pilot-discovery) of a line; the last one started. */
 function istiodPid(out: string, line: string): number {
@@ -31,7 +31,7 @@ const pilotDiscovery = (pid: number) => ({
 });
 
 describe('npm start (istio-operator demo)', () => {
-  it('brings up a control plane, makes the demo IstioOperators HEALTHY, runs the real istiod of their line, injects, follows the upgrade the hint shows, and tears it all down on Ctrl-C', async function () {
+  it('brings up a control plane, makes the demo IstioOperators HEALTHY, runs the real istiod of their line, injects, follows the upgrade the hint shows, reports and restarts the workload left on the old proxy (real 1.31 istiod injects it), and tears it all down on Ctrl-C', async function () {
     this.timeout(420_000);
     const base = await mkdtemp(join(tmpdir(), 'demo-test-'));
     const dir = join(base, 'cp');
@@ -141,6 +141,65 @@ describe('npm start (istio-operator demo)', () => {
       } as k8s.KubernetesObject);
       assert.deepEqual(await injected('api'), [
         'app nginx',
+        'istio-proxy docker.io/istio/proxyv2:1.31.4',
+      ]);
+
+      // web still runs 1.30.8's proxy: the operator reports it, and `status` shows it.
+      type Iop = k8s.KubernetesObject & {
+        status?: {
+          proxies?: {
+            stalePods: number;
+            workloads?: { namespace: string; name: string; from: string; to: string }[];
+            restart?: { phase: string; restarted?: number };
+          };
+        };
+      };
+      const controlPlane = () =>
+        client.get<Iop>({
+          apiVersion: 'install.istio.io/v1alpha1',
+          kind: 'IstioOperator',
+          metadata: { name: 'control-plane', namespace: 'istio-system' },
+        });
+      await waitFor(
+        'demo/web reported stale in status.proxies',
+        async () =>
+          !!(await controlPlane()).status?.proxies?.workloads?.some(
+            (w) => w.namespace === 'demo' && w.name === 'web' && w.to === 'default@1.31.4',
+          ),
+        60_000,
+        undefined,
+        250,
+      );
+      const status = await runCli(['status', '--kubeconfig', join(dir, 'kubeconfig')]);
+      assert.match(
+        status.stdout,
+        /^istio-system\/control-plane: 1 of \d+ pod\(s\) in 1 workload\(s\) still run an old proxy/m,
+      );
+      // The hint's opt-in, as the user runs it: the operator restarts web, and
+      // 1.31's real istiod injects the new pod.
+      const restart =
+        /annotate iop control-plane (install\.istio\.io\/restart-workloads)=(\S+)/.exec(out);
+      assert.ok(restart, `the closing hint shows the restart opt-in:\n${out}`);
+      await client.mergePatch({
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        metadata: {
+          name: 'control-plane',
+          namespace: 'istio-system',
+          annotations: { [restart[1]!]: restart[2]! },
+        },
+      });
+      await waitFor(
+        'the restart done',
+        async () => (await controlPlane()).status?.proxies?.restart?.phase === 'Done',
+        120_000,
+        () => (p.exitCode !== null ? `demo exited early:\n${out}` : undefined),
+        250,
+      );
+      const done = (await controlPlane()).status!.proxies!;
+      assert.deepEqual([done.stalePods, done.restart?.restarted], [0, 1]);
+      assert.deepEqual(await injected('web'), [
+        'nginx nginx',
         'istio-proxy docker.io/istio/proxyv2:1.31.4',
       ]);
 
