@@ -19,6 +19,32 @@ import { scanRevisions } from './workloads-scan.js';
 /** How often an IstioOperator's proxies are looked at again when nothing wakes it. */
 export const DEFAULT_SCAN_MS = 30_000;
 
+/** Why the install loop refuses a spec as it is (status.ts): nothing of it was applied. */
+const REFUSED = ['InvalidSpec', 'OwnershipConflict', 'VersionSkew', 'RenderFailed'];
+
+/**
+ * Whether the IstioOperator's revision is installed by it, as far as its
+ * status says: applied at least once and not refused. One whose objects
+ * another IstioOperator owns (an ownership conflict) serves no pod, and
+ * reporting on its revision would count the owner's pods twice; its status
+ * is left as the install loop wrote it (its status change wakes this loop).
+ */
+function installed(iop: IstioOperator): boolean {
+  const state = iop.status?.status;
+  // RECONCILING: the install loop is about to write status again; a write of
+  // ours in between would only cost it a conflict. Its next write wakes us.
+  if (!state || state === 'NONE' || state === 'RECONCILING') return false;
+  const stalled = iop.status?.conditions?.find((c) => c.type === 'Stalled');
+  return !(state === 'ERROR' && stalled?.status === 'True' && REFUSED.includes(stalled.reason));
+}
+
+/**
+ * How long after an IstioOperator event the loop looks: an install or an
+ * upgrade changes its status several times in a second, and each look costs
+ * three list calls; one look after the burst says the same.
+ */
+export const EVENT_DELAY_MS = 2_000;
+
 /** What the proxies loop needs of the operator. */
 export interface ProxiesLoopDeps {
   client: KubeClient;
@@ -32,6 +58,8 @@ export interface ProxiesLoopDeps {
   owns(iop: IstioOperator): boolean;
   /** Default {@link DEFAULT_SCAN_MS}. */
   scanMs?: number;
+  /** Default {@link EVENT_DELAY_MS}. */
+  eventDelayMs?: number;
   workers?: number;
 }
 
@@ -51,6 +79,8 @@ export interface ProxiesLoopDeps {
  */
 export class ProxiesLoop {
   readonly controller: Controller;
+  /** Keys an event woke whose look has not started yet (see isIdle). */
+  private readonly woken = new Set<string>();
 
   constructor(private readonly deps: ProxiesLoopDeps) {
     this.controller = new Controller({
@@ -72,8 +102,12 @@ export class ProxiesLoop {
    * own writes change neither, so they do not wake it.
    */
   watch(informer: Informer<IstioOperator & KubernetesObject>): void {
-    const key = (o: IstioOperator): Request[] =>
-      this.deps.owns(o) ? [`${o.metadata.namespace}/${o.metadata.name}`] : [];
+    const key = (o: IstioOperator): Request[] => {
+      if (!this.deps.owns(o)) return [];
+      const k = `${o.metadata.namespace}/${o.metadata.name}`;
+      this.woken.add(k);
+      return [{ after: k, ms: this.deps.eventDelayMs ?? EVENT_DELAY_MS }];
+    };
     this.controller.watch(informer, {
       add: key,
       update: (a, b) =>
@@ -94,12 +128,21 @@ export class ProxiesLoop {
     });
   }
 
-  /** True when nothing is queued now or being reconciled (timers for later do not count). */
+  /**
+   * True when nothing is queued, being reconciled or woken by an event and
+   * waiting out {@link EVENT_DELAY_MS}; the periodic looks do not count (the
+   * loop is never idle otherwise).
+   */
   isIdle(): boolean {
-    return this.controller.queue.len() === 0 && this.controller.queue.inFlight() === 0;
+    return (
+      this.woken.size === 0 &&
+      this.controller.queue.len() === 0 &&
+      this.controller.queue.inFlight() === 0
+    );
   }
 
   private async reconcile(key: string, reconcileID: string): Promise<ReconcileResult> {
+    this.woken.delete(key);
     const [namespace, name] = key.split('/') as [string, string];
     const iop = this.deps.get(namespace, name);
     if (
@@ -110,6 +153,7 @@ export class ProxiesLoop {
     ) {
       return { result: 'done' };
     }
+    if (!installed(iop)) return { result: 'done' };
     const log = logger.child({ iop: key, reconcileID, loop: 'proxies' });
     try {
       let plan;
@@ -144,7 +188,11 @@ export class ProxiesLoop {
         ms: restart.requeueAfterMs ?? this.deps.scanMs ?? DEFAULT_SCAN_MS,
       };
     } catch (err) {
-      if (isConflict(err)) return { result: 'conflict' };
+      if (isConflict(err)) {
+        // Retried soon: not idle until then.
+        this.woken.add(key);
+        return { result: 'conflict' };
+      }
       if (isNotFound(err)) return { result: 'done' };
       return { result: 'error', error: describeKubeError(err) };
     }
@@ -153,6 +201,11 @@ export class ProxiesLoop {
   /** Writes `status` when it is not the one the IstioOperator has (a 409 retries on a fresh copy). */
   private async write(iop: IstioOperator, status: IstioOperator['status']): Promise<void> {
     if (status === iop.status || isDeepStrictEqual(status, iop.status ?? {})) return;
+    logger.debug('proxies status changed', {
+      iop: `${iop.metadata.namespace}/${iop.metadata.name}`,
+      before: iop.status?.proxies ?? null,
+      after: status?.proxies ?? null,
+    });
     await this.deps.client.replaceStatus({ ...iop, status } as unknown as KubernetesObject);
   }
 }

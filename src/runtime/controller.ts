@@ -14,9 +14,11 @@ export type Reconciler = (key: string, reconcileID: string) => Promise<Reconcile
 /**
  * A key to reconcile, as an event handler returns it; `{ specChange }`: the
  * object's spec changed, which the queue coalesces in bursts
- * ({@link WorkQueue.addSpecChange}).
+ * ({@link WorkQueue.addSpecChange}); `{ after, ms }`: not before `ms` from
+ * now, folding every event of the meantime into one reconcile (a loop that
+ * need not react at once, and should not once per event of a burst).
  */
-export type Request = string | { specChange: string };
+export type Request = string | { specChange: string } | { after: string; ms: number };
 
 /**
  * Which keys an informer's events wake (controller-runtime's event handler
@@ -100,7 +102,8 @@ export class Controller {
   enqueue(requests: Iterable<Request>): void {
     for (const r of requests) {
       if (typeof r === 'string') this.queue.add(r);
-      else this.queue.addSpecChange(r.specChange);
+      else if ('specChange' in r) this.queue.addSpecChange(r.specChange);
+      else this.queue.addAfter(r.after, r.ms);
     }
   }
 
