@@ -27,7 +27,7 @@ import {
   toleratedErrors,
 } from '../../support/istiod.js';
 import { deploymentRef, iopRef, operatorEnv, type OperatorEnv } from '../../support/operator.js';
-import { FORCE_DELETE_ANNOTATION } from '../../../src/api/vocabulary.js';
+import { FORCE_DELETE_ANNOTATION, IOP_RESOURCE } from '../../../src/api/vocabulary.js';
 import { keepForSuite } from '../../support/operator-leaks.js';
 
 /** A cold build of pilot-discovery (and istioctl) on a contended 2-core machine. */
@@ -564,6 +564,12 @@ function describeLine(line: string) {
         undefined,
         500,
       );
+      // The proxies loop looks at pods on a timer: a look now counts the pods
+      // the earlier tests started, so a report of them is not written in the window.
+      const iops = await env.client.list(IOP_RESOURCE, ns);
+      for (const m of managers) {
+        for (const i of iops) m.proxies.controller.queue.add(`${ns}/${i.metadata!.name!}`);
+      }
       for (const m of managers)
         await waitFor('quiet', async () => m.isIdle(), 15_000, undefined, 50);
       const before = await read();
