@@ -48,7 +48,9 @@ export async function run(
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     p.on('error', reject);
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': the process may exit before its pipes are drained,
+    // and under load the last objects of a manifest would be cut off.
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 

@@ -28,7 +28,8 @@ export async function runCli(
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     p.on('error', reject);
-    p.on('exit', (code) => {
+    // 'close', not 'exit': output still in the pipes when the process exits would be lost.
+    p.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });

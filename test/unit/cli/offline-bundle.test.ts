@@ -47,7 +47,8 @@ async function runFile(file: string, args: string[], env: NodeJS.ProcessEnv): Pr
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     p.on('error', reject);
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': output still in the pipes when the process exits would be lost.
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
