@@ -93,6 +93,8 @@ describe('operator: restarts the workloads still on the old revision’s proxy, 
   let apps: string;
   /** The namespace of the rollout that cannot complete (step 5). */
   let late: string | undefined;
+  /** The namespace whose restart loses its opt-in mid-way (step 6). */
+  let third: string | undefined;
   let node: string;
   let manager: OperatorManager | undefined;
   const istiods: Record<'stable' | 'canary', LocalIstiod | undefined> = {
@@ -252,7 +254,7 @@ describe('operator: restarts the workloads still on the old revision’s proxy, 
     } catch {
       // A failed watch was reported by the test that read it, or does not matter now.
     }
-    for (const n of [apps, late]) {
+    for (const n of [apps, late, third]) {
       if (!env || !n) continue;
       await env.client
         .delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } })
@@ -714,6 +716,74 @@ describe('operator: restarts the workloads still on the old revision’s proxy, 
     log(`step 5 took ${since(t0)}`);
   });
 
+  it('stops before the next batch when the opt-in is removed mid-way, and says the pods are stale again', async function () {
+    this.timeout(180_000);
+    const t0 = Date.now();
+    third = await env.namespace('third');
+    await setNamespaceLabels(third, { 'istio.io/rev': 'stable' });
+    const names = ['x-1', 'x-2', 'x-3'];
+    for (const name of names) await env.client.apply(webApp(third, name));
+    for (const name of names) await rolledOut(third, name);
+    // One a batch, and a pause long enough to take the opt-in away in.
+    await env.client.mergePatch({
+      ...iopRef(ns, 'canary'),
+      metadata: {
+        name: 'canary',
+        namespace: ns,
+        annotations: { [RESTART_WORKLOADS_ANNOTATION]: 'batch=1,pause=8s' },
+      },
+    });
+    await setNamespaceLabels(third, { 'istio.io/rev': 'canary' });
+    const template = async (name: string) =>
+      (await deployment(third!, name)).spec?.template.metadata?.annotations ?? {};
+    // Step 5's last batch may still hold a pause: x-1 first, then the pause after it.
+    await waitFor(
+      'x-1 restarted',
+      async () => (await template('x-1'))[RESTARTED_FOR_ANNOTATION] === TARGET,
+      60_000,
+      undefined,
+      200,
+    );
+    await until(
+      'x-1 rolled out and the pause begun',
+      'canary',
+      (i) =>
+        i.status?.proxies?.restart?.phase === 'Paused' &&
+        !i.status.proxies.restart.inFlight?.length,
+      60_000,
+    );
+    await env.client.mergePatch({
+      ...iopRef(ns, 'canary'),
+      metadata: {
+        name: 'canary',
+        namespace: ns,
+        annotations: { [RESTART_WORKLOADS_ANNOTATION]: null },
+      },
+    } as unknown as k8s.KubernetesObject);
+    await until(
+      'the restart gone from status',
+      'canary',
+      (i) => i.status?.proxies !== undefined && i.status.proxies.restart === undefined,
+      30_000,
+    );
+    // Past the pause and a few scans: nothing more is restarted.
+    await new Promise((r) => setTimeout(r, 8_000 + 3 * SCAN_MS));
+    assert.equal((await template('x-2'))[RESTARTED_FOR_ANNOTATION], undefined, 'x-2 marked');
+    assert.equal((await template('x-3'))[RESTARTED_FOR_ANNOTATION], undefined, 'x-3 marked');
+    const canary = await getIop('canary');
+    // x-2 and x-3 still stale, beside step 3's opted-out Deployment and bare pod; x-1 current.
+    assert.deepEqual(
+      canary.status?.proxies?.workloads?.map(
+        (w) => `${w.namespace === third ? 'third' : 'apps'}/${w.name}`,
+      ),
+      ['apps/pinned', 'apps/solo', 'third/x-2', 'third/x-3'],
+    );
+    assert.equal(canary.status?.proxies?.stalePods, 4);
+    assert.equal(canary.status?.proxies?.restart, undefined);
+    assert.equal(condition(canary)?.reason, 'StaleProxies');
+    log(`step 6 took ${since(t0)}`);
+  });
+
   it('uninstalls stable without force once its last users are gone (no RevisionInUse)', async function () {
     this.timeout(180_000);
     const t0 = Date.now();
@@ -723,7 +793,9 @@ describe('operator: restarts the workloads still on the old revision’s proxy, 
       kind: 'Pod',
       metadata: { name: BARE, namespace: apps },
     });
-    await env.client.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: late! } });
+    for (const name of [late!, third!]) {
+      await env.client.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    }
     // What the uninstall counts as users: pods labelled with the revision, outside its own.
     await waitFor(
       'no app pod on stable',
@@ -754,6 +826,6 @@ describe('operator: restarts the workloads still on the old revision’s proxy, 
       (d) => !d.metadata?.deletionTimestamp,
     );
     assert.deepEqual(left.map((d) => d.metadata?.name).sort(), RESTARTABLE);
-    log(`step 6 took ${since(t0)}`);
+    log(`step 7 took ${since(t0)}`);
   });
 });
