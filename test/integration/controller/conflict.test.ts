@@ -86,6 +86,8 @@ describe('ownership conflict: two IstioOperators render the same objects', funct
     assert.equal(stalled?.reason, 'OwnershipConflict');
     assert.match(stalled?.message ?? '', new RegExp(`owned by IstioOperator ${first}/${NAME}`));
 
+    // The owner's own follow-up writes are done (its proxies loop reports 2 s after HEALTHY).
+    await waitFor('quiet', async () => manager.isIdle(), 15_000, undefined, 50);
     const rv = (await env.getIop(second, NAME)).metadata.resourceVersion;
     const writes = statusWrites();
     const before = await events();

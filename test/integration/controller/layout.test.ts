@@ -106,6 +106,9 @@ describe('operator: the split control-plane / gateway layout, and restarts', fun
   });
 
   it('issues zero writes after an operator restart on a converged cluster', async () => {
+    // Converged: the running operator has written all it will (its proxies
+    // loop reports on the pods 2 s after the install turned HEALTHY).
+    await waitFor('converged', async () => manager!.isIdle(), 30_000, undefined, 100);
     await manager!.stop();
     const m = await startManager();
     // Every owned object's add event enqueues its owner: wait until both have been reconciled.
