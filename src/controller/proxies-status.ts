@@ -7,16 +7,14 @@ import type {
   StaleWorkloadStatus,
 } from '../api/types.js';
 import type { RevisionWorkloads, StaleWorkload } from '../workloads/stale.js';
+import { FIRST_WORKLOADS, proxyLabel } from '../workloads/summary.js';
 import { setCondition } from './status.js';
 
 /** How many stale workloads status lists by name; `istio-operator workloads` lists them all. */
-export const LISTED_WORKLOADS = 5;
+export const LISTED_WORKLOADS = FIRST_WORKLOADS;
 
 /** The condition the proxies loop owns. */
 export const PROXIES_CONDITION = 'ProxiesCurrent';
-
-const proxyName = (p: { revision: string; version: string }) =>
-  p.revision === '' ? 'none' : p.version ? `${p.revision}@${p.version}` : p.revision;
 
 /** One stale workload as status lists it. */
 function listed(w: StaleWorkload): StaleWorkloadStatus {
@@ -26,8 +24,8 @@ function listed(w: StaleWorkload): StaleWorkloadStatus {
     name: w.name,
     pods: w.pods,
     stalePods: w.stalePods,
-    from: w.current.map(proxyName).join(','),
-    to: proxyName(w.wanted),
+    from: w.current.map(proxyLabel).join(','),
+    to: proxyLabel(w.wanted),
   };
 }
 
