@@ -124,6 +124,10 @@ export class OperatorManager {
       get: (ns, name) => this.lookup(ns, name),
       all: () => this.cachedIstioOperators(),
       owns: (iop) => this.ownsRevision(iop),
+      wrote: (iop) => {
+        const [ns, name] = [iop.metadata.namespace ?? '', iop.metadata.name ?? ''];
+        this.written.remember(`${ns}/${name}`, iop, this.cachedIstioOperator(ns, name));
+      },
       ...(opts.proxiesScanMs !== undefined ? { scanMs: opts.proxiesScanMs } : {}),
     });
   }

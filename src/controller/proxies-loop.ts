@@ -45,6 +45,14 @@ function installed(iop: IstioOperator): boolean {
  */
 export const EVENT_DELAY_MS = 2_000;
 
+/**
+ * First retry delay after a failed look (doubling up to {@link RETRY_MAX_MS}):
+ * each look lists every pod, and nothing about it is urgent — ten times the
+ * install loop's first delay.
+ */
+export const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+
 /** What the proxies loop needs of the operator. */
 export interface ProxiesLoopDeps {
   client: KubeClient;
@@ -56,6 +64,11 @@ export interface ProxiesLoopDeps {
   all(): readonly IstioOperator[];
   /** Whether this operator reconciles the IstioOperator's revision. */
   owns(iop: IstioOperator): boolean;
+  /**
+   * Told of each status this loop wrote, as the API server answered it, so
+   * that `get` (and the install loop) read it until the cache has it.
+   */
+  wrote?(iop: IstioOperator): void;
   /** Default {@link DEFAULT_SCAN_MS}. */
   scanMs?: number;
   /** Default {@link EVENT_DELAY_MS}. */
@@ -92,6 +105,7 @@ export class ProxiesLoop {
         return !iop || deps.owns(iop);
       },
       workers: deps.workers ?? 2,
+      queue: { baseDelayMs: RETRY_BASE_MS, maxDelayMs: RETRY_MAX_MS },
     });
   }
 
@@ -164,7 +178,7 @@ export class ProxiesLoop {
         return { result: 'done' };
       }
       if (!plan.pilot) {
-        await this.write(iop, withoutProxies(iop.status));
+        await this.write(iop, withoutProxies);
         return { result: 'done' };
       }
       const revision = revLabel(plan.revision);
@@ -175,13 +189,9 @@ export class ProxiesLoop {
         { client: this.deps.client, event: this.deps.event, now: () => Date.now() },
         log,
       );
-      const next = withProxies(
-        iop.status,
-        proxiesStatus(report!, restart.status),
-        iop.metadata.generation ?? 0,
-        new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      );
-      await this.write(iop, next);
+      const proxies = proxiesStatus(report!, restart.status);
+      const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await this.write(iop, (base) => withProxies(base, proxies, iop.metadata.generation ?? 0, at));
       this.deps.metrics.staleProxyPods.set({ namespace, name }, report!.stalePods);
       return {
         result: 'requeueAfter',
@@ -198,14 +208,56 @@ export class ProxiesLoop {
     }
   }
 
-  /** Writes `status` when it is not the one the IstioOperator has (a 409 retries on a fresh copy). */
-  private async write(iop: IstioOperator, status: IstioOperator['status']): Promise<void> {
-    if (status === iop.status || isDeepStrictEqual(status, iop.status ?? {})) return;
+  /**
+   * Writes `status` when it is not the one the IstioOperator has. A 409 (the
+   * install loop wrote meanwhile, or the cache lagged) is answered with one
+   * GET and one more write on the fresh copy, not with another look: the
+   * look lists every pod, the GET one object. Only when the fresh copy is
+   * another generation or no longer installed is nothing written — the
+   * change that made it so wakes the loop.
+   */
+  private async write(
+    iop: IstioOperator,
+    status: (base: IstioOperator['status']) => IstioOperator['status'],
+  ): Promise<void> {
+    let next = status(iop.status);
+    if (next === iop.status || isDeepStrictEqual(next, iop.status ?? {})) return;
     logger.debug('proxies status changed', {
       iop: `${iop.metadata.namespace}/${iop.metadata.name}`,
       before: iop.status?.proxies ?? null,
-      after: status?.proxies ?? null,
+      after: next?.proxies ?? null,
     });
-    await this.deps.client.replaceStatus({ ...iop, status } as unknown as KubernetesObject);
+    let written: IstioOperator;
+    try {
+      written = await this.replace(iop, next);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      const fresh = await this.deps.client.get<IstioOperator & KubernetesObject>({
+        apiVersion: iop.apiVersion,
+        kind: iop.kind,
+        metadata: { name: iop.metadata.name ?? '', namespace: iop.metadata.namespace ?? '' },
+      });
+      if (
+        fresh.metadata.generation !== iop.metadata.generation ||
+        !installed(fresh) ||
+        fresh.metadata.deletionTimestamp
+      ) {
+        return;
+      }
+      next = status(fresh.status);
+      if (isDeepStrictEqual(next, fresh.status ?? {})) return;
+      written = await this.replace(fresh, next);
+    }
+    this.deps.wrote?.(written);
+  }
+
+  private async replace(
+    iop: IstioOperator,
+    status: IstioOperator['status'],
+  ): Promise<IstioOperator> {
+    return await this.deps.client.replaceStatus<IstioOperator & KubernetesObject>({
+      ...iop,
+      status,
+    } as IstioOperator & KubernetesObject);
   }
 }
