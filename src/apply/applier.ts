@@ -107,8 +107,10 @@ export interface ApplyContext {
 
 /**
  * Applies the rendered components with server-side apply, in dependency
- * order (Base → Pilot → CNI and gateways → ztunnel); components of one wave
- * run in parallel, and a failed component holds back only its dependents.
+ * order (Base → Pilot → CNI and gateways → ztunnel): a component starts once
+ * its dependencies' objects are applied (their CRDs aside, see
+ * {@link APPLIED_EARLY}), and a failed component holds back only its
+ * dependents.
  * A CRD is waited on until Established only before objects of a kind it
  * defines are applied; everything else goes at once (readiness reports
  * CRDs not yet Established, see readiness.ts). An
@@ -133,46 +135,56 @@ export async function applyManifest(
   const present = [...byName.keys()];
   const results = new Map<ComponentName, ComponentApplyResult>();
 
+  // A component starts once what it depends on is applied — each dependency's
+  // CRDs aside: their writes take the API server the longest, and what a
+  // dependent needs of them (Established) readiness waits for.
+  const gates = new Map<ComponentName, Promise<void>>();
+  const done: Promise<void>[] = [];
   for (const wave of applyWaves(present)) {
-    await Promise.all(
-      wave.map(async (name) => {
-        const deps = presentDependencies(name, present);
-        const failedDep = deps.find((d) => results.get(d)?.error || results.get(d)?.blockedBy);
-        const waitingDep = deps.find((d) => results.get(d)?.waiting);
-        if (!failedDep && waitingDep) {
-          results.set(name, {
-            component: name,
-            applied: [],
-            drifted: [],
-            unchanged: 0,
-            heldBack: `${waitingDep}, which waits for ${results.get(waitingDep)!.waiting!}`,
-          });
-          return;
-        }
-        if (failedDep) {
-          results.set(name, {
-            component: name,
-            applied: [],
-            drifted: [],
-            unchanged: 0,
-            blockedBy: failedDep,
-          });
-          return;
-        }
-        const objects = byName
-          .get(name)!
-          .flatMap((c) => c.objects)
-          .filter((o) => !leftToOwner.has(identity(o))) as KubernetesObject[];
-        const heldBack = holdsOn(ctx.holds, name)
-          .map((h) => holdReason(h, live))
-          .find((r) => r !== undefined);
-        if (heldBack) {
-          results.set(name, { component: name, applied: [], drifted: [], unchanged: 0, heldBack });
-          return;
-        }
-        results.set(name, await applyComponent(name, objects, ctx, written, establish));
-      }),
-    );
+    for (const name of wave) {
+      const deps = presentDependencies(name, present);
+      let open!: () => void;
+      gates.set(name, new Promise<void>((r) => (open = r)));
+      done.push(
+        (async () => {
+          await Promise.all(deps.map((d) => gates.get(d)));
+          results.set(name, await startComponent(name, deps, open));
+          open();
+        })(),
+      );
+    }
+  }
+  await Promise.all(done);
+
+  /** Applies one component whose dependencies are through; `prerequisitesDone` opens its dependents' way. */
+  async function startComponent(
+    name: ComponentName,
+    deps: readonly ComponentName[],
+    prerequisitesDone: () => void,
+  ): Promise<ComponentApplyResult> {
+    const failedDep = deps.find((d) => results.get(d)?.error || results.get(d)?.blockedBy);
+    const waitingDep = deps.find((d) => results.get(d)?.waiting);
+    if (!failedDep && waitingDep) {
+      return {
+        component: name,
+        applied: [],
+        drifted: [],
+        unchanged: 0,
+        heldBack: `${waitingDep}, which waits for ${results.get(waitingDep)!.waiting!}`,
+      };
+    }
+    if (failedDep) {
+      return { component: name, applied: [], drifted: [], unchanged: 0, blockedBy: failedDep };
+    }
+    const objects = byName
+      .get(name)!
+      .flatMap((c) => c.objects)
+      .filter((o) => !leftToOwner.has(identity(o))) as KubernetesObject[];
+    const heldBack = holdsOn(ctx.holds, name)
+      .map((h) => holdReason(h, live))
+      .find((r) => r !== undefined);
+    if (heldBack) return { component: name, applied: [], drifted: [], unchanged: 0, heldBack };
+    return await applyComponent(name, objects, ctx, written, establish, prerequisitesDone);
   }
   return { components: present.map((n) => results.get(n)!), conflicts: [], live, keptCrds };
 }
@@ -304,15 +316,53 @@ const APPLY_STAGE: Readonly<Record<string, number>> = {
 };
 
 /**
- * The component's objects in stages (see {@link APPLY_STAGE}), each stage
- * in the render's order: a stage's objects go in parallel, the stages one
- * after another. Helm installs by kind the same way; one request per kind
- * after another cost a demo install about 0.5 s of round trips.
+ * Kinds that go at once, with a component's first stage, because nothing
+ * before the stage named here refers to them — and whose writes are the
+ * slow ones: a CRD (up to 300 kB with its schema; no object refers to a
+ * CRD, and one of its kind waits for it, see establishedBeforeUse) and a
+ * Service (the API server allocates its IPs and ports; only the webhooks
+ * call it). Waiting for them in the first stage held an install's
+ * workloads back by half a second.
  */
-export function applyStages(objects: readonly KubernetesObject[]): KubernetesObject[][] {
-  const stages: KubernetesObject[][] = [];
-  for (const o of objects) (stages[APPLY_STAGE[o.kind ?? ''] ?? 0] ??= []).push(o);
-  return stages.filter((s) => s && s.length > 0);
+const APPLIED_EARLY: Readonly<Record<string, number>> = {
+  CustomResourceDefinition: Infinity,
+  Service: APPLY_STAGE.MutatingWebhookConfiguration!,
+};
+
+/** The order of a component's writes: see {@link componentSteps}. */
+export interface ComponentSteps {
+  /** One after another, in order; a stage's objects in parallel. `stage` is its {@link APPLY_STAGE}. */
+  stages: { stage: number; objects: KubernetesObject[] }[];
+  /** Started with the first stage; waited for before the first stage numbered `before` or more, else at the end. */
+  early: { before: number; objects: KubernetesObject[] }[];
+}
+
+/**
+ * The component's objects in stages (see {@link APPLY_STAGE}), each stage
+ * in the render's order, and those {@link APPLIED_EARLY} beside them. Helm
+ * installs by kind the same way; one request per kind after another cost a
+ * demo install about 0.5 s of round trips.
+ */
+export function componentSteps(objects: readonly KubernetesObject[]): ComponentSteps {
+  const stages = new Map<number, KubernetesObject[]>();
+  const early = new Map<number, KubernetesObject[]>();
+  for (const o of objects) {
+    const kind = o.kind ?? '';
+    const before = APPLIED_EARLY[kind];
+    if (before !== undefined) getOrAdd(early, before).push(o);
+    else getOrAdd(stages, APPLY_STAGE[kind] ?? 0).push(o);
+  }
+  const sorted = <T>(m: Map<number, T>) => [...m].sort((a, b) => a[0] - b[0]);
+  return {
+    stages: sorted(stages).map(([stage, objects]) => ({ stage, objects })),
+    early: sorted(early).map(([before, objects]) => ({ before, objects })),
+  };
+}
+
+function getOrAdd<K, V>(m: Map<K, V[]>, k: K): V[] {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = []));
+  return v;
 }
 
 async function applyComponent(
@@ -321,73 +371,89 @@ async function applyComponent(
   ctx: ApplyContext,
   written: Map<string, KubernetesObject>,
   establish: (o: KubernetesObject) => Promise<void>,
+  prerequisitesDone: () => void = () => undefined,
 ): Promise<ComponentApplyResult> {
   const result: ComponentApplyResult = { component, applied: [], drifted: [], unchanged: 0 };
-  try {
-    for (const stage of applyStages(objects)) {
-      await Promise.all(
-        stage.map(async (desired) => {
-          // Only an object of a kind a desired CRD defines waits, and only for that CRD.
-          await establish(desired);
-          const live = ctx.live.get(
-            desired.apiVersion!,
-            desired.kind!,
-            desired.metadata?.namespace,
-            desired.metadata!.name!,
-          );
-          const stamped = stampedOf(desired);
-          const sameDesire =
-            live?.metadata?.annotations?.[DESIRED_HASH] ===
-            stamped.metadata?.annotations?.[DESIRED_HASH];
-          if (live && sameDesire && asDesired(stamped, live)) {
-            result.unchanged++;
-            if (desired.kind === 'CustomResourceDefinition') await nudgeIfStuck(live, ctx);
-            return;
-          }
-          const body = requestBody(stamped, live);
-          const strays = strayServicePorts(desired, live);
-          if (live) {
-            const diff = subsetDifferences(body, live).filter(
-              (p) => p !== `metadata.annotations.${DESIRED_HASH}`,
-            );
-            const moved = strays.map((p) => `spec.ports: ${p.port} instead of ${p.insteadOf}`);
-            result.drifted.push(
-              `${describeObject(desired)} (${moved.length ? moved.join(', ') : diff.length ? diff.join(', ') : 'fields no longer desired'})`,
-            );
-          }
-          try {
-            // A port changed by hand is another element to server-side apply
-            // (ports merge by port and protocol) and would collide with ours:
-            // take it out first, or the apply is refused every time.
-            if (strays.length > 0) {
-              await ctx.client.jsonPatch(
-                {
-                  apiVersion: desired.apiVersion!,
-                  kind: desired.kind!,
-                  metadata: {
-                    name: desired.metadata!.name!,
-                    namespace: desired.metadata!.namespace!,
-                  },
-                },
-                removeStrayPortsPatch(strays),
-              );
-            }
-            written.set(identity(desired), await ctx.client.apply(body));
-          } catch (err) {
-            if (isKindNotServed(err)) {
-              (result.missingKinds ??= []).push(describeMissingKind(desired));
-              return;
-            }
-            if (isNamespaceTerminating(err)) {
-              throw new NamespaceTerminating(desired.metadata!.namespace!);
-            }
-            throw new Error(`apply ${describeObject(desired)}: ${describeKubeError(err)}`);
-          }
-          result.applied.push(describeObject(desired));
-        }),
+  const applyOne = async (desired: KubernetesObject): Promise<void> => {
+    // Only an object of a kind a desired CRD defines waits, and only for that CRD.
+    await establish(desired);
+    const live = ctx.live.get(
+      desired.apiVersion!,
+      desired.kind!,
+      desired.metadata?.namespace,
+      desired.metadata!.name!,
+    );
+    const stamped = stampedOf(desired);
+    const sameDesire =
+      live?.metadata?.annotations?.[DESIRED_HASH] === stamped.metadata?.annotations?.[DESIRED_HASH];
+    if (live && sameDesire && asDesired(stamped, live)) {
+      result.unchanged++;
+      if (desired.kind === 'CustomResourceDefinition') await nudgeIfStuck(live, ctx);
+      return;
+    }
+    const body = requestBody(stamped, live);
+    const strays = strayServicePorts(desired, live);
+    if (live) {
+      const diff = subsetDifferences(body, live).filter(
+        (p) => p !== `metadata.annotations.${DESIRED_HASH}`,
+      );
+      const moved = strays.map((p) => `spec.ports: ${p.port} instead of ${p.insteadOf}`);
+      result.drifted.push(
+        `${describeObject(desired)} (${moved.length ? moved.join(', ') : diff.length ? diff.join(', ') : 'fields no longer desired'})`,
       );
     }
+    try {
+      // A port changed by hand is another element to server-side apply
+      // (ports merge by port and protocol) and would collide with ours:
+      // take it out first, or the apply is refused every time.
+      if (strays.length > 0) {
+        await ctx.client.jsonPatch(
+          {
+            apiVersion: desired.apiVersion!,
+            kind: desired.kind!,
+            metadata: {
+              name: desired.metadata!.name!,
+              namespace: desired.metadata!.namespace!,
+            },
+          },
+          removeStrayPortsPatch(strays),
+        );
+      }
+      written.set(identity(desired), await ctx.client.apply(body));
+    } catch (err) {
+      if (isKindNotServed(err)) {
+        (result.missingKinds ??= []).push(describeMissingKind(desired));
+        return;
+      }
+      if (isNamespaceTerminating(err)) {
+        throw new NamespaceTerminating(desired.metadata!.namespace!);
+      }
+      throw new Error(`apply ${describeObject(desired)}: ${describeKubeError(err)}`);
+    }
+    result.applied.push(describeObject(desired));
+  };
+  const steps = componentSteps(objects);
+  const early = steps.early.map((e) => ({
+    before: e.before,
+    done: Promise.allSettled(e.objects.map(applyOne)),
+  }));
+  /** Throws the first failure of the early writes a stage numbered `stage` waits for. */
+  const earlyBefore = async (stage: number) => {
+    for (const e of early) {
+      if (e.before > stage) continue;
+      const failed = (await e.done).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+  };
+  try {
+    for (const { stage, objects: now } of steps.stages) {
+      await earlyBefore(stage);
+      await Promise.all(now.map(applyOne));
+    }
+    prerequisitesDone();
+    await earlyBefore(Infinity);
   } catch (err) {
+    await Promise.all(early.map((e) => e.done));
     if (err instanceof NamespaceTerminating) {
       result.waiting = `namespace ${err.namespace} to finish terminating (it is being deleted)`;
     } else result.error = (err as Error).message;

@@ -72,7 +72,7 @@ const NOTHING_CACHED: LiveState = {
  * readiness names the CRD; an object of its kind waits for it, and fails
  * when the wait runs out.
  */
-describe('apply: waits for a CRD only before objects of its kinds', function () {
+describe('apply: what waits for what (CRDs, Services, dependencies)', function () {
   this.timeout(10 * 60_000); // a cold run builds etcd and kube-apiserver first
   let cp: RunningControlPlane | undefined;
   let dir: string;
@@ -150,5 +150,117 @@ describe('apply: waits for a CRD only before objects of its kinds', function () 
       kubeRequest(cp!.kubeConfig(), 'GET', `/apis/example.test/v1/namespaces/${NS}/widgets/never`),
       (e: unknown) => isNotFound(e),
     );
+  });
+
+  it('starts a dependent once the rest of its dependency is applied: a refused CRD fails Base, naming it, and holds Pilot back no more', async () => {
+    // The API server refuses it: a CRD's name must be <plural>.<group>.
+    const refused = {
+      ...crd('sprockets', 'Sprocket'),
+      metadata: { name: 'misnamed.example.test' },
+    };
+    const outcome = await applyManifest(
+      [
+        { component: 'Base', objects: [refused, configMap('base-beside-the-crd')] },
+        { component: 'Pilot', objects: [configMap('pilot-after-base')] },
+      ],
+      { client, live: NOTHING_CACHED, owner },
+    );
+    const [base, pilot] = outcome.components;
+    assert.match(base?.error ?? '', /apply CustomResourceDefinition misnamed\.example\.test: /);
+    assert.equal(pilot?.blockedBy, undefined);
+    assert.equal(pilot?.error, undefined);
+    assert.deepEqual(pilot?.applied, ['ConfigMap default/pilot-after-base']);
+    assert.equal(await dataOf(client, configMap('base-beside-the-crd')), 'b');
+    assert.equal(await dataOf(client, configMap('pilot-after-base')), 'b');
+  });
+
+  it('still holds a dependent back when the rest of its dependency fails', async () => {
+    const nowhere: K8sObject = {
+      ...configMap('in-a-missing-namespace'),
+      metadata: { name: 'in-a-missing-namespace', namespace: 'no-such-namespace' },
+    };
+    const outcome = await applyManifest(
+      [
+        { component: 'Base', objects: [crd('cogs', 'Cog'), nowhere] },
+        { component: 'Pilot', objects: [configMap('never-applied')] },
+      ],
+      { client, live: NOTHING_CACHED, owner },
+    );
+    const [base, pilot] = outcome.components;
+    assert.match(base?.error ?? '', /no-such-namespace/);
+    assert.equal(pilot?.blockedBy, 'Base');
+    await assert.rejects(client.get(ref(configMap('never-applied'))), (e: unknown) =>
+      isNotFound(e),
+    );
+    // The CRD beside the failed stage was written all the same (and waited for).
+    assert.ok(await client.get(ref(crd('cogs', 'Cog'))));
+  });
+
+  it('applies the workloads without waiting for a Service, and the webhooks only after it', async () => {
+    const service = (name: string, port: number): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: NS },
+      spec: { selector: { app: name }, ports: [{ name: 'https', port, targetPort: 15017 }] },
+    });
+    const deployment = (name: string): K8sObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: NS },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'c', image: 'example.test/none:1' }] },
+        },
+      },
+    });
+    const webhook = (name: string, svc: string): K8sObject => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name },
+      webhooks: [
+        {
+          name: `${name}.example.test`,
+          clientConfig: { service: { name: svc, namespace: NS, path: '/validate' } },
+          // Matches nothing of this test: no request is ever sent to it.
+          rules: [
+            {
+              apiGroups: ['example.test'],
+              apiVersions: ['v1'],
+              operations: ['CREATE'],
+              resources: ['nothings'],
+            },
+          ],
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          failurePolicy: 'Ignore',
+        },
+      ],
+    });
+    const rv = async (o: K8sObject) => Number((await client.get(ref(o))).metadata?.resourceVersion);
+
+    // The Service is written before the webhook that calls it (etcd's
+    // revisions, which resourceVersions are here, order the two writes).
+    const ok = [service('answers', 443), deployment('answers'), webhook('answers-hook', 'answers')];
+    const outcome = await applyManifest([{ component: 'Pilot', objects: ok }], {
+      client,
+      live: NOTHING_CACHED,
+      owner,
+    });
+    assert.equal(outcome.components[0]?.error, undefined);
+    assert.ok((await rv(ok[0]!)) < (await rv(ok[2]!)), 'the Service before the webhook');
+
+    // A Service the API server refuses (port 0) holds the webhook back, not the Deployment.
+    const bad = [service('refused', 0), deployment('not-held'), webhook('held-hook', 'refused')];
+    const refused = await applyManifest([{ component: 'Pilot', objects: bad }], {
+      client,
+      live: NOTHING_CACHED,
+      owner,
+    });
+    assert.match(refused.components[0]?.error ?? '', /apply Service default\/refused: /);
+    assert.ok(await client.get(ref(bad[1]!)), 'the Deployment applied');
+    await assert.rejects(client.get(ref(bad[2]!)), (e: unknown) => isNotFound(e));
   });
 });

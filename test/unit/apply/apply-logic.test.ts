@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { applyStages, keepCreateOnly } from '../../../src/apply/applier.js';
+import { componentSteps, keepCreateOnly } from '../../../src/apply/applier.js';
 import { applyWaves, presentDependencies } from '../../../src/apply/graph.js';
 import { identity, type LiveState, type Owner } from '../../../src/apply/live.js';
 import { pruneCandidates } from '../../../src/apply/prune.js';
@@ -111,7 +111,7 @@ describe('apply order', () => {
     );
   });
 
-  it("applies a component's objects in stages: roles, then bindings, then workloads, then webhooks", () => {
+  it("applies a component's objects in stages: roles, then bindings, then workloads, then webhooks; Services and CRDs beside them", () => {
     const kinds = [
       'ServiceAccount',
       'Role',
@@ -129,23 +129,29 @@ describe('apply order', () => {
       'HorizontalPodAutoscaler',
     ];
     const objects = kinds.map((k, i) => obj('v1', k, `o${i}`));
-    const stages = applyStages(objects).map((s) => s.map((o) => o.kind));
-    assert.deepEqual(stages, [
+    const steps = componentSteps(objects);
+    const kindsOf = (os: readonly { kind?: string }[]) => os.map((o) => o.kind);
+    assert.deepEqual(
+      steps.stages.map((s) => [s.stage, kindsOf(s.objects)]),
       [
-        'ServiceAccount',
-        'Role',
-        'ClusterRole',
-        'ConfigMap',
-        'Service',
-        'CustomResourceDefinition',
-        'PodDisruptionBudget',
+        [0, ['ServiceAccount', 'Role', 'ClusterRole', 'ConfigMap', 'PodDisruptionBudget']],
+        [1, ['RoleBinding', 'ClusterRoleBinding']],
+        [2, ['Deployment', 'HorizontalPodAutoscaler']],
+        [3, ['MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy']],
+        [4, ['ValidatingAdmissionPolicyBinding']],
       ],
-      ['RoleBinding', 'ClusterRoleBinding'],
-      ['Deployment', 'HorizontalPodAutoscaler'],
-      ['MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy'],
-      ['ValidatingAdmissionPolicyBinding'],
-    ]);
-    assert.equal(applyStages(objects).flat().length, objects.length);
+    );
+    // Services go at once and are waited for only by the webhooks that call
+    // them; CRDs go at once and no stage waits for them.
+    assert.deepEqual(
+      steps.early.map((e) => [e.before, kindsOf(e.objects)]),
+      [
+        [3, ['Service']],
+        [Infinity, ['CustomResourceDefinition']],
+      ],
+    );
+    const all = [...steps.stages, ...steps.early].flatMap((s) => s.objects);
+    assert.equal(all.length, objects.length);
   });
 
   it('does not hold a gateway-only IstioOperator back for a Pilot it does not have', () => {
