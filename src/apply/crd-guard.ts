@@ -161,7 +161,8 @@ export async function guardCrds<T extends KubernetesObject>(
   );
   for (const [i, o] of objects.entries()) {
     const live = lives[i];
-    const reason = live && o.metadata?.name && weakeningOf(o, live);
+    // Only a named CRD was looked up.
+    const reason = live && weakeningOf(o, live);
     if (reason) kept.push({ name: o.metadata!.name!, reason });
     else apply.push(o);
   }

@@ -25,6 +25,35 @@ describe('controller: the proxies loop after a status conflict (real API server)
   let ns: string;
   let loop: ProxiesLoop | undefined;
 
+  /**
+   * Starts a proxies loop that is handed `cached` as the operator's copy of
+   * the IstioOperator, on a client of its own (its requests counted apart),
+   * and wakes it once; `wrote` collects what it tells the operator it wrote.
+   */
+  function startLoop(cached: IstioOperator): { client: KubeClient; wrote: IstioOperator[] } {
+    const client = new KubeClient(env.kc);
+    const wrote: IstioOperator[] = [];
+    loop = new ProxiesLoop({
+      client,
+      event: operatorEvents(client),
+      metrics: {
+        staleProxyPods: new Gauge({
+          name: 'proxies_conflict_test_stale_pods',
+          help: 'test',
+          labelNames: ['namespace', 'name'],
+          registers: [],
+        }),
+      },
+      get: () => structuredClone(cached),
+      all: () => [cached],
+      owns: () => true,
+      wrote: (iop) => wrote.push(iop),
+    });
+    loop.controller.enqueue([`${ns}/${NAME}`]);
+    loop.controller.startWorkers();
+    return { client, wrote };
+  }
+
   before(async function () {
     this.timeout(10 * 60_000);
     env = await operatorEnv();
@@ -56,26 +85,7 @@ describe('controller: the proxies loop after a status conflict (real API server)
     } as unknown as KubernetesObject)) as unknown as IstioOperator;
     assert.notEqual(fresh.metadata.resourceVersion, stale.metadata.resourceVersion);
 
-    const client = new KubeClient(env.kc);
-    const wrote: IstioOperator[] = [];
-    loop = new ProxiesLoop({
-      client,
-      event: operatorEvents(client),
-      metrics: {
-        staleProxyPods: new Gauge({
-          name: 'proxies_conflict_test_stale_pods',
-          help: 'test',
-          labelNames: ['namespace', 'name'],
-          registers: [],
-        }),
-      },
-      get: () => structuredClone(stale),
-      all: () => [stale],
-      owns: () => true,
-      wrote: (iop) => wrote.push(iop),
-    });
-    loop.controller.enqueue([`${ns}/${NAME}`]);
-    loop.controller.startWorkers();
+    const { client, wrote } = startLoop(stale);
     await waitFor('the proxies loop wrote status', async () => wrote.length > 0, 30_000);
     // Long enough for a retry of the whole look (its first backoff) to show.
     await new Promise((r) => setTimeout(r, RETRY_BASE_MS + 500));
@@ -89,7 +99,7 @@ describe('controller: the proxies loop after a status conflict (real API server)
       { 200: 1, 409: 1 },
       'the stale write, then one on the fresh copy',
     );
-    assert.equal(loop.controller.counts.conflict + loop.controller.counts.error, 0);
+    assert.equal(loop!.controller.counts.conflict + loop!.controller.counts.error, 0);
 
     const now = await env.getIop(ns, NAME);
     assert.equal(now.status?.message, 'written after the cached copy', 'the other write kept');
@@ -108,26 +118,7 @@ describe('controller: the proxies loop after a status conflict (real API server)
       ...iopRef(ns, NAME),
       spec: { profile: 'minimal', namespace: ns, meshConfig: { accessLogFile: '/dev/stdout' } },
     });
-    const client = new KubeClient(env.kc);
-    const wrote: IstioOperator[] = [];
-    loop = new ProxiesLoop({
-      client,
-      event: operatorEvents(client),
-      metrics: {
-        staleProxyPods: new Gauge({
-          name: 'proxies_conflict_test_stale_pods_2',
-          help: 'test',
-          labelNames: ['namespace', 'name'],
-          registers: [],
-        }),
-      },
-      get: () => structuredClone(cached),
-      all: () => [cached],
-      owns: () => true,
-      wrote: (iop) => wrote.push(iop),
-    });
-    loop.controller.enqueue([`${ns}/${NAME}`]);
-    loop.controller.startWorkers();
+    const { client, wrote } = startLoop(cached);
     await waitFor(
       'the proxies loop looked',
       async () => (client.requests.get('get')?.get(200) ?? 0) > 0,
