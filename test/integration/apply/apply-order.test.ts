@@ -77,10 +77,10 @@ describe('apply: what waits for what (CRDs, Services, dependencies)', function (
   let cp: RunningControlPlane | undefined;
   let dir: string;
   let client: KubeClient;
-  const owner = { name: 'crd-wait', namespace: NS };
+  const owner = { name: 'apply-order', namespace: NS };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'crd-wait-'));
+    dir = await mkdtemp(join(tmpdir(), 'apply-order-'));
     cp = await startControlPlane({ dir, mode: 'minimal' });
     client = new KubeClient(cp.kubeConfig());
     await client.apply(crd('widgets', 'Widget') as KubernetesObject);
